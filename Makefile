@@ -1,0 +1,84 @@
+# chatmaps-db. `make help` lists the targets. Every target installs what it needs:
+# the Python venv (.venv), the pinned Atlas build (.tools/bin/atlas) and, for tests,
+# the Better Auth check's node_modules. PostgreSQL is embedded (pgserver, in the venv).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := tests/better_auth/node_modules/.installed
+
+# ATLAS=/path/to/atlas uses that binary instead of building the pinned one.
+ifdef ATLAS
+ATLAS_DEP :=
+else
+ATLAS := $(CURDIR)/.tools/bin/atlas
+ATLAS_DEP := $(ATLAS)
+endif
+export ATLAS
+export ATLAS_NO_UPDATE_NOTIFIER := 1
+
+NAME ?=
+ALLOW_DESTRUCTIVE ?=
+CODEGEN := $(PY) -m codegen
+
+.PHONY: help generate test check lint typecheck migrate status atlas venv db-start db-stop db-shell db-reset
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+generate: $(VENV_STAMP) $(ATLAS_DEP) ## diff schema.hcl into a new linted migration (NAME=add_x, ALLOW_DESTRUCTIVE=1)
+	$(CODEGEN) diff --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive)
+
+test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) ## ruff, mypy and pytest (real Atlas, real PostgreSQL)
+	$(PY) -m pytest
+
+lint: $(VENV_STAMP) ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV_STAMP) ## mypy --strict
+	$(VENV)/bin/mypy codegen
+
+check: $(VENV_STAMP) $(ATLAS_DEP) ## fail if migrations/ is out of sync with schema.hcl or atlas.sum is invalid
+	$(CODEGEN) check
+
+migrate: $(VENV_STAMP) $(ATLAS_DEP) ## apply pending migrations to DATABASE_URL, or to the local server
+	$(CODEGEN) migrate
+
+status: $(VENV_STAMP) $(ATLAS_DEP) ## show applied and pending migrations on DATABASE_URL or the local server
+	$(CODEGEN) status
+
+db-start: $(VENV_STAMP) ## start the local embedded server (.data/postgres) and print its URL
+	$(CODEGEN) db-start
+
+db-stop: $(VENV_STAMP) ## stop the local server
+	$(CODEGEN) db-stop
+
+db-shell: $(VENV_STAMP) ## psql on DATABASE_URL or the local server
+	$(CODEGEN) db-shell
+
+db-reset: $(VENV_STAMP) $(ATLAS_DEP) ## wipe the local server and apply all migrations
+	$(CODEGEN) db-reset
+
+atlas: $(ATLAS_DEP) ## build the pinned Atlas CLI into .tools/bin/atlas
+
+venv: $(VENV_STAMP) ## create .venv with the pinned Python tools
+
+$(VENV_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# Rebuilt only when the pin (go.mod/go.sum), the patch or the build script changes.
+$(CURDIR)/.tools/bin/atlas: tools/atlas/go.mod tools/atlas/go.sum tools/atlas/pg16.patch tools/atlas/build.sh
+	tools/atlas/build.sh $@
+
+$(NODE_STAMP): tests/better_auth/package.json tests/better_auth/package-lock.json
+	cd tests/better_auth && npm ci --no-audit --no-fund --loglevel=error
+	touch $@

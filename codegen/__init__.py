@@ -1,0 +1,1 @@
+"""chatmaps-db code generator: schema.hcl -> migrations -> database -> generated/."""

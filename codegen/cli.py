@@ -1,0 +1,133 @@
+"""Command line: `python -m codegen COMMAND`. The Makefile targets call these."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from codegen import atlas, migrations, pg
+from codegen.errors import CodegenError
+from codegen.paths import LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
+from codegen.redact import redact
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Diff schema.hcl into a new, linted migration (step 1 of `make generate`)."""
+    with pg.dev_database() as dev:
+        result = migrations.diff_and_lint(
+            args.schema, args.migrations, dev, name=args.name, allow_destructive=args.allow_destructive
+        )
+    if result.new_file is None:
+        print(f"{_rel(args.schema)} unchanged: {_rel(args.migrations)}/ already matches it, no new migration")
+        return 0
+    for w in result.warnings:
+        print(f"warning: {_rel(result.new_file)}:{w.line}: {w.text} ({w.code})", file=sys.stderr)
+    note = " (destructive changes allowed by ALLOW_DESTRUCTIVE=1)" if args.allow_destructive else ""
+    print(f"wrote {_rel(result.new_file)}: linted{note}; review it and commit")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Fail unless atlas.sum is valid and migrations/ matches schema.hcl."""
+    with pg.dev_database() as dev:
+        migrations.check(args.schema, args.migrations, dev)
+    print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
+    return 0
+
+
+def _target_url() -> str:
+    """DATABASE_URL, or the local dev server (started if needed)."""
+    return os.environ.get("DATABASE_URL") or pg.start_local(LOCAL_DATA).url
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply pending migrations to DATABASE_URL or the local dev server."""
+    url = _target_url()
+    print(redact(atlas.migrate_apply(args.migrations, url)).rstrip())
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Show which migrations DATABASE_URL (or the local server) has applied."""
+    print(redact(atlas.migrate_status(args.migrations, _target_url())).rstrip())
+    return 0
+
+
+def cmd_db_start(args: argparse.Namespace) -> int:
+    """Start the local dev server under .data/postgres and print its URL."""
+    server = pg.start_local(LOCAL_DATA)
+    print(f"local PostgreSQL is running: DATABASE_URL={server.url}")
+    return 0
+
+
+def cmd_db_stop(args: argparse.Namespace) -> int:
+    """Stop the local dev server."""
+    stopped = pg.stop_local(LOCAL_DATA)
+    print("local PostgreSQL stopped" if stopped else "local PostgreSQL was not running")
+    return 0
+
+
+def cmd_db_reset(args: argparse.Namespace) -> int:
+    """Delete the local dev server's data and start it afresh with all migrations applied."""
+    pg.stop_local(LOCAL_DATA)
+    shutil.rmtree(LOCAL_DATA, ignore_errors=True)
+    server = pg.start_local(LOCAL_DATA)
+    atlas.migrate_apply(args.migrations, server.url)
+    print(f"local PostgreSQL reset and migrated: DATABASE_URL={server.url}")
+    return 0
+
+
+def cmd_db_shell(args: argparse.Namespace) -> int:
+    """Open psql on DATABASE_URL or the local dev server."""
+    url = _target_url()
+    os.execv(pg.psql_path(), [pg.psql_path(), url])
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "diff": cmd_diff,
+    "check": cmd_check,
+    "migrate": cmd_migrate,
+    "status": cmd_status,
+    "db-start": cmd_db_start,
+    "db-stop": cmd_db_stop,
+    "db-reset": cmd_db_reset,
+    "db-shell": cmd_db_shell,
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m codegen", description="chatmaps-db: schema.hcl to migrations and code")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, fn in COMMANDS.items():
+        c = sub.add_parser(name, help=(fn.__doc__ or "").splitlines()[0])
+        c.add_argument("--schema", type=Path, default=SCHEMA, help="the schema file (default: schema.hcl)")
+        c.add_argument("--migrations", type=Path, default=MIGRATIONS, help="the migration directory")
+        if name == "diff":
+            c.add_argument("--name", default="", help="suffix of the new migration file")
+            c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CodegenError as exc:
+        if args.debug:
+            raise
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

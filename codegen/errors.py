@@ -1,0 +1,31 @@
+"""The errors a user can meet. Each message is one line: it names the thing and the fix."""
+
+from __future__ import annotations
+
+
+class CodegenError(Exception):
+    """A user-facing error: the CLI prints its message alone, without a traceback."""
+
+
+class ToolMissing(CodegenError):
+    """A tool the pipeline runs (Atlas, ruff, pg_ctl) is not installed."""
+
+
+class AtlasFailed(CodegenError):
+    """Atlas exited non-zero."""
+
+
+class DestructiveChange(CodegenError):
+    """A new migration would drop data and carries no explicit opt-in."""
+
+
+class OutOfSync(CodegenError):
+    """Files on disk differ from what schema.hcl produces."""
+
+
+class DatabaseError(CodegenError):
+    """A database could not be reached, created or read."""
+
+
+class UnsupportedSchema(CodegenError):
+    """The database holds something the generator cannot describe in Python."""

@@ -1,0 +1,13 @@
+"""Where the project's files live. Everything is relative to the repository root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "schema.hcl"
+MIGRATIONS = ROOT / "migrations"
+GENERATED = ROOT / "generated"
+DOCS = ROOT / "docs"
+LOCAL_DATA = ROOT / ".data" / "postgres"
+ATLAS_DEFAULT = ROOT / ".tools" / "bin" / "atlas"

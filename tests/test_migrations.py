@@ -1,0 +1,167 @@
+"""migrations/ against schema.hcl and a real database, through the real Atlas CLI."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from codegen import atlas, migrations, pg
+from codegen.errors import AtlasFailed, DestructiveChange, OutOfSync
+from codegen.paths import MIGRATIONS, ROOT, SCHEMA
+
+
+def revisions(url: str) -> list[str]:
+    with pg.connect(url) as conn:
+        rows = conn.execute("SELECT version FROM atlas_schema_revisions.atlas_schema_revisions ORDER BY version")
+        return [str(r[0]) for r in rows]
+
+
+def tables(url: str) -> set[str]:
+    with pg.connect(url) as conn:
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {str(r[0]) for r in rows}
+
+
+def migration_versions(directory: Path) -> list[str]:
+    return sorted(p.name.split("_")[0].removesuffix(".sql") for p in directory.glob("*.sql"))
+
+
+def test_applied_migrations_equal_schema_hcl(migrated_db: str, dev_url: str) -> None:
+    assert tables(migrated_db) == {"users", "sessions", "accounts", "verifications"}
+    assert atlas.schema_diff(pg.atlas_url(migrated_db), f"file://{SCHEMA}", dev_url) == ""
+
+
+def test_schema_diff_sees_a_difference(migrated_db: str, dev_url: str) -> None:
+    # The equality check above means something only if a real difference shows.
+    with pg.connect(migrated_db) as conn:
+        conn.execute("ALTER TABLE users ADD COLUMN nickname text")
+    diff = atlas.schema_diff(pg.atlas_url(migrated_db), f"file://{SCHEMA}", dev_url)
+    assert 'DROP COLUMN "nickname"' in diff
+
+
+def test_migrations_are_in_sync_with_schema_hcl(dev_url: str) -> None:
+    assert migrations.pending_sql(SCHEMA, MIGRATIONS, dev_url) == ""
+    migrations.check(SCHEMA, MIGRATIONS, dev_url)
+
+
+def test_out_of_sync_is_reported(project_copy: tuple[Path, Path], dev_url: str) -> None:
+    schema, migration_dir = project_copy
+    bio = 'column "bio" {\n    type = text\n    null = true\n  }\n  column "image" {'
+    schema.write_text(schema.read_text().replace('column "image" {', bio, 1))
+    with pytest.raises(OutOfSync) as info:
+        migrations.check(schema, migration_dir, dev_url)
+    assert str(info.value) == (
+        f"{migration_dir} is behind {schema} "
+        '(next: `ALTER TABLE "public"."users" ADD COLUMN "bio" text NULL;`): run `make generate` and commit'
+    )
+
+
+def test_atlas_sum_is_valid(dev_url: str) -> None:
+    atlas.migrate_validate(MIGRATIONS, dev_url)
+
+
+def test_tampered_migration_is_refused_before_anything_runs(project_copy: tuple[Path, Path], fresh_db: str) -> None:
+    _, migration_dir = project_copy
+    first = sorted(migration_dir.glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\nCREATE TABLE sneaky (id int);\n")
+    with pytest.raises(AtlasFailed, match="checksum mismatch"):
+        atlas.migrate_apply(migration_dir, fresh_db)
+    assert tables(fresh_db) == set()
+
+
+def test_apply_twice_is_a_no_op(migrated_db: str) -> None:
+    before = revisions(migrated_db)
+    out = atlas.migrate_apply(MIGRATIONS, migrated_db)
+    assert "No migration files to execute" in out
+    assert revisions(migrated_db) == before == migration_versions(MIGRATIONS)
+
+
+def test_concurrent_applies_both_succeed_and_apply_once(fresh_db: str) -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outputs = list(pool.map(lambda _: atlas.migrate_apply(MIGRATIONS, fresh_db), range(2)))
+    # One run migrated; the other waited on Atlas's lock and then found nothing to do.
+    assert sum("No migration files to execute" in out for out in outputs) == 1
+    assert revisions(fresh_db) == migration_versions(MIGRATIONS)
+
+
+def test_failing_migration_leaves_previous_revision(project_copy: tuple[Path, Path], fresh_db: str) -> None:
+    _, migration_dir = project_copy
+    (migration_dir / "99990101000000_broken.sql").write_text(
+        "CREATE TABLE half_done (id int);\nALTER TABLE users ADD COLUMN half text;\nSELECT 1 / 0;\n"
+    )
+    atlas.migrate_hash(migration_dir)
+    with pytest.raises(AtlasFailed, match="division by zero"):
+        atlas.migrate_apply(migration_dir, fresh_db)
+    assert "half_done" not in tables(fresh_db)
+    with pg.connect(fresh_db) as conn:
+        cols = {
+            r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'users'")
+        }
+    assert "half" not in cols
+    assert revisions(fresh_db) == migration_versions(MIGRATIONS)
+
+
+def drop_image_column(schema: Path) -> None:
+    text = schema.read_text()
+    edited = re.sub(r'\n  column "image" \{.*?\n  \}', "", text, count=1, flags=re.S)
+    assert edited != text
+    schema.write_text(edited)
+
+
+def test_destructive_change_is_stopped_by_the_lint_gate(project_copy: tuple[Path, Path], dev_url: str) -> None:
+    schema, migration_dir = project_copy
+    drop_image_column(schema)
+    files_before = sorted(p.name for p in migration_dir.iterdir())
+    sum_before = (migration_dir / "atlas.sum").read_text()
+    with pytest.raises(DestructiveChange) as info:
+        migrations.diff_and_lint(schema, migration_dir, dev_url, name="drop_image")
+    assert str(info.value) == (
+        f'{schema}: the new migration would drop data: Dropping non-virtual column "image" (DS103) in '
+        '`ALTER TABLE "public"."users" DROP COLUMN "image";`; no migration was written. '
+        "If the loss is intended, run `make generate ALLOW_DESTRUCTIVE=1`"
+    )
+    # Nothing is left behind: same files, same atlas.sum, and the edit itself is kept.
+    assert sorted(p.name for p in migration_dir.iterdir()) == files_before
+    assert (migration_dir / "atlas.sum").read_text() == sum_before
+    assert 'column "image"' not in schema.read_text()
+
+
+def test_destructive_change_with_opt_in_is_written_and_marked(project_copy: tuple[Path, Path], dev_url: str) -> None:
+    schema, migration_dir = project_copy
+    drop_image_column(schema)
+    result = migrations.diff_and_lint(schema, migration_dir, dev_url, name="drop_image", allow_destructive=True)
+    assert result.new_file is not None
+    assert result.new_file.read_text().splitlines()[1:] == [
+        "-- atlas:nolint destructive",
+        'ALTER TABLE "public"."users" DROP COLUMN "image";',
+    ]
+    # The recorded opt-in keeps later lint runs (CI) green, and the directory is in sync.
+    assert atlas.migrate_lint_latest(migration_dir, dev_url) == []
+    migrations.check(schema, migration_dir, dev_url)
+
+
+def test_generate_cli_on_unchanged_schema_says_nothing_changed() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "codegen", "diff"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "schema.hcl unchanged: migrations/ already matches it, no new migration\n"
+
+
+def test_generate_cli_destructive_error_is_one_line(project_copy: tuple[Path, Path]) -> None:
+    schema, migration_dir = project_copy
+    drop_image_column(schema)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codegen", "diff", "--schema", str(schema), "--migrations", str(migration_dir)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith(f"error: {schema}: the new migration would drop data: ")
+    assert proc.stderr.endswith("run `make generate ALLOW_DESTRUCTIVE=1`\n")

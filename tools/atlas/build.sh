@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the pinned Atlas community CLI into .tools/bin/atlas.
+#
+# Sources come from the Go module proxy, verified against tools/atlas/go.sum. The
+# newest cmd/atlas the proxy serves is the v0.13.1 tag (pseudo-versions of later
+# commits are refused), and its pinned Atlas library predates PostgreSQL 16, so
+# pg16.patch (a backport of upstream's own fix) is applied to a private copy of that
+# library before compiling. No cgo: the PostgreSQL driver is pure Go.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=${1:-$root/.tools/bin/atlas}
+work=$root/.tools/build/atlas
+export GOFLAGS=-mod=mod GOTOOLCHAIN=local
+
+cd "$here"
+lib=$(go mod download -json ariga.io/atlas | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+[ -d "$lib" ] || { echo "atlas build: go mod download ariga.io/atlas failed" >&2; exit 1; }
+
+rm -rf "$work" && mkdir -p "$work"
+cp -R "$lib" "$work/lib" && chmod -R u+w "$work/lib"
+patch --quiet -p1 -d "$work/lib" < "$here/pg16.patch"
+cp go.mod "$work/go.mod" && cp go.sum "$work/go.sum"
+go mod edit -modfile="$work/go.mod" -replace="ariga.io/atlas=$work/lib"
+
+mkdir -p "$(dirname "$out")"
+CGO_ENABLED=0 go build -modfile="$work/go.mod" -trimpath \
+  -ldflags "-s -w -X ariga.io/atlas/cmd/atlas/internal/cmdapi.version=v0.13.1+pg16" \
+  -o "$out.tmp" ariga.io/atlas/cmd/atlas
+mv "$out.tmp" "$out"
+rm -rf "$work"
