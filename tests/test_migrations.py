@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -165,3 +166,13 @@ def test_generate_cli_destructive_error_is_one_line(project_copy: tuple[Path, Pa
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith(f"error: {schema}: the new migration would drop data: ")
     assert proc.stderr.endswith("run `make generate ALLOW_DESTRUCTIVE=1`\n")
+
+
+def test_deploy_command_from_the_readme(fresh_db: str) -> None:
+    # `atlas migrate apply --env prod`, run as deployment runs it: URL from the environment.
+    env = {**os.environ, "DATABASE_URL": pg.atlas_url(fresh_db), "ATLAS_NO_UPDATE_NOTIFIER": "1"}
+    cmd = [str(atlas.binary()), "migrate", "apply", "--env", "prod"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert revisions(fresh_db) == migration_versions(MIGRATIONS)
+    assert tables(fresh_db) == {"users", "sessions", "accounts", "verifications"}
