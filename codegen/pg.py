@@ -151,7 +151,10 @@ def dev_database() -> Iterator[str]:
 
 def psql_path() -> str:
     """The psql bundled with pgserver (same major version as the server)."""
-    path = Path(_pgserver().POSTGRES_BIN_PATH) / "psql"
+    _pgserver()
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    path = Path(POSTGRES_BIN_PATH) / "psql"
     if not path.exists():  # pragma: no cover - part of the wheel
         raise ToolMissing(f"psql not found at {path}: reinstall pgserver with `make venv`")
     return str(path)

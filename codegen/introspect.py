@@ -1,0 +1,289 @@
+"""Read pg_catalog into the IR. The only stage of the generator that talks to a database.
+
+Every query ends in ORDER BY, so the IR is the same from run to run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import psycopg
+
+from codegen import ir, pg
+
+# Schemas that belong to PostgreSQL or to Atlas's bookkeeping, never to the design.
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", "atlas_schema_revisions")
+_USER_NS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'atlas_schema_revisions') \
+AND n.nspname NOT LIKE 'pg_temp_%' AND n.nspname NOT LIKE 'pg_toast_temp_%'"
+# Objects that an extension installed are the extension's, not the schema's.
+_NOT_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
+
+_TYPE_KIND: dict[str, ir.TypeKind] = {
+    "b": "base", "e": "enum", "d": "domain", "c": "composite", "r": "range", "m": "multirange", "p": "pseudo",
+}  # fmt: skip
+
+_TYPES_SQL = """
+SELECT t.oid, n.nspname, t.typname, t.typtype, t.typelem, t.typcategory, t.typbasetype, t.typtypmod,
+       t.typnotnull, pg_get_expr(t.typdefaultbin, 0), obj_description(t.oid, 'pg_type'), t.typrelid
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+ORDER BY t.oid
+"""
+
+_TABLES_SQL = f"""
+SELECT c.oid, n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition AND {_USER_NS}
+  AND {_NOT_EXTENSION.format(oid="c.oid")}
+ORDER BY n.nspname, c.relname
+"""
+
+_PARTITIONS_SQL = f"""
+SELECT n.nspname, c.relname, pn.nspname, p.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent
+JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE c.relispartition AND c.relkind IN ('r', 'p') AND {_USER_NS}
+ORDER BY n.nspname, c.relname
+"""
+
+_COLUMNS_SQL = """
+SELECT a.attrelid, a.attname, a.attnum, a.atttypid, a.atttypmod, format_type(a.atttypid, a.atttypmod),
+       a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
+       col_description(a.attrelid, a.attnum)
+FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+_CONSTRAINTS_SQL = """
+SELECT c.conrelid, c.contypid, c.conname, c.contype, pg_get_constraintdef(c.oid),
+       ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.ord)::text[],
+       rn.nspname, r.relname,
+       ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num ORDER BY k.ord)::text[],
+       c.confupdtype, c.confdeltype
+FROM pg_constraint c
+LEFT JOIN pg_class r ON r.oid = c.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
+WHERE c.conrelid = ANY(%s) OR c.contypid = ANY(%s)
+ORDER BY c.conrelid, c.contypid, c.conname
+"""
+
+_INDEXES_SQL = """
+SELECT i.indrelid, c.relname, i.indisunique, pg_get_indexdef(i.indexrelid)
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = ANY(%s) AND NOT i.indisprimary
+ORDER BY i.indrelid, c.relname
+"""
+
+_ENUM_LABELS_SQL = "SELECT enumtypid, enumlabel FROM pg_enum ORDER BY enumtypid, enumsortorder"
+
+_ROUTINES_SQL = f"""
+SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure' ELSE 'function' END,
+       n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE {_USER_NS} AND {_NOT_EXTENSION.format(oid="p.oid")}
+ORDER BY 2
+"""
+
+_TRIGGERS_SQL = f"""
+SELECT n.nspname || '.' || c.relname || '.' || t.tgname
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND {_USER_NS}
+ORDER BY 1
+"""
+
+_SEQUENCES_SQL = f"""
+SELECT n.nspname || '.' || c.relname
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'S' AND {_USER_NS} AND {_NOT_EXTENSION.format(oid="c.oid")}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+ORDER BY 1
+"""
+
+_POLICIES_SQL = """
+SELECT n.nspname || '.' || c.relname || '.' || p.polname
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ORDER BY 1
+"""
+
+_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_RELKIND = {"v": "view", "m": "materialized view", "f": "foreign table"}
+
+
+class _Types:
+    """pg_type rows by oid, and the IR TypeRef for a (type oid, typmod) pair."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = {r[0]: r for r in rows}
+
+    def ref(self, oid: int, typmod: int, sql: str) -> ir.TypeRef:
+        dims = 0
+        row = self.rows[oid]
+        # An array type has typcategory 'A' and points at its element through typelem.
+        while row[5] == "A" and row[4]:
+            dims += 1
+            row = self.rows[row[4]]
+        dims = max(dims, sql.count("[]"))
+        length, precision, scale = _modifiers(row[2], typmod)
+        return ir.TypeRef(
+            schema=row[1], name=row[2], kind=_TYPE_KIND.get(row[3], "base"), dims=dims,
+            length=length, precision=precision, scale=scale, sql=sql,
+        )  # fmt: skip
+
+
+def _modifiers(name: str, typmod: int) -> tuple[int | None, int | None, int | None]:
+    """Decode atttypmod into (length, precision, scale)."""
+    if typmod < 0:
+        return None, None, None
+    if name in ("varchar", "bpchar"):
+        return typmod - 4, None, None
+    if name in ("bit", "varbit"):
+        return typmod, None, None
+    if name == "numeric":
+        value = typmod - 4
+        return None, (value >> 16) & 0xFFFF, value & 0xFFFF
+    if name in ("time", "timetz", "timestamp", "timestamptz", "interval"):
+        return None, typmod & 0xFFFF, None
+    return None, None, None
+
+
+def introspect(url: str) -> ir.Catalog:
+    """Read every user table, enum, domain and composite type reachable at `url`."""
+    with pg.connect(url) as conn:
+        return _read(conn)
+
+
+def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
+    types = _Types(conn.execute(_TYPES_SQL).fetchall())
+    rels = conn.execute(_TABLES_SQL).fetchall()
+    unsupported: list[ir.Unsupported] = []
+    table_rows = []
+    for oid, schema, name, relkind, comment in rels:
+        if relkind in _RELKIND:
+            kind = _RELKIND[relkind]
+            unsupported.append(
+                ir.Unsupported(kind, f"{schema}.{name}", f"{kind}s are not generated; query them with SQL")
+            )
+        else:
+            table_rows.append((oid, schema, name, relkind, comment))
+    for schema, name, pschema, parent in conn.execute(_PARTITIONS_SQL):
+        unsupported.append(
+            ir.Unsupported("partition", f"{schema}.{name}", f"a partition of {pschema}.{parent}, whose model covers it")
+        )
+    oids = [r[0] for r in table_rows]
+
+    columns: dict[int, list[ir.Column]] = defaultdict(list)
+    for relid, name, num, typid, typmod, sql, notnull, default, identity, generated, comment in conn.execute(
+        _COLUMNS_SQL, (oids,)
+    ):
+        columns[relid].append(
+            ir.Column(
+                name=name,
+                position=num,
+                type=types.ref(typid, typmod, sql),
+                nullable=not notnull,
+                default=None if identity or generated else default,
+                identity={"a": "always", "d": "by default"}.get(identity, ""),  # type: ignore[arg-type]
+                generated=generated == "s",
+                comment=comment,
+            )  # fmt: skip
+        )
+
+    domain_oids = [oid for oid, row in types.rows.items() if row[3] == "d" and row[1] not in SYSTEM_SCHEMAS]
+    pks: dict[int, tuple[str, ...]] = {}
+    fks: dict[int, list[ir.ForeignKey]] = defaultdict(list)
+    checks: dict[int, list[ir.Check]] = defaultdict(list)
+    domain_checks: dict[int, list[ir.Check]] = defaultdict(list)
+    for relid, typid, name, kind, definition, cols, rschema, rtable, rcols, upd, dele in conn.execute(
+        _CONSTRAINTS_SQL, (oids, domain_oids)
+    ):
+        if kind == "p":
+            pks[relid] = tuple(cols)
+        elif kind == "f":
+            fks[relid].append(
+                ir.ForeignKey(name, tuple(cols), rschema, rtable, tuple(rcols), _ACTIONS[upd], _ACTIONS[dele])
+            )
+        elif kind == "c" and typid:
+            domain_checks[typid].append(ir.Check(name, definition))
+        elif kind == "c":
+            checks[relid].append(ir.Check(name, definition, tuple(cols)))
+
+    indexes: dict[int, list[ir.Index]] = defaultdict(list)
+    for relid, name, unique, definition in conn.execute(_INDEXES_SQL, (oids,)):
+        indexes[relid].append(ir.Index(name, unique, definition))
+
+    tables = tuple(
+        ir.Table(
+            schema=schema,
+            name=name,
+            columns=tuple(columns[oid]),
+            primary_key=pks.get(oid, ()),
+            foreign_keys=tuple(fks[oid]),
+            indexes=tuple(indexes[oid]),
+            checks=tuple(checks[oid]),
+            comment=comment,
+            partitioned=relkind == "p",
+        )  # fmt: skip
+        for oid, schema, name, relkind, comment in table_rows
+    )
+
+    labels: dict[int, list[str]] = defaultdict(list)
+    for typid, label in conn.execute(_ENUM_LABELS_SQL):
+        labels[typid].append(label)
+
+    enums, domains, composites = [], [], []
+    for oid, row in types.rows.items():
+        _, schema, name, typtype, _, _, basetype, typmod, notnull, default, comment, typrelid = row
+        if schema in SYSTEM_SCHEMAS or schema.startswith("pg_"):
+            continue
+        if typtype == "e":
+            enums.append(ir.Enum(schema, name, tuple(labels[oid]), comment))
+        elif typtype == "d":
+            base_sql = conn.execute("SELECT format_type(%s, %s)", (basetype, typmod)).fetchone()
+            base = types.ref(basetype, typmod, base_sql[0] if base_sql else "")
+            domains.append(ir.Domain(schema, name, base, notnull, default, tuple(domain_checks[oid]), comment))
+        elif typtype == "c" and typrelid:
+            relkind = conn.execute("SELECT relkind FROM pg_class WHERE oid = %s", (typrelid,)).fetchone()
+            if relkind and relkind[0] == "c":
+                attrs = conn.execute(
+                    "SELECT attname, atttypid, atttypmod, format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                    (typrelid,),
+                ).fetchall()
+                composites.append(
+                    ir.Composite(
+                        schema, name, tuple(ir.Attribute(a, types.ref(t, m, s)) for a, t, m, s in attrs), comment
+                    )
+                )
+
+    for kind, name in conn.execute(_ROUTINES_SQL):
+        unsupported.append(ir.Unsupported(kind, name, f"{kind}s are not generated; call them with SQL"))
+    for (name,) in conn.execute(_TRIGGERS_SQL):
+        unsupported.append(ir.Unsupported("trigger", name, "triggers run in the database; nothing to generate"))
+    for (name,) in conn.execute(_SEQUENCES_SQL):
+        unsupported.append(ir.Unsupported("sequence", name, "standalone sequences are not generated; use nextval()"))
+    for (name,) in conn.execute(_POLICIES_SQL):
+        unsupported.append(ir.Unsupported("policy", name, "row-level security policies apply in the database only"))
+
+    version_row = conn.execute("SHOW server_version").fetchone()
+    return ir.Catalog(
+        tables=tables,
+        enums=tuple(sorted(enums, key=lambda e: (e.schema, e.name))),
+        domains=tuple(sorted(domains, key=lambda d: (d.schema, d.name))),
+        composites=tuple(sorted(composites, key=lambda c: (c.schema, c.name))),
+        unsupported=tuple(sorted(set(unsupported), key=lambda u: (u.name, u.kind))),
+        server_version=str(version_row[0]).split()[0] if version_row else "",
+        migration_version=_migration_version(conn),
+    )
+
+
+def _migration_version(conn: psycopg.Connection[tuple[Any, ...]]) -> str | None:
+    exists = conn.execute("SELECT to_regclass('atlas_schema_revisions.atlas_schema_revisions')").fetchone()
+    if not exists or exists[0] is None:
+        return None
+    row = conn.execute(
+        "SELECT max(version) FROM atlas_schema_revisions.atlas_schema_revisions WHERE applied = total"
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None

@@ -1,0 +1,202 @@
+"""The intermediate representation: what the database holds, and nothing about Python.
+
+Frozen, sorted dataclasses, so that two introspections of the same database compare
+equal and dump to the same JSON (`python -m codegen dump-ir`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TypeKind = Literal["base", "enum", "domain", "composite", "range", "multirange", "pseudo"]
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A column's type: `name` is the element type for arrays (`dims` > 0)."""
+
+    schema: str
+    name: str
+    kind: TypeKind
+    dims: int = 0
+    length: int | None = None  # varchar(n), char(n), bit(n)
+    precision: int | None = None  # numeric(p, s), time(p)
+    scale: int | None = None
+    sql: str = ""  # format_type(), as PostgreSQL prints it
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    expression: str  # pg_get_constraintdef(): "CHECK ((price > (0)::numeric))"
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    position: int
+    type: TypeRef
+    nullable: bool
+    default: str | None = None
+    identity: Literal["", "always", "by default"] = ""
+    generated: bool = False  # GENERATED ALWAYS AS (expr) STORED
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_schema: str
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_update: str
+    on_delete: str
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    unique: bool
+    definition: str
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    checks: tuple[Check, ...] = ()
+    comment: str | None = None
+    partitioned: bool = False
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.qualified} has no column {name!r}")
+
+
+@dataclass(frozen=True)
+class Enum:
+    schema: str
+    name: str
+    labels: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Domain:
+    schema: str
+    name: str
+    base: TypeRef
+    not_null: bool
+    default: str | None = None
+    checks: tuple[Check, ...] = ()
+    comment: str | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    type: TypeRef
+
+
+@dataclass(frozen=True)
+class Composite:
+    schema: str
+    name: str
+    attributes: tuple[Attribute, ...]
+    comment: str | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """An object the generator does not turn into Python (views, functions, ...)."""
+
+    kind: str
+    name: str  # schema-qualified
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.kind} {self.name}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: tuple[Table, ...]
+    enums: tuple[Enum, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    composites: tuple[Composite, ...] = ()
+    unsupported: tuple[Unsupported, ...] = ()
+    server_version: str = ""
+    migration_version: str | None = None  # newest applied Atlas revision, if any
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> str:
+        data = dataclasses.asdict(self)
+        data.pop("extra")
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Catalog:
+        return _load(cls, json.loads(text))
+
+
+def _load(cls: Any, data: Any) -> Any:
+    """Rebuild nested frozen dataclasses from `to_json` output (for golden IR files)."""
+    if not dataclasses.is_dataclass(cls):
+        return data
+    kwargs: dict[str, Any] = {}
+    hints = {f.name: f for f in dataclasses.fields(cls)}
+    for name, value in data.items():
+        kwargs[name] = _convert(hints[name].type, value)
+    return cls(**kwargs)
+
+
+_NESTED: dict[str, Any] = {}
+
+
+def _convert(annotation: Any, value: Any) -> Any:
+    text = str(annotation)
+    for name, cls in _NESTED.items():
+        if f"tuple[{name}, ...]" in text:
+            return tuple(_load(cls, v) for v in value)
+        if text in (name, f"{name} | None") and value is not None:
+            return _load(cls, value)
+    if text.startswith("tuple[") and isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+_NESTED.update(
+    TypeRef=TypeRef, Check=Check, Column=Column, ForeignKey=ForeignKey, Index=Index, Table=Table,
+    Enum=Enum, Domain=Domain, Attribute=Attribute, Composite=Composite, Unsupported=Unsupported,
+)  # fmt: skip
