@@ -128,9 +128,15 @@ class _Types:
         dims = max(dims, sql.count("[]"))
         length, precision, scale = _modifiers(row[2], typmod)
         return ir.TypeRef(
-            schema=row[1], name=row[2], kind=_TYPE_KIND.get(row[3], "base"), dims=dims,
-            length=length, precision=precision, scale=scale, sql=sql,
-        )  # fmt: skip
+            schema=row[1],
+            name=row[2],
+            kind=_TYPE_KIND.get(row[3], "base"),
+            dims=dims,
+            length=length,
+            precision=precision,
+            scale=scale,
+            sql=sql,
+        )
 
 
 def _modifiers(name: str, typmod: int) -> tuple[int | None, int | None, int | None]:
@@ -188,7 +194,7 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
                 identity={"a": "always", "d": "by default"}.get(identity, ""),  # type: ignore[arg-type]
                 generated=generated == "s",
                 comment=comment,
-            )  # fmt: skip
+            )
         )
 
     domain_oids = [oid for oid, row in types.rows.items() if row[3] == "d" and row[1] not in SYSTEM_SCHEMAS]
@@ -225,7 +231,7 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
             checks=tuple(checks[oid]),
             comment=comment,
             partitioned=relkind == "p",
-        )  # fmt: skip
+        )
         for oid, schema, name, relkind, comment in table_rows
     )
 
