@@ -164,39 +164,3 @@ class Catalog:
         data = dataclasses.asdict(self)
         data.pop("extra")
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> Catalog:
-        return _load(cls, json.loads(text))
-
-
-def _load(cls: Any, data: Any) -> Any:
-    """Rebuild nested frozen dataclasses from `to_json` output (for golden IR files)."""
-    if not dataclasses.is_dataclass(cls):
-        return data
-    kwargs: dict[str, Any] = {}
-    hints = {f.name: f for f in dataclasses.fields(cls)}
-    for name, value in data.items():
-        kwargs[name] = _convert(hints[name].type, value)
-    return cls(**kwargs)
-
-
-_NESTED: dict[str, Any] = {}
-
-
-def _convert(annotation: Any, value: Any) -> Any:
-    text = str(annotation)
-    for name, cls in _NESTED.items():
-        if f"tuple[{name}, ...]" in text:
-            return tuple(_load(cls, v) for v in value)
-        if text in (name, f"{name} | None") and value is not None:
-            return _load(cls, value)
-    if text.startswith("tuple[") and isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-_NESTED.update(
-    TypeRef=TypeRef, Check=Check, Column=Column, ForeignKey=ForeignKey, Index=Index, Table=Table,
-    Enum=Enum, Domain=Domain, Attribute=Attribute, Composite=Composite, Unsupported=Unsupported,
-)  # fmt: skip
