@@ -32,8 +32,9 @@ CODEGEN := $(PY) -m codegen
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-generate: $(VENV_STAMP) $(ATLAS_DEP) ## diff schema.hcl into a new linted migration (NAME=add_x, ALLOW_DESTRUCTIVE=1)
+generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> generated/ + docs/SCHEMA.md (NAME=add_x, ALLOW_DESTRUCTIVE=1)
 	$(CODEGEN) diff --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive)
+	$(CODEGEN) generate
 
 test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) ## ruff, mypy and pytest (real Atlas, real PostgreSQL)
 	$(PY) -m pytest
@@ -42,10 +43,10 @@ lint: $(VENV_STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV_STAMP) ## mypy --strict
-	$(VENV)/bin/mypy codegen
+typecheck: $(VENV_STAMP) ## mypy --strict on codegen/, generated/ and the typing tests
+	$(VENV)/bin/mypy codegen generated/chatmaps_db tests/typing
 
-check: $(VENV_STAMP) $(ATLAS_DEP) ## fail if migrations/ is out of sync with schema.hcl or atlas.sum is invalid
+check: $(VENV_STAMP) $(ATLAS_DEP) ## fail if migrations/ or generated/ is stale, or atlas.sum is invalid
 	$(CODEGEN) check
 
 migrate: $(VENV_STAMP) $(ATLAS_DEP) ## apply pending migrations to DATABASE_URL, or to the local server

@@ -76,9 +76,17 @@ def schema_diff(from_url: str, to: str, dev_url: str) -> str:
     Atlas's bookkeeping schema is excluded: it is not part of the design.
     """
     proc = run(
-        "schema", "diff", "--from", from_url, "--to", to, "--dev-url", atlas_url(dev_url),
-        "--exclude", "atlas_schema_revisions",
-    )  # fmt: skip
+        "schema",
+        "diff",
+        "--from",
+        from_url,
+        "--to",
+        to,
+        "--dev-url",
+        atlas_url(dev_url),
+        "--exclude",
+        "atlas_schema_revisions",
+    )
     out = proc.stdout.strip()
     return "" if out.startswith("Schemas are synced") else out
 
@@ -102,9 +110,18 @@ class Finding:
 def migrate_lint_latest(migrations: Path, dev_url: str) -> list[Finding]:
     """Lint the newest migration file; returns every diagnostic Atlas reports."""
     proc = run(
-        "migrate", "lint", "--dir", _dir(migrations), "--dev-url", atlas_url(dev_url),
-        "--latest", "1", "--log", "{{ json .Files }}", check=False,
-    )  # fmt: skip
+        "migrate",
+        "lint",
+        "--dir",
+        _dir(migrations),
+        "--dev-url",
+        atlas_url(dev_url),
+        "--latest",
+        "1",
+        "--log",
+        "{{ json .Files }}",
+        check=False,
+    )
     try:
         files = json.loads(proc.stdout or "[]") or []
     except json.JSONDecodeError:

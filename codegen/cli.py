@@ -9,9 +9,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from codegen import atlas, migrations, pg
-from codegen.errors import CodegenError
-from codegen.paths import LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
+from codegen import atlas, generate, introspect, migrations, output, pg
+from codegen.errors import CodegenError, OutOfSync
+from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
 from codegen.redact import redact
 
 
@@ -39,10 +39,49 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Fail unless atlas.sum is valid and migrations/ matches schema.hcl."""
+    """Fail unless atlas.sum is valid, migrations/ matches schema.hcl and generated/ is fresh."""
     with pg.dev_database() as dev:
         migrations.check(args.schema, args.migrations, dev)
     print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
+    out = generate.build_from_migrations(args.migrations, generate.load_overrides(ROOT / "pyproject.toml"))
+    files = generate.placed(out, GENERATED, DOCS)
+    stale = output.diff(files, (GENERATED / "chatmaps_db",), ROOT)
+    if stale:
+        sys.stdout.write(stale)
+        raise OutOfSync("generated/ or docs/SCHEMA.md is stale (diff above): run `make generate` and commit")
+    print("ok: generated/ and docs/SCHEMA.md are fresh")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate the Python package from the migrations (or from --from-url) and write it."""
+    overrides = generate.load_overrides(args.config)
+    if args.from_url:
+        out = generate.build(args.from_url, overrides)
+        target = args.out or Path("generated")
+        files = generate.placed(out, target, target)
+        managed: tuple[Path, ...] = ()
+    else:
+        out = generate.build_from_migrations(args.migrations, overrides)
+        target = args.out or GENERATED
+        files = generate.placed(out, target, DOCS if args.out is None else target)
+        managed = (target / "chatmaps_db",)
+    changed = output.write(files, managed)
+    for item in out.catalog.unsupported:
+        print(f"note: {item.line()}", file=sys.stderr)
+    what = f"{len(changed)} file(s) changed" if changed else "no file changed"
+    print(f"generated {len(out.catalog.tables)} tables into {_rel(target)}/: {what}")
+    return 0
+
+
+def cmd_dump_ir(args: argparse.Namespace) -> int:
+    """Print the IR (what the database holds) as JSON."""
+    if args.from_url:
+        sys.stdout.write(introspect.introspect(args.from_url).to_json())
+        return 0
+    with pg.throwaway_server() as server, pg.scratch_database(server.url, "codegen") as url:
+        atlas.migrate_apply(args.migrations, url)
+        sys.stdout.write(introspect.introspect(url).to_json())
     return 0
 
 
@@ -97,6 +136,8 @@ def cmd_db_shell(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "diff": cmd_diff,
     "check": cmd_check,
+    "generate": cmd_generate,
+    "dump-ir": cmd_dump_ir,
     "migrate": cmd_migrate,
     "status": cmd_status,
     "db-start": cmd_db_start,
@@ -114,6 +155,11 @@ def parser() -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=(fn.__doc__ or "").splitlines()[0])
         c.add_argument("--schema", type=Path, default=SCHEMA, help="the schema file (default: schema.hcl)")
         c.add_argument("--migrations", type=Path, default=MIGRATIONS, help="the migration directory")
+        if name in ("generate", "dump-ir"):
+            c.add_argument("--from-url", help="generate from this existing database instead of migrations/")
+        if name == "generate":
+            c.add_argument("--out", type=Path, help="output directory (default: generated/ and docs/)")
+            c.add_argument("--config", type=Path, default=ROOT / "pyproject.toml", help="[tool.codegen.types] source")
         if name == "diff":
             c.add_argument("--name", default="", help="suffix of the new migration file")
             c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")

@@ -11,6 +11,8 @@ from typing import Any
 import psycopg
 
 from codegen import ir, pg
+from codegen.errors import ToolMissing as UnsupportedSchemaTool
+from codegen.redact import redact
 
 # Schemas that belong to PostgreSQL or to Atlas's bookkeeping, never to the design.
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", "atlas_schema_revisions")
@@ -50,7 +52,7 @@ ORDER BY n.nspname, c.relname
 _COLUMNS_SQL = """
 SELECT a.attrelid, a.attname, a.attnum, a.atttypid, a.atttypmod, format_type(a.atttypid, a.atttypmod),
        a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
-       col_description(a.attrelid, a.attnum)
+       col_description(a.attrelid, a.attnum), a.attndims
 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
@@ -118,14 +120,15 @@ class _Types:
     def __init__(self, rows: list[tuple[Any, ...]]) -> None:
         self.rows = {r[0]: r for r in rows}
 
-    def ref(self, oid: int, typmod: int, sql: str) -> ir.TypeRef:
+    def ref(self, oid: int, typmod: int, sql: str, declared_dims: int = 0) -> ir.TypeRef:
         dims = 0
         row = self.rows[oid]
         # An array type has typcategory 'A' and points at its element through typelem.
         while row[5] == "A" and row[4]:
             dims += 1
             row = self.rows[row[4]]
-        dims = max(dims, sql.count("[]"))
+        # format_type() prints one [] whatever the dimensions; attndims keeps the declared ones.
+        dims = max(dims, sql.count("[]"), declared_dims)
         length, precision, scale = _modifiers(row[2], typmod)
         return ir.TypeRef(
             schema=row[1],
@@ -181,14 +184,14 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
     oids = [r[0] for r in table_rows]
 
     columns: dict[int, list[ir.Column]] = defaultdict(list)
-    for relid, name, num, typid, typmod, sql, notnull, default, identity, generated, comment in conn.execute(
+    for relid, name, num, typid, typmod, sql, notnull, default, identity, generated, comment, ndims in conn.execute(
         _COLUMNS_SQL, (oids,)
     ):
         columns[relid].append(
             ir.Column(
                 name=name,
                 position=num,
-                type=types.ref(typid, typmod, sql),
+                type=types.ref(typid, typmod, sql, ndims),
                 nullable=not notnull,
                 default=None if identity or generated else default,
                 identity={"a": "always", "d": "by default"}.get(identity, ""),  # type: ignore[arg-type]
@@ -293,3 +296,30 @@ def _migration_version(conn: psycopg.Connection[tuple[Any, ...]]) -> str | None:
         "SELECT max(version) FROM atlas_schema_revisions.atlas_schema_revisions WHERE applied = total"
     ).fetchone()
     return str(row[0]) if row and row[0] else None
+
+
+def sqlalchemy_source(url: str, schemas: list[str]) -> str:
+    """SQLAlchemy models for `schemas`, written by sqlacodegen from the live database."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    from urllib.parse import urlsplit, urlunsplit
+
+    exe = Path(sys.executable).parent / "sqlacodegen"
+    if not exe.exists():
+        found = shutil.which("sqlacodegen")
+        if found is None:
+            raise UnsupportedSchemaTool(f"sqlacodegen not found at {exe}: run `make venv`")
+        exe = Path(found)
+    sa_url = urlunsplit(urlsplit(url)._replace(scheme="postgresql+psycopg"))
+    args = [str(exe), sa_url, "--generator", "declarative"]
+    if schemas and schemas != ["public"]:
+        args += ["--schemas", ",".join(schemas)]
+    proc = subprocess.run(args, text=True, capture_output=True, check=False)
+    if proc.returncode != 0:
+        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+        raise UnsupportedSchemaTool(
+            f"sqlacodegen failed (exit {proc.returncode}): {redact(lines[-1] if lines else '')}"
+        )
+    return proc.stdout

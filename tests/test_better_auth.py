@@ -20,9 +20,14 @@ def run_better_auth(url: str) -> dict[str, object]:
     if node is None or not (HERE / "node_modules" / "better-auth").is_dir():
         pytest.skip("node or tests/better_auth/node_modules is missing: `make test` installs them with npm ci")
     proc = subprocess.run(
-        [node, "check.mjs"], cwd=HERE, env={**os.environ, "DATABASE_URL": url},
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [node, "check.mjs"],
+        cwd=HERE,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     report: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
     return report

@@ -159,8 +159,11 @@ def test_generate_cli_destructive_error_is_one_line(project_copy: tuple[Path, Pa
     drop_image_column(schema)
     proc = subprocess.run(
         [sys.executable, "-m", "codegen", "diff", "--schema", str(schema), "--migrations", str(migration_dir)],
-        cwd=ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1

@@ -1,0 +1,48 @@
+"""The last stage: write the rendered files, or compare them with what is on disk."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write(files: dict[Path, str], managed_dirs: tuple[Path, ...] = ()) -> list[Path]:
+    """Write every file atomically; remove files in `managed_dirs` that are no longer generated."""
+    changed = []
+    for path, text in sorted(files.items()):
+        if path.exists() and path.read_text() == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+        changed.append(path)
+    for directory in managed_dirs:
+        for stale in sorted(directory.glob("*.py")):
+            if stale not in files:
+                stale.unlink()
+                changed.append(stale)
+    return changed
+
+
+def diff(files: dict[Path, str], managed_dirs: tuple[Path, ...] = (), root: Path | None = None) -> str:
+    """A unified diff from disk to the fresh output; empty when nothing is stale."""
+    chunks: list[str] = []
+
+    def show(p: Path) -> str:
+        return str(p.relative_to(root)) if root and p.is_relative_to(root) else str(p)
+
+    for path, text in sorted(files.items()):
+        old = path.read_text() if path.exists() else ""
+        if old != text:
+            chunks.extend(
+                difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"a/{show(path)}", f"b/{show(path)}")
+            )
+    for directory in managed_dirs:
+        for stale in sorted(directory.glob("*.py")):
+            if stale not in files:
+                chunks.append(f"--- a/{show(stale)}\n+++ /dev/null (no longer generated)\n")
+    return "".join(chunks)
