@@ -1,0 +1,164 @@
+"""The generated connection layer (generated/chatmaps_db) against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from psycopg.rows import dict_row
+
+from chatmaps_db import MIGRATION_VERSION, AsyncDatabase, ConfigError, ConnectError, Database, SchemaMismatch, models
+from codegen import pg
+
+SECRET = "s3cret-pw"
+
+
+def test_missing_database_url() -> None:
+    with pytest.raises(ConfigError) as info:
+        Database.from_env(env={})
+    assert str(info.value) == (
+        "DATABASE_URL is not set: export DATABASE_URL=postgresql://user:password@host:5432/dbname"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            f"mysql://app:{SECRET}@db:3306/x",
+            "DATABASE_URL must start with postgresql:// (got 'mysql'): expected postgresql://user:password@host:5432/dbname",
+        ),
+        (
+            f"postgresql://app:{SECRET}@db:54x2/chat",
+            "DATABASE_URL is malformed (Port could not be cast to integer value as '54x2'): expected postgresql://user:password@host:5432/dbname",
+        ),
+        (
+            f"postgresql://app:{SECRET}@db:5432/",
+            "DATABASE_URL has no database name: expected postgresql://user:password@host:5432/dbname",
+        ),
+    ],
+)
+def test_malformed_database_url(url: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Database.from_env(env={"DATABASE_URL": url})
+    assert str(info.value) == message
+    assert SECRET not in str(info.value)
+
+
+def test_repr_never_shows_the_password() -> None:
+    db = Database(f"postgresql://app:{SECRET}@localhost:5432/chat")
+    assert repr(db) == "Database('postgresql://app:***@localhost:5432/chat', max_size=10, not opened)"
+    assert SECRET not in repr(db.settings)
+
+
+@pytest.fixture
+def tcp_url(server: pg.Server) -> Iterator[tuple[str, str]]:
+    """A password-protected role reachable over TCP on a private port of the test server."""
+    host = urlsplit(server.url).query.split("host=")[1]
+    with pg.connect(server.url) as conn:
+        conn.execute(f"CREATE ROLE app LOGIN PASSWORD '{SECRET}'")
+        port = conn.execute("SHOW port").fetchone()
+        hba_row = conn.execute("SHOW hba_file").fetchone()
+        assert port is not None and hba_row is not None
+        # pgserver trusts every local login; make this role prove its password.
+        hba = Path(hba_row[0])
+        original = hba.read_text()
+        hba.write_text("local all app scram-sha-256\n" + original)
+        conn.execute("SELECT pg_reload_conf()")
+    try:
+        yield host, str(port[0])
+    finally:
+        hba.write_text(original)
+        with pg.connect(server.url) as conn:
+            conn.execute("SELECT pg_reload_conf()")
+            conn.execute("DROP ROLE app")
+
+
+def test_wrong_password(tcp_url: tuple[str, str]) -> None:
+    host, port = tcp_url
+    db = Database(f"postgresql://app:wrong-{SECRET}@/postgres?host={host}&port={port}", connect_timeout=5)
+    with pytest.raises(ConnectError) as info, db.connection():
+        pass
+    assert str(info.value) == (
+        f"cannot connect to postgresql://app:***@/postgres?host={host}&port={port}: "
+        'password authentication failed for user "app"'
+    )
+
+
+def test_unreachable_host_fails_within_the_connect_timeout() -> None:
+    # A listener that accepts TCP connections and never answers: libpq waits for the timeout.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    result: list[BaseException] = []
+
+    def attempt() -> None:
+        db = Database(f"postgresql://app:{SECRET}@127.0.0.1:{port}/chat", connect_timeout=1)
+        try:
+            with db.connection():
+                pass
+        except BaseException as exc:
+            result.append(exc)
+
+    worker = threading.Thread(target=attempt)
+    worker.start()
+    worker.join(60)  # a hang would leave the list empty
+    silent.close()
+    assert len(result) == 1 and isinstance(result[0], ConnectError)
+    assert str(result[0]) == (
+        f"cannot connect to postgresql://app:***@127.0.0.1:{port}/chat: connection timeout expired"
+    )
+
+
+def test_transaction_health_and_schema_check(migrated_db: str) -> None:
+    db = Database(migrated_db, max_size=2)
+    assert "not opened" in repr(db)  # construction did no I/O
+    new = models.UserInsert(name="Ada", email="ada@example.com")
+    with db.transaction() as conn:
+        cols = new.to_db()
+        assert set(cols) == {"name", "email"}  # defaults (id, timestamps) are left to the database
+        cur = conn.cursor(row_factory=dict_row)
+        cur.execute("INSERT INTO users (name, email) VALUES (%(name)s, %(email)s) RETURNING *", cols)
+        row = cur.fetchone()
+    user = models.User.model_validate(row)
+    assert user.email == "ada@example.com" and user.email_verified is False and user.image is None
+    health = db.health()
+    assert health.ok and health.server_version and health.schema_version == MIGRATION_VERSION
+    assert health.expected_schema_version == MIGRATION_VERSION and health.pool["pool_max"] == 2
+    db.check_schema()
+    db.close()
+
+
+def test_update_tells_not_given_from_null() -> None:
+    assert models.UserUpdate(name="B").to_db() == {"name": "B"}
+    assert models.UserUpdate(image=None).to_db() == {"image": None}
+    assert models.UserUpdate().to_db() == {}
+
+
+def test_check_schema_on_a_database_behind(fresh_db: str) -> None:
+    db = Database(fresh_db)
+    with pytest.raises(SchemaMismatch) as info:
+        db.check_schema()
+    assert str(info.value) == (
+        f"database {fresh_db} is behind: at migration none, this package expects {MIGRATION_VERSION}: "
+        "run `atlas migrate apply --env prod`"
+    )
+    db.close()
+
+
+def test_async_twin(migrated_db: str) -> None:
+    async def run() -> tuple[bool, str | None]:
+        async with AsyncDatabase(migrated_db) as db:
+            async with db.transaction() as conn:
+                await conn.execute("SELECT 1")
+            await db.check_schema()
+            health = await db.health()
+            return health.ok, health.schema_version
+
+    assert asyncio.run(run()) == (True, MIGRATION_VERSION)
