@@ -27,7 +27,7 @@ NAME ?=
 ALLOW_DESTRUCTIVE ?=
 CODEGEN := $(PY) -m codegen
 
-.PHONY: help generate test check lint typecheck migrate status atlas venv db-start db-stop db-shell db-reset
+.PHONY: help generate test check lint typecheck golden migrate status atlas venv db-start db-stop db-shell db-reset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ db-shell: $(VENV_STAMP) ## psql on DATABASE_URL or the local server
 
 db-reset: $(VENV_STAMP) $(ATLAS_DEP) ## wipe the local server and apply all migrations
 	$(CODEGEN) db-reset
+
+golden: $(VENV_STAMP) $(ATLAS_DEP) ## rewrite tests/golden from the type zoo after an intended generator change
+	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_generator.py -k golden
 
 atlas: $(ATLAS_DEP) ## build the pinned Atlas CLI into .tools/bin/atlas
 
