@@ -5,13 +5,18 @@ Every query ends in ORDER BY, so the IR is the same from run to run.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from codegen import ir, pg
-from codegen.errors import ToolMissing as UnsupportedSchemaTool
+from codegen.errors import ToolMissing
 from codegen.redact import redact
 
 # Schemas that belong to PostgreSQL or to Atlas's bookkeeping, never to the design.
@@ -300,17 +305,11 @@ def _migration_version(conn: psycopg.Connection[tuple[Any, ...]]) -> str | None:
 
 def sqlalchemy_source(url: str, schemas: list[str]) -> str:
     """SQLAlchemy models for `schemas`, written by sqlacodegen from the live database."""
-    import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
-    from urllib.parse import urlsplit, urlunsplit
-
     exe = Path(sys.executable).parent / "sqlacodegen"
     if not exe.exists():
         found = shutil.which("sqlacodegen")
         if found is None:
-            raise UnsupportedSchemaTool(f"sqlacodegen not found at {exe}: run `make venv`")
+            raise ToolMissing(f"sqlacodegen not found at {exe}: run `make venv`")
         exe = Path(found)
     sa_url = urlunsplit(urlsplit(url)._replace(scheme="postgresql+psycopg"))
     args = [str(exe), sa_url, "--generator", "declarative"]
@@ -319,7 +318,5 @@ def sqlalchemy_source(url: str, schemas: list[str]) -> str:
     proc = subprocess.run(args, text=True, capture_output=True, check=False)
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-        raise UnsupportedSchemaTool(
-            f"sqlacodegen failed (exit {proc.returncode}): {redact(lines[-1] if lines else '')}"
-        )
+        raise ToolMissing(f"sqlacodegen failed (exit {proc.returncode}): {redact(lines[-1] if lines else '')}")
     return proc.stdout
