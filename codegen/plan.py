@@ -22,6 +22,7 @@ class ClassPlan:
     base: str
     doc: str  # a ready docstring literal, quotes included
     fields: tuple[str, ...]  # ready `name: annotation = Field(...)` lines
+    classvars: tuple[str, ...] = ()  # ready `_name: ClassVar[...] = ...` lines
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class _Planner:
                 table_checks.append(check)
 
         row, insert, update = [], [], []
+        json_columns: dict[str, str] = {}  # column -> json|jsonb: to_db() wraps these for psycopg
         for col in table.columns:
             where = f"{table.qualified}.{col.name}"
             py = names.field_name(col.name, f"column_{col.position}")
@@ -201,15 +203,17 @@ class _Planner:
             nullable_ann = f"{ann} | None" if col.nullable else ann
             desc = col.comment
             row.append(self.field_line(py, nullable_ann, default=None, alias=alias, kwargs=kwargs, description=desc))
-            if col.generated:
-                continue
+            if col.generated or col.identity == "always":
+                continue  # the database computes these; PostgreSQL refuses a value
+            if col.type.kind == "base" and col.type.dims == 0 and col.type.name in ("json", "jsonb"):
+                json_columns[col.name] = col.type.name
             domain = self.domains.get(col.type.qualified) if col.type.kind == "domain" else None
             has_default = bool(col.default or col.identity or (domain and domain.default))
             ins_default = "UNSET" if has_default else ("None" if col.nullable else None)
             insert.append(
                 self.field_line(py, nullable_ann, default=ins_default, alias=alias, kwargs=kwargs, description=desc)
             )
-            if col.name in table.primary_key or col.identity == "always":
+            if col.name in table.primary_key:
                 continue
             update.append(
                 self.field_line(py, nullable_ann, default="UNSET", alias=alias, kwargs=kwargs, description=desc)
@@ -223,6 +227,10 @@ class _Planner:
                 "Checked by the database only:\n" + "\n".join(f"- {c.name}: {c.expression}" for c in table_checks)
             )
         comment = table.comment or ""
+        classvars: tuple[str, ...] = ()
+        if json_columns:
+            self.imports.add(("typing", "ClassVar"))
+            classvars = (f"_json_columns: ClassVar[dict[str, str]] = {json_columns!r}",)
         return TablePlan(
             table.qualified,
             ClassPlan(cls, "Row", docstring(comment, *notes), tuple(row)),
@@ -231,6 +239,7 @@ class _Planner:
                 "Changes",
                 docstring(f"A new {table.qualified} row: fields with a database default may be left out."),
                 tuple(insert),
+                classvars,
             ),
             ClassPlan(
                 cls + "Update",
@@ -239,6 +248,7 @@ class _Planner:
                     f"Changes to a {table.qualified} row: only the fields you set are written; None writes NULL."
                 ),
                 tuple(update),
+                classvars,
             ),
         )
 

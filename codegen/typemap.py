@@ -61,7 +61,8 @@ PG_TYPES: dict[str, PyType] = {
     "numeric": _t("Decimal", _DECIMAL),
     "float4": _t("float"),
     "float8": _t("float"),
-    "money": _t("Decimal", _DECIMAL),
+    # PostgreSQL prints money by locale ("$1,234.56"); money_value() parses that form.
+    "money": _t("Annotated[Decimal, money_value()]", _DECIMAL, _ANN, ("chatmaps_db._types", "money_value")),
     # text
     "text": _t("str"),
     "varchar": _t("str"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from decimal import Decimal
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PlainValidator
+from psycopg.types.json import Json, Jsonb
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainValidator
 
 
 class _Unset:
@@ -42,9 +45,19 @@ class Row(BaseModel):
 class Changes(Row):
     """An Insert or Update shape: only the fields that were given reach the database."""
 
+    # json/jsonb columns by database name; psycopg needs their values wrapped.
+    _json_columns: ClassVar[dict[str, str]] = {}
+
     def to_db(self) -> dict[str, Any]:
-        """{column name: value} for the fields that were set; None means SQL NULL."""
-        return self.model_dump(exclude_unset=True, by_alias=True)
+        """{column name: value} for the fields that were set, ready as psycopg parameters.
+
+        None means SQL NULL; JSON values are wrapped in psycopg's Json/Jsonb.
+        """
+        data = self.model_dump(exclude_unset=True, by_alias=True)
+        for column, kind in self._json_columns.items():
+            if data.get(column) is not None:
+                data[column] = (Jsonb if kind == "jsonb" else Json)(data[column])
+        return data
 
 
 def psycopg_value(cls: type[Any]) -> PlainValidator:
@@ -56,3 +69,28 @@ def psycopg_value(cls: type[Any]) -> PlainValidator:
         return value
 
     return PlainValidator(check)
+
+
+_MONEY = re.compile(r"(-?)\$?(-?)([0-9,]+(?:\.[0-9]+)?)")
+
+
+def money_value() -> BeforeValidator:
+    """Accept PostgreSQL's text form of money ("$1,234.56", "-$0.50") as well as numbers.
+
+    psycopg returns money as the server's text, formatted by lc_monetary; the C and
+    English locales print it as above. Other locales fail with a clear message.
+    """
+
+    def parse(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        match = _MONEY.fullmatch(value.strip())
+        if match is None:
+            raise ValueError(
+                f"money {value!r} is not in the form $1,234.56: set lc_monetary = 'C' on the server "
+                "or select the column as numeric (column::numeric)"
+            )
+        sign = "-" if match[1] or match[2] else ""
+        return Decimal(sign + match[3].replace(",", ""))
+
+    return BeforeValidator(parse)

@@ -86,7 +86,8 @@ class AsyncDatabase:
                 if info is None:
                     continue
                 self._enum_infos[name] = info
-            register_enum(self._enum_infos[name], conn, enum_cls)
+            # Members map to labels by value (VERY_SAD -> 'very sad'), not by name.
+            register_enum(self._enum_infos[name], conn, enum_cls, mapping={m: m.value for m in enum_cls})
         for name, composite_cls in PG_COMPOSITES.items():
             if name not in self._composite_infos:
                 cinfo = await CompositeInfo.fetch(conn, name)

@@ -8,14 +8,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface, IPv6Network
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, ClassVar, Literal, NamedTuple
 from uuid import UUID
 
 from psycopg.types.multirange import Multirange
 from psycopg.types.range import Range
 from pydantic import AwareDatetime, Field, JsonValue, NaiveDatetime
 
-from chatmaps_db._types import UNSET, Changes, Row, psycopg_value
+from chatmaps_db._types import UNSET, Changes, Row, money_value, psycopg_value
 
 
 class Mood(StrEnum):
@@ -121,7 +121,7 @@ class Zoo(Row):
     c_numeric: Decimal | None = Field(max_digits=10, decimal_places=3)
     c_real: float | None
     c_double: float | None
-    c_money: Decimal | None
+    c_money: Annotated[Decimal, money_value()] | None
     c_text: str = Field(description='Plain "text" with a \\ backslash.')
     c_varchar: str | None = Field(max_length=20)
     c_char: str | None = Field(max_length=4)
@@ -165,14 +165,15 @@ class Zoo(Row):
 class ZooInsert(Changes):
     """A new public.zoo row: fields with a database default may be left out."""
 
-    id: int = Field(default=UNSET)
+    _json_columns: ClassVar[dict[str, str]] = {"c_json": "json", "c_jsonb": "jsonb"}
+
     c_smallint: int = Field(default=UNSET)
     c_integer: int | None = Field(default=None)
     c_bigint: int | None = Field(default=None)
     c_numeric: Decimal | None = Field(default=None, max_digits=10, decimal_places=3)
     c_real: float | None = Field(default=None)
     c_double: float | None = Field(default=None)
-    c_money: Decimal | None = Field(default=None)
+    c_money: Annotated[Decimal, money_value()] | None = Field(default=None)
     c_text: str = Field(default=UNSET, description='Plain "text" with a \\ backslash.')
     c_varchar: str | None = Field(default=None, max_length=20)
     c_char: str | None = Field(default=None, max_length=4)
@@ -215,13 +216,15 @@ class ZooInsert(Changes):
 class ZooUpdate(Changes):
     """Changes to a public.zoo row: only the fields you set are written; None writes NULL."""
 
+    _json_columns: ClassVar[dict[str, str]] = {"c_json": "json", "c_jsonb": "jsonb"}
+
     c_smallint: int = Field(default=UNSET)
     c_integer: int | None = Field(default=UNSET)
     c_bigint: int | None = Field(default=UNSET)
     c_numeric: Decimal | None = Field(default=UNSET, max_digits=10, decimal_places=3)
     c_real: float | None = Field(default=UNSET)
     c_double: float | None = Field(default=UNSET)
-    c_money: Decimal | None = Field(default=UNSET)
+    c_money: Annotated[Decimal, money_value()] | None = Field(default=UNSET)
     c_text: str = Field(default=UNSET, description='Plain "text" with a \\ backslash.')
     c_varchar: str | None = Field(default=UNSET, max_length=20)
     c_char: str | None = Field(default=UNSET, max_length=4)

@@ -1,0 +1,122 @@
+"""Insert one value of every zoo column through ZooInsert, read it back as Zoo, compare.
+
+Run by tests/test_generator.py inside the generated zoo package (cwd), against the
+zoo database given as argv[1]. Prints one line per column that did not round-trip.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from ipaddress import IPv4Network, IPv6Interface
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+from psycopg.types.multirange import Multirange
+from psycopg.types.range import Range
+
+from chatmaps_db.db import Database
+from chatmaps_db.models import MoneyAmount, Mood, Zoo, ZooInsert, ZooUpdate
+
+UTC = UTC
+VALUES = ZooInsert(
+    c_smallint=-32768,
+    c_integer=2147483647,
+    c_bigint=-9223372036854775808,
+    c_numeric=Decimal("1234567.891"),
+    c_real=1.5,
+    c_double=-2.25e300,
+    c_money=Decimal("12.34"),
+    c_text='a "quoted" \\ text\n',
+    c_varchar="twenty chars at most",
+    c_char="abcd",
+    c_bool=True,
+    c_bytea=b"\x00\xff binary",
+    c_uuid=UUID("12345678-1234-5678-1234-567812345678"),
+    c_date=date(1999, 12, 31),
+    c_time=time(23, 59, 58, 123456),
+    c_timetz=time(12, 30, tzinfo=timezone(timedelta(hours=2))),
+    c_timestamp=datetime(2024, 2, 29, 12, 0, 1),
+    c_timestamptz=datetime(2024, 2, 29, 12, 0, 1, tzinfo=UTC),
+    c_interval=timedelta(days=3, seconds=7, microseconds=5),
+    c_json={"a": [1, 2.5, None, True], "b": "x"},
+    c_jsonb=[{"k": "v"}, 3, "s"],
+    c_int_array=[1, -2, 3],
+    c_text_matrix=[["a", "b"], ["c", "d"]],
+    c_inet=IPv6Interface("2001:db8::1/64"),
+    c_cidr=IPv4Network("10.0.0.0/8"),
+    c_macaddr="08:00:2b:01:02:03",
+    c_int4range=Range(1, 10),
+    c_tstzrange=Range(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC)),
+    c_int4multirange=Multirange([Range(1, 3), Range(5, 8)]),
+    c_tsvector="'cat' 'fat'",
+    c_bit="1010",
+    c_varbit="101",
+    c_mood=Mood.VERY_SAD,
+    c_moods=[Mood.HAPPY, Mood.SO_SO],
+    c_percent=Decimal("99.50"),
+    c_code="ABC",
+    c_odd=7,
+    c_price=MoneyAmount("EUR", Decimal("10.50")),
+    rating=5,
+    status="published",
+    nick="zed",
+    lo=1,
+    hi=2,
+)
+
+
+def insert(conn: object, data: dict[str, object]) -> None:
+    cols = sql.SQL(", ").join(sql.Identifier(k) for k in data)
+    params = sql.SQL(", ").join(sql.Placeholder(k) for k in data)
+    conn.execute(sql.SQL("INSERT INTO zoo ({}) VALUES ({})").format(cols, params), data)  # type: ignore[attr-defined]
+
+
+def xml_supported(conn: object) -> bool:
+    try:
+        with conn.transaction():  # type: ignore[attr-defined]
+            conn.execute("SELECT '<a/>'::xml")  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return True
+
+
+def main(url: str) -> int:
+    db = Database(url)
+    failures = []
+    values = VALUES
+    with db.transaction() as conn:
+        if xml_supported(conn):
+            values = VALUES.model_copy(update={"c_xml": "<a>b</a>"})
+        else:
+            print("skipped c_xml: this server is built without libxml")
+        insert(conn, values.to_db())
+        raw = conn.cursor(row_factory=dict_row).execute("SELECT * FROM zoo").fetchone()
+        row = Zoo.model_validate(raw)
+        for name in type(VALUES).model_fields:
+            sent, got = getattr(values, name), getattr(row, name)
+            if sent != got or type(sent) is not type(got):
+                failures.append(f"{name}: sent {sent!r}, read back {got!r}")
+        # Update: a field set to None writes NULL, a field not given is left alone.
+        change = ZooUpdate(c_integer=None)
+        assert change.to_db() == {"c_integer": None}, change.to_db()
+        sets = sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in change.to_db()
+        )
+        conn.execute(sql.SQL("UPDATE zoo SET {}").format(sets), change.to_db())
+        after = Zoo.model_validate(conn.cursor(row_factory=dict_row).execute("SELECT * FROM zoo").fetchone())
+        if after.c_integer is not None or after.c_bigint != VALUES.c_bigint:
+            failures.append(f"update: c_integer={after.c_integer!r} c_bigint={after.c_bigint!r}")
+        raise psycopg.Rollback()  # leave the shared zoo database empty
+    db.close()
+    for line in failures:
+        print(line)
+    print(f"{len(type(VALUES).model_fields)} columns checked")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
