@@ -1,0 +1,62 @@
+"""generated/ is a real distribution: a clean venv can pip-install it and import it.
+
+The install resolves pydantic, psycopg and psycopg-pool from the package index, exactly
+as a ChatMaps service would (pip's cache makes repeat runs quick).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from codegen.paths import GENERATED
+
+# chatmaps_db is imported under guard: reading a connection setting from the environment
+# (DATABASE_*, PG*) or opening a socket is an error. (pydantic reads its own variables.)
+IMPORT_CHECK = """
+import importlib, os, socket, sys
+
+class NoEnv(dict):
+    def check(self, key):
+        if str(key).startswith(("DATABASE", "PG")):
+            raise AssertionError(f"import read the environment: {key}")
+    def __getitem__(self, key): self.check(key); return super().__getitem__(key)
+    def get(self, key, default=None): self.check(key); return super().get(key, default)
+    def __contains__(self, key): self.check(key); return super().__contains__(key)
+
+def no_network(*args, **kwargs): raise AssertionError("import opened a socket")
+
+os.environ = NoEnv(os.environ)
+socket.socket.connect = no_network
+socket.create_connection = no_network
+for name in ("chatmaps_db", "chatmaps_db.models", "chatmaps_db.db", "chatmaps_db.db_async", "chatmaps_db.health"):
+    importlib.import_module(name)
+import chatmaps_db
+from importlib.resources import files
+from importlib.util import find_spec
+print(chatmaps_db.__file__.startswith(sys.prefix), files("chatmaps_db").joinpath("py.typed").is_file(),
+      find_spec("sqlalchemy") is None, chatmaps_db.MIGRATION_VERSION)
+"""
+
+
+def test_clean_venv_pip_installs_generated_and_imports_it(tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(GENERATED)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert install.returncode == 0, install.stderr
+    # From a neutral directory, so the import cannot come from the source tree.
+    proc = subprocess.run([str(python), "-c", IMPORT_CHECK], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    meta = (GENERATED / "chatmaps_db" / "_meta.py").read_text()
+    version = meta.split('MIGRATION_VERSION: str | None = "')[1].split('"')[0]
+    # installed into the venv, typed, SQLAlchemy only as an extra, same migration version
+    assert proc.stdout.split() == ["True", "True", "True", version]
+    assert sys.prefix != str(env_dir)
