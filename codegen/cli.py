@@ -43,7 +43,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     with pg.dev_database() as dev:
         migrations.check(args.schema, args.migrations, dev)
     print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
-    out = generate.build_from_migrations(args.migrations, generate.load_overrides(ROOT / "pyproject.toml"))
+    out = generate.build_from_migrations(args.migrations, generate.load_config(ROOT / "pyproject.toml"))
     files = generate.placed(out, GENERATED, DOCS)
     stale = output.diff(files, (GENERATED / "chatmaps_db",), ROOT)
     if stale:
@@ -55,14 +55,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Generate the Python package from the migrations (or from --from-url) and write it."""
-    overrides = generate.load_overrides(args.config)
+    config = generate.load_config(args.config)
     if args.from_url:
-        out = generate.build(args.from_url, overrides)
+        out = generate.build(args.from_url, config)
         target = args.out or Path("generated")
         files = generate.placed(out, target, target)
         managed: tuple[Path, ...] = ()
     else:
-        out = generate.build_from_migrations(args.migrations, overrides)
+        out = generate.build_from_migrations(args.migrations, config)
         target = args.out or GENERATED
         files = generate.placed(out, target, DOCS if args.out is None else target)
         managed = (target / "chatmaps_db",)
@@ -173,7 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CodegenError as exc:
         if args.debug:
             raise
-        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        for line in str(exc).splitlines():  # several problems: one line each
+            print(f"error: {redact(line)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

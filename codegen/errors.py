@@ -28,4 +28,7 @@ class DatabaseError(CodegenError):
 
 
 class UnsupportedSchema(CodegenError):
-    """The database holds something the generator cannot describe in Python."""
+    """The database holds something the generator cannot describe in Python.
+
+    The planner reports every such object, one per line, before it stops.
+    """

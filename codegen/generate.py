@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import keyword
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen import atlas, fmt, introspect, ir, pg, plan, render
@@ -19,34 +20,57 @@ class Output:
     files: dict[str, str]  # path relative to the package dir (and "SCHEMA.md") -> text
 
 
-def load_overrides(pyproject: Path) -> dict[str, PyType]:
-    """[tool.codegen.types] from pyproject.toml: {"schema.type" or "type": "annotation"}."""
+@dataclass(frozen=True)
+class Config:
+    """[tool.codegen] in pyproject.toml.
+
+    types: {"schema.type" or "type": "annotation" or "module:Class"}, for types the table lacks.
+    names: {"schema.object": "ClassName"}, for tables, enums, domains and composite types
+    whose generated class names would collide.
+    """
+
+    types: dict[str, PyType] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def load_config(pyproject: Path) -> Config:
+    """Read [tool.codegen] from `pyproject` (an empty Config when the file is absent)."""
     if not pyproject.exists():
-        return {}
+        return Config()
     try:
         data = tomllib.loads(pyproject.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise CodegenError(f"{pyproject}: invalid TOML ({exc}): fix the file") from None
-    table = data.get("tool", {}).get("codegen", {}).get("types", {})
-    return {str(k): parse_override(str(v)) for k, v in table.items()}
+    section = data.get("tool", {}).get("codegen", {})
+    names = {str(k): str(v) for k, v in section.get("names", {}).items()}
+    for key, value in names.items():
+        if not value.isidentifier() or keyword.iskeyword(value):
+            raise CodegenError(
+                f'{pyproject}: [tool.codegen.names] "{key}" = "{value}" is not a Python class name: use letters, digits and _'
+            )
+    return Config({str(k): parse_override(str(v)) for k, v in section.get("types", {}).items()}, names)
 
 
-def build(url: str, overrides: dict[str, PyType]) -> Output:
+def build(url: str, config: Config) -> Output:
     """Generate from a live database."""
     catalog = introspect.introspect(url)
     schemas = sorted({t.schema for t in catalog.tables})
     tables_source = introspect.sqlalchemy_source(url, schemas)
-    models = plan.plan(catalog, overrides)
+    models = plan.plan(catalog, config.types, config.names)
     files = render.render(models, catalog, tables_source)
     formatted = {name: fmt.format_python(text, name) if name.endswith(".py") else text for name, text in files.items()}
     return Output(catalog, formatted)
 
 
-def build_from_migrations(migrations: Path, overrides: dict[str, PyType]) -> Output:
-    """Apply `migrations` to a fresh embedded database and generate from it."""
-    with pg.throwaway_server() as server, pg.scratch_database(server.url, "codegen") as url:
+def build_from_migrations(migrations: Path, config: Config) -> Output:
+    """Apply `migrations` to a fresh database and generate from it.
+
+    The database is on the embedded server, or on ATLAS_DEV_URL's server when that is
+    set (a server with the contrib extensions the migrations need).
+    """
+    with pg.dev_server() as server, pg.scratch_database(server.url, "codegen") as url:
         atlas.migrate_apply(migrations, url)
-        return build(url, overrides)
+        return build(url, config)
 
 
 def placed(output: Output, package_dir: Path, docs_dir: Path) -> dict[Path, str]:

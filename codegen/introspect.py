@@ -312,7 +312,9 @@ def sqlalchemy_source(url: str, schemas: list[str]) -> str:
             raise ToolMissing(f"sqlacodegen not found at {exe}: run `make venv`")
         exe = Path(found)
     sa_url = urlunsplit(urlsplit(url)._replace(scheme="postgresql+psycopg"))
-    args = [str(exe), sa_url, "--generator", "declarative"]
+    # nojoined: a foreign key from one primary key to another is a plain foreign key, not
+    # joined-table inheritance (which sqlacodegen would guess, and mypy rejects).
+    args = [str(exe), sa_url, "--generator", "declarative", "--options", "nojoined"]
     if schemas and schemas != ["public"]:
         args += ["--schemas", ",".join(schemas)]
     proc = subprocess.run(args, text=True, capture_output=True, check=False)

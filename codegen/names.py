@@ -18,12 +18,22 @@ def _ascii_words(name: str) -> str:
     return re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_")
 
 
-def field_name(name: str, fallback: str) -> str:
-    """A safe attribute name for a column; `fallback` when nothing ASCII is left."""
+def field_name(name: str, fallback: str, module_names: frozenset[str] = frozenset()) -> str:
+    """A safe attribute name for a column; `fallback` when nothing ASCII is left.
+
+    `module_names` are the names annotations use (date, Decimal, Mood, ...): a field
+    `date: date` would hide the type from its own annotation, so it becomes `date_`.
+    """
     ident = _ascii_words(name) or fallback
     if ident[0].isdigit():
         ident = "n" + ident
-    if keyword.iskeyword(ident) or keyword.issoftkeyword(ident) or ident in _RESERVED or ident.startswith("model_"):
+    if (
+        keyword.iskeyword(ident)
+        or keyword.issoftkeyword(ident)
+        or ident in _RESERVED
+        or ident.startswith("model_")
+        or ident in module_names
+    ):
         ident += "_"
     return ident
 

@@ -139,6 +139,18 @@ def scratch_database(server_url: str, prefix: str = "chatmaps_scratch") -> Itera
 
 
 @contextmanager
+def dev_server() -> Iterator[Server]:
+    """Where scratch databases for Atlas and the generator go: ATLAS_DEV_URL's server if
+    set (e.g. one with contrib extensions), else a throwaway embedded server."""
+    override = os.environ.get("ATLAS_DEV_URL")
+    if override:
+        yield Server(override)
+        return
+    with throwaway_server() as server:
+        yield server
+
+
+@contextmanager
 def dev_database() -> Iterator[str]:
     """The dev database Atlas may wipe: ATLAS_DEV_URL if set, else a fresh embedded one."""
     override = os.environ.get("ATLAS_DEV_URL")

@@ -7,12 +7,19 @@ The templates print what this module computes; they decide nothing.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from codegen import checks, ir, names
 from codegen.errors import UnsupportedSchema
-from codegen.typemap import PyType, lookup
+from codegen.typemap import PG_TYPES, PyType, lookup
 
+# Names models.py imports besides the type table's (see templates/models.py.j2).
+_MODULE_NAMES = ("Annotated", "ClassVar", "Field", "Literal", "NamedTuple", "StrEnum", "UNSET", "Changes", "Row")
+_T = TypeVar("_T")
+_P = TypeVar("_P")
 _ARG_ORDER = ("max_length", "min_length", "max_digits", "decimal_places", "gt", "ge", "lt", "le", "pattern")
 
 
@@ -23,6 +30,7 @@ class ClassPlan:
     doc: str  # a ready docstring literal, quotes included
     fields: tuple[str, ...]  # ready `name: annotation = Field(...)` lines
     classvars: tuple[str, ...] = ()  # ready `_name: ClassVar[...] = ...` lines
+    kind: str = "class"
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class AliasPlan:
     pg_name: str
     comment: str
     line: str  # `Name = Annotated[...]`
+    kind: str = "alias"
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,7 @@ class ModelsPlan:
     enums: tuple[EnumPlan, ...]
     aliases: tuple[AliasPlan, ...]
     composites: tuple[ClassPlan, ...]
+    type_defs: tuple[AliasPlan | ClassPlan, ...]  # aliases and composites, dependencies first
     tables: tuple[TablePlan, ...]
     pg_enums: tuple[tuple[str, str], ...]  # (schema.name, class)
     pg_composites: tuple[tuple[str, str], ...]
@@ -77,34 +87,59 @@ def schema_hash(catalog: ir.Catalog) -> str:
 
 
 class _Planner:
-    def __init__(self, catalog: ir.Catalog, overrides: dict[str, PyType]) -> None:
+    def __init__(self, catalog: ir.Catalog, overrides: dict[str, PyType], class_names: dict[str, str]) -> None:
         self.catalog = catalog
         self.overrides = overrides
+        self.class_names = class_names  # [tool.codegen.names]: "schema.table" -> class name
         self.imports: set[tuple[str, str]] = {("pydantic", "Field")}
         self.taken: dict[str, str] = {}  # Python class name -> the object that took it
         self.enum_names = {
-            e.qualified: self._claim(names.class_name(e.name, "Enum"), f"enum {e.qualified}", e.schema)
+            e.qualified: self._claim(names.class_name(e.name, "Enum"), f"enum {e.qualified}", e.schema, e.qualified)
             for e in catalog.enums
         }
         self.domain_names = {
-            d.qualified: self._claim(names.class_name(d.name, "Domain"), f"domain {d.qualified}", d.schema)
+            d.qualified: self._claim(names.class_name(d.name, "Domain"), f"domain {d.qualified}", d.schema, d.qualified)
             for d in catalog.domains
         }
         self.composite_names = {
-            c.qualified: self._claim(names.class_name(c.name, "Composite"), f"composite type {c.qualified}", c.schema)
+            c.qualified: self._claim(
+                names.class_name(c.name, "Composite"), f"composite type {c.qualified}", c.schema, c.qualified
+            )
             for c in catalog.composites
         }
         self.domains = {d.qualified: d for d in catalog.domains}
+        self.table_bases = self._table_base_names()
+        # Every name an annotation may use; a field must not shadow one.
+        self.module_names = frozenset(
+            {n for py in (*PG_TYPES.values(), *overrides.values()) for _, n in py.imports}
+            | set(_MODULE_NAMES)
+            | set(self.taken)
+        )
 
-    def _claim(self, name: str, owner: str, schema: str) -> str:
-        if schema != "public":
+    def _claim(self, name: str, owner: str, schema: str, qualified: str | None = None) -> str:
+        if qualified is not None and qualified in self.class_names:
+            name = self.class_names[qualified]
+        elif schema != "public":
             name = names.class_name(schema, "S") + name
         if name in self.taken:
             raise UnsupportedSchema(
-                f"{owner} and {self.taken[name]} both become the Python class {name}: rename one of them"
+                f"{owner} and {self.taken[name]} both become the Python class {name}: rename one of them, "
+                f'or name one under [tool.codegen.names] in pyproject.toml ("{qualified or owner}" = "OtherName")'
             )
         self.taken[name] = owner
         return name
+
+    def _table_base_names(self) -> dict[str, str]:
+        """Singular class names (users -> User), unless two tables would share one (client,
+        clients): then a table whose name was plural keeps it (Clients)."""
+        singular = {t.qualified: names.class_name(names.singular(t.name), "Table") for t in self.catalog.tables}
+        counts = Counter((t.schema, singular[t.qualified]) for t in self.catalog.tables)
+        return {
+            t.qualified: singular[t.qualified]
+            if counts[(t.schema, singular[t.qualified])] == 1
+            else names.class_name(t.name, "Table")
+            for t in self.catalog.tables
+        }
 
     # -- types ---------------------------------------------------------------
     def annotation(self, ref: ir.TypeRef, where: str) -> str:
@@ -165,14 +200,13 @@ class _Planner:
         return f"{name}: {annotation}" + (f" = Field({', '.join(args)})" if args else "")
 
     def table(self, table: ir.Table) -> TablePlan:
-        base = names.class_name(names.singular(table.name), "Table")
-        cls = self._claim(base, f"table {table.qualified}", table.schema)
+        cls = self._claim(self.table_bases[table.qualified], f"table {table.qualified}", table.schema, table.qualified)
         for suffix in ("Insert", "Update"):
             self._claim(cls + suffix, f"table {table.qualified} ({suffix})", "public")
 
         py_names: dict[str, str] = {}
         for col in table.columns:
-            py = names.field_name(col.name, f"column_{col.position}")
+            py = names.field_name(col.name, f"column_{col.position}", self.module_names)
             if py in py_names:
                 raise UnsupportedSchema(
                     f"{table.qualified}: columns {py_names[py]!r} and {col.name!r} both become the Python name "
@@ -192,7 +226,7 @@ class _Planner:
         json_columns: dict[str, str] = {}  # column -> json|jsonb: to_db() wraps these for psycopg
         for col in table.columns:
             where = f"{table.qualified}.{col.name}"
-            py = names.field_name(col.name, f"column_{col.position}")
+            py = names.field_name(col.name, f"column_{col.position}", self.module_names)
             alias = None if py == col.name else col.name
             ann = self.annotation(col.type, where)
             kwargs, literals, unparsed = self.constraints(col.type, single.get(col.name, []), col.name)
@@ -280,10 +314,13 @@ class _Planner:
             return AliasPlan(name, domain.qualified, comment, f"{name} = Annotated[{ann}, Field({args})]")
         return AliasPlan(name, domain.qualified, comment, f"{name} = {ann}")
 
+    def type_def(self, item: ir.Domain | ir.Composite) -> AliasPlan | ClassPlan:
+        return self.domain(item) if isinstance(item, ir.Domain) else self.composite(item)
+
     def composite(self, comp: ir.Composite) -> ClassPlan:
         fields = []
         for i, attr in enumerate(comp.attributes):
-            py = names.field_name(attr.name, f"field_{i}")
+            py = names.field_name(attr.name, f"field_{i}", self.module_names)
             fields.append(f"{py}: {self.annotation(attr.type, f'{comp.qualified}.{attr.name}')} | None")
         return ClassPlan(
             self.composite_names[comp.qualified],
@@ -293,13 +330,29 @@ class _Planner:
         )
 
 
-def plan(catalog: ir.Catalog, overrides: dict[str, PyType] | None = None) -> ModelsPlan:
+def plan(
+    catalog: ir.Catalog, overrides: dict[str, PyType] | None = None, class_names: dict[str, str] | None = None
+) -> ModelsPlan:
     """Turn the IR into ready-to-print model code."""
-    p = _Planner(catalog, overrides or {})
-    enums = tuple(p.enum(e) for e in catalog.enums)
-    aliases = tuple(p.domain(d) for d in _domains_in_order(catalog.domains))
-    composites = tuple(p.composite(c) for c in catalog.composites)
-    tables = tuple(p.table(t) for t in catalog.tables)
+    p = _Planner(catalog, overrides or {}, class_names or {})
+    problems: list[str] = []  # every problem is reported, one line each, not just the first
+
+    def each(make: Callable[[_T], _P], items: Iterable[_T]) -> tuple[_P, ...]:
+        planned = []
+        for item in items:
+            try:
+                planned.append(make(item))
+            except UnsupportedSchema as exc:
+                problems.append(str(exc))
+        return tuple(planned)
+
+    enums = each(p.enum, catalog.enums)
+    type_defs = each(p.type_def, _types_in_order(catalog.domains, catalog.composites))
+    aliases = tuple(t for t in type_defs if isinstance(t, AliasPlan))
+    composites = tuple(t for t in type_defs if isinstance(t, ClassPlan))
+    tables = each(p.table, catalog.tables)
+    if problems:
+        raise UnsupportedSchema("\n".join(problems))
     if enums:
         p.imports.add(("enum", "StrEnum"))
     if composites:
@@ -310,6 +363,7 @@ def plan(catalog: ir.Catalog, overrides: dict[str, PyType] | None = None) -> Mod
         enums=enums,
         aliases=aliases,
         composites=composites,
+        type_defs=type_defs,
         tables=tables,
         pg_enums=tuple((e.pg_name, e.name) for e in enums),
         pg_composites=tuple((c.qualified, p.composite_names[c.qualified]) for c in catalog.composites),
@@ -318,18 +372,24 @@ def plan(catalog: ir.Catalog, overrides: dict[str, PyType] | None = None) -> Mod
     )
 
 
-def _domains_in_order(domains: tuple[ir.Domain, ...]) -> list[ir.Domain]:
-    """Domains over other domains come after their base."""
-    by_name = {d.qualified: d for d in domains}
-    out: list[ir.Domain] = []
+def _types_in_order(
+    domains: tuple[ir.Domain, ...], composites: tuple[ir.Composite, ...]
+) -> list[ir.Domain | ir.Composite]:
+    """Domains and composite types, each after the ones it is built from (a domain over a
+    composite, a composite with a domain attribute): module-level names must exist first."""
+    by_name: dict[str, ir.Domain | ir.Composite] = {d.qualified: d for d in domains}
+    by_name |= {c.qualified: c for c in composites}
+    out: list[ir.Domain | ir.Composite] = []
 
-    def visit(d: ir.Domain) -> None:
-        if d in out:
+    def visit(item: ir.Domain | ir.Composite) -> None:
+        if item in out:
             return
-        if d.base.kind == "domain" and d.base.qualified in by_name:
-            visit(by_name[d.base.qualified])
-        out.append(d)
+        refs = [item.base] if isinstance(item, ir.Domain) else [a.type for a in item.attributes]
+        for ref in refs:  # PostgreSQL forbids cycles here
+            if ref.kind in ("domain", "composite") and ref.qualified in by_name:
+                visit(by_name[ref.qualified])
+        out.append(item)
 
-    for d in domains:
-        visit(d)
+    for item in (*domains, *composites):
+        visit(item)
     return out
