@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen.errors import AtlasFailed, ToolMissing
+from codegen.errors import AtlasFailed, MissingExtension, ToolMissing
 from codegen.paths import ATLAS_DEFAULT
 from codegen.pg import atlas_url
 from codegen.redact import redact
@@ -26,13 +27,64 @@ def _dir(path: Path) -> str:
     return f"file://{path.resolve()}"
 
 
+# What to use instead of a contrib extension on a server that lacks it.
+EXTENSION_ALTERNATIVES = {
+    "citext": "text with a unique index on lower(column) (as schema.hcl does for users.email)",
+    "hstore": "jsonb",
+    "ltree": "text[] (one element per path level) or text",
+    "uuid-ossp": "the built-in gen_random_uuid()",
+    "pgcrypto": "the built-in gen_random_uuid() for ids, and hashing in the application",
+}
+_NOT_AVAILABLE = re.compile(
+    r'executing statement .*? from version "(?P<version>\d+)".*?extension "(?P<name>[^"]+)" is not available'
+    r'|could not open extension control file ".*?/(?P<file>[^/"]+)\.control"'
+)
+
+
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run atlas with `args`; on failure raise AtlasFailed with Atlas's own first error line."""
     env = {**os.environ, "ATLAS_NO_UPDATE_NOTIFIER": "1"}
     proc = subprocess.run([str(binary()), *args], text=True, capture_output=True, env=env, check=False)
     if check and proc.returncode != 0:
+        missing_extension(proc.stderr + proc.stdout, _arg(args, "--dir"))
         raise AtlasFailed(f"atlas {' '.join(args[:2])} failed: {first_error_line(proc)}")
     return proc
+
+
+def _arg(args: tuple[str, ...], flag: str) -> str | None:
+    return args[args.index(flag) + 1] if flag in args[:-1] else None
+
+
+def _statement_location(migrations: str | None, version: str | None, name: str) -> str:
+    """`migrations/V_x.sql:LINE` of the CREATE EXTENSION, as precisely as can be found."""
+    if not (migrations and version):
+        return "a migration"
+    folder = Path(migrations.removeprefix("file://"))
+    for path in sorted(folder.glob(f"{version}*.sql")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if "extension" in line.lower() and name in line:
+                return f"{folder.name}/{path.name}:{number}"
+        return f"{folder.name}/{path.name}"
+    return f"migration {version}"
+
+
+def missing_extension(output: str, migrations: str | None = None) -> None:
+    """Raise MissingExtension if Atlas failed because the server lacks an extension."""
+    match = _NOT_AVAILABLE.search(output)
+    if match is None:
+        return
+    name = match["name"] or match["file"]
+    where = _statement_location(migrations, match["version"], name)
+    server = (
+        "the server at ATLAS_DEV_URL does not have"
+        if os.environ.get("ATLAS_DEV_URL")
+        else "the embedded PostgreSQL (pgserver) does not ship"
+    )
+    instead = EXTENSION_ALTERNATIVES.get(name, "built-in types")
+    raise MissingExtension(
+        f"{where} needs the extension {name}, which {server}: use {instead} instead, or set ATLAS_DEV_URL "
+        "to a server that has it (Debian: apt-get install postgresql-contrib)"
+    )
 
 
 def first_error_line(proc: subprocess.CompletedProcess[str]) -> str:

@@ -15,6 +15,10 @@ class AtlasFailed(CodegenError):
     """Atlas exited non-zero."""
 
 
+class MissingExtension(AtlasFailed):
+    """A migration needs a PostgreSQL extension the server does not have."""
+
+
 class DestructiveChange(CodegenError):
     """A new migration would drop data and carries no explicit opt-in."""
 

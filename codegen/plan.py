@@ -68,6 +68,7 @@ class ModelsPlan:
     tables: tuple[TablePlan, ...]
     pg_enums: tuple[tuple[str, str], ...]  # (schema.name, class)
     pg_composites: tuple[tuple[str, str], ...]
+    pg_hstore: tuple[str, ...]  # hstore types in use (schema.hstore): the pool registers their adapter
     schema_hash: str
     migration_version: str | None
 
@@ -93,6 +94,7 @@ class _Planner:
         self.class_names = class_names  # [tool.codegen.names]: "schema.table" -> class name
         self.imports: set[tuple[str, str]] = {("pydantic", "Field")}
         self.taken: dict[str, str] = {}  # Python class name -> the object that took it
+        self.hstore: set[str] = set()
         self.enum_names = {
             e.qualified: self._claim(names.class_name(e.name, "Enum"), f"enum {e.qualified}", e.schema, e.qualified)
             for e in catalog.enums
@@ -152,6 +154,8 @@ class _Planner:
         else:
             py = lookup(ref, where, self.overrides)
             self.imports |= py.imports
+            if ref.name == "hstore" and ref.kind == "base":
+                self.hstore.add(ref.qualified)
             return py.annotation
         return PyType(base).list_of(ref.dims).annotation
 
@@ -367,6 +371,7 @@ def plan(
         tables=tables,
         pg_enums=tuple((e.pg_name, e.name) for e in enums),
         pg_composites=tuple((c.qualified, p.composite_names[c.qualified]) for c in catalog.composites),
+        pg_hstore=tuple(sorted(p.hstore)),
         schema_hash=schema_hash(catalog),
         migration_version=catalog.migration_version,
     )
@@ -390,6 +395,7 @@ def _types_in_order(
                 visit(by_name[ref.qualified])
         out.append(item)
 
-    for item in (*domains, *composites):
+    every: list[ir.Domain | ir.Composite] = [*domains, *composites]
+    for item in every:
         visit(item)
     return out

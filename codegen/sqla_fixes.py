@@ -9,6 +9,7 @@
    cannot type ("Cannot determine type"): the Table assignments get an annotation.
 5. A type SQLAlchemy lacks (xml) becomes `Mapped[object] = mapped_column(NullType)`,
    which SQLAlchemy refuses at import: the annotation becomes str, as psycopg returns it.
+6. hstore: it writes `HSTORE(Text())` without importing Text.
 Remove each when sqlacodegen fixes it.
 """
 
@@ -37,6 +38,8 @@ def fix(source: str) -> str:
     source = _AND_OF_LAMBDAS.sub(lambda m: "lambda: and_(" + m[1].replace("lambda: ", "") + ")", source)
     if "and_(" in source and not _imports(source, "and_"):
         source = "from sqlalchemy import and_\n" + source
+    if "HSTORE(Text())" in source and not _imports(source, "Text"):
+        source = "from sqlalchemy import Text\n" + source
     source = _NULLTYPE_OBJECT.sub(r"Mapped[\1str\2] = mapped_column(NullType", source)
     if _TABLE_ASSIGN.search(source):
         source = _TABLE_ASSIGN.sub(r"\1: Table = Table(", source)

@@ -124,9 +124,6 @@ PG_TYPES: dict[str, PyType] = {
     "upc": _t("str"),
 }
 
-# Extensions whose types are in PG_TYPES, and what the embedded server lacks.
-EXTENSION_TYPES = {"citext": "citext", "hstore": "hstore", "ltree": "ltree", "isbn": "isn", "ean13": "isn"}
-
 
 def parse_override(spec: str) -> PyType:
     """`str`, `dict[str, str]` or `module:Name` (imported) from [tool.codegen.types]."""

@@ -88,7 +88,7 @@ def test_generated_zoo_package_imports(zoo_out: Path) -> None:
     code = "from chatmaps_db._meta import PG_COMPOSITES, PG_ENUMS; print(sorted(PG_ENUMS), sorted(PG_COMPOSITES))"
     proc = subprocess.run([sys.executable, "-c", code], cwd=zoo_out, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "['public.mood'] ['public.money_amount']"
+    assert proc.stdout.strip() == "['public.mood'] ['public.a_line', 'public.money_amount', 'public.point2d']"
 
 
 def test_unparsed_check_is_named_in_the_docstring(zoo_out: Path) -> None:
@@ -128,6 +128,58 @@ def test_every_zoo_type_round_trips_through_insert_and_row_models(zoo_url: str, 
     # pgserver is built without libxml, so xml cannot be stored there (Debian's server can:
     # test_extensions.py); nothing else may be skipped.
     assert lines in (
-        ["44 columns checked"],
-        ["skipped c_xml: this server is built without libxml", "44 columns checked"],
+        ["47 columns checked"],
+        ["skipped c_xml: this server is built without libxml", "47 columns checked"],
     ), proc.stdout
+
+
+def generate_from(url: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codegen", "generate", "--from-url", url, "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_unknown_type_is_one_line_naming_the_column_and_the_override(server: pg.Server, tmp_path: Path) -> None:
+    with pg.scratch_database(server.url, "unknown") as url:
+        with pg.connect(url) as conn:
+            conn.execute("CREATE TABLE places (id int PRIMARY KEY, location point)")
+        proc = generate_from(url, tmp_path / "out")
+        assert proc.returncode == 1
+        assert proc.stderr.splitlines() == [
+            "error: public.places.location: no Python type for PostgreSQL type pg_catalog.point (point): add "
+            '"pg_catalog.point" = "str" (or "module:Class") under [tool.codegen.types] in pyproject.toml'
+        ]
+        assert not (tmp_path / "out").exists(), "nothing may be written when generation fails"
+        # The override the message names is all it takes.
+        config = tmp_path / "pyproject.toml"
+        config.write_text('[tool.codegen.types]\n"pg_catalog.point" = "str"\n')
+        proc = generate_from(url, tmp_path / "out", "--config", str(config))
+        assert proc.returncode == 0, proc.stderr
+        assert "    location: str | None\n" in (tmp_path / "out" / "chatmaps_db" / "models.py").read_text()
+
+
+def test_name_collisions_are_errors_naming_both_and_all_are_reported(server: pg.Server, tmp_path: Path) -> None:
+    with pg.scratch_database(server.url, "collide") as url:
+        with pg.connect(url) as conn:
+            conn.execute('CREATE TABLE "Foo" (id int PRIMARY KEY); CREATE TABLE foo (id int PRIMARY KEY)')
+            conn.execute('CREATE TABLE t (id int PRIMARY KEY, "user id" int, user_id int)')
+        proc = generate_from(url, tmp_path / "out")
+        assert proc.returncode == 1
+        assert proc.stderr.splitlines() == [
+            "error: table public.foo and table public.Foo both become the Python class Foo: rename one of them, "
+            'or name one under [tool.codegen.names] in pyproject.toml ("public.foo" = "OtherName")',
+            "error: public.t: columns 'user id' and 'user_id' both become the Python name 'user_id': rename one of them",
+        ]
+        config = tmp_path / "pyproject.toml"
+        config.write_text('[tool.codegen.names]\n"public.foo" = "FooLower"\n')
+        conn_fix = 'ALTER TABLE t RENAME COLUMN "user id" TO user_id_2'
+        with pg.connect(url) as conn:
+            conn.execute(conn_fix)
+        proc = generate_from(url, tmp_path / "out", "--config", str(config))
+        assert proc.returncode == 0, proc.stderr
+        models = (tmp_path / "out" / "chatmaps_db" / "models.py").read_text()
+        assert "class Foo(Row):" in models
+        assert "class FooLower(Row):" in models

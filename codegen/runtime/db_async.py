@@ -13,11 +13,13 @@ from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
+from psycopg.types import TypeInfo
 from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.enum import EnumInfo, register_enum
+from psycopg.types.hstore import register_hstore
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from chatmaps_db._meta import MIGRATION_VERSION, PG_COMPOSITES, PG_ENUMS
+from chatmaps_db._meta import MIGRATION_VERSION, PG_COMPOSITES, PG_ENUMS, PG_HSTORE
 from chatmaps_db.errors import ConnectError, SchemaMismatch
 from chatmaps_db.health import Health
 from chatmaps_db.settings import Settings, redact_url
@@ -61,6 +63,7 @@ class AsyncDatabase:
         self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
         self._enum_infos: dict[str, EnumInfo] = {}
         self._composite_infos: dict[str, CompositeInfo] = {}
+        self._hstore_infos: dict[str, TypeInfo] = {}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> AsyncDatabase:
@@ -79,7 +82,7 @@ class AsyncDatabase:
         return kwargs
 
     async def _configure(self, conn: AsyncConnection[Any]) -> None:
-        """Teach each new connection our enums and composite types."""
+        """Teach each new connection our enums, composite types and hstore."""
         for name, enum_cls in PG_ENUMS.items():
             if name not in self._enum_infos:
                 info = await EnumInfo.fetch(conn, name)
@@ -95,6 +98,13 @@ class AsyncDatabase:
                     continue
                 self._composite_infos[name] = cinfo
             register_composite(self._composite_infos[name], conn, composite_cls)
+        for name in PG_HSTORE:
+            if name not in self._hstore_infos:
+                hinfo = await TypeInfo.fetch(conn, name)
+                if hinfo is None:
+                    continue
+                self._hstore_infos[name] = hinfo
+            register_hstore(self._hstore_infos[name], conn)
         await conn.commit()
 
     async def _probe(self) -> None:

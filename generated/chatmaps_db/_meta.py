@@ -13,3 +13,5 @@ MIGRATION_VERSION: str | None = "20261122211719"
 # PostgreSQL enum and composite types -> the Python classes psycopg loads them into.
 PG_ENUMS: dict[str, type[StrEnum]] = {}
 PG_COMPOSITES: dict[str, Any] = {}
+# hstore types the models use: loaded as dict[str, str | None].
+PG_HSTORE: tuple[str, ...] = ()

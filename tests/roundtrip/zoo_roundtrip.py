@@ -19,7 +19,7 @@ from psycopg.types.multirange import Multirange
 from psycopg.types.range import Range
 
 from chatmaps_db.db import Database
-from chatmaps_db.models import MoneyAmount, Mood, Zoo, ZooInsert, ZooUpdate
+from chatmaps_db.models import ALine, MoneyAmount, Mood, Point2d, Zoo, ZooInsert, ZooUpdate
 
 UTC = UTC
 VALUES = ZooInsert(
@@ -61,6 +61,9 @@ VALUES = ZooInsert(
     c_code="ABC",
     c_odd=7,
     c_price=MoneyAmount("EUR", Decimal("10.50")),
+    c_line=ALine(Point2d(1.0, 2.0), Point2d(-3.5, 4.0)),
+    c_origin=Point2d(0.0, 0.0),
+    date_=date(2000, 1, 1),
     rating=5,
     status="published",
     nick="zed",

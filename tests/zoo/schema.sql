@@ -6,6 +6,10 @@ CREATE DOMAIN percent AS numeric(5, 2) CHECK (VALUE >= 0 AND VALUE <= 100);
 CREATE DOMAIN short_code AS varchar(8) CHECK (VALUE ~ '^[A-Z]+$');
 CREATE DOMAIN odd_number AS integer CHECK (VALUE % 2 = 1);
 CREATE TYPE money_amount AS (currency char(3), amount numeric(12, 2));
+-- Dependency order differs from name order: a_line uses point2d, origin is a domain over it.
+CREATE TYPE point2d AS (x double precision, y double precision);
+CREATE TYPE a_line AS (start point2d, stop point2d);
+CREATE DOMAIN origin AS point2d CHECK ((VALUE).x = 0 AND (VALUE).y = 0);
 
 CREATE TABLE zoo (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -48,6 +52,9 @@ CREATE TABLE zoo (
     c_code short_code,
     c_odd odd_number,
     c_price money_amount,
+    c_line a_line,
+    c_origin origin,
+    "date" date,
     c_total numeric GENERATED ALWAYS AS (c_numeric * 2) STORED,
     rating integer CHECK (rating >= 1 AND rating <= 5),
     status text CHECK (status IN ('draft', 'published')),
@@ -74,3 +81,7 @@ CREATE TABLE "Awkward Names" (
     "naïve" text,
     "_private" text
 );
+
+-- Singular and plural tables: `tag` is Tag, so `tags` keeps its plural, Tags.
+CREATE TABLE tag (id integer PRIMARY KEY);
+CREATE TABLE tags (id integer PRIMARY KEY);
