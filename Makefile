@@ -27,7 +27,7 @@ NAME ?=
 ALLOW_DESTRUCTIVE ?=
 CODEGEN := $(PY) -m codegen
 
-.PHONY: help generate test check lint typecheck golden migrate status atlas venv db-start db-stop db-shell db-reset
+.PHONY: help generate test check lint typecheck golden bench migrate status atlas venv contrib-pg db-start db-stop db-shell db-reset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,7 +36,7 @@ generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> ge
 	$(CODEGEN) diff --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive)
 	$(CODEGEN) generate
 
-test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) ## ruff, mypy and pytest (real Atlas, real PostgreSQL)
+test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) contrib-pg ## ruff, mypy and pytest (real Atlas, real PostgreSQL)
 	$(PY) -m pytest
 
 lint: $(VENV_STAMP) ## ruff check and format check
@@ -73,6 +73,17 @@ golden: $(VENV_STAMP) $(ATLAS_DEP) ## rewrite tests/golden from the type zoo aft
 atlas: $(ATLAS_DEP) ## build the pinned Atlas CLI into .tools/bin/atlas
 
 venv: $(VENV_STAMP) ## create .venv with the pinned Python tools
+
+# The embedded server has no contrib extensions; the extension and PostgREST-corpus tests
+# start Debian's PostgreSQL (with contrib) in a temporary directory instead.
+contrib-pg: ## install Debian's PostgreSQL with contrib if missing (apt-get, as root)
+	@if ! ls /usr/lib/postgresql/*/bin/initdb /usr/share/postgresql/*/extension/citext.control >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "error: Debian's PostgreSQL with contrib is missing: run \`sudo apt-get install postgresql postgresql-contrib\`" >&2; exit 1; \
+	  fi; \
+	  echo "installing Debian's postgresql and postgresql-contrib (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null; \
+	fi
 
 $(VENV_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -48,3 +48,20 @@ def project_copy(tmp_path: Path) -> tuple[Path, Path]:
     migrations = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, migrations)
     return schema, migrations
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The per-schema table of the corpus run (tests/test_corpus.py)."""
+    from tests.test_corpus import REPORT
+
+    if not REPORT:
+        return
+    tr = terminalreporter
+    tr.section("corpus: generate --from-url on schemas nobody here wrote")
+    tr.write_line(f"{'schema':24} {'tables':>6} {'columns':>7} {'types':>5} {'unsupported':>11} {'time':>6}  notes")
+    for r in sorted(REPORT, key=lambda r: r.schema):
+        types = ", ".join(r.types) if len(r.types) <= 12 else f"{', '.join(r.types[:12])}, ..."
+        tr.write_line(
+            f"{r.schema:24} {r.tables:>6} {r.columns:>7} {len(r.types):>5} {r.unsupported:>11} {r.seconds:>5.1f}s  "
+            f"{r.not_loaded + '; ' if r.not_loaded else ''}types: {types}"
+        )
