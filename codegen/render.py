@@ -97,6 +97,17 @@ def _er_lines(catalog: ir.Catalog) -> list[str]:
     return lines
 
 
+def _expression_indexes(catalog: ir.Catalog) -> dict[str, str]:
+    """Index name -> key SQL, for the indexes whose keys include an expression."""
+    found = {}
+    for table in catalog.tables:
+        for index in table.indexes:
+            keys = sqla_fixes.expression_keys(index.definition)
+            if keys is not None:
+                found[index.name] = keys
+    return found
+
+
 def render(plan: ModelsPlan, catalog: ir.Catalog, tables_source: str) -> dict[str, str]:
     """Every output file, unformatted."""
     ctx = {"plan": plan, "schema_hash": plan.schema_hash, "migration_version": plan.migration_version or "none"}
@@ -112,7 +123,7 @@ def render(plan: ModelsPlan, catalog: ir.Catalog, tables_source: str) -> dict[st
         f"{PACKAGE}/_meta.py": _ENV.get_template("_meta.py.j2").render(**ctx),
         f"{PACKAGE}/db_async.py": header + db_async,
         f"{PACKAGE}/db.py": header + to_sync(db_async),
-        f"{PACKAGE}/tables.py": header + sqla_fixes.fix(tables_source),
+        f"{PACKAGE}/tables.py": header + sqla_fixes.fix(tables_source, _expression_indexes(catalog)),
         "SCHEMA.md": _ENV.get_template("SCHEMA.md.j2").render(
             catalog=catalog, tables=_doc_tables(catalog), er_lines=_er_lines(catalog), **ctx
         ),

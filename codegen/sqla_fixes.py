@@ -10,12 +10,16 @@
 5. A type SQLAlchemy lacks (xml) becomes `Mapped[object] = mapped_column(NullType)`,
    which SQLAlchemy refuses at import: the annotation becomes str, as psycopg returns it.
 6. hstore: it writes `HSTORE(Text())` without importing Text.
+7. Expression indexes: it drops the expression (`Index("users_email_lower_key",
+   unique=True)` indexes nothing). The keys are restored from pg_get_indexdef() as
+   `text("lower(email)")`; the atlas-provider-sqlalchemy test proves the DDL equal.
 Remove each when sqlacodegen fixes it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 _STR = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
 # DOMAIN(<name>, <TYPE(...)>, <collation>, ...: the type has no top-level comma.
@@ -31,7 +35,44 @@ def _imports(source: str, name: str) -> bool:
     return re.search(rf"^from sqlalchemy import .*\b{name}\b", source, re.M) is not None
 
 
-def fix(source: str) -> str:
+def expression_keys(definition: str) -> str | None:
+    """The key list of an index whose keys include an expression, from pg_get_indexdef():
+    `CREATE UNIQUE INDEX x ON public.users USING btree (lower(email))` -> `lower(email)`."""
+    start = definition.find("(", definition.find(" USING "))
+    depth, quoted = 0, False
+    for pos in range(start, len(definition)):
+        ch = definition[pos]
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+            if depth == 0:
+                keys = definition[start + 1 : pos]
+                return keys if "(" in keys or "::" in keys else None
+    return None
+
+
+def _restore_index_keys(source: str, index_keys: Mapping[str, str]) -> str:
+    for name, keys in sorted(index_keys.items()):
+        pattern = re.compile(rf"Index\(\s*(['\"]){re.escape(name)}\1(?P<rest>[^()]*)\)")
+
+        def repl(m: re.Match[str], keys: str = keys, name: str = name) -> str:
+            kwargs = [a.strip() for a in m["rest"].split(",") if "=" in a]
+            quoted_name = m[1] + name + m[1]
+            return "Index(" + ", ".join([quoted_name, f"text({keys!r})", *kwargs]) + ")"
+
+        source = pattern.sub(repl, source)
+    return source
+
+
+def fix(source: str, index_keys: Mapping[str, str] | None = None) -> str:
+    """Repair `source`; `index_keys` maps index name -> key SQL for expression indexes."""
+    if index_keys:
+        source = _restore_index_keys(source, index_keys)
+        if "text(" in source and not _imports(source, "text"):
+            source = "from sqlalchemy import text\n" + source
     source = _DOMAIN_COLLATION.sub(r"\1collation=\2\3", source)
     if "MetaData(" in source and not _imports(source, "MetaData"):
         source = "from sqlalchemy import MetaData\n" + source
