@@ -33,8 +33,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> generated/ + docs/SCHEMA.md (NAME=add_x, ALLOW_DESTRUCTIVE=1)
-	$(CODEGEN) diff --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive)
-	$(CODEGEN) generate
+	$(CODEGEN) update --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive)
 
 test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) contrib-pg ## ruff, mypy and pytest (real Atlas, real PostgreSQL)
 	$(PY) -m pytest
@@ -43,8 +42,8 @@ lint: $(VENV_STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV_STAMP) ## mypy --strict on codegen/, generated/ and the typing tests
-	$(VENV)/bin/mypy codegen generated/chatmaps_db tests/typing
+typecheck: $(VENV_STAMP) ## mypy --strict on codegen/, generated/, bench/ and the typing tests
+	$(VENV)/bin/mypy codegen generated/chatmaps_db tests/typing bench
 
 check: $(VENV_STAMP) $(ATLAS_DEP) ## fail if migrations/ or generated/ is stale, or atlas.sum is invalid
 	$(CODEGEN) check
@@ -66,6 +65,9 @@ db-shell: $(VENV_STAMP) ## psql on DATABASE_URL or the local server
 
 db-reset: $(VENV_STAMP) $(ATLAS_DEP) ## wipe the local server and apply all migrations
 	$(CODEGEN) db-reset
+
+bench: $(VENV_STAMP) $(ATLAS_DEP) ## time and memory, side by side with named baselines, as ratios (no thresholds)
+	$(PY) bench/bench.py
 
 golden: $(VENV_STAMP) $(ATLAS_DEP) ## rewrite tests/golden from the type zoo after an intended generator change
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_generator.py -k golden

@@ -22,9 +22,9 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
+def cmd_diff(args: argparse.Namespace, server: pg.Server | None = None) -> int:
     """Diff schema.hcl into a new, linted migration (step 1 of `make generate`)."""
-    with pg.dev_database() as dev:
+    with pg.dev_database(server) as dev:
         result = migrations.diff_and_lint(
             args.schema, args.migrations, dev, name=args.name, allow_destructive=args.allow_destructive
         )
@@ -40,10 +40,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Fail unless atlas.sum is valid, migrations/ matches schema.hcl and generated/ is fresh."""
-    with pg.dev_database() as dev:
-        migrations.check(args.schema, args.migrations, dev)
-    print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
-    out = generate.build_from_migrations(args.migrations, generate.load_config(ROOT / "pyproject.toml"))
+    with pg.dev_server() as server:
+        with pg.dev_database(server) as dev:
+            migrations.check(args.schema, args.migrations, dev)
+        print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
+        out = generate.build_from_migrations(args.migrations, generate.load_config(ROOT / "pyproject.toml"), server)
     files = generate.placed(out, GENERATED, DOCS)
     stale = output.diff(files, (GENERATED / "chatmaps_db",), ROOT)
     if stale:
@@ -53,16 +54,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
+def cmd_update(args: argparse.Namespace) -> int:
+    """What `make generate` runs: diff, then generate, on one embedded server."""
+    with pg.dev_server() as server:
+        cmd_diff(args, server)
+        return cmd_generate(args, server)
+
+
+def cmd_generate(args: argparse.Namespace, server: pg.Server | None = None) -> int:
     """Generate the Python package from the migrations (or from --from-url) and write it."""
     config = generate.load_config(args.config)
-    if args.from_url:
+    if getattr(args, "from_url", None):
         out = generate.build(args.from_url, config)
         target = args.out or Path("generated")
         files = generate.placed(out, target, target)
         managed: tuple[Path, ...] = ()
     else:
-        out = generate.build_from_migrations(args.migrations, config)
+        out = generate.build_from_migrations(args.migrations, config, server)
         target = args.out or GENERATED
         files = generate.placed(out, target, DOCS if args.out is None else target)
         managed = (target / "chatmaps_db",)
@@ -134,6 +142,7 @@ def cmd_db_shell(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "update": cmd_update,
     "diff": cmd_diff,
     "check": cmd_check,
     "generate": cmd_generate,
@@ -157,10 +166,10 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("--migrations", type=Path, default=MIGRATIONS, help="the migration directory")
         if name in ("generate", "dump-ir"):
             c.add_argument("--from-url", help="generate from this existing database instead of migrations/")
-        if name == "generate":
+        if name in ("generate", "update"):
             c.add_argument("--out", type=Path, help="output directory (default: generated/ and docs/)")
             c.add_argument("--config", type=Path, default=ROOT / "pyproject.toml", help="[tool.codegen.types] source")
-        if name == "diff":
+        if name in ("diff", "update"):
             c.add_argument("--name", default="", help="suffix of the new migration file")
             c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")
     return p

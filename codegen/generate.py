@@ -62,13 +62,16 @@ def build(url: str, config: Config) -> Output:
     return Output(catalog, formatted)
 
 
-def build_from_migrations(migrations: Path, config: Config) -> Output:
+def build_from_migrations(migrations: Path, config: Config, server: pg.Server | None = None) -> Output:
     """Apply `migrations` to a fresh database and generate from it.
 
-    The database is on the embedded server, or on ATLAS_DEV_URL's server when that is
-    set (a server with the contrib extensions the migrations need).
+    The database is created on `server`, else on ATLAS_DEV_URL's server when that is set
+    (a server with the contrib extensions the migrations need), else on the embedded one.
     """
-    with pg.dev_server() as server, pg.scratch_database(server.url, "codegen") as url:
+    if server is None:
+        with pg.dev_server() as own:
+            return build_from_migrations(migrations, config, own)
+    with pg.scratch_database(server.url, "codegen") as url:
         atlas.migrate_apply(migrations, url)
         return build(url, config)
 

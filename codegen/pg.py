@@ -151,13 +151,18 @@ def dev_server() -> Iterator[Server]:
 
 
 @contextmanager
-def dev_database() -> Iterator[str]:
-    """The dev database Atlas may wipe: ATLAS_DEV_URL if set, else a fresh embedded one."""
+def dev_database(server: Server | None = None) -> Iterator[str]:
+    """The dev database Atlas may wipe: ATLAS_DEV_URL if set, else a fresh one on `server`
+    (from dev_server(), so one command starts one server), else on a throwaway server."""
     override = os.environ.get("ATLAS_DEV_URL")
     if override:
         yield override
         return
-    with throwaway_server() as server, scratch_database(server.url, "atlas_dev") as url:
+    if server is not None:
+        with scratch_database(server.url, "atlas_dev") as url:
+            yield url
+        return
+    with throwaway_server() as own, scratch_database(own.url, "atlas_dev") as url:
         yield url
 
 
