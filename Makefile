@@ -12,6 +12,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := tests/better_auth/node_modules/.installed
+# Wheels for the clean-venv install test of generated/ (downloaded here, not during tests).
+WHEELS := $(VENV)/wheels
+WHEELS_STAMP := $(WHEELS)/.downloaded
 
 # ATLAS=/path/to/atlas uses that binary instead of building the pinned one.
 ifdef ATLAS
@@ -35,7 +38,7 @@ help: ## list the targets
 generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> generated/ + docs/SCHEMA.md (NAME=add_x, ALLOW_DESTRUCTIVE=1)
 	$(CODEGEN) update --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive)
 
-test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) contrib-pg ## ruff, mypy and pytest (real Atlas, real PostgreSQL)
+test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) $(WHEELS_STAMP) contrib-pg ## ruff, mypy and pytest (real Atlas, real PostgreSQL)
 	$(PY) -m pytest
 
 lint: $(VENV_STAMP) ## ruff check and format check
@@ -95,6 +98,12 @@ $(VENV_STAMP): pyproject.toml
 # Rebuilt only when the pin (go.mod/go.sum), the patch or the build script changes.
 $(CURDIR)/.tools/bin/atlas: tools/atlas/go.mod tools/atlas/go.sum tools/atlas/pg16.patch tools/atlas/build.sh
 	tools/atlas/build.sh $@
+
+# The generated package's runtime dependencies (pins as in pyproject.toml) and its build backend.
+$(WHEELS_STAMP): $(VENV_STAMP)
+	$(VENV)/bin/pip download --quiet --disable-pip-version-check -d $(WHEELS) \
+	  'pydantic==2.14.3' 'psycopg[binary]==3.3.9' 'psycopg-pool==3.3.3' 'setuptools>=65'
+	touch $@
 
 $(NODE_STAMP): tests/better_auth/package.json tests/better_auth/package-lock.json
 	cd tests/better_auth && npm ci --no-audit --no-fund --loglevel=error

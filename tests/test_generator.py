@@ -183,3 +183,25 @@ def test_name_collisions_are_errors_naming_both_and_all_are_reported(server: pg.
         models = (tmp_path / "out" / "chatmaps_db" / "models.py").read_text()
         assert "class Foo(Row):" in models
         assert "class FooLower(Row):" in models
+
+
+def test_make_generate_workflow_one_column_reaches_migration_and_models(
+    project_copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`codegen update` (what `make generate` runs) on a copy: edit schema.hcl, get a
+    migration and a package whose models have the new column."""
+    schema, migrations = project_copy
+    text = schema.read_text()
+    marker = '  column "image" {'
+    schema.write_text(text.replace(marker, '  column "bio" {\n    null = true\n    type = text\n  }\n' + marker, 1))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "codegen", "update", "--schema", str(schema), "--migrations", str(migrations)]
+    proc = subprocess.run([*cmd, "--name", "add_bio", "--out", str(out)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    new = sorted(migrations.glob("*_add_bio.sql"))
+    assert len(new) == 1
+    assert 'ADD COLUMN "bio" text NULL' in new[0].read_text()
+    models = (out / "chatmaps_db" / "models.py").read_text()
+    assert "    bio: str | None\n" in models
+    version = new[0].name.split("_")[0]
+    assert f'MIGRATION_VERSION: str | None = "{version}"' in (out / "chatmaps_db" / "_meta.py").read_text()

@@ -1,7 +1,7 @@
 """generated/ is a real distribution: a clean venv can pip-install it and import it.
 
-The install resolves pydantic, psycopg and psycopg-pool from the package index, exactly
-as a ChatMaps service would (pip's cache makes repeat runs quick).
+pip resolves pydantic, psycopg, psycopg-pool and the build backend from the wheels
+`make test` downloaded into .venv/wheels (--no-index: the test itself downloads nothing).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import sys
 import venv
 from pathlib import Path
 
-from codegen.paths import GENERATED
+from codegen.paths import GENERATED, ROOT
+
+WHEELS = ROOT / ".venv" / "wheels"
 
 # chatmaps_db is imported under guard: reading a connection setting from the environment
 # (DATABASE_*, PG*) or opening a socket is an error. (pydantic reads its own variables.)
@@ -42,11 +44,15 @@ print(chatmaps_db.__file__.startswith(sys.prefix), files("chatmaps_db").joinpath
 
 
 def test_clean_venv_pip_installs_generated_and_imports_it(tmp_path: Path) -> None:
+    assert (WHEELS / ".downloaded").exists(), f"{WHEELS} is missing: run `make test` (it downloads the wheels)"
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(GENERATED)],
+        [
+            *(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
+            *("--no-index", "--find-links", str(WHEELS), str(GENERATED)),
+        ],
         capture_output=True,
         text=True,
         check=False,
