@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from codegen import sqltext
+
 _COL = r'(?:"(?P<qcol>(?:[^"]|"")+)"|(?P<col>[A-Za-z_][\w$]*))'
 _NUM = r"\(?'?(?P<num>-?\d+(?:\.\d+)?)'?\)?(?:::[a-z ]+(?:\(\d+(?:,\d+)?\))?)?"
 _CMP = re.compile(rf"^\(?{_COL}\)?(?:::[a-z ]+)? (?P<op>>=|<=|>|<) {_NUM}$")
@@ -32,43 +34,13 @@ class Constraints:
 
 def _strip(expr: str) -> str:
     expr = expr.strip()
-    while expr.startswith("(") and expr.endswith(")") and _balanced(expr[1:-1]):
+    while expr.startswith("(") and expr.endswith(")") and sqltext.balanced(expr[1:-1]):
         expr = expr[1:-1].strip()
     return expr
 
 
-def _balanced(text: str) -> bool:
-    depth = 0
-    in_str = False
-    for ch in text:
-        if ch == "'":
-            in_str = not in_str
-        elif not in_str and ch == "(":
-            depth += 1
-        elif not in_str and ch == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
-
-
 def _split_and(expr: str) -> list[str]:
-    parts, depth, start, in_str, i = [], 0, 0, False, 0
-    while i < len(expr):
-        ch = expr[i]
-        if ch == "'":
-            in_str = not in_str
-        elif not in_str and ch == "(":
-            depth += 1
-        elif not in_str and ch == ")":
-            depth -= 1
-        elif not in_str and depth == 0 and expr.startswith(" AND ", i):
-            parts.append(expr[start:i])
-            start = i + 5
-            i += 4
-        i += 1
-    parts.append(expr[start:])
-    return [_strip(p) for p in parts]
+    return [_strip(p) for p in sqltext.split_top_level(expr, " AND ")]
 
 
 def _number(text: str) -> int | float:

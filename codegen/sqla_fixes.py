@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from codegen import sqltext
+
 _STR = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
 # DOMAIN(<name>, <TYPE(...)>, <collation>, ...: the type has no top-level comma.
 _DOMAIN_COLLATION = re.compile(rf"(DOMAIN\(\s*{_STR},\s*\w+\((?:{_STR}|[^()'\"])*\),\s*)({_STR}|None)(\s*,)")
@@ -39,19 +41,8 @@ def expression_keys(definition: str) -> str | None:
     """The key list of an index whose keys include an expression, from pg_get_indexdef():
     `CREATE UNIQUE INDEX x ON public.users USING btree (lower(email))` -> `lower(email)`."""
     start = definition.find("(", definition.find(" USING "))
-    depth, quoted = 0, False
-    for pos in range(start, len(definition)):
-        ch = definition[pos]
-        if ch == "'":
-            quoted = not quoted
-        elif not quoted and ch == "(":
-            depth += 1
-        elif not quoted and ch == ")":
-            depth -= 1
-            if depth == 0:
-                keys = definition[start + 1 : pos]
-                return keys if "(" in keys or "::" in keys else None
-    return None
+    keys = sqltext.group_at(definition, start) if start >= 0 else None
+    return keys if keys is not None and ("(" in keys or "::" in keys) else None
 
 
 def _restore_index_keys(source: str, index_keys: Mapping[str, str]) -> str:

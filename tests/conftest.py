@@ -11,11 +11,22 @@ import pytest
 
 from codegen import atlas, pg
 from codegen.paths import MIGRATIONS, SCHEMA
+from tests import contrib_pg
 
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[pg.Server]:
     with pg.throwaway_server() as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def contrib() -> Iterator[pg.Server]:
+    """Debian's PostgreSQL with contrib (citext, hstore, ltree, pgcrypto, ...), for the
+    extension tests and the PostgREST corpus; `make test` installs it when missing."""
+    if contrib_pg.bin_dir() is None:
+        pytest.skip(contrib_pg.MISSING)
+    with contrib_pg.contrib_server() as srv:
         yield srv
 
 

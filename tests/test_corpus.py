@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,8 @@ import pytest
 
 from codegen import introspect, pg
 from codegen.paths import ROOT
-from tests.contrib_pg import MISSING, bin_dir, contrib_server
+from tests.contrib_pg import bin_dir
+from tests.package_checks import mypy_strict, run_python
 
 CORPUS = Path(os.environ.get("CHATMAPS_CORPUS", ROOT.parent / "shared" / "corpus"))
 REPORT: list[CorpusRow] = []  # printed by conftest.pytest_terminal_summary
@@ -98,13 +98,7 @@ def generate_and_check(name: str, url: str, out: Path, config: Path | None = Non
     bad = [ln for ln in notes if not re.fullmatch(r"note: \S+ .+: .+", ln)]
     assert not bad, f"not one clear line per unsupported object: {bad[:5]}"
 
-    mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "chatmaps_db"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    mypy = mypy_strict(out)
     assert mypy.returncode == 0, mypy.stdout[-3000:]
     code = (
         "import warnings; warnings.simplefilter('ignore')\n"
@@ -112,14 +106,7 @@ def generate_and_check(name: str, url: str, out: Path, config: Path | None = Non
         "from sqlalchemy.orm import configure_mappers; configure_mappers()\n"
         "print(len(chatmaps_db.models.__all__))"
     )
-    imp = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=out,
-        env={**os.environ, "PYTHONPATH": str(out)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    imp = run_python(out, "-c", code)
     assert imp.returncode == 0, imp.stderr[-3000:]
 
     catalog = introspect.introspect(url)
@@ -143,14 +130,6 @@ def test_corpus_schema_generates_imports_and_type_checks(server: pg.Server, tmp_
     with pg.scratch_database(server.url, "corpus") as url:
         load_plain(url, CORPUS / PLAIN[name], tmp_path)
         REPORT.append(generate_and_check(name, url, tmp_path / "out"))
-
-
-@pytest.fixture(scope="module")
-def contrib() -> Iterator[pg.Server]:
-    if bin_dir() is None:
-        pytest.skip(MISSING)
-    with contrib_server() as server:
-        yield server
 
 
 def test_postgrest_fixtures_generate_imports_and_type_checks(contrib: pg.Server, tmp_path: Path) -> None:

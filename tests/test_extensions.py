@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from codegen import atlas, pg
-from tests.contrib_pg import MISSING, bin_dir, contrib_server
+from tests.package_checks import mypy_strict, run_python
 
 HERE = Path(__file__).parent
 MIGRATION = """\
@@ -49,14 +48,6 @@ for name in type(sent).model_fields:
         print(f"{name}: sent {getattr(sent, name)!r}, read back {getattr(got, name)!r}")
 print("checked", len(type(sent).model_fields))
 """
-
-
-@pytest.fixture(scope="module")
-def contrib() -> Iterator[pg.Server]:
-    if bin_dir() is None:
-        pytest.skip(MISSING)
-    with contrib_server() as server:
-        yield server
 
 
 @pytest.fixture
@@ -102,20 +93,11 @@ def test_extension_types_generate_type_check_and_round_trip(
         assert line in models
     assert 'PG_HSTORE: tuple[str, ...] = ("public.hstore",)' in (out / "chatmaps_db" / "_meta.py").read_text()
 
-    mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "chatmaps_db"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    mypy = mypy_strict(out)
     assert mypy.returncode == 0, mypy.stdout
 
     with pg.scratch_database(contrib.url, "ext") as url:
         atlas.migrate_apply(migrations, url)
-        env = {**os.environ, "PYTHONPATH": str(out)}
-        run = subprocess.run(
-            [sys.executable, "-c", ROUND_TRIP, url], cwd=out, env=env, capture_output=True, text=True, check=False
-        )
+        run = run_python(out, "-c", ROUND_TRIP, url)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["checked 5"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from codegen import pg
+from tests.package_checks import mypy_strict, run_python
 
 HERE = Path(__file__).parent
 ZOO = HERE / "zoo" / "schema.sql"
@@ -72,13 +73,7 @@ def test_generation_is_deterministic_across_hash_seeds(zoo_url: str, tmp_path: P
 
 
 def test_generated_zoo_package_passes_mypy_strict(zoo_out: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(zoo_out / "chatmaps_db")],
-        capture_output=True,
-        text=True,
-        cwd=zoo_out,
-        check=False,
-    )
+    proc = mypy_strict(zoo_out)
     assert proc.returncode == 0, proc.stdout
 
 
@@ -118,11 +113,7 @@ def test_unsupported_objects_get_one_line_each(server: pg.Server, tmp_path: Path
 def test_every_zoo_type_round_trips_through_insert_and_row_models(zoo_url: str, zoo_out: Path) -> None:
     """ZooInsert(...).to_db() -> INSERT -> SELECT -> Zoo: equal values of the same types, enums
     included; then an Update setting None writes NULL and leaves the unset fields alone."""
-    script = HERE / "roundtrip" / "zoo_roundtrip.py"
-    env = {**os.environ, "PYTHONPATH": str(zoo_out)}
-    proc = subprocess.run(
-        [sys.executable, str(script), zoo_url], cwd=zoo_out, env=env, capture_output=True, text=True, check=False
-    )
+    proc = run_python(zoo_out, str(HERE / "roundtrip" / "zoo_roundtrip.py"), zoo_url)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     # pgserver is built without libxml, so xml cannot be stored there (Debian's server can:

@@ -1,0 +1,21 @@
+"""Checks on a generated package directory (the parent of chatmaps_db/), each in a fresh
+process so that one test's generated chatmaps_db never meets another's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def mypy_strict(out: Path) -> subprocess.CompletedProcess[str]:
+    """`mypy --strict` on out/chatmaps_db."""
+    cmd = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "chatmaps_db"]
+    return subprocess.run(cmd, cwd=out, capture_output=True, text=True, check=False)
+
+
+def run_python(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` with out/ first on the import path (`-c CODE` or a script)."""
+    env = {**os.environ, "PYTHONPATH": str(out)}
+    return subprocess.run([sys.executable, *args], cwd=out, env=env, capture_output=True, text=True, check=False)
