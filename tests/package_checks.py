@@ -19,3 +19,11 @@ def run_python(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`python ARGS` with out/ first on the import path (`-c CODE` or a script)."""
     env = {**os.environ, "PYTHONPATH": str(out)}
     return subprocess.run([sys.executable, *args], cwd=out, env=env, capture_output=True, text=True, check=False)
+
+
+def generate_from_url(
+    url: str, out: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m codegen generate --from-url URL --out OUT [EXTRA...]`."""
+    cmd = [sys.executable, "-m", "codegen", "generate", "--from-url", url, "--out", str(out), *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from codegen import introspect, pg
 from codegen.paths import ROOT
 from tests.contrib_pg import bin_dir
-from tests.package_checks import mypy_strict, run_python
+from tests.package_checks import generate_from_url, mypy_strict, run_python
 
 CORPUS = Path(os.environ.get("CHATMAPS_CORPUS", ROOT.parent / "shared" / "corpus"))
 REPORT: list[CorpusRow] = []  # printed by conftest.pytest_terminal_summary
@@ -87,11 +86,9 @@ def load_postgrest(url: str, bindir: Path) -> str:
 
 
 def generate_and_check(name: str, url: str, out: Path, config: Path | None = None) -> CorpusRow:
-    cmd = [sys.executable, "-m", "codegen", "generate", "--from-url", url, "--out", str(out)]
-    if config is not None:
-        cmd += ["--config", str(config)]
+    extra = ["--config", str(config)] if config is not None else []
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = generate_from_url(url, out, *extra)
     seconds = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr[-3000:]
     notes = proc.stderr.splitlines()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codegen import pg
-from tests.package_checks import mypy_strict, run_python
+from tests.package_checks import generate_from_url, mypy_strict, run_python
 
 HERE = Path(__file__).parent
 ZOO = HERE / "zoo" / "schema.sql"
@@ -34,12 +34,7 @@ def zoo_url(server: pg.Server) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def zoo_out(zoo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("zoo_pkg")
-    proc = subprocess.run(
-        [sys.executable, "-m", "codegen", "generate", "--from-url", zoo_url, "--out", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = generate_from_url(zoo_url, out)
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -60,13 +55,8 @@ def test_generation_is_deterministic_across_hash_seeds(zoo_url: str, tmp_path: P
     outputs = []
     for seed in ("0", "12345"):
         out = tmp_path / seed
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run(
-            [sys.executable, "-m", "codegen", "generate", "--from-url", zoo_url, "--out", str(out)],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        proc = generate_from_url(zoo_url, out, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
         outputs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) >= 10
@@ -97,12 +87,7 @@ def test_unsupported_objects_get_one_line_each(server: pg.Server, tmp_path: Path
         with pg.connect(url) as conn:
             conn.execute("CREATE TABLE t (id int PRIMARY KEY); CREATE VIEW v AS SELECT id FROM t")
             conn.execute("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'")
-        proc = subprocess.run(
-            [sys.executable, "-m", "codegen", "generate", "--from-url", url, "--out", str(tmp_path)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = generate_from_url(url, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines() == [
         "note: function public.f(): functions are not generated; call them with SQL",
@@ -124,20 +109,11 @@ def test_every_zoo_type_round_trips_through_insert_and_row_models(zoo_url: str, 
     ), proc.stdout
 
 
-def generate_from(url: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codegen", "generate", "--from-url", url, "--out", str(out), *extra],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_unknown_type_is_one_line_naming_the_column_and_the_override(server: pg.Server, tmp_path: Path) -> None:
     with pg.scratch_database(server.url, "unknown") as url:
         with pg.connect(url) as conn:
             conn.execute("CREATE TABLE places (id int PRIMARY KEY, location point)")
-        proc = generate_from(url, tmp_path / "out")
+        proc = generate_from_url(url, tmp_path / "out")
         assert proc.returncode == 1
         assert proc.stderr.splitlines() == [
             "error: public.places.location: no Python type for PostgreSQL type pg_catalog.point (point): add "
@@ -147,7 +123,7 @@ def test_unknown_type_is_one_line_naming_the_column_and_the_override(server: pg.
         # The override the message names is all it takes.
         config = tmp_path / "pyproject.toml"
         config.write_text('[tool.codegen.types]\n"pg_catalog.point" = "str"\n')
-        proc = generate_from(url, tmp_path / "out", "--config", str(config))
+        proc = generate_from_url(url, tmp_path / "out", "--config", str(config))
         assert proc.returncode == 0, proc.stderr
         assert "    location: str | None\n" in (tmp_path / "out" / "chatmaps_db" / "models.py").read_text()
 
@@ -157,7 +133,7 @@ def test_name_collisions_are_errors_naming_both_and_all_are_reported(server: pg.
         with pg.connect(url) as conn:
             conn.execute('CREATE TABLE "Foo" (id int PRIMARY KEY); CREATE TABLE foo (id int PRIMARY KEY)')
             conn.execute('CREATE TABLE t (id int PRIMARY KEY, "user id" int, user_id int)')
-        proc = generate_from(url, tmp_path / "out")
+        proc = generate_from_url(url, tmp_path / "out")
         assert proc.returncode == 1
         assert proc.stderr.splitlines() == [
             "error: table public.foo and table public.Foo both become the Python class Foo: rename one of them, "
@@ -169,7 +145,7 @@ def test_name_collisions_are_errors_naming_both_and_all_are_reported(server: pg.
         conn_fix = 'ALTER TABLE t RENAME COLUMN "user id" TO user_id_2'
         with pg.connect(url) as conn:
             conn.execute(conn_fix)
-        proc = generate_from(url, tmp_path / "out", "--config", str(config))
+        proc = generate_from_url(url, tmp_path / "out", "--config", str(config))
         assert proc.returncode == 0, proc.stderr
         models = (tmp_path / "out" / "chatmaps_db" / "models.py").read_text()
         assert "class Foo(Row):" in models
