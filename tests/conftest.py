@@ -69,10 +69,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     tr = terminalreporter
     tr.section("corpus: generate --from-url on schemas nobody here wrote")
-    tr.write_line(f"{'schema':24} {'tables':>6} {'columns':>7} {'types':>5} {'unsupported':>11} {'time':>6}  notes")
+    tr.write_line(f"{'schema':24} {'tables':>6} {'columns':>7} {'types':>5} {'unsupported':>11} {'time':>6}")
     for r in sorted(REPORT, key=lambda r: r.schema):
-        types = ", ".join(r.types) if len(r.types) <= 12 else f"{', '.join(r.types[:12])}, ..."
         tr.write_line(
-            f"{r.schema:24} {r.tables:>6} {r.columns:>7} {len(r.types):>5} {r.unsupported:>11} {r.seconds:>5.1f}s  "
-            f"{r.not_loaded + '; ' if r.not_loaded else ''}types: {types}"
+            f"{r.schema:24} {r.tables:>6} {r.columns:>7} {len(r.types):>5} {sum(r.unsupported.values()):>11} "
+            f"{r.seconds:>5.1f}s"
         )
+    for r in sorted(REPORT, key=lambda r: r.schema):
+        kinds = ", ".join(f"{n} {k}" for k, n in r.unsupported.items()) or "none"
+        tr.write_line(
+            f"  {r.schema}: unsupported (one note each): {kinds}" + (f"; {r.not_loaded}" if r.not_loaded else "")
+        )
+        tr.write_line(f"    types met: {', '.join(r.types)}")
