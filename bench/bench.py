@@ -15,6 +15,7 @@ Nothing here is a test: there are no thresholds. Run it, read the ratios.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -57,8 +58,6 @@ print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).
 
 
 def measure(cmds: list[list[str]], prepare: Callable[[], None] | None = None) -> tuple[float, float]:
-    import json
-
     if prepare is not None:
         prepare()
     out = subprocess.run([PY, "-c", _MEASURE, json.dumps(cmds)], capture_output=True, text=True, check=False)

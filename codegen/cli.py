@@ -64,7 +64,7 @@ def cmd_update(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace, server: pg.Server | None = None) -> int:
     """Generate the Python package from the migrations (or from --from-url) and write it."""
     config = generate.load_config(args.config)
-    if getattr(args, "from_url", None):
+    if args.from_url:
         out = generate.build(args.from_url, config)
         target = args.out or Path("generated")
         files = generate.placed(out, target, target)
@@ -166,6 +166,8 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("--migrations", type=Path, default=MIGRATIONS, help="the migration directory")
         if name in ("generate", "dump-ir"):
             c.add_argument("--from-url", help="generate from this existing database instead of migrations/")
+        if name == "update":
+            c.set_defaults(from_url=None)  # update always generates from migrations/
         if name in ("generate", "update"):
             c.add_argument("--out", type=Path, help="output directory (default: generated/ and docs/)")
             c.add_argument("--config", type=Path, default=ROOT / "pyproject.toml", help="[tool.codegen.types] source")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import tomllib
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,10 +69,10 @@ def build_from_migrations(migrations: Path, config: Config, server: pg.Server | 
     The database is created on `server`, else on ATLAS_DEV_URL's server when that is set
     (a server with the contrib extensions the migrations need), else on the embedded one.
     """
-    if server is None:
-        with pg.dev_server() as own:
-            return build_from_migrations(migrations, config, own)
-    with pg.scratch_database(server.url, "codegen") as url:
+    with (
+        nullcontext(server) if server else pg.dev_server() as host,
+        pg.scratch_database(host.url, "codegen") as url,
+    ):
         atlas.migrate_apply(migrations, url)
         return build(url, config)
 

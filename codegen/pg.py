@@ -14,7 +14,7 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,11 +158,7 @@ def dev_database(server: Server | None = None) -> Iterator[str]:
     if override:
         yield override
         return
-    if server is not None:
-        with scratch_database(server.url, "atlas_dev") as url:
-            yield url
-        return
-    with throwaway_server() as own, scratch_database(own.url, "atlas_dev") as url:
+    with nullcontext(server) if server else throwaway_server() as host, scratch_database(host.url, "atlas_dev") as url:
         yield url
 
 

@@ -62,8 +62,6 @@ class TablePlan:
 class ModelsPlan:
     imports: tuple[str, ...]
     enums: tuple[EnumPlan, ...]
-    aliases: tuple[AliasPlan, ...]
-    composites: tuple[ClassPlan, ...]
     type_defs: tuple[AliasPlan | ClassPlan, ...]  # aliases and composites, dependencies first
     tables: tuple[TablePlan, ...]
     pg_enums: tuple[tuple[str, str], ...]  # (schema.name, class)
@@ -208,15 +206,16 @@ class _Planner:
         for suffix in ("Insert", "Update"):
             self._claim(cls + suffix, f"table {table.qualified} ({suffix})", "public")
 
-        py_names: dict[str, str] = {}
+        py_of: dict[str, str] = {}  # column -> Python field name
         for col in table.columns:
             py = names.field_name(col.name, f"column_{col.position}", self.module_names)
-            if py in py_names:
+            taken_by = next((c for c, p in py_of.items() if p == py), None)
+            if taken_by is not None:
                 raise UnsupportedSchema(
-                    f"{table.qualified}: columns {py_names[py]!r} and {col.name!r} both become the Python name "
+                    f"{table.qualified}: columns {taken_by!r} and {col.name!r} both become the Python name "
                     f"{py!r}: rename one of them"
                 )
-            py_names[py] = col.name
+            py_of[col.name] = py
 
         single: dict[str, list[ir.Check]] = {}
         table_checks: list[ir.Check] = []
@@ -230,7 +229,7 @@ class _Planner:
         json_columns: dict[str, str] = {}  # column -> json|jsonb: to_db() wraps these for psycopg
         for col in table.columns:
             where = f"{table.qualified}.{col.name}"
-            py = names.field_name(col.name, f"column_{col.position}", self.module_names)
+            py = py_of[col.name]
             alias = None if py == col.name else col.name
             ann = self.annotation(col.type, where)
             kwargs, literals, unparsed = self.constraints(col.type, single.get(col.name, []), col.name)
@@ -352,21 +351,17 @@ def plan(
 
     enums = each(p.enum, catalog.enums)
     type_defs = each(p.type_def, _types_in_order(catalog.domains, catalog.composites))
-    aliases = tuple(t for t in type_defs if isinstance(t, AliasPlan))
-    composites = tuple(t for t in type_defs if isinstance(t, ClassPlan))
     tables = each(p.table, catalog.tables)
     if problems:
         raise UnsupportedSchema("\n".join(problems))
     if enums:
         p.imports.add(("enum", "StrEnum"))
-    if composites:
+    if any(t.kind == "class" for t in type_defs):
         p.imports.add(("typing", "NamedTuple"))
     imports = tuple(sorted(f"from {m} import {n}" for m, n in p.imports))
     return ModelsPlan(
         imports=imports,
         enums=enums,
-        aliases=aliases,
-        composites=composites,
         type_defs=type_defs,
         tables=tables,
         pg_enums=tuple((e.pg_name, e.name) for e in enums),

@@ -112,7 +112,7 @@ def render(plan: ModelsPlan, catalog: ir.Catalog, tables_source: str) -> dict[st
     """Every output file, unformatted."""
     ctx = {"plan": plan, "schema_hash": plan.schema_hash, "migration_version": plan.migration_version or "none"}
     header = _ENV.get_template("_header.j2").render(**ctx)
-    exports = [e.name for e in plan.enums] + [a.name for a in plan.aliases] + [c.name for c in plan.composites]
+    exports = [e.name for e in plan.enums] + [t.name for t in plan.type_defs]
     exports += [c.name for t in plan.tables for c in (t.row, t.insert, t.update)]
     db_async = (RUNTIME / "db_async.py").read_text()
     files = {

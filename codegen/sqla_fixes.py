@@ -73,6 +73,5 @@ def fix(source: str, index_keys: Mapping[str, str] | None = None) -> str:
     if "HSTORE(Text())" in source and not _imports(source, "Text"):
         source = "from sqlalchemy import Text\n" + source
     source = _NULLTYPE_OBJECT.sub(r"Mapped[\1str\2] = mapped_column(NullType", source)
-    if _TABLE_ASSIGN.search(source):
-        source = _TABLE_ASSIGN.sub(r"\1: Table = Table(", source)
+    source = _TABLE_ASSIGN.sub(r"\1: Table = Table(", source)
     return source

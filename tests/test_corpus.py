@@ -61,7 +61,7 @@ def psql(url: str, *args: str, bindir: Path | None = None) -> subprocess.Complet
     return subprocess.run([exe, url, "-q", *args], capture_output=True, text=True, check=False)
 
 
-def load_plain(url: str, sql_file: Path, tmp: Path) -> str:
+def load_plain(url: str, sql_file: Path, tmp: Path) -> None:
     """Load one SQL file, stopping at the first error. Chinook creates and enters its own
     database: those lines are dropped (the corpus file itself is never changed)."""
     text = sql_file.read_text(encoding="utf-8-sig")
@@ -70,7 +70,6 @@ def load_plain(url: str, sql_file: Path, tmp: Path) -> str:
     script.write_text("\n".join(kept) + "\n")
     proc = psql(url, "-v", "ON_ERROR_STOP=1", "-f", str(script))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return ""
 
 
 def load_postgrest(url: str, bindir: Path) -> str:
