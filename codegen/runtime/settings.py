@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from chatmaps_db.errors import ConfigError
+# Relative, so that the codegen CLI validates DATABASE_URL with this same module.
+from .errors import ConfigError
 
 URL_FORMAT = "postgresql://user:password@host:5432/dbname"
 
