@@ -65,7 +65,7 @@ def tcp_url(server: pg.Server) -> Iterator[tuple[str, str]]:
         port = conn.execute("SHOW port").fetchone()
         hba_row = conn.execute("SHOW hba_file").fetchone()
         assert port is not None and hba_row is not None
-        # pgserver trusts every local login; make this role prove its password.
+        # Our servers trust every local login (initdb --auth=trust); make this role prove its password.
         hba = Path(hba_row[0])
         original = hba.read_text()
         hba.write_text("local all app scram-sha-256\n" + original)

@@ -43,7 +43,8 @@ print(chatmaps_db.__file__.startswith(sys.prefix), files("chatmaps_db").joinpath
 """
 
 
-def test_clean_venv_pip_installs_generated_and_imports_it(tmp_path: Path) -> None:
+def clean_venv_install(tmp_path: Path, requirement: str) -> Path:
+    """A new venv with `pip install REQUIREMENT` (offline, from the downloaded wheels); its python."""
     assert (WHEELS / ".downloaded").exists(), f"{WHEELS} is missing: run `make test` (it downloads the wheels)"
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
@@ -51,13 +52,19 @@ def test_clean_venv_pip_installs_generated_and_imports_it(tmp_path: Path) -> Non
     install = subprocess.run(
         [
             *(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
-            *("--no-index", "--find-links", str(WHEELS), str(GENERATED)),
+            *("--no-index", "--find-links", str(WHEELS), requirement),
         ],
         capture_output=True,
         text=True,
         check=False,
     )
     assert install.returncode == 0, install.stderr
+    return python
+
+
+def test_clean_venv_pip_installs_generated_and_imports_it(tmp_path: Path) -> None:
+    python = clean_venv_install(tmp_path, str(GENERATED))
+    env_dir = tmp_path / "venv"
     # From a neutral directory, so the import cannot come from the source tree.
     proc = subprocess.run([str(python), "-c", IMPORT_CHECK], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
@@ -66,3 +73,12 @@ def test_clean_venv_pip_installs_generated_and_imports_it(tmp_path: Path) -> Non
     # installed into the venv, typed, SQLAlchemy only as an extra, same migration version
     assert proc.stdout.split() == ["True", "True", "True", version]
     assert sys.prefix != str(env_dir)
+
+
+def test_the_readme_install_with_the_sqlalchemy_extra(tmp_path: Path) -> None:
+    # The README's form, `pip install "./generated[sqlalchemy]"` (the `name @ ./path` form fails on pip).
+    python = clean_venv_install(tmp_path, f"{GENERATED}[sqlalchemy]")
+    code = "from sqlalchemy.orm import configure_mappers; import chatmaps_db.tables as t; configure_mappers(); print(t.Users.__tablename__)"
+    proc = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["users"]

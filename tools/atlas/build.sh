@@ -13,6 +13,16 @@ out=${1:-$root/.tools/bin/atlas}
 work=$root/.tools/build/atlas
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local
 
+# Go's own error for a toolchain older than go.mod's `go` line is cryptic: say it plainly.
+need=$(sed -n 's/^go \([0-9][0-9.]*\)$/\1/p' "$here/go.mod")
+fix="install Go $need or newer (https://go.dev/dl), or set ATLAS=/path/to/atlas to use a binary you have"
+command -v go >/dev/null || { echo "error: go not found: building Atlas needs Go $need or newer: $fix" >&2; exit 1; }
+have=$(go env GOVERSION | sed -n 's/^go\([0-9][0-9.]*\).*/\1/p')
+if [ -z "$have" ] || [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" != "$need" ]; then
+  echo "error: building Atlas needs Go $need or newer, found $(go env GOVERSION): $fix" >&2
+  exit 1
+fi
+
 cd "$here"
 lib=$(go mod download -json ariga.io/atlas | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
 [ -d "$lib" ] || { echo "atlas build: go mod download ariga.io/atlas failed" >&2; exit 1; }
