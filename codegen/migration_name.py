@@ -4,6 +4,7 @@ and Prisma never write a nameless one. Atlas's SQL is read with PostgreSQL's own
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 import pglast
@@ -82,6 +83,12 @@ def _changes(statement: ast.Node) -> Iterator[str]:
         yield "change"
 
 
+def _file_safe(word: str) -> str:
+    """ASCII letters, digits and _ (accents dropped: `Ünïcode` -> `unicode`)."""
+    ascii_only = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_only.lower()).strip("_")
+
+
 def name_from_sql(text: str) -> str:
     """`add_places`, `add_places_and_drop_users_bio`, `add_places_and_3_more`."""
     created: set[str] = set()  # the indexes, comments and keys of a new table are part of "add_<table>"
@@ -95,7 +102,7 @@ def name_from_sql(text: str) -> str:
         elif _table_of(statement) in created:
             continue
         words += [w for w in _changes(statement) if w not in words]
-    words = [re.sub(r"[^a-z0-9]+", "_", w.lower()).strip("_") for w in words] or ["change"]
+    words = [_file_safe(w) for w in words] or ["change"]
     if len(words) == 1:
         name = words[0]
     elif len(words) == 2:

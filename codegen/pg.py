@@ -21,6 +21,7 @@ import importlib.util
 import os
 import pwd
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -32,7 +33,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -241,7 +242,7 @@ def _start(install: Installation, data: Path, socket_dir: Path, log: Path, optio
             "-D",
             data,
             "-o",
-            f"-k {socket_dir} -c listen_addresses='' {options}".strip(),
+            f"-k {shlex.quote(str(socket_dir))} -c listen_addresses='' {options}".strip(),  # pg_ctl runs it via sh
             "-l",
             log,
             "-w",
@@ -256,7 +257,7 @@ def _start(install: Installation, data: Path, socket_dir: Path, log: Path, optio
 
 
 def _socket_url(socket_dir: Path) -> str:
-    return f"postgresql://{SUPERUSER}@/postgres?host={socket_dir}"
+    return f"postgresql://{SUPERUSER}@/postgres?host={quote(str(socket_dir))}"
 
 
 @contextmanager

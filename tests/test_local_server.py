@@ -38,7 +38,7 @@ def all_versions() -> list[str]:
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Iterator[Path]:
-    data = tmp_path / "data"
+    data = tmp_path / "local data"  # a space, as in many home folders
     yield data
     pg.stop_local(data)  # whatever the test left running
 

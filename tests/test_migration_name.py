@@ -1,0 +1,47 @@
+"""Migration names from Atlas's SQL (codegen/migration_name.py): pure, no server."""
+
+from __future__ import annotations
+
+import pytest
+
+from codegen.migration_name import name_from_sql
+
+CREATE_PLACES = """\
+-- Create "places" table
+CREATE TABLE "public"."places" ("id" bigint NOT NULL, "owner_id" bigint NOT NULL, PRIMARY KEY ("id"),
+  CONSTRAINT "places_owner_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."users" ("id"));
+CREATE INDEX "places_owner_idx" ON "public"."places" ("owner_id");
+COMMENT ON TABLE "public"."places" IS 'Places on the map';
+COMMENT ON COLUMN "public"."places"."id" IS 'Primary key';
+"""
+
+
+@pytest.mark.parametrize(
+    ("sql", "name"),
+    [
+        (CREATE_PLACES, "add_places"),  # its index and comments belong to the new table
+        ('ALTER TABLE "public"."users" ADD COLUMN "bio" text NULL;', "add_users_bio"),
+        ('ALTER TABLE "public"."users" DROP COLUMN "bio";', "drop_users_bio"),
+        ('ALTER TABLE "public"."users" ALTER COLUMN "name" TYPE character varying(80);', "alter_users_name"),
+        ('DROP TABLE "public"."old";', "drop_old"),
+        ('CREATE INDEX "users_name_idx" ON "public"."users" ("name");', "add_users_name_idx"),
+        ('COMMENT ON COLUMN "public"."users"."bio" IS \'About\';', "comment_users_bio"),
+        ("CREATE TYPE \"public\".\"mood\" AS ENUM ('sad', 'happy');", "add_mood"),
+        (
+            CREATE_PLACES + 'ALTER TABLE "public"."users" DROP COLUMN "bio";',
+            "add_places_and_drop_users_bio",
+        ),
+        (
+            'ALTER TABLE "public"."users" ADD COLUMN "a" text, ADD COLUMN "b" text, ADD COLUMN "c" text;',
+            "add_users_a_and_2_more",
+        ),
+        ('ALTER TABLE "public"."Users Table" ADD COLUMN "Ünïcode Col" text;', "add_users_table_unicode_col"),
+    ],
+)
+def test_name_says_what_changes(sql: str, name: str) -> None:
+    assert name_from_sql(sql) == name
+
+
+def test_name_is_short() -> None:
+    long = f'ALTER TABLE "public"."{"t" * 50}" ADD COLUMN "{"c" * 50}" text;'
+    assert len(name_from_sql(long)) <= 60
