@@ -16,6 +16,7 @@ def write(files: dict[Path, str], managed_dirs: tuple[Path, ...] = ()) -> list[P
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; these are source files others read
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
         os.replace(tmp, path)

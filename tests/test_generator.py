@@ -214,3 +214,5 @@ def test_make_generate_is_all_or_nothing_and_names_the_migration(
     assert len(new) == 1 and new[0].endswith("_add_users_location.sql"), new
     assert proc.stdout.splitlines()[0] == f"wrote {migrations / new[0]}: linted; review it and commit"
     assert "    location: str | None\n" in (out / "chatmaps_db" / "models.py").read_text()
+    for written in (migrations / new[0], migrations / "atlas.sum", out / "chatmaps_db" / "models.py"):
+        assert written.stat().st_mode & 0o777 == 0o644, written
