@@ -49,8 +49,8 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ATLAS_NO_UPDATE_NOTIFIER": "1"}
     proc = subprocess.run([str(binary()), *args], text=True, capture_output=True, env=env, check=False)
     if check and proc.returncode != 0:
-        missing_extension(proc.stderr + proc.stdout, _arg(args, "--dir"))
         folder = _arg(args, "--dir")
+        missing_extension(proc.stderr + proc.stdout, folder)
         if "checksum mismatch" in proc.stderr + proc.stdout and folder:
             raise ChecksumMismatch(sum_mismatch(Path(folder.removeprefix("file://"))))
         raise AtlasFailed(f"atlas {' '.join(args[:2])} failed: {first_error_line(proc)}")

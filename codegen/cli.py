@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from codegen import atlas, generate, introspect, migrations, output, pg
-from codegen.errors import CodegenError, OutOfSync
+from codegen.errors import CodegenError, InvalidSetting, OutOfSync
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
 from codegen.redact import redact
 from codegen.runtime.errors import ConfigError
@@ -25,11 +25,12 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _report_diff(result: migrations.DiffResult, args: argparse.Namespace, final_dir: Path) -> None:
+def _report_diff(result: migrations.DiffResult, args: argparse.Namespace) -> None:
+    """What diff_and_lint did, naming the file where it lands in args.migrations (update stages a copy)."""
     if result.new_file is None:
-        print(f"{_rel(args.schema)} unchanged: {_rel(final_dir)}/ already matches it, no new migration")
+        print(f"{_rel(args.schema)} unchanged: {_rel(args.migrations)}/ already matches it, no new migration")
         return
-    written = final_dir / result.new_file.name
+    written = args.migrations / result.new_file.name
     for w in result.warnings:
         print(f"warning: {_rel(written)}:{w.line}: {w.text} ({w.code})", file=sys.stderr)
     note = " (destructive changes allowed by ALLOW_DESTRUCTIVE=1)" if args.allow_destructive else ""
@@ -42,7 +43,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         result = migrations.diff_and_lint(
             args.schema, args.migrations, dev, name=args.name, allow_destructive=args.allow_destructive
         )
-    _report_diff(result, args, args.migrations)
+    _report_diff(result, args)
     return 0
 
 
@@ -79,11 +80,10 @@ def cmd_update(args: argparse.Namespace) -> int:
                 args.schema, staged, dev, name=args.name, allow_destructive=args.allow_destructive
             )
         out = generate.build_from_migrations(staged, config, server)
-        target = args.out or GENERATED
-        files = generate.placed(out, target, DOCS if args.out is None else target)
+        target, files = _package_files(out, args)
         migration_files = {args.migrations / p.name: p.read_text() for p in sorted(staged.iterdir()) if p.is_file()}
     output.write(migration_files)
-    _report_diff(result, args, args.migrations)
+    _report_diff(result, args)
     _report_generated(out, output.write(files, (target / "chatmaps_db",)), target)
     return 0
 
@@ -98,11 +98,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
         managed: tuple[Path, ...] = ()
     else:
         out = generate.build_from_migrations(args.migrations, config)
-        target = args.out or GENERATED
-        files = generate.placed(out, target, DOCS if args.out is None else target)
+        target, files = _package_files(out, args)
         managed = (target / "chatmaps_db",)
     _report_generated(out, output.write(files, managed), target)
     return 0
+
+
+def _package_files(out: generate.Output, args: argparse.Namespace) -> tuple[Path, dict[Path, str]]:
+    """Where the package from migrations/ goes: --out (docs beside it), else generated/ and docs/."""
+    target = args.out or GENERATED
+    return target, generate.placed(out, target, DOCS if args.out is None else target)
 
 
 def _report_generated(out: generate.Output, changed: list[Path], target: Path) -> None:
@@ -131,7 +136,7 @@ def _target_url(args: argparse.Namespace) -> str:
     try:
         return validate_url(url)
     except ConfigError as exc:
-        raise CodegenError(str(exc)) from None
+        raise InvalidSetting(str(exc)) from None
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -231,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         for line in str(exc).splitlines():  # several problems: one line each
-            print(f"error: {redact(line)}", file=sys.stderr)
+            print(f"error: {line if exc.redacted else redact(line)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

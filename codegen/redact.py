@@ -12,6 +12,5 @@ _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\S+)", re.
 
 def redact(text: str) -> str:
     """Return text with every URL or key=value password replaced by ***."""
-    # The literal placeholder `password` (in "expected postgresql://user:password@host...") stays.
-    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['tail']}" if m["pw"] not in ("", "password") else m[0], text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['tail']}" if m["pw"] else m[0], text)
     return _KV_PASSWORD.sub(lambda m: f"{m['head']}***", text)
