@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 
 _RULES: tuple[tuple[str, str], ...] = (
-    (
-        r'^"""Connection layer \(async\).*$',
-        '"""Connection layer (sync): Database. Derived from db_async.py; do not edit.',
-    ),
-    (r"\bAsyncConnectionPool\b", "ConnectionPool"),
+    (r"\b_acompat\b", "_compat"),
+    (r"\bpool_async\b", "pool"),
+    (r"\bAsyncPool\b", "Pool"),
+    (r"\bAwaitable\[([\w.]+(?:\[[^\[\]]*\])?)\]", r"\1"),
     (r"\bAsyncConnection\b", "Connection"),
     (r"\bAsyncDatabase\b", "Database"),
     (r"\bAsyncIterator\b", "Iterator"),
@@ -22,6 +21,10 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"\b__aexit__\b", "__exit__"),
     (r"\basync (def|with|for) ", r"\1 "),
     (r"\bawait ", ""),
+    (
+        r"\(async\)(.*?)The sync twin, (\w+)\.py, is derived from this file\.",
+        r"(sync)\1Derived from \2_async.py; do not edit.",
+    ),
 )
 
 

@@ -17,6 +17,7 @@ import psycopg
 from codegen import ir, pg
 from codegen.errors import ToolMissing
 from codegen.redact import redact
+from codegen.runtime import schema_check
 
 # Schemas that belong to PostgreSQL or to Atlas's bookkeeping, never to the design.
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", "atlas_schema_revisions")
@@ -281,6 +282,7 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
         unsupported.append(ir.Unsupported("policy", name, "row-level security policies apply in the database only"))
 
     version_row = conn.execute("SHOW server_version").fetchone()
+    migrations = _migrations(conn)
     return ir.Catalog(
         tables=tables,
         enums=tuple(sorted(enums, key=lambda e: (e.schema, e.name))),
@@ -288,18 +290,29 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
         composites=tuple(sorted(composites, key=lambda c: (c.schema, c.name))),
         unsupported=tuple(sorted(set(unsupported), key=lambda u: (u.name, u.kind))),
         server_version=str(version_row[0]).split()[0] if version_row else "",
-        migration_version=_migration_version(conn),
+        migration_version=migrations[-1] if migrations else None,
+        migrations=migrations,
+        shape=_shape(conn, [t.qualified for t in tables], [e.qualified for e in enums]),
     )
 
 
-def _migration_version(conn: psycopg.Connection[tuple[Any, ...]]) -> str | None:
-    exists = conn.execute("SELECT to_regclass('atlas_schema_revisions.atlas_schema_revisions')").fetchone()
-    if not exists or exists[0] is None:
-        return None
-    row = conn.execute(
-        "SELECT max(version) FROM atlas_schema_revisions.atlas_schema_revisions WHERE applied = total"
-    ).fetchone()
-    return str(row[0]) if row and row[0] else None
+def _migrations(conn: psycopg.Connection[tuple[Any, ...]]) -> tuple[str, ...]:
+    """The Atlas revisions applied completely, oldest first."""
+    exists = conn.execute(schema_check.REVISIONS_EXIST_SQL).fetchone()
+    if not exists or not exists[0]:
+        return ()
+    return tuple(str(v) for v, complete in conn.execute(schema_check.REVISIONS_SQL) if complete)
+
+
+def _shape(
+    conn: psycopg.Connection[tuple[Any, ...]], tables: list[str], enums: list[str]
+) -> tuple[tuple[str, str, str, str, bool | str], ...]:
+    """The package's tables and enums as its deep schema check will read them."""
+    with conn.transaction():
+        conn.execute(schema_check.SEARCH_PATH_SQL)
+        rows = conn.execute(schema_check.COLUMNS_SQL, schema_check.split(tuple(tables))).fetchall()
+        rows += conn.execute(schema_check.ENUMS_SQL, schema_check.split(tuple(enums))).fetchall()
+    return tuple((str(a), str(b), str(c), str(d), e) for a, b, c, d, e in rows)
 
 
 def sqlalchemy_source(url: str, schemas: list[str]) -> str:

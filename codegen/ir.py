@@ -158,6 +158,11 @@ class Catalog:
     unsupported: tuple[Unsupported, ...] = ()
     server_version: str = ""
     migration_version: str | None = None  # newest applied Atlas revision, if any
+    migrations: tuple[str, ...] = ()  # every applied Atlas revision, oldest first
+    # (schema, table, column, type, not null) per column and (schema, enum, "", "enum", labels)
+    # per enum, read with codegen/runtime/schema_check.py's queries: the package's deep check
+    # reads the live database with the same ones.
+    shape: tuple[tuple[str, str, str, str, bool | str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> str:

@@ -142,6 +142,22 @@ class Server:
         return replace_database(self.url, name)
 
 
+@dataclass(frozen=True)
+class ThrowawayServer(Server):
+    """A server of throwaway_server(): the fault tests stop and start it under its clients."""
+
+    install: Installation
+    data: Path
+    socket_dir: Path
+
+    def stop(self, mode: str = "fast") -> None:
+        """pg_ctl stop: `fast` ends every session (clients see AdminShutdown), `immediate` crashes."""
+        _run(self.install, "pg_ctl", "-D", self.data, "-m", mode, "-w", "stop", cwd=self.socket_dir)
+
+    def start(self) -> None:
+        _start(self.install, self.data, self.socket_dir, self.socket_dir / "log", THROWAWAY_OPTIONS)
+
+
 def replace_database(url: str, name: str) -> str:
     """`url` with its database (the path) replaced by `name`."""
     parts = urlsplit(url)
@@ -271,7 +287,7 @@ def _socket_url(socket_dir: Path) -> str:
 
 
 @contextmanager
-def throwaway_server(install: Installation | None = None) -> Iterator[Server]:
+def throwaway_server(install: Installation | None = None) -> Iterator[ThrowawayServer]:
     """Start a server in a temporary directory; stop and delete it afterwards."""
     install = install or installation()
     base = Path(tempfile.mkdtemp(prefix="chatmaps-pg-"))
@@ -282,10 +298,12 @@ def throwaway_server(install: Installation | None = None) -> Iterator[Server]:
         data = base / "data"
         _initdb(install, data, durable=False)
         _start(install, data, base, base / "log", THROWAWAY_OPTIONS)
+        server = ThrowawayServer(_socket_url(base), install, data, base)
         try:
-            yield Server(_socket_url(base))
+            yield server
         finally:
-            _run(install, "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop", cwd=base)
+            if (data / "postmaster.pid").exists():
+                server.stop("immediate")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

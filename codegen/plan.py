@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from codegen import checks, ir, names
 from codegen.errors import UnsupportedSchema
+from codegen.runtime import schema_check
 from codegen.typemap import PG_TYPES, PyType, lookup
 
 # Names models.py imports besides the type table's (see templates/models.py.j2).
@@ -69,6 +70,10 @@ class ModelsPlan:
     pg_hstore: tuple[str, ...]  # hstore types in use (schema.hstore): the pool registers their adapter
     schema_hash: str
     migration_version: str | None
+    migrations: tuple[str, ...]  # every migration the package was generated from, oldest first
+    table_names: tuple[str, ...]  # schema.table of every modelled table
+    shape_hash: str  # schema_check.shape_hash of catalog.shape
+    shape_rows: tuple[str, ...]  # catalog.shape, each row as a Python literal
 
 
 def docstring(*paragraphs: str) -> str:
@@ -369,6 +374,10 @@ def plan(
         pg_hstore=tuple(sorted(p.hstore)),
         schema_hash=schema_hash(catalog),
         migration_version=catalog.migration_version,
+        migrations=catalog.migrations,
+        table_names=tuple(t.qualified for t in catalog.tables),
+        shape_hash=schema_check.shape_hash(catalog.shape),
+        shape_rows=tuple(repr(row) for row in catalog.shape),
     )
 
 

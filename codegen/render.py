@@ -114,20 +114,22 @@ def render(plan: ModelsPlan, catalog: ir.Catalog, tables_source: str) -> dict[st
     header = _ENV.get_template("_header.j2").render(**ctx)
     exports = [e.name for e in plan.enums] + [t.name for t in plan.type_defs]
     exports += [c.name for t in plan.tables for c in (t.row, t.insert, t.update)]
-    db_async = (RUNTIME / "db_async.py").read_text()
     files = {
         "pyproject.toml": _ENV.get_template("pyproject.toml.j2").render(**ctx),
         f"{PACKAGE}/__init__.py": _ENV.get_template("__init__.py.j2").render(**ctx),
         f"{PACKAGE}/py.typed": "",
         f"{PACKAGE}/models.py": _ENV.get_template("models.py.j2").render(exports=sorted(exports), **ctx),
         f"{PACKAGE}/_meta.py": _ENV.get_template("_meta.py.j2").render(**ctx),
-        f"{PACKAGE}/db_async.py": header + db_async,
-        f"{PACKAGE}/db.py": header + to_sync(db_async),
+        f"{PACKAGE}/_shape.py": _ENV.get_template("_shape.py.j2").render(**ctx),
         f"{PACKAGE}/tables.py": header + sqla_fixes.fix(tables_source, _expression_indexes(catalog)),
         "SCHEMA.md": _ENV.get_template("SCHEMA.md.j2").render(
             catalog=catalog, tables=_doc_tables(catalog), er_lines=_er_lines(catalog), **ctx
         ),
     }
-    for name in ("_types.py", "errors.py", "health.py", "settings.py"):
-        files[f"{PACKAGE}/{name}"] = header + (RUNTIME / name).read_text()
+    # The runtime: ordinary modules, copied; each *_async.py also gives its derived sync twin.
+    for path in sorted(RUNTIME.glob("*.py")):
+        source = path.read_text()
+        files[f"{PACKAGE}/{path.name}"] = header + source
+        if path.stem.endswith("_async"):
+            files[f"{PACKAGE}/{path.stem.removesuffix('_async')}.py"] = header + to_sync(source)
     return files

@@ -106,12 +106,12 @@ def test_data_left_by_an_older_major_version_is_refused_in_one_line(data_dir: Pa
     [
         (
             f"postgresql://app:{SECRET}@db:54x2/chat",
-            "DATABASE_URL is malformed (Port could not be cast to integer value as '54x2'): "
+            "DATABASE_URL has a port that is not a number from 1 to 65535: "
             "expected postgresql://user:password@host:5432/dbname",
         ),
         (
             f"mysql://app:{SECRET}@db/chat",
-            "DATABASE_URL must start with postgresql:// (got 'mysql'): expected postgresql://user:password@host:5432/dbname",
+            "DATABASE_URL must start with postgresql:// (it starts with 'mysql://'): expected postgresql://user:password@host:5432/dbname",
         ),
         ("", "DATABASE_URL is empty: set it to postgresql://user:password@host:5432/dbname"),
     ],

@@ -1,88 +1,136 @@
 """Connection layer (async): AsyncDatabase. The sync twin, db.py, is derived from this file.
 
-Importing this module touches neither the environment nor the network; the pool
-opens on first use.
+Importing this module touches neither the environment nor the network; constructing a
+database validates its settings and does no I/O; connections are made on first use.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Mapping
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from time import monotonic
+from typing import Any, TypeVar, Unpack
 
 import psycopg
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, errors
+from psycopg.pq import TransactionStatus
 from psycopg.types import TypeInfo
 from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.enum import EnumInfo, register_enum
 from psycopg.types.hstore import register_hstore
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from chatmaps_db._meta import MIGRATION_VERSION, PG_COMPOSITES, PG_ENUMS, PG_HSTORE
-from chatmaps_db.errors import ConnectError, SchemaMismatch
+from chatmaps_db import schema_check
+from chatmaps_db._acompat import sleep, within
+from chatmaps_db._meta import MIGRATION_VERSION, MIGRATIONS, PG_COMPOSITES, PG_ENUMS, PG_HSTORE, SHAPE_HASH, TABLES
+from chatmaps_db.errors import (
+    ConfigError,
+    ConnectError,
+    ConnectionLost,
+    PoolExhausted,
+    QueryCancelled,
+    SchemaMismatch,
+    ServerUnavailable,
+)
 from chatmaps_db.health import Health
-from chatmaps_db.settings import Settings, redact_url
+from chatmaps_db.pool_async import AsyncPool
+from chatmaps_db.settings import Options, Settings
 
-_REVISION_SQL = "SELECT max(version) FROM atlas_schema_revisions.atlas_schema_revisions WHERE applied = total"
+T = TypeVar("T")
+log = logging.getLogger("chatmaps_db")
+
+# Errors after which the unit of work may simply run again: the server rolled it back.
+_RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
+# The server ends the session with these; the client sees the connection break.
+_SERVER_ENDED = (errors.AdminShutdown, errors.CrashShutdown, errors.IdleInTransactionSessionTimeout)
 
 
 def _reason(exc: BaseException) -> str:
-    """libpq's reason for a failed connection, on one line."""
+    """libpq's reason for a failed connection, on one line: the cause, then its hint."""
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    text = lines[-1] if lines else type(exc).__name__
-    for prefix in ("FATAL:", "connection failed:"):
-        text = text.split(prefix)[-1].strip()
-    return text
+    if not lines:
+        return type(exc).__name__
+    first = lines[0].split("FATAL:")[-1].split(" failed: ")[-1].removeprefix("connection failed:").strip()
+    hints = [ln for ln in lines[1:] if not ln.startswith(("connection to server", "Multiple connection"))]
+    return first + (f" ({hints[0][0].lower()}{hints[0][1:].rstrip('?.')}?)" if hints else "")
 
 
 class AsyncDatabase:
-    """A lazily opened psycopg pool for one database, plus health and schema checks."""
+    """One database: a pool made on first use, typed errors, health and schema checks, retries."""
 
     def __init__(
-        self,
-        url: str | None = None,
-        *,
-        min_size: int | None = None,
-        max_size: int | None = None,
-        max_idle: float | None = None,
-        connect_timeout: float | None = None,
-        pgbouncer: bool | None = None,
-        env: Mapping[str, str] | None = None,
+        self, url: str | None = None, *, env: Mapping[str, str] | None = None, **options: Unpack[Options]
     ) -> None:
-        """Validate the settings now (no I/O). Keywords override DATABASE_POOL_* variables."""
-        self.settings = Settings.build(
-            url,
-            env,
-            min_size=min_size,
-            max_size=max_size,
-            max_idle=max_idle,
-            connect_timeout=connect_timeout,
-            pgbouncer=pgbouncer,
-        )
-        self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
+        """Validate the settings now (no I/O). Keywords win over DATABASE_* variables; see settings.py."""
+        self.settings = Settings.build(url, env, **options)
+        self._pool = AsyncPool(self.settings, self._connect)
+        # The pooler check's verdict for this URL: None until the first connection is made.
+        self._transaction_pooler: bool | None = True if self.settings.pgbouncer == "transaction" else None
+        self._local_settings = self.settings.session_settings()
         self._enum_infos: dict[str, EnumInfo] = {}
         self._composite_infos: dict[str, CompositeInfo] = {}
         self._hstore_infos: dict[str, TypeInfo] = {}
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> AsyncDatabase:
-        """Build from DATABASE_URL (and DATABASE_POOL_*); fails now if it is missing or malformed."""
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Unpack[Options]) -> AsyncDatabase:
+        """Build from DATABASE_URL (and DATABASE_*); fails now if one is missing or malformed."""
         return cls(None, env=env, **options)
 
     def __repr__(self) -> str:
-        state = "open" if self._pool is not None else "not opened"
-        return f"{type(self).__name__}({self.settings.safe_url!r}, max_size={self.settings.max_size}, {state})"
+        stats = self._pool.stats()
+        return f"{type(self).__name__}({self.settings.safe_url!r}, max_size={self.settings.max_size}, {stats['size']:g} open)"
 
-    def _connect_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"connect_timeout": max(1, round(self.settings.connect_timeout))}
-        if self.settings.pgbouncer:
-            # PgBouncer in transaction mode cannot keep server-side prepared statements.
+    # -- connections -----------------------------------------------------------------------
+
+    async def _connect(self) -> AsyncConnection[Any]:
+        """One new connection, configured; ServerUnavailable with libpq's reason if it fails."""
+        kwargs = self.settings.connect_kwargs()
+        if self._transaction_pooler:
+            # A transaction pooler hands each transaction to any server session, where a
+            # prepared statement of this client may not exist, or another one has its name.
             kwargs["prepare_threshold"] = None
-        return kwargs
+        where = self.settings.safe_url
+        try:
+            conn = await AsyncConnection.connect(self.settings.url, **kwargs)
+        except psycopg.Error as exc:
+            reason = _reason(exc)
+            raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
+        try:
+            await self._configure(conn)
+        except psycopg.OperationalError as exc:
+            await conn.close()
+            reason = _reason(exc)
+            raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
     async def _configure(self, conn: AsyncConnection[Any]) -> None:
-        """Teach each new connection our enums, composite types and hstore."""
+        """Detect a pooler, set the session settings, and teach psycopg our enums and composites."""
+        if self.settings.pgbouncer in ("auto", "off"):
+            cur = await conn.execute("SELECT pg_backend_pid()")
+            row = await cur.fetchone()
+            # Behind a pooler, the backend pid the client was told at login is the pooler's own.
+            proxied = row is not None and row[0] != conn.info.backend_pid
+            if proxied and self.settings.pgbouncer == "off":
+                raise ConfigError(
+                    f"{self.settings.safe_url} goes through a connection pooler (PgBouncer?) but DATABASE_PGBOUNCER=off: "
+                    "set DATABASE_PGBOUNCER=transaction (or auto), or =session for a session-mode pooler"
+                )
+            if proxied and not self._transaction_pooler:
+                log.warning(
+                    "%s goes through a connection pooler: prepared statements are off and session settings are "
+                    "set per transaction; set DATABASE_PGBOUNCER=transaction to say so (and silence this), "
+                    "or =session if it pools sessions",
+                    self.settings.safe_url,
+                )
+            self._transaction_pooler = proxied
+            if proxied:
+                conn.prepare_threshold = None
+        if self._local_settings and not self._transaction_pooler:
+            await conn.execute(self._settings_sql(local=False), list(self._local_settings.values()))
         for name, enum_cls in PG_ENUMS.items():
             if name not in self._enum_infos:
                 info = await EnumInfo.fetch(conn, name)
@@ -107,111 +155,214 @@ class AsyncDatabase:
             register_hstore(self._hstore_infos[name], conn)
         await conn.commit()
 
-    async def _probe(self) -> None:
-        """One direct connection, so a bad password or host gives libpq's own reason."""
-        try:
-            conn = await AsyncConnection.connect(self.settings.url, **self._connect_kwargs())
-        except psycopg.OperationalError as exc:
-            raise ConnectError(f"cannot connect to {self.settings.safe_url}: {_reason(exc)}") from None
-        await conn.close()
+    def _settings_sql(self, *, local: bool) -> str:
+        calls = ", ".join(f"set_config('{name}', %s, {str(local).lower()})" for name in self._local_settings)
+        return f"SELECT {calls}"
 
-    async def pool(self) -> AsyncConnectionPool[AsyncConnection[Any]]:
-        """The pool, opened on first call."""
-        if self._pool is None:
-            await self._probe()
-            pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
-                self.settings.url,
-                min_size=self.settings.min_size,
-                max_size=self.settings.max_size,
-                max_idle=self.settings.max_idle,
-                timeout=self.settings.connect_timeout,
-                kwargs=self._connect_kwargs(),
-                configure=self._configure,
-                open=False,
-                name=f"chatmaps_db {redact_url(self.settings.url)}",
-            )
+    async def _checkout(self, timeout: float | None) -> AsyncConnection[Any]:
+        conn = await self._pool.checkout(self.settings.pool_timeout if timeout is None else timeout)
+        if self._local_settings and self._transaction_pooler:
+            # Session settings would stay on a server session other clients get next: set them
+            # for this transaction only (the statements after a commit inside the block run without).
             try:
-                await pool.open(wait=True, timeout=self.settings.connect_timeout)
-            except PoolTimeout:
-                await pool.close()
-                raise ConnectError(
-                    f"cannot connect to {self.settings.safe_url}: "
-                    f"no connection after {self.settings.connect_timeout:.2f} sec"
-                ) from None
-            self._pool = pool
-        return self._pool
+                await conn.execute(self._settings_sql(local=True), list(self._local_settings.values()))
+            except BaseException as exc:
+                await self._pool.checkin(conn)
+                new = self._translate(exc, conn, safe_to_retry=True)
+                if new is None:
+                    raise
+                raise new from exc
+        return conn
+
+    def _translate(self, exc: BaseException, conn: AsyncConnection[Any], *, safe_to_retry: bool) -> Exception | None:
+        """Our error for a psycopg error met while using `conn`, or None to let it pass as it is."""
+        where = self.settings.safe_url
+        if isinstance(exc, errors.QueryCanceled):
+            text = (exc.diag.message_primary or "").lower()
+            timeout = "statement_timeout" if "statement timeout" in text else None
+            limit = f" (statement_timeout is {self.settings.statement_timeout:g} s)" if timeout else ""
+            return QueryCancelled(f"the server cancelled a statement on {where}: {text}{limit}", timeout=timeout)
+        if isinstance(exc, errors.LockNotAvailable) and "lock timeout" in (exc.diag.message_primary or ""):
+            return QueryCancelled(
+                f"the server cancelled a statement on {where}: it waited longer than lock_timeout "
+                f"({self.settings.lock_timeout:g} s) for a lock",
+                timeout="lock_timeout",
+            )
+        if isinstance(exc, _SERVER_ENDED) or (isinstance(exc, psycopg.OperationalError) and conn.broken):
+            reason = _reason(exc)
+            outcome = (
+                "nothing was committed, safe to retry"
+                if safe_to_retry
+                else "it may have committed: check before you repeat it"
+            )
+            return ConnectionLost(f"connection to {where} lost: {reason}; {outcome}", safe_to_retry=safe_to_retry)
+        return None
 
     @asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection[Any]]:
-        """A pooled connection; committed on success, rolled back on error."""
-        pool = await self.pool()
+    async def connection(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection[Any]]:
+        """A pooled connection; committed on success, rolled back on error.
+
+        `timeout` (default pool_timeout) bounds the wait for a busy pool.
+        """
+        conn = await self._checkout(timeout)
         try:
-            async with pool.connection() as conn:
-                yield conn
-        except PoolTimeout:
-            raise ConnectError(
-                f"couldn't get a connection to {self.settings.safe_url} after {self.settings.connect_timeout:.2f} sec"
-            ) from None
+            yield conn
+            if conn.pgconn.transaction_status == TransactionStatus.INTRANS:
+                await conn.commit()
+        except BaseException as exc:
+            # A loss here is not safe to retry: the block may have committed on its own.
+            new = self._translate(exc, conn, safe_to_retry=False)
+            if new is None:
+                raise
+            raise new from exc
+        finally:
+            await self._pool.checkin(conn)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection[Any]]:
-        """A pooled connection inside one transaction (BEGIN ... COMMIT or ROLLBACK)."""
-        async with self.connection() as conn, conn.transaction():
-            yield conn
+    async def transaction(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection[Any]]:
+        """A pooled connection inside one transaction: BEGIN, then COMMIT, or ROLLBACK on error."""
+        conn = await self._checkout(timeout)
+        committing = False
+        try:
+            async with conn.transaction():
+                yield conn
+                committing = True
+        except BaseException as exc:
+            # Lost before COMMIT was sent: the server rolls the transaction back, so it is safe.
+            new = self._translate(exc, conn, safe_to_retry=not committing)
+            if new is None:
+                raise
+            raise new from exc
+        finally:
+            await self._pool.checkin(conn)
+
+    async def run_in_transaction(
+        self,
+        work: Callable[[AsyncConnection[Any]], Awaitable[T]],
+        *,
+        attempts: int = 3,
+        backoff: float = 0.05,
+    ) -> T:
+        """`work(conn)` in a transaction, run again on a serialization failure, a deadlock, or a
+        connection lost before COMMIT: at most `attempts` times, waiting about backoff, 2x, 4x... s.
+
+        `work` must be safe to repeat: it may run more than once, and only its last run commits.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.transaction() as conn:
+                    return await work(conn)
+            except _RETRYABLE:
+                if attempt == attempts:
+                    raise
+            except ConnectionLost as exc:
+                if not exc.safe_to_retry or attempt == attempts:
+                    raise
+            await sleep(min(2.0, backoff * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
+        raise ValueError(f"attempts must be at least 1 (got {attempts})")
+
+    # -- checks ----------------------------------------------------------------------------
+
+    async def _applied_migrations(self, conn: AsyncConnection[Any]) -> dict[str, bool]:
+        cur = await conn.execute(schema_check.REVISIONS_EXIST_SQL)
+        row = await cur.fetchone()
+        if row is None or not row[0]:
+            return {}
+        cur = await conn.execute(schema_check.REVISIONS_SQL)
+        return {str(version): bool(complete) for version, complete in await cur.fetchall()}
 
     async def schema_version(self) -> str | None:
         """The newest migration applied to the database (None if Atlas never ran there)."""
         async with self.connection() as conn:
-            cur = await conn.execute("SELECT to_regclass('atlas_schema_revisions.atlas_schema_revisions')")
-            row = await cur.fetchone()
-            if row is None or row[0] is None:
-                return None
-            cur = await conn.execute(_REVISION_SQL)
-            row = await cur.fetchone()
-            return str(row[0]) if row and row[0] else None
+            applied = await self._applied_migrations(conn)
+        return max((v for v, done in applied.items() if done), default=None)
 
-    async def check_schema(self) -> None:
-        """Raise SchemaMismatch unless the database is at MIGRATION_VERSION."""
-        actual = await self.schema_version()
-        if actual == MIGRATION_VERSION:
+    async def check_schema(self, *, deep: bool = False) -> None:
+        """Raise SchemaMismatch unless the database has exactly this package's migrations.
+
+        deep=True also compares every column (name, type, nullability) and enum of the
+        package's tables with the live catalog: it finds a column dropped by hand.
+        """
+        async with self.connection() as conn:
+            applied = await self._applied_migrations(conn)
+            _, problem = schema_check.migration_state(applied, MIGRATIONS, self.settings.safe_url)
+            if problem is not None:
+                raise SchemaMismatch(problem)
+            if deep:
+                await self._check_shape(conn)
+
+    async def _check_shape(self, conn: AsyncConnection[Any]) -> None:
+        from chatmaps_db._shape import SHAPE
+
+        await conn.execute(schema_check.SEARCH_PATH_SQL)
+        cur = await conn.execute(schema_check.COLUMNS_SQL, schema_check.split(TABLES))
+        rows = [tuple(r) for r in await cur.fetchall()]
+        enums = tuple(PG_ENUMS)
+        cur = await conn.execute(schema_check.ENUMS_SQL, schema_check.split(enums))
+        rows += [tuple(r) for r in await cur.fetchall()]
+        actual: tuple[schema_check.ShapeRow, ...] = tuple(rows)
+        if schema_check.shape_hash(actual) == SHAPE_HASH:
             return
-        where = self.settings.safe_url
-        if actual is None or (MIGRATION_VERSION is not None and actual < MIGRATION_VERSION):
-            raise SchemaMismatch(
-                f"database {where} is behind: at migration {actual or 'none'}, this package expects "
-                f"{MIGRATION_VERSION}: run `atlas migrate apply --env prod`"
-            )
+        found = schema_check.differences(SHAPE, actual) or ["a column, type or enum differs"]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise SchemaMismatch(
-            f"database {where} is ahead: at migration {actual}, this package expects {MIGRATION_VERSION}: "
-            "upgrade chatmaps-db in this service"
+            f"database {self.settings.safe_url} differs from this package: {found[0]}{more}: "
+            "apply the migrations with Atlas, or regenerate the package from this database"
         )
 
-    async def health(self) -> Health:
-        """Ping the server: latency, version, pool stats and schema version. Never raises."""
+    async def health(self, timeout: float | None = None) -> Health:
+        """Readiness: can this service use the database now? Never raises; answers within `timeout`
+        seconds (default health_timeout) with one of the statuses in health.py."""
+        deadline = self.settings.health_timeout if timeout is None else timeout
+        start = monotonic()
         try:
-            start = time.perf_counter()
-            async with self.connection() as conn:
+            return await within(deadline, lambda: self._health(start, deadline))
+        except TimeoutError:
+            return Health(
+                "down",
+                expected_schema_version=MIGRATION_VERSION,
+                pool=self._pool.stats(),
+                error=f"no answer from {self.settings.safe_url} within {deadline:.2f} sec",
+            )
+
+    async def _health(self, start: float, deadline: float) -> Health:
+        expected = MIGRATION_VERSION
+        try:
+            # A busy pool must answer "busy" before the deadline cuts the check short as "down".
+            async with self.connection(timeout=0.75 * deadline) as conn:
                 cur = await conn.execute("SELECT current_setting('server_version')")
                 row = await cur.fetchone()
-            latency = (time.perf_counter() - start) * 1000
-            version = await self.schema_version()
-            stats = self._pool.get_stats() if self._pool is not None else {}
-            return Health(
-                ok=True,
-                latency_ms=round(latency, 3),
-                server_version=str(row[0]) if row else None,
-                schema_version=version,
-                expected_schema_version=MIGRATION_VERSION,
-                pool=stats,
-            )
-        except Exception as exc:  # health reports, it does not raise
-            return Health(False, None, None, None, MIGRATION_VERSION, error=redact_url(str(exc)))
+                latency = round((monotonic() - start) * 1000, 3)
+                applied = await self._applied_migrations(conn)
+        except PoolExhausted as exc:
+            return Health("busy", expected_schema_version=expected, pool=self._pool.stats(), error=str(exc))
+        except (ConnectError, ConnectionLost, psycopg.OperationalError) as exc:
+            error = str(exc) if isinstance(exc, (ConnectError, ConnectionLost)) else _reason(exc)
+            return Health("down", expected_schema_version=expected, pool=self._pool.stats(), error=error)
+        status, problem = schema_check.migration_state(applied, MIGRATIONS, self.settings.safe_url)
+        return Health(
+            status,
+            latency_ms=latency,
+            server_version=str(row[0]) if row else None,
+            schema_version=max((v for v, done in applied.items() if done), default=None),
+            expected_schema_version=expected,
+            pool=self._pool.stats(),
+            error=problem,
+        )
+
+    def live(self) -> bool:
+        """Liveness: False only if callers have waited 3 pool timeouts while nothing moved
+        (a leaked connection or a deadlock, which a restart fixes). An outage is not that:
+        it makes the service unready, and restarting would not bring the server back."""
+        return self._pool.stuck_for() < 3 * self.settings.pool_timeout
+
+    def stats(self) -> dict[str, float]:
+        """The pool: size, idle, busy, waiting, longest_busy_s, and counters since start."""
+        return self._pool.stats()
 
     async def close(self) -> None:
-        """Close the pool; the next use opens a new one."""
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        """Close idle connections now and busy ones when they come back; the next use connects again."""
+        await self._pool.close()
 
     async def __aenter__(self) -> AsyncDatabase:
         return self

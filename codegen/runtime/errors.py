@@ -1,4 +1,17 @@
-"""Errors raised by chatmaps_db. Messages are one line and never contain a password."""
+"""Errors raised by chatmaps_db. Messages are one line and never contain a password.
+
+    DatabaseError
+    ├── ConfigError          DATABASE_URL or a setting is missing or malformed (raised before any I/O)
+    ├── ConnectError         no connection could be had; nothing was sent to the server
+    │   ├── ServerUnavailable    the server refused, is down, or did not answer (with libpq's reason)
+    │   └── PoolExhausted        every pooled connection stayed busy for the whole pool timeout
+    ├── ConnectionLost       the connection broke while in use; `safe_to_retry` says if nothing was committed
+    ├── QueryCancelled       the server cancelled a statement (`timeout` names statement_timeout or lock_timeout)
+    └── SchemaMismatch       the database is not at the migrations this package was generated from
+
+SQL errors (a unique violation, a syntax error) stay psycopg's own classes: they are the
+caller's to handle and carry PostgreSQL's SQLSTATE.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +25,45 @@ class ConfigError(DatabaseError):
 
 
 class ConnectError(DatabaseError):
-    """The server could not be reached or refused the login."""
+    """No connection could be had; nothing was sent, so the work is safe to repeat."""
+
+    safe_to_retry = True
+
+
+class ServerUnavailable(ConnectError):
+    """The server could not be reached, is starting or stopping, or refused the login."""
+
+    def __init__(self, message: str, *, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class PoolExhausted(ConnectError):
+    """Every connection of the pool was busy for the whole pool timeout."""
+
+    def __init__(self, message: str, *, busy: int, waited: float) -> None:
+        super().__init__(message)
+        self.busy = busy
+        self.waited = waited
+
+
+class ConnectionLost(DatabaseError):
+    """The connection broke while in use (server restart, network, idle-in-transaction timeout)."""
+
+    def __init__(self, message: str, *, safe_to_retry: bool) -> None:
+        super().__init__(message)
+        # True when the server rolled the work back for certain (lost before COMMIT was sent).
+        self.safe_to_retry = safe_to_retry
+
+
+class QueryCancelled(DatabaseError):
+    """The server cancelled a statement: a timeout, or pg_cancel_backend()."""
+
+    def __init__(self, message: str, *, timeout: str | None) -> None:
+        super().__init__(message)
+        # "statement_timeout", "lock_timeout", or None when something else cancelled it.
+        self.timeout = timeout
 
 
 class SchemaMismatch(DatabaseError):
-    """The database is not at the migration this package was generated from."""
+    """The database is not at the migrations this package was generated from."""

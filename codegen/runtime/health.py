@@ -1,19 +1,38 @@
-"""The result of Database.health() and AsyncDatabase.health()."""
+"""The result of Database.health() and AsyncDatabase.health(): readiness, in one of a few states."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
+
+# ok          ready: the server answered and has exactly this package's migrations
+# down        the server refused, did not answer within the deadline, or the connection broke
+# busy        every pooled connection stayed busy past the deadline (the server may be fine)
+# unmigrated  no Atlas migration was ever applied to this database
+# behind      some of this package's migrations are not applied yet (deploy migrations first)
+# ahead       the database has newer migrations than this package (upgrade the service)
+# diverged    the database has a migration this package does not know, older than its newest,
+#             or one failed partway
+Status = Literal["ok", "down", "busy", "unmigrated", "behind", "ahead", "diverged"]
 
 
 @dataclass(frozen=True)
 class Health:
-    """What `health()` found. `ok` is False when the server could not be queried."""
+    """What `health()` found. `ready` is True only for status "ok"; `error` says why not, in one line."""
 
-    ok: bool
-    latency_ms: float | None
-    server_version: str | None
-    schema_version: str | None
-    expected_schema_version: str | None
-    pool: Mapping[str, int] = field(default_factory=dict)
+    status: Status
+    latency_ms: float | None = None
+    server_version: str | None = None
+    schema_version: str | None = None  # the newest migration applied to the database
+    expected_schema_version: str | None = None  # the newest migration this package knows
+    pool: Mapping[str, float] = field(default_factory=dict)
     error: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"

@@ -1,95 +1,271 @@
-"""Connection settings: DATABASE_URL and pool options, validated before any I/O."""
+"""Connection settings: DATABASE_URL and every option, validated before any I/O.
+
+Each option has a keyword (Database(..., statement_timeout=5)) and an environment variable
+(DATABASE_STATEMENT_TIMEOUT=5s); the keyword wins, then the variable, then a parameter of the
+same name in the URL (libpq's own: sslmode, sslrootcert, application_name, connect_timeout),
+then the default. A bad value fails here, in one line that names the variable and the fix and
+never shows a password.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from functools import cache
+from pathlib import Path
+from typing import Any, TypedDict
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from psycopg import ProgrammingError, pq
+from psycopg.conninfo import conninfo_to_dict
 
 # Relative, so that the codegen CLI validates DATABASE_URL with this same module.
 from .errors import ConfigError
 
 URL_FORMAT = "postgresql://user:password@host:5432/dbname"
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# auto: detect a pooler on each new connection; transaction: PgBouncer in transaction mode
+# (no prepared statements, session settings per transaction); session: a pooler in session
+# mode, or a direct connection (no detection, prepared statements on); off: direct only,
+# and a detected pooler is an error.
+PGBOUNCER_MODES = ("auto", "transaction", "session", "off")
+_SECRET_PARAMS = ("password", "sslpassword", "oauth_client_secret", "scram_client_key", "scram_server_key")
+# RFC 3986 userinfo: unreserved, sub-delims, ':' and %XX. libpq stops the password at the first
+# '@' or '/', so anything else in it must be percent-encoded to mean what it says.
+_USERINFO_OK = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*")
+_ENCODE_HINT = {" ": "a space", "@": "'@'", "%": "'%' not followed by two hex digits", "/": "'/'", "#": "'#'"}
 
-# keyword -> (environment variable, type, default)
-_OPTIONS: dict[str, tuple[str, type, object]] = {
-    "min_size": ("DATABASE_POOL_MIN_SIZE", int, 1),
-    "max_size": ("DATABASE_POOL_MAX_SIZE", int, 10),
-    "max_idle": ("DATABASE_POOL_MAX_IDLE", float, 20.0),
-    "connect_timeout": ("DATABASE_CONNECT_TIMEOUT", float, 10.0),
-    "pgbouncer": ("DATABASE_PGBOUNCER", bool, False),
+
+def _duration(raw: str) -> float:
+    """Seconds from '5', '2.5', '5s', '500ms' or '2min' (as PostgreSQL writes them)."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(ms|s|min)?\s*", raw)
+    if match is None:
+        raise ValueError
+    scale = {"ms": 0.001, "s": 1.0, "min": 60.0, None: 1.0}[match[2]]
+    return float(match[1]) * scale
+
+
+def _flag(raw: str) -> bool:
+    if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
+        raise ValueError
+    return raw.lower() in ("1", "true", "yes")
+
+
+def _pgbouncer(raw: str) -> str:
+    value = raw.strip().lower()
+    aliases = {"1": "transaction", "true": "transaction", "yes": "transaction", "0": "off", "false": "off", "no": "off"}
+    value = aliases.get(value, value)
+    if value not in PGBOUNCER_MODES:
+        raise ValueError
+    return value
+
+
+def _sslmode(raw: str) -> str:
+    if raw not in SSLMODES:
+        raise ValueError
+    return raw
+
+
+@dataclass(frozen=True)
+class _Option:
+    env: str
+    parse: Callable[[str], object]
+    default: object
+    expects: str  # what a valid value looks like, for the error message
+    url_param: str | None = None  # the libpq URL parameter of the same meaning
+
+
+_POSITIVE = "a number of seconds (5, 2.5, 500ms, 2min)"
+_OPTIONAL = "a number of seconds (5, 500ms, 2min; 0 = no limit)"
+_OPTIONS: dict[str, _Option] = {
+    "min_size": _Option("DATABASE_POOL_MIN_SIZE", int, 1, "a whole number"),
+    "max_size": _Option("DATABASE_POOL_MAX_SIZE", int, 10, "a whole number"),
+    "max_idle": _Option("DATABASE_POOL_MAX_IDLE", _duration, 20.0, _POSITIVE),
+    "max_lifetime": _Option("DATABASE_POOL_MAX_LIFETIME", _duration, 3600.0, _POSITIVE),
+    "pool_timeout": _Option("DATABASE_POOL_TIMEOUT", _duration, 10.0, _POSITIVE),
+    "connect_timeout": _Option("DATABASE_CONNECT_TIMEOUT", _duration, 10.0, _POSITIVE, "connect_timeout"),
+    "health_timeout": _Option("DATABASE_HEALTH_TIMEOUT", _duration, 2.0, _POSITIVE),
+    "statement_timeout": _Option("DATABASE_STATEMENT_TIMEOUT", _duration, None, _OPTIONAL),
+    "lock_timeout": _Option("DATABASE_LOCK_TIMEOUT", _duration, None, _OPTIONAL),
+    "idle_in_transaction_session_timeout": _Option(
+        "DATABASE_IDLE_IN_TRANSACTION_SESSION_TIMEOUT", _duration, None, _OPTIONAL
+    ),
+    "application_name": _Option("DATABASE_APPLICATION_NAME", str, None, "a name", "application_name"),
+    "sslmode": _Option("DATABASE_SSLMODE", _sslmode, None, "one of " + ", ".join(SSLMODES), "sslmode"),
+    "sslrootcert": _Option("DATABASE_SSLROOTCERT", str, None, "a certificate file", "sslrootcert"),
+    "pgbouncer": _Option("DATABASE_PGBOUNCER", _pgbouncer, "auto", "one of auto, transaction, session, off"),
 }
 
 
+class Options(TypedDict, total=False):
+    """The keyword arguments of Database() and AsyncDatabase(): one per option above."""
+
+    min_size: int
+    max_size: int
+    max_idle: float
+    max_lifetime: float
+    pool_timeout: float
+    connect_timeout: float
+    health_timeout: float
+    statement_timeout: float
+    lock_timeout: float
+    idle_in_transaction_session_timeout: float
+    application_name: str
+    sslmode: str
+    sslrootcert: str
+    pgbouncer: str | bool
+
+
+# The session settings, sent as SET (PgBouncer rejects them as startup `options`).
+SESSION_SETTINGS = ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
+
+
+@cache
+def _libpq_keywords() -> frozenset[str]:
+    """Every connection parameter this libpq knows (no I/O: libpq's own table)."""
+    return frozenset(o.keyword.decode() for o in pq.Conninfo.get_defaults()) | {"ssl"}
+
+
 def redact_url(url: str) -> str:
-    """The URL with its password replaced by ***."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
-    except ValueError:
+    """The URL with its password, and any secret query parameter, replaced by ***."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return "<unparsable URL>"
+    authority = re.split(r"[/?]", rest, maxsplit=1)[0]
+    userinfo, at, hostinfo = authority.rpartition("@")
+    if ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    path, question, query = rest[len(authority) :].partition("?")
+    query = re.sub(rf"(^|&)({'|'.join(_SECRET_PARAMS)})=[^&#]*", r"\1\2=***", query)
+    return f"{scheme}://{userinfo}{at}{hostinfo}{path}{question}{query}".split("#", 1)[0]
+
+
+def _prefix(url: str) -> str:
+    """The start of a URL that is safe to show: up to '//', or its leading letters."""
+    match = re.match(r"[A-Za-z][A-Za-z0-9+.\-]*[:/]{0,3}", url)
+    return match[0][:20] if match else ""
 
 
 def validate_url(url: str, source: str = "DATABASE_URL") -> str:
-    """Return `url` if it is a usable PostgreSQL URL, else raise ConfigError saying why."""
-    if not url.strip():
+    """Return `url` if it is a usable PostgreSQL URL, else raise ConfigError saying why.
+
+    Checks what libpq would otherwise report with the password in its message, or
+    misread silently (an '@' in a password moves its tail into the host name).
+    """
+    url = url.strip()
+    if not url:
         raise ConfigError(f"{source} is empty: set it to {URL_FORMAT}")
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError as exc:
-        raise ConfigError(f"{source} is malformed ({str(exc).split(':')[0]}): expected {URL_FORMAT}") from None
-    if parts.scheme not in ("postgresql", "postgres"):
-        shown = parts.scheme or redact_url(url)[:20]
-        raise ConfigError(f"{source} must start with postgresql:// (got {shown!r}): expected {URL_FORMAT}")
-    if not parts.hostname and "host=" not in parts.query:
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme not in ("postgresql", "postgres"):
+        raise ConfigError(
+            f"{source} must start with postgresql:// (it starts with {_prefix(url)!r}): expected {URL_FORMAT}"
+        )
+    if "#" in url:
+        raise ConfigError(f"{source} contains '#': percent-encode it as %23 (in a password, for example)")
+    rest = url.split("://", 1)[1]
+    authority = re.split(r"[/?]", rest, maxsplit=1)[0]
+    userinfo, at, hostinfo = authority.rpartition("@")
+    tail = rest[len(authority) :]
+    if "@" in tail.split("?", 1)[0] or (not at and "@" in tail):
+        # An '@' after a '/': the password contains a '/' (or '?'), which ends libpq's host part.
+        raise ConfigError(
+            f"{source} has a '/' or '?' in its user name or password: percent-encode them "
+            "(%2F, %3F); python: urllib.parse.quote(password, safe='')"
+        )
+    if at:
+        bad = next((m for m in re.finditer(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:%]", userinfo)), None)
+        if bad is not None or not _USERINFO_OK.fullmatch(userinfo):
+            char = bad[0] if bad is not None else "%"
+            what = _ENCODE_HINT.get(char, "a character")
+            raise ConfigError(
+                f"{source} has {what} in its user name or password: percent-encode it "
+                f"({quote(char, safe='') if char != '%' else '%25'}); python: urllib.parse.quote(password, safe='')"
+            )
+    for host in hostinfo.split(","):
+        _, colon, port = host.rpartition(":") if not host.endswith("]") else ("", "", "")
+        if colon and port and (not port.isdigit() or not 0 < int(port) < 65536):
+            raise ConfigError(f"{source} has a port that is not a number from 1 to 65535: expected {URL_FORMAT}")
+    parts = urlsplit(url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    unknown = sorted({key for key, _ in params} - _libpq_keywords())
+    if unknown:
+        raise ConfigError(
+            f"{source} has an unknown parameter {unknown[0]!r}: remove it "
+            "(libpq knows sslmode, sslrootcert, application_name, connect_timeout, options, ...)"
+        )
+    if not hostinfo and "host" not in dict(params):
         raise ConfigError(f"{source} has no host: expected {URL_FORMAT}")
-    if not parts.path.strip("/"):
+    if not parts.path.strip("/") and "dbname" not in dict(params):
         raise ConfigError(f"{source} has no database name: expected {URL_FORMAT}")
-    if port == 0:
-        raise ConfigError(f"{source} has port 0: expected {URL_FORMAT}")
-    return url.strip()
-
-
-def _parse(name: str, env: str, kind: type, raw: str) -> object:
     try:
-        if kind is bool:
-            if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
-                raise ValueError
-            return raw.lower() in ("1", "true", "yes")
-        return kind(raw)
+        conninfo_to_dict(url)
+    except ProgrammingError:
+        # libpq quotes the offending text, which may be the password: say where, not what.
+        raise ConfigError(
+            f"{source} is not a valid libpq URL: check the percent-encoding of the user name and password"
+        ) from None
+    return url
+
+
+def _parse(name: str, option: _Option, raw: str, where: str) -> object:
+    try:
+        value = option.parse(raw)
     except ValueError:
-        raise ConfigError(f"{env}={raw!r} is not a valid {kind.__name__} (the {name} pool setting)") from None
+        value = None
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0):
+        raise ConfigError(f"{where}={raw[:40]!r} is not valid for {name}: expected {option.expects}")
+    return value
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything needed to open the pool. `repr` never shows the password."""
+    """Everything needed to connect and pool. Durations are seconds. `repr` never shows the password."""
 
     url: str = field(repr=False)
     min_size: int = 1
     max_size: int = 10
     max_idle: float = 20.0
+    max_lifetime: float = 3600.0
+    pool_timeout: float = 10.0
     connect_timeout: float = 10.0
-    pgbouncer: bool = False
+    health_timeout: float = 2.0
+    statement_timeout: float | None = None
+    lock_timeout: float | None = None
+    idle_in_transaction_session_timeout: float | None = None
+    application_name: str | None = None
+    sslmode: str | None = None
+    sslrootcert: str | None = None
+    pgbouncer: str = "auto"
 
     @property
     def safe_url(self) -> str:
         return redact_url(self.url)
 
     def __repr__(self) -> str:
-        return (
-            f"Settings(url={self.safe_url!r}, min_size={self.min_size}, max_size={self.max_size}, "
-            f"max_idle={self.max_idle}, connect_timeout={self.connect_timeout}, pgbouncer={self.pgbouncer})"
-        )
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "url")
+        return f"Settings(url={self.safe_url!r}, {shown})"
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """libpq parameters that override the URL's (the session settings are sent as SET)."""
+        kwargs: dict[str, Any] = {"connect_timeout": max(2, round(self.connect_timeout))}
+        for name in ("application_name", "sslmode", "sslrootcert"):
+            if getattr(self, name) is not None:
+                kwargs[name] = getattr(self, name)
+        return kwargs
+
+    def session_settings(self) -> dict[str, str]:
+        """statement_timeout and friends as SET values ('5000ms'); a 0 means no limit."""
+        return {
+            name: f"{round(getattr(self, name) * 1000)}ms"
+            for name in SESSION_SETTINGS
+            if getattr(self, name) is not None
+        }
 
     @classmethod
     def build(cls, url: str | None, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Keyword arguments win over the environment, which wins over the defaults."""
+        """Keyword arguments win over the environment, then the URL's parameters, then the defaults."""
         env = os.environ if env is None else env
         if url is None:
             url = env.get("DATABASE_URL")
@@ -98,15 +274,44 @@ class Settings:
             url = validate_url(url)
         else:
             url = validate_url(url, "url")
+        unknown = sorted(set(overrides) - set(_OPTIONS))
+        if unknown:
+            raise ConfigError(f"unknown option {unknown[0]!r}: the options are {', '.join(_OPTIONS)}")
+        in_url = dict(parse_qsl(urlsplit(url).query))
         values: dict[str, object] = {}
-        for name, (env_name, kind, default) in _OPTIONS.items():
-            if overrides.get(name) is not None:
-                values[name] = overrides[name]
-            elif env_name in env:
-                values[name] = _parse(name, env_name, kind, env[env_name])
+        for name, option in _OPTIONS.items():
+            given = overrides.get(name)
+            if given is not None:
+                values[name] = _parse(name, option, str(given), name) if isinstance(given, str) else given
+            elif option.env in env:
+                values[name] = _parse(name, option, env[option.env], option.env)
+            elif option.url_param and option.url_param in in_url:
+                values[name] = _parse(name, option, in_url[option.url_param], f"the URL's {option.url_param}")
             else:
-                values[name] = default
+                values[name] = option.default
+        if isinstance(values["pgbouncer"], bool):
+            values["pgbouncer"] = "transaction" if values["pgbouncer"] else "off"
         settings = cls(url=url, **values)  # type: ignore[arg-type]
-        if not 0 <= settings.min_size <= settings.max_size or settings.max_size < 1:
-            raise ConfigError(f"pool sizes must satisfy 0 <= min_size <= max_size, max_size >= 1 (got {settings})")
+        settings._check()
         return settings
+
+    def _check(self) -> None:
+        if not 0 <= self.min_size <= self.max_size or self.max_size < 1:
+            raise ConfigError(
+                f"pool sizes must satisfy 0 <= min_size <= max_size and max_size >= 1 "
+                f"(got min_size={self.min_size}, max_size={self.max_size}): "
+                "set DATABASE_POOL_MIN_SIZE and DATABASE_POOL_MAX_SIZE"
+            )
+        for name in ("pool_timeout", "connect_timeout", "health_timeout", "max_idle", "max_lifetime"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(
+                    f"{name} must be more than 0 seconds (got {getattr(self, name)}): set {_OPTIONS[name].env}"
+                )
+        if self.pgbouncer not in PGBOUNCER_MODES:
+            raise ConfigError(f"pgbouncer={self.pgbouncer!r} is not one of {', '.join(PGBOUNCER_MODES)}")
+        if self.sslmode is not None and self.sslmode not in SSLMODES:
+            raise ConfigError(f"sslmode={self.sslmode!r} is not one of {', '.join(SSLMODES)}: set DATABASE_SSLMODE")
+        if self.sslrootcert not in (None, "system") and not Path(str(self.sslrootcert)).is_file():
+            raise ConfigError(
+                f"sslrootcert {self.sslrootcert!r} is not a file: set DATABASE_SSLROOTCERT to the CA certificate's path"
+            )
