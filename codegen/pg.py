@@ -308,6 +308,67 @@ def throwaway_server(install: Installation | None = None) -> Iterator[ThrowawayS
         shutil.rmtree(base, ignore_errors=True)
 
 
+@contextmanager
+def pgbouncer(
+    server: ThrowawayServer, binary: str, pool_mode: str = "transaction", pool_size: int = 4
+) -> Iterator[str]:
+    """A PgBouncer in front of `server` (any database, trust login) on a unix socket of its own.
+
+    Yields a URL template with `{db}` for the database. Started as the server user when we
+    are root (PgBouncer refuses to run as root); stopped and removed afterwards.
+    """
+    base = Path(tempfile.mkdtemp(prefix="chatmaps-pgbouncer-"))
+    port = 6432
+    (base / "users.txt").write_text(f'"{SUPERUSER}" ""\n')
+    (base / "pgbouncer.ini").write_text(
+        "\n".join(
+            [
+                "[databases]",
+                f"* = host={server.socket_dir} port=5432",
+                "[pgbouncer]",
+                "listen_addr =",
+                f"listen_port = {port}",
+                f"unix_socket_dir = {base}",
+                "auth_type = trust",
+                f"auth_file = {base / 'users.txt'}",
+                f"pool_mode = {pool_mode}",
+                f"default_pool_size = {pool_size}",
+                "max_client_conn = 500",
+                f"logfile = {base / 'log'}",
+                f"pidfile = {base / 'pid'}",
+                "",
+            ]
+        )
+    )
+    if _server_user() is not None:
+        for path in (base, base / "users.txt", base / "pgbouncer.ini"):
+            _own(path)
+        _let_reach(base)
+    user = _server_user()
+    proc = subprocess.Popen(
+        [binary, str(base / "pgbouncer.ini")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        user=user.pw_uid if user else None,
+        group=user.pw_gid if user else None,
+        extra_groups=[] if user else None,
+    )
+    try:
+        for _ in range(500):
+            if (base / f".s.PGSQL.{port}").exists() or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        if proc.poll() is not None:
+            raise ServerFailed(
+                f"pgbouncer did not start: {_last_error(proc.stderr.read().decode() if proc.stderr else '')}"
+            )
+        yield f"postgresql://{SUPERUSER}@/{{db}}?host={quote(str(base))}&port={port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def _local_socket_dir(data_dir: Path) -> Path:
     """The data directory itself, unless its path is too long for a unix socket."""
     if len(str(data_dir / _SOCKET_NAME)) <= _MAX_SOCKET_PATH:

@@ -22,13 +22,22 @@ DESELECTED: dict[str, list[str]] = {}  # reason -> test ids, printed at the end
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "needs_server(extensions=(), libxml=False): what the server must have beyond the embedded build"
+        "markers",
+        "needs_server(extensions=(), libxml=False, pgbouncer=False): what the test needs beyond the embedded build",
     )
 
 
 def _missing(install: pg.Installation, marker: pytest.Mark) -> list[str]:
     lacks = [f"the extension {e}" for e in marker.kwargs.get("extensions", ()) if e not in install.extensions]
-    return lacks + (["libxml (xml values)"] if marker.kwargs.get("libxml") and not install.has_libxml else [])
+    lacks += ["libxml (xml values)"] if marker.kwargs.get("libxml") and not install.has_libxml else []
+    return lacks + (
+        ["PgBouncer (Debian's pgbouncer)"] if marker.kwargs.get("pgbouncer") and not pgbouncer_binary() else []
+    )
+
+
+def pgbouncer_binary() -> str | None:
+    """Debian's pgbouncer, which lives in /usr/sbin (not on an ordinary user's PATH)."""
+    return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -95,7 +104,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     tr.section("server")
     tr.write_line(f"ran on {pg.installation().describe()}")
     for reason, ids in DESELECTED.items():
-        tr.write_line(f"deselected {len(ids)}, {reason}; they run on a PG_BINDIR server that has it (see README):")
+        tr.write_line(f"deselected {len(ids)}, {reason}; they run where it is installed (.ci/run's second leg):")
         for nodeid in ids:
             tr.write_line(f"  {nodeid}")
     if not REPORT:
