@@ -28,10 +28,13 @@ class Config:
     types: {"schema.type" or "type": "annotation" or "module:Class"}, for types the table lacks.
     names: {"schema.object": "ClassName"}, for tables, enums, domains and composite types
     whose generated class names would collide.
+    secret_columns: ["schema.table.column", ...], kept out of repr() and serialisation
+    (as is any column whose comment holds @secret).
     """
 
     types: dict[str, PyType] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    secret_columns: tuple[str, ...] = ()
 
 
 def load_config(pyproject: Path) -> Config:
@@ -49,7 +52,13 @@ def load_config(pyproject: Path) -> Config:
             raise CodegenError(
                 f'{pyproject}: [tool.codegen.names] "{key}" = "{value}" is not a Python class name: use letters, digits and _'
             )
-    return Config({str(k): parse_override(str(v)) for k, v in section.get("types", {}).items()}, names)
+    secrets = section.get("secret_columns", [])
+    if not isinstance(secrets, list) or not all(isinstance(s, str) and s.count(".") >= 2 for s in secrets):
+        raise CodegenError(
+            f'{pyproject}: [tool.codegen] secret_columns must be a list of "schema.table.column" strings'
+        )
+    types = {str(k): parse_override(str(v)) for k, v in section.get("types", {}).items()}
+    return Config(types, names, tuple(secrets))
 
 
 def build(url: str, config: Config) -> Output:
@@ -57,7 +66,7 @@ def build(url: str, config: Config) -> Output:
     catalog = introspect.introspect(url)
     schemas = sorted({t.schema for t in catalog.tables})
     tables_source = introspect.sqlalchemy_source(url, schemas)
-    models = plan.plan(catalog, config.types, config.names)
+    models = plan.plan(catalog, config.types, config.names, config.secret_columns)
     files = render.render(models, catalog, tables_source)
     formatted = {name: fmt.format_python(text, name) if name.endswith(".py") else text for name, text in files.items()}
     return Output(catalog, formatted)

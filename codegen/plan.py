@@ -18,7 +18,21 @@ from codegen.runtime import schema_check
 from codegen.typemap import PG_TYPES, PyType, lookup
 
 # Names models.py imports besides the type table's (see templates/models.py.j2).
-_MODULE_NAMES = ("Annotated", "ClassVar", "Field", "Literal", "NamedTuple", "StrEnum", "UNSET", "Changes", "Row")
+_MODULE_NAMES = (
+    "Annotated",
+    "ClassVar",
+    "Field",
+    "Literal",
+    "NamedTuple",
+    "StrEnum",
+    "UNSET",
+    "Changes",
+    "Row",
+    "SecretChanges",
+    "SecretRow",
+)
+# A column whose comment holds this tag is secret, like one listed in [tool.codegen] secret_columns.
+SECRET_TAG = "@secret"
 _T = TypeVar("_T")
 _P = TypeVar("_P")
 _ARG_ORDER = ("max_length", "min_length", "max_digits", "decimal_places", "gt", "ge", "lt", "le", "pattern")
@@ -95,6 +109,7 @@ class _Planner:
         self.catalog = catalog
         self.overrides = overrides
         self.class_names = class_names  # [tool.codegen.names]: "schema.table" -> class name
+        self.secret_columns: frozenset[str] = frozenset()  # [tool.codegen] secret_columns: schema.table.column
         self.imports: set[tuple[str, str]] = {("pydantic", "Field")}
         self.taken: dict[str, str] = {}  # Python class name -> the object that took it
         self.hstore: set[str] = set()
@@ -197,6 +212,7 @@ class _Planner:
         alias: str | None,
         kwargs: dict[str, object],
         description: str | None,
+        secret: bool = False,
     ) -> str:
         args = [f"default={default}"] if default is not None else []
         if alias is not None:
@@ -204,6 +220,9 @@ class _Planner:
         args += [f"{k}={kwargs[k]!r}" for k in _ARG_ORDER if k in kwargs]
         if description:
             args.append(f"description={description!r}")
+        if secret:
+            # Out of repr() and of model_dump()/JSON unless asked for by name (see _types.SecretRow).
+            args += ["repr=False", "exclude=True"]
         return f"{name}: {annotation}" + (f" = Field({', '.join(args)})" if args else "")
 
     def table(self, table: ir.Table) -> TablePlan:
@@ -232,9 +251,13 @@ class _Planner:
 
         row, insert, update = [], [], []
         json_columns: dict[str, str] = {}  # column -> json|jsonb: to_db() wraps these for psycopg
+        secrets: list[str] = []  # Python names of the secret columns
         for col in table.columns:
             where = f"{table.qualified}.{col.name}"
             py = py_of[col.name]
+            secret = where in self.secret_columns or SECRET_TAG in (col.comment or "")
+            if secret:
+                secrets.append(py)
             alias = None if py == col.name else col.name
             ann = self.annotation(col.type, where)
             kwargs, literals, unparsed = self.constraints(col.type, single.get(col.name, []), col.name)
@@ -244,7 +267,11 @@ class _Planner:
             table_checks.extend(unparsed)
             nullable_ann = f"{ann} | None" if col.nullable else ann
             desc = col.comment
-            row.append(self.field_line(py, nullable_ann, default=None, alias=alias, kwargs=kwargs, description=desc))
+            row.append(
+                self.field_line(
+                    py, nullable_ann, default=None, alias=alias, kwargs=kwargs, description=desc, secret=secret
+                )
+            )
             if col.generated or col.identity == "always":
                 continue  # the database computes these; PostgreSQL refuses a value
             if col.type.kind == "base" and col.type.dims == 0 and col.type.name in ("json", "jsonb"):
@@ -253,12 +280,16 @@ class _Planner:
             has_default = bool(col.default or col.identity or (domain and domain.default))
             ins_default = "UNSET" if has_default else ("None" if col.nullable else None)
             insert.append(
-                self.field_line(py, nullable_ann, default=ins_default, alias=alias, kwargs=kwargs, description=desc)
+                self.field_line(
+                    py, nullable_ann, default=ins_default, alias=alias, kwargs=kwargs, description=desc, secret=secret
+                )
             )
             if col.name in table.primary_key:
                 continue
             update.append(
-                self.field_line(py, nullable_ann, default="UNSET", alias=alias, kwargs=kwargs, description=desc)
+                self.field_line(
+                    py, nullable_ann, default="UNSET", alias=alias, kwargs=kwargs, description=desc, secret=secret
+                )
             )
 
         notes = [f"Table {table.qualified}."]
@@ -273,24 +304,30 @@ class _Planner:
         if json_columns:
             self.imports.add(("typing", "ClassVar"))
             classvars = (f"_json_columns: ClassVar[dict[str, str]] = {json_columns!r}",)
+        secret_vars: tuple[str, ...] = ()
+        if secrets:
+            self.imports.add(("typing", "ClassVar"))
+            secret_vars = (f"_secret_fields: ClassVar[frozenset[str]] = frozenset({sorted(secrets)!r})",)
+            notes.append(f"Secret, left out of repr() and model_dump() unless revealed: {', '.join(secrets)}.")
+        row_base, changes_base = ("SecretRow", "SecretChanges") if secrets else ("Row", "Changes")
         return TablePlan(
             table.qualified,
-            ClassPlan(cls, "Row", docstring(comment, *notes), tuple(row)),
+            ClassPlan(cls, row_base, docstring(comment, *notes), tuple(row), secret_vars),
             ClassPlan(
                 cls + "Insert",
-                "Changes",
+                changes_base,
                 docstring(f"A new {table.qualified} row: fields with a database default may be left out."),
                 tuple(insert),
-                classvars,
+                classvars + secret_vars,
             ),
             ClassPlan(
                 cls + "Update",
-                "Changes",
+                changes_base,
                 docstring(
                     f"Changes to a {table.qualified} row: only the fields you set are written; None writes NULL."
                 ),
                 tuple(update),
-                classvars,
+                classvars + secret_vars,
             ),
         )
 
@@ -339,11 +376,22 @@ class _Planner:
 
 
 def plan(
-    catalog: ir.Catalog, overrides: dict[str, PyType] | None = None, class_names: dict[str, str] | None = None
+    catalog: ir.Catalog,
+    overrides: dict[str, PyType] | None = None,
+    class_names: dict[str, str] | None = None,
+    secret_columns: tuple[str, ...] = (),
 ) -> ModelsPlan:
     """Turn the IR into ready-to-print model code."""
     p = _Planner(catalog, overrides or {}, class_names or {})
+    p.secret_columns = frozenset(secret_columns)
     problems: list[str] = []  # every problem is reported, one line each, not just the first
+    known = {f"{t.qualified}.{c.name}" for t in catalog.tables for c in t.columns}
+    for entry in secret_columns:
+        if entry not in known:
+            problems.append(
+                f"pyproject.toml: [tool.codegen] secret_columns lists {entry!r}, which is not a column: "
+                "write schema.table.column as in docs/SCHEMA.md"
+            )
 
     def each(make: Callable[[_T], _P], items: Iterable[_T]) -> tuple[_P, ...]:
         planned = []

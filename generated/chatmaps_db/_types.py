@@ -9,7 +9,16 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from psycopg.types.json import Json, Jsonb
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainValidator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainValidator,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+from pydantic_core import to_jsonable_python
 
 
 class _Unset:
@@ -53,9 +62,10 @@ class Changes(Row):
     def to_db(self) -> dict[str, Any]:
         """{column name: value} for the fields that were set, ready as psycopg parameters.
 
-        None means SQL NULL; JSON values are wrapped in psycopg's Json/Jsonb.
+        None means SQL NULL; JSON values are wrapped in psycopg's Json/Jsonb; secret
+        columns are included (they are the point of an insert).
         """
-        data = self.model_dump(exclude_unset=True, by_alias=True)
+        data = self.model_dump(exclude_unset=True, by_alias=True, context={"reveal": "*"})
         for column, kind in self._json_columns.items():
             if data.get(column) is not None:
                 data[column] = (Jsonb if kind == "jsonb" else Json)(data[column])
@@ -96,3 +106,46 @@ def money_value() -> BeforeValidator:
         return Decimal(sign + match[3].replace(",", ""))
 
     return BeforeValidator(parse)
+
+
+def _with_secrets(model: BaseModel, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+    """model_dump() as usual, plus the secret fields named in context={"reveal": [...]} ("*" for all)."""
+    data = handler(model)
+    context = info.context
+    reveal = context.get("reveal") if isinstance(context, dict) else None
+    if not reveal or not isinstance(data, dict):
+        return data
+    fields = type(model).model_fields
+    for name in model._secret_fields:  # type: ignore[attr-defined]
+        alias = fields[name].serialization_alias
+        if reveal != "*" and name not in reveal and alias not in reveal:
+            continue
+        if (info.exclude_unset and name not in model.model_fields_set) or (
+            info.include is not None and name not in info.include
+        ):
+            continue
+        value = getattr(model, name)
+        data[alias if info.by_alias and alias else name] = to_jsonable_python(value) if info.mode == "json" else value
+    return data
+
+
+class SecretRow(Row):
+    """A row with secret columns (a password hash, a token): they stay readable as attributes, but
+    repr() leaves them out, and so do model_dump() and JSON unless revealed by name, like Prisma's
+    `omit`: `account.model_dump(context={"reveal": ["password"]})`."""
+
+    _secret_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        return _with_secrets(self, handler, info)
+
+
+class SecretChanges(Changes):
+    """An Insert or Update shape with secret columns: hidden as in SecretRow; to_db() includes them."""
+
+    _secret_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        return _with_secrets(self, handler, info)
