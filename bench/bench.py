@@ -9,6 +9,11 @@ largest process):
 3. generate --from-url on pagila         vs  sqlacodegen alone on the same database.
 4. read 20,000 users as models           vs  the same rows as psycopg dict rows
    (the price of typed rows at run time).
+5. 50 threads x 200 short transactions   vs  psycopg_pool.ConnectionPool used directly,
+   through Database                           same sizes and timeouts: throughput, p50, p99.
+6. faults (figures, no baseline ratio): a call while the server is down, the first call
+   after it is back (ours vs psycopg_pool after a 5 s outage), and 2,000 transactions
+   behind a transaction-mode PgBouncer with prepared statements forced on, detected, and said.
 
 Nothing here is a test: there are no thresholds. Run it, read the ratios.
 """
@@ -27,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "generated")]
@@ -207,6 +213,158 @@ def runtime_scenario(results: list[Result]) -> None:
             )
 
 
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _load(checkout: Callable[[], Any], threads: int = 50, each: int = 200) -> tuple[float, list[float]]:
+    """`threads` threads x `each` short transactions; (tx/s, per-transaction latencies in ms)."""
+    import threading
+
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    barrier = threading.Barrier(threads + 1)
+
+    def work(slot: int) -> None:
+        mine = latencies[slot]
+        barrier.wait()
+        for i in range(each):
+            t0 = time.perf_counter()
+            with checkout() as conn:
+                conn.execute(
+                    "INSERT INTO verifications (identifier, value, expires_at) VALUES (%s, 'v', now())", (str(i),)
+                )
+            mine.append((time.perf_counter() - t0) * 1000)
+
+    pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for t in pool:
+        t.join()
+    seconds = time.perf_counter() - start
+    return threads * each / seconds, [x for xs in latencies for x in xs]
+
+
+def pool_scenario() -> list[str]:
+    """Database against psycopg_pool directly, same settings, interleaved; median throughput."""
+    from psycopg_pool import ConnectionPool
+
+    from chatmaps_db import Database
+
+    lines = []
+    with pg.throwaway_server() as server, pg.scratch_database(server.url, "pool") as url:
+        atlas.migrate_apply(MIGRATIONS, url)
+        db = Database(url, min_size=1, max_size=10, max_idle=20, pool_timeout=10, connect_timeout=10)
+        base = ConnectionPool(url, min_size=1, max_size=10, max_idle=20, timeout=10, open=True)
+        ours_runs, base_runs = [], []
+        for _ in range(REPEAT):
+            ours_runs.append(_load(db.transaction))
+            base_runs.append(_load(base.connection))
+        ours = sorted(ours_runs, key=lambda r: r[0])[len(ours_runs) // 2]
+        theirs = sorted(base_runs, key=lambda r: r[0])[len(base_runs) // 2]
+        lines.append("50 threads x 200 short transactions (INSERT, commit), median of runs:")
+        for label, (tps, lat) in (("Database.transaction()", ours), ("psycopg_pool directly", theirs)):
+            lines.append(
+                f"  {label:24} {tps:8.0f} tx/s   p50 {_percentile(lat, 0.5):6.2f} ms   p99 {_percentile(lat, 0.99):6.2f} ms"
+            )
+        lines.append(f"  throughput ratio ours/psycopg_pool: {ours[0] / theirs[0]:.2f}x")
+        db.close()
+        base.close()
+    return lines
+
+
+def _first_success(call: Callable[[], None], limit: float = 120.0) -> float:
+    """Seconds until `call` succeeds, calling it every 10 ms."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        try:
+            call()
+            return time.perf_counter() - start
+        except Exception:
+            time.sleep(0.01)
+    return float("inf")
+
+
+def faults_scenario() -> list[str]:
+    from psycopg_pool import ConnectionPool
+
+    from chatmaps_db import Database
+
+    lines = ["faults:"]
+    with pg.throwaway_server() as server, pg.scratch_database(server.url, "faults") as url:
+        db = Database(url, max_size=4, pool_timeout=10, connect_timeout=10)
+        base = ConnectionPool(url, min_size=1, max_size=4, timeout=10, open=True)
+
+        def ours() -> None:
+            with db.connection() as conn:
+                conn.execute("SELECT 1")
+
+        def theirs() -> None:
+            with base.connection() as conn:
+                conn.execute("SELECT 1")
+
+        ours()
+        theirs()
+        server.stop()
+
+        def failing(call: Callable[[], None]) -> tuple[float, str]:
+            """The second call while down (the first may meet a stale connection): seconds, error."""
+            for _ in range(2):
+                t0 = time.perf_counter()
+                try:
+                    call()
+                    error = "no error"
+                except Exception as exc:
+                    error = type(exc).__name__
+            return time.perf_counter() - t0, error
+
+        down_ours, error_ours = failing(ours)
+        down_theirs, error_theirs = failing(theirs)
+        time.sleep(5)
+        server.start()
+        back_ours = _first_success(ours)
+        back_theirs = _first_success(theirs)
+        lines.append(
+            f"  a call while the server is down: ours {down_ours * 1000:.1f} ms ({error_ours}, with libpq's reason), "
+            f"psycopg_pool {down_theirs:.2f} s ({error_theirs})"
+        )
+        lines.append(
+            f"  first success after the server is back (5 s outage): ours {back_ours:.3f} s, "
+            f"psycopg_pool {back_theirs:.2f} s"
+        )
+        db.close()
+        base.close()
+    lines += _pgbouncer_figures()
+    return lines
+
+
+def _pgbouncer_figures() -> list[str]:
+    from chatmaps_db import Database
+    from tests.conftest import pgbouncer_binary
+    from tests.faults.test_pgbouncer import _hammer
+
+    binary = pgbouncer_binary()
+    if binary is None:
+        return ["  PgBouncer: not installed (apt-get install pgbouncer), figures skipped"]
+    lines = ["  2,000 transactions (4,000 statements) behind PgBouncer 1.x, transaction mode, 4 server connections:"]
+    with pg.throwaway_server() as server, pg.pgbouncer(server, binary) as template:
+        url = template.format(db="postgres")
+        for mode, label in (
+            ("session", "prepared statements on (the old default)"),
+            ("auto", "pooler detected (default)"),
+            ("transaction", "DATABASE_PGBOUNCER=transaction"),
+        ):
+            db = Database(url, max_size=10, pgbouncer=mode)
+            t0 = time.perf_counter()
+            failed, wrong = _hammer(db)
+            seconds = time.perf_counter() - t0
+            lines.append(f"    {label:42} {failed:4} failed, {wrong:3} wrong results, {2000 / seconds:6.0f} tx/s")
+            db.close()
+    return lines
+
+
 def main() -> None:
     results: list[Result] = []
     print(f"chatmaps-db bench: {REPEAT} runs per side, interleaved; median time, peak memory\n", flush=True)
@@ -221,6 +379,9 @@ def main() -> None:
             f"{r.name:34} {r.seconds:7.2f}s {r.base_seconds:8.2f}s {r.seconds / r.base_seconds:6.2f}x "
             f"{r.mb:7.1f} {r.base_mb:8.1f} {r.mb / r.base_mb:5.2f}x  {r.baseline}"
         )
+    print()
+    for line in pool_scenario() + faults_scenario():
+        print(line)
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     print(f"\n(bench process CPU {cpu:.1f}s; machine: {os.cpu_count()} cores)")
 

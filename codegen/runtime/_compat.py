@@ -10,14 +10,17 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def condition() -> threading.Condition:
-    # A plain Lock: cheaper than the default RLock, and the pool never re-enters it.
-    return threading.Condition(threading.Lock())
+def lock() -> threading.Lock:
+    return threading.Lock()
 
 
-def wait(cond: threading.Condition, timeout: float) -> bool:
-    """Wait on `cond` (held) for a notify; False when `timeout` seconds passed first."""
-    return cond.wait(timeout)
+def event() -> threading.Event:
+    return threading.Event()
+
+
+def wait_event(ev: threading.Event, timeout: float) -> bool:
+    """Wait until `ev` is set; False when `timeout` seconds passed first."""
+    return ev.wait(max(0.0, timeout))
 
 
 def sleep(seconds: float) -> None:

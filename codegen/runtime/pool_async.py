@@ -8,9 +8,10 @@ after an outage reconnects at once, with no backoff to wait out.
 - Checkout takes the most recently used idle connection. One the server has closed (its
   socket is readable while idle: a restart, a terminated backend) or one past max_lifetime
   is dropped without a round trip, and the next is tried.
-- When no connection is idle and the pool is full, the caller waits up to pool_timeout for
-  a returned one, then gets PoolExhausted. When a connection attempt fails, every caller
-  that was waiting gets ServerUnavailable with its reason at once.
+- When no connection is idle and the pool is full, the caller queues, up to pool_timeout,
+  then gets PoolExhausted. A returned connection goes straight to the first in the queue
+  (no caller overtakes another), and a freed slot lets the first one connect. When a
+  connection attempt fails, every queued caller gets ServerUnavailable with its reason at once.
 - On return, a connection in a transaction is rolled back; a broken one is dropped; idle
   ones beyond min_size are closed after max_idle.
 """
@@ -26,7 +27,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.pq import ConnStatus, TransactionStatus
 
-from chatmaps_db._acompat import condition, wait
+from chatmaps_db._acompat import event, lock, wait_event
 from chatmaps_db.errors import PoolExhausted, ServerUnavailable
 from chatmaps_db.settings import Settings
 
@@ -42,19 +43,30 @@ def _closed_by_server(conn: AsyncConnection[Any]) -> bool:
     return bool(poller.poll(0))
 
 
+class _Waiter:
+    """A caller queued for a connection: checkin hands it one, or a free slot, or the reason it fails."""
+
+    __slots__ = ("conn", "event", "failure", "slot")
+
+    def __init__(self) -> None:
+        self.event = event()
+        self.conn: AsyncConnection[Any] | None = None
+        self.slot = False  # a place to open a connection of its own
+        self.failure: ServerUnavailable | None = None
+
+
 class AsyncPool:
-    """At most `max_size` connections to one server, made on demand by `connect`."""
+    """At most `max_size` connections to one server, made on demand by `connect`; waiters served in order."""
 
     def __init__(self, settings: Settings, connect: Connector) -> None:
         self._settings = settings
         self._connect = connect
-        self._cond = condition()
+        self._lock = lock()
         self._idle: deque[tuple[AsyncConnection[Any], float]] = deque()  # (conn, idle since); newest last
+        self._waiters: deque[_Waiter] = deque()  # first come, first served: a returned connection goes to them
         self._born: dict[int, float] = {}  # id(conn) -> when it connected
         self._busy: dict[int, float] = {}  # id(conn) -> when it was checked out
         self._size = 0  # connections open, plus those being opened
-        self._waiting = 0
-        self._failure: tuple[float, ServerUnavailable] | None = None  # the last failed connect, until one succeeds
         self._closed_at = float("-inf")  # connections made before a close() are closed on return
         self._progress = monotonic()  # the last checkin or connection attempt
         self._counts = {"connects": 0, "connect_errors": 0, "dropped": 0, "exhausted": 0}
@@ -63,56 +75,83 @@ class AsyncPool:
         """A connection for the caller's exclusive use; give it back with `checkin`."""
         start = monotonic()
         stale: list[AsyncConnection[Any]] = []
+        waiter: _Waiter | None = None
         try:
-            async with self._cond:
-                while True:
-                    while self._idle:
-                        conn, _ = self._idle.pop()
-                        if _closed_by_server(conn) or start - self._born[id(conn)] > self._settings.max_lifetime:
-                            stale.append(self._forget(conn))
-                            continue
-                        self._busy[id(conn)] = start
-                        return conn
-                    if self._failure is not None and self._failure[0] >= start:
-                        # A connection attempt failed while this caller waited: the server is down.
-                        failed = self._failure[1]
-                        raise ServerUnavailable(str(failed), cause=failed.cause)
-                    if self._size < self._settings.max_size:
-                        self._size += 1
-                        break
-                    remaining = start + timeout - monotonic()
-                    if remaining <= 0 or not await self._wait(remaining):
-                        self._counts["exhausted"] += 1
-                        raise self._exhausted(monotonic() - start)
+            async with self._lock:
+                while self._idle:
+                    conn, _ = self._idle.pop()
+                    if _closed_by_server(conn) or start - self._born[id(conn)] > self._settings.max_lifetime:
+                        stale.append(self._forget(conn))
+                        continue
+                    self._busy[id(conn)] = start
+                    return conn
+                if self._size < self._settings.max_size and not self._waiters:
+                    self._size += 1
+                else:
+                    waiter = _Waiter()
+                    self._waiters.append(waiter)
         finally:
-            for conn in stale:
-                await conn.close()
+            for old in stale:
+                await old.close()
+        if waiter is not None:
+            handed = await self._wait(waiter, start, timeout)
+            if handed is not None:
+                return handed
         return await self._new_connection(start)
 
-    async def _wait(self, remaining: float) -> bool:
-        self._waiting += 1
+    async def _wait(self, waiter: _Waiter, start: float, timeout: float) -> AsyncConnection[Any] | None:
+        """The connection handed to `waiter`, or None when it got a free slot to connect in."""
         try:
-            return await wait(self._cond, remaining)
-        finally:
-            self._waiting -= 1
+            await wait_event(waiter.event, start + timeout - monotonic())
+        except BaseException:  # cancelled: give back whatever arrived meanwhile
+            async with self._lock:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                elif waiter.slot:
+                    self._size -= 1
+                    self._pass_slot()
+            if waiter.conn is not None:
+                await self.checkin(waiter.conn)
+            raise
+        async with self._lock:
+            if waiter.conn is not None:
+                self._busy[id(waiter.conn)] = start
+                return waiter.conn
+            if waiter.failure is not None:
+                # A connection attempt failed while this caller waited: the server is down.
+                raise ServerUnavailable(str(waiter.failure), cause=waiter.failure.cause)
+            if waiter.slot:
+                return None
+            self._waiters.remove(waiter)
+            self._counts["exhausted"] += 1
+            raise self._exhausted(monotonic() - start)
+
+    def _pass_slot(self) -> None:
+        """A connection slot came free (the lock is held): the first waiter opens a connection in it."""
+        if self._waiters and self._size < self._settings.max_size:
+            waiter = self._waiters.popleft()
+            waiter.slot = True
+            self._size += 1
+            waiter.event.set()
 
     async def _new_connection(self, start: float) -> AsyncConnection[Any]:
         """Connect in the caller's task, in a slot reserved by checkout."""
         try:
             conn = await self._connect()
         except BaseException as exc:
-            async with self._cond:
+            async with self._lock:
                 self._size -= 1
                 self._progress = monotonic()
                 self._counts["connect_errors"] += 1
                 if isinstance(exc, ServerUnavailable):
-                    self._failure = (monotonic(), exc)
-                    self._cond.notify_all()  # waiters fail now, with this reason
+                    while self._waiters:  # they fail now, with this reason
+                        waiter = self._waiters.popleft()
+                        waiter.failure = exc
+                        waiter.event.set()
                 else:
-                    self._cond.notify()
+                    self._pass_slot()
             raise
-        async with self._cond:
-            self._failure = None
+        async with self._lock:
             self._progress = monotonic()
             self._counts["connects"] += 1
             self._born[id(conn)] = monotonic()
@@ -131,14 +170,23 @@ class AsyncPool:
             await conn.close()
         now = monotonic()
         expired: list[AsyncConnection[Any]] = []
-        async with self._cond:
+        async with self._lock:
             self._busy.pop(id(conn), None)
             self._progress = now
             born = self._born.get(id(conn))
             if born is None:  # given back twice, or not ours: close it, count nothing
                 expired.append(conn)
-            elif conn.closed or born <= self._closed_at or now - born > self._settings.max_lifetime:
+            elif (
+                _closed_by_server(conn)  # closed, or the server said goodbye since the last statement
+                or born <= self._closed_at
+                or now - born > self._settings.max_lifetime
+            ):
                 expired.append(self._forget(conn))
+                self._pass_slot()
+            elif self._waiters:
+                waiter = self._waiters.popleft()
+                waiter.conn = conn
+                waiter.event.set()
             else:
                 self._idle.append((conn, now))
             # Idle connections beyond min_size go after max_idle (oldest first).
@@ -146,7 +194,6 @@ class AsyncPool:
                 self._idle and self._size > self._settings.min_size and now - self._idle[0][1] > self._settings.max_idle
             ):
                 expired.append(self._forget(self._idle.popleft()[0]))
-            self._cond.notify()
         for old in expired:
             await old.close()
 
@@ -177,7 +224,7 @@ class AsyncPool:
             "max_size": self._settings.max_size,
             "idle": len(self._idle),
             "busy": len(self._busy),
-            "waiting": self._waiting,
+            "waiting": len(self._waiters),
             "longest_busy_s": round(max((now - t for t in self._busy.values()), default=0.0), 3),
             **self._counts,
         }
@@ -188,11 +235,11 @@ class AsyncPool:
         Only a leak or a deadlock in the process does that: an outage still makes progress,
         as every caller's connection attempt fails at once.
         """
-        return monotonic() - self._progress if self._waiting else 0.0
+        return monotonic() - self._progress if self._waiters else 0.0
 
     async def close(self) -> None:
         """Close the idle connections now and busy ones when they come back; the pool stays usable."""
-        async with self._cond:
+        async with self._lock:
             self._closed_at = monotonic()
             idle = [self._forget(conn) for conn, _ in self._idle]
             self._idle.clear()

@@ -15,15 +15,23 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def condition() -> asyncio.Condition:
-    return asyncio.Condition()
+def lock() -> asyncio.Lock:
+    return asyncio.Lock()
 
 
-async def wait(cond: asyncio.Condition, timeout: float) -> bool:
-    """Wait on `cond` (held) for a notify; False when `timeout` seconds passed first."""
+def event() -> asyncio.Event:
+    return asyncio.Event()
+
+
+async def wait_event(ev: asyncio.Event, timeout: float) -> bool:
+    """Wait until `ev` is set; False when `timeout` seconds passed first."""
+    if ev.is_set():
+        return True
+    if timeout <= 0:
+        return False
     try:
         async with asyncio.timeout(timeout):
-            await cond.wait()
+            await ev.wait()
     except TimeoutError:
         return False
     return True
