@@ -61,18 +61,15 @@ def load_config(pyproject: Path) -> Config:
     return Config(types, names, tuple(secrets))
 
 
-def build(url: str, config: Config, *, own_schema: bool = False) -> Output:
-    """Generate from a live database.
-
-    own_schema: the database was built from this project's migrations, so every entry of
-    [tool.codegen] secret_columns must name one of its columns (a typo would leave a
-    credential unprotected). Another database (generate --from-url) may lack them.
-    """
+def build(url: str, config: Config) -> Output:
+    """Generate from a live database."""
     catalog = introspect.introspect(url)
     schemas = sorted({t.schema for t in catalog.tables})
     tables_source = introspect.sqlalchemy_source(url, schemas)
-    known = {f"{t.qualified}.{c.name}" for t in catalog.tables for c in t.columns}
-    secrets = config.secret_columns if own_schema else tuple(c for c in config.secret_columns if c in known)
+    # The config may serve other databases (generate --from-url): entries for tables this one
+    # lacks are skipped; a missing column of a table it has is a typo, which plan() reports.
+    tables = {t.qualified for t in catalog.tables}
+    secrets = tuple(c for c in config.secret_columns if c.rsplit(".", 1)[0] in tables)
     models = plan.plan(catalog, config.types, config.names, secrets)
     files = render.render(models, catalog, tables_source)
     formatted = {name: fmt.format_python(text, name) if name.endswith(".py") else text for name, text in files.items()}
@@ -90,7 +87,7 @@ def build_from_migrations(migrations: Path, config: Config, server: pg.Server | 
         pg.scratch_database(host.url, "codegen") as url,
     ):
         atlas.migrate_apply(migrations, url)
-        return build(url, config, own_schema=True)
+        return build(url, config)
 
 
 def placed(output: Output, package_dir: Path, docs_dir: Path) -> dict[Path, str]:

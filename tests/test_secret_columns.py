@@ -50,15 +50,15 @@ def test_a_comment_tag_or_the_config_marks_a_column_secret(fresh_db: str) -> Non
     assert "class ApiClient(SecretRow):" in models_py and "    name: str | None\n" in models_py
 
 
-def test_an_unknown_secret_column_is_an_error_in_the_own_schema(fresh_db: str) -> None:
+def test_a_misspelt_secret_column_is_an_error(fresh_db: str) -> None:
     with pg.connect(fresh_db) as conn:
-        conn.execute("CREATE TABLE api_clients (id int PRIMARY KEY)")
-    config = generate.Config(secret_columns=("public.api_client.key",))
-    generate.build(fresh_db, config)  # --from-url on another database: not its columns, ignored
+        conn.execute("CREATE TABLE api_clients (id int PRIMARY KEY, api_key text)")
+    # Another database's table (the config serves generate --from-url too): skipped.
+    generate.build(fresh_db, generate.Config(secret_columns=("public.accounts.password",)))
     with pytest.raises(UnsupportedSchema) as info:
-        generate.build(fresh_db, config, own_schema=True)
+        generate.build(fresh_db, generate.Config(secret_columns=("public.api_clients.apikey",)))
     assert str(info.value) == (
-        "pyproject.toml: [tool.codegen] secret_columns lists 'public.api_client.key', which is not a column: "
+        "pyproject.toml: [tool.codegen] secret_columns lists 'public.api_clients.apikey', which is not a column: "
         "write schema.table.column as in docs/SCHEMA.md"
     )
 

@@ -6,6 +6,7 @@ database validates its settings and does no I/O; connections are made on first u
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -67,6 +68,7 @@ class AsyncDatabase:
         self._pool = AsyncPool(self.settings, self._connect)
         # The pooler check's verdict for this URL: None until the first connection is made.
         self._transaction_pooler: bool | None = True if self.settings.pgbouncer == "transaction" else None
+        self._pooler_notices = itertools.count()
         self._local_settings = self.settings.session_settings()
         self._enum_infos: dict[str, EnumInfo] = {}
         self._composite_infos: dict[str, CompositeInfo] = {}
@@ -119,7 +121,8 @@ class AsyncDatabase:
                     f"{self.settings.safe_url} goes through a connection pooler (PgBouncer?) but DATABASE_PGBOUNCER=off: "
                     "set DATABASE_PGBOUNCER=transaction (or auto), or =session for a session-mode pooler"
                 )
-            if proxied and not self._transaction_pooler:
+            # next() on a counter is atomic: one warning however many threads connect at once.
+            if proxied and self.settings.pgbouncer == "auto" and next(self._pooler_notices) == 0:
                 log.warning(
                     "%s goes through a connection pooler: prepared statements are off and session settings are "
                     "set per transaction; set DATABASE_PGBOUNCER=transaction to say so (and silence this), "
