@@ -278,7 +278,7 @@ class AsyncDatabase:
         """The newest migration applied to the database (None if Atlas never ran there)."""
         async with self.connection() as conn:
             applied = await self._applied_migrations(conn)
-        return max((v for v, done in applied.items() if done), default=None)
+        return schema_check.newest(applied)
 
     async def check_schema(self, *, deep: bool = False) -> None:
         """Raise SchemaMismatch unless the database has exactly this package's migrations.
@@ -347,7 +347,7 @@ class AsyncDatabase:
             status,
             latency_ms=latency,
             server_version=str(row[0]) if row else None,
-            schema_version=max((v for v, done in applied.items() if done), default=None),
+            schema_version=schema_check.newest(applied),
             expected_schema_version=expected,
             pool=self._pool.stats(),
             error=problem,

@@ -83,6 +83,11 @@ REVISIONS_SQL = "SELECT version, applied = total FROM atlas_schema_revisions.atl
 APPLY = "run `atlas migrate apply --env prod` (or `make migrate`)"
 
 
+def newest(applied: Mapping[str, bool]) -> str | None:
+    """The newest migration applied completely (None if none)."""
+    return max((v for v, complete in applied.items() if complete), default=None)
+
+
 def migration_state(applied: Mapping[str, bool], expected: tuple[str, ...], where: str) -> tuple[Status, str | None]:
     """Compare the revisions applied to a database (version -> complete) with the package's migrations."""
     done = {v for v, complete in applied.items() if complete}

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import assert_type
+from typing import Any, assert_type
 from uuid import UUID
 
+import psycopg
 from pydantic import AwareDatetime
 
-from chatmaps_db import AsyncDatabase, Database, Health, models
+from chatmaps_db import (
+    AsyncDatabase,
+    ConnectionLost,
+    Database,
+    Health,
+    PoolExhausted,
+    QueryCancelled,
+    ServerUnavailable,
+    models,
+)
+from chatmaps_db.health import Status
 
 
 def row_types(user: models.User) -> None:
@@ -37,3 +48,35 @@ async def async_api(db: AsyncDatabase) -> Health:
         await conn.execute("SELECT 1")
     await db.check_schema()
     return await db.health()
+
+
+def fault_api(
+    db: Database, error: ConnectionLost, busy: PoolExhausted, down: ServerUnavailable, q: QueryCancelled
+) -> None:
+    assert_type(error.safe_to_retry, bool)
+    assert_type(busy.busy, int)
+    assert_type(down.cause, str)
+    assert_type(q.timeout, str | None)
+    health = db.health(timeout=0.5)
+    assert_type(health.status, Status)
+    assert_type(health.ready, bool)
+    assert_type(db.live(), bool)
+    assert_type(db.stats(), dict[str, float])
+
+    def work(conn: psycopg.Connection[Any]) -> int:
+        return 1
+
+    assert_type(db.run_in_transaction(work, attempts=5), int)
+    Database("postgresql://a@h/db", statement_timeout=5, pgbouncer="transaction", sslmode="require")
+    Database("postgresql://a@h/db", statment_timeout=5)  # type: ignore[call-arg]
+
+
+async def async_retry(db: AsyncDatabase) -> str:
+    async def work(conn: psycopg.AsyncConnection[Any]) -> str:
+        return "done"
+
+    return assert_type(await db.run_in_transaction(work), str)
+
+
+def secrets_hidden(account: models.Account) -> str | None:
+    return account.password  # readable as an attribute
