@@ -37,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "generated")]
 
-from codegen import atlas, pg  # noqa: E402
+from codegen.dev import atlas, pg  # noqa: E402
 from codegen.paths import MIGRATIONS, SCHEMA  # noqa: E402
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))

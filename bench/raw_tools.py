@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from codegen import atlas, pg
+from codegen.dev import atlas, pg
 
 
 def main(schema: Path, migrations: Path, out: Path) -> None:

@@ -10,12 +10,15 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from codegen import atlas, generate, introspect, migrations, output, pg
+from codegen import output, pipeline
+from codegen.config import load_config
+from codegen.dev import atlas, migrations, pg
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync
+from codegen.introspect import catalog as introspect
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
 from codegen.redact import redact
-from codegen.runtime.errors import ConfigError
-from codegen.runtime.settings import validate_url
+from codegen.render.runtime.errors import ConfigError
+from codegen.render.runtime.settings import validate_url
 
 
 def _rel(path: Path) -> str:
@@ -53,8 +56,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         with pg.dev_database(server) as dev:
             migrations.check(args.schema, args.migrations, dev)
         print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
-        out = generate.build_from_migrations(args.migrations, generate.load_config(ROOT / "pyproject.toml"), server)
-    files = generate.placed(out, GENERATED, DOCS)
+        out = pipeline.build_from_migrations(args.migrations, load_config(ROOT / "pyproject.toml"), server)
+    files = pipeline.placed(out, GENERATED, DOCS)
     stale = output.diff(files, (GENERATED / "chatmaps_db",), ROOT)
     if stale:
         sys.stdout.write(stale)
@@ -70,7 +73,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     from that copy, in memory; only when both succeed are migrations/, atlas.sum and
     generated/ written. A failure leaves all three as they were.
     """
-    config = generate.load_config(args.config)
+    config = load_config(args.config)
     with pg.dev_server() as server, tempfile.TemporaryDirectory(prefix="chatmaps-generate-") as tmp:
         staged = Path(tmp) / "migrations"
         if args.migrations.exists():
@@ -79,7 +82,7 @@ def cmd_update(args: argparse.Namespace) -> int:
             result = migrations.diff_and_lint(
                 args.schema, staged, dev, name=args.name, allow_destructive=args.allow_destructive
             )
-        out = generate.build_from_migrations(staged, config, server)
+        out = pipeline.build_from_migrations(staged, config, server)
         target, files = _package_files(out, args)
         migration_files = {args.migrations / p.name: p.read_text() for p in sorted(staged.iterdir()) if p.is_file()}
     output.write(migration_files)
@@ -90,27 +93,27 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Generate the Python package from the migrations (or from --from-url) and write it."""
-    config = generate.load_config(args.config)
+    config = load_config(args.config)
     if args.from_url:
-        out = generate.build(args.from_url, config)
+        out = pipeline.build(args.from_url, config)
         target = args.out or Path("generated")
-        files = generate.placed(out, target, target)
+        files = pipeline.placed(out, target, target)
         managed: tuple[Path, ...] = ()
     else:
-        out = generate.build_from_migrations(args.migrations, config)
+        out = pipeline.build_from_migrations(args.migrations, config)
         target, files = _package_files(out, args)
         managed = (target / "chatmaps_db",)
     _report_generated(out, output.write(files, managed), target)
     return 0
 
 
-def _package_files(out: generate.Output, args: argparse.Namespace) -> tuple[Path, dict[Path, str]]:
+def _package_files(out: pipeline.Output, args: argparse.Namespace) -> tuple[Path, dict[Path, str]]:
     """Where the package from migrations/ goes: --out (docs beside it), else generated/ and docs/."""
     target = args.out or GENERATED
-    return target, generate.placed(out, target, DOCS if args.out is None else target)
+    return target, pipeline.placed(out, target, DOCS if args.out is None else target)
 
 
-def _report_generated(out: generate.Output, changed: list[Path], target: Path) -> None:
+def _report_generated(out: pipeline.Output, changed: list[Path], target: Path) -> None:
     for item in out.catalog.unsupported:
         print(f"note: {item.line()}", file=sys.stderr)
     what = f"{len(changed)} file(s) changed" if changed else "no file changed"

@@ -160,7 +160,7 @@ class Catalog:
     migration_version: str | None = None  # newest applied Atlas revision, if any
     migrations: tuple[str, ...] = ()  # every applied Atlas revision, oldest first
     # (schema, table, column, type, not null) per column and (schema, enum, "", "enum", labels)
-    # per enum, read with codegen/runtime/schema_check.py's queries: the package's deep check
+    # per enum, read with codegen/render/runtime/schema_check.py's queries: the package's deep check
     # reads the live database with the same ones.
     shape: tuple[tuple[str, str, str, str, bool | str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)

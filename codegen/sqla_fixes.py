@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from codegen import sqltext
+from codegen.plan import sqltext
 
 _STR = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
 # DOMAIN(<name>, <TYPE(...)>, <collation>, ...: the type has no top-level comma.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import atlas, pg
+from codegen.dev import atlas, pg
 from codegen.paths import MIGRATIONS, SCHEMA
 
 DESELECTED: dict[str, list[str]] = {}  # reason -> test ids, printed at the end

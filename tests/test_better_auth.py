@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import pg
+from codegen.dev import pg
 
 HERE = Path(__file__).parent / "better_auth"
 

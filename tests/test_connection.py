@@ -23,7 +23,7 @@ from chatmaps_db import (
     ServerUnavailable,
     models,
 )
-from codegen import pg
+from codegen.dev import pg
 
 SECRET = "s3cret-pw"
 

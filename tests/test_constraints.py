@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from codegen import pg
+from codegen.dev import pg
 
 
 def add_user(conn: psycopg.Connection[tuple[object, ...]], email: str) -> object:

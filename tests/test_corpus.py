@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen import introspect, pg
+from codegen.dev import pg
+from codegen.introspect import catalog as introspect
 from codegen.paths import ROOT
 from tests.package_checks import generate_from_url, mypy_strict, run_python
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import atlas, pg
+from codegen.dev import atlas, pg
 from tests.package_checks import mypy_strict, run_python
 
 CONTRIB = """\

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import pg
+from codegen.dev import pg
 from codegen.paths import GENERATED
 from tests.package_checks import generate_from_url, mypy_strict, run_python
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import pg
+from codegen.dev import pg
 from codegen.paths import MIGRATIONS, ROOT
 
 OLD_WHEELS = ROOT / ".venv" / "wheels" / "old-postgres"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.migration_name import name_from_sql
+from codegen.dev.migration_name import name_from_sql
 
 CREATE_PLACES = """\
 -- Create "places" table

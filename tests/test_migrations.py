@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen import atlas, migrations, pg
+from codegen.dev import atlas, migrations, pg
 from codegen.errors import AtlasFailed, ChecksumMismatch, DestructiveChange, OutOfSync
 from codegen.paths import MIGRATIONS, ROOT, SCHEMA
 

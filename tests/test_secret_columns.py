@@ -8,7 +8,9 @@ import pytest
 from psycopg.rows import dict_row
 
 from chatmaps_db import Database, models
-from codegen import generate, pg
+from codegen import pipeline
+from codegen.config import Config
+from codegen.dev import pg
 from codegen.errors import UnsupportedSchema
 
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0"
@@ -43,8 +45,8 @@ def test_a_comment_tag_or_the_config_marks_a_column_secret(fresh_db: str) -> Non
     with pg.connect(fresh_db) as conn:
         conn.execute("CREATE TABLE api_clients (id int PRIMARY KEY, api_key text, webhook_secret text, name text)")
         conn.execute("COMMENT ON COLUMN api_clients.api_key IS 'Issued once. @secret'")
-    config = generate.Config(secret_columns=("public.api_clients.webhook_secret",))
-    models_py = generate.build(fresh_db, config).files["chatmaps_db/models.py"]
+    config = Config(secret_columns=("public.api_clients.webhook_secret",))
+    models_py = pipeline.build(fresh_db, config).files["chatmaps_db/models.py"]
     secret_lines = [ln.strip() for ln in models_py.splitlines() if "exclude=True" in ln]
     assert len(secret_lines) == 6  # api_key and webhook_secret, in the row, insert and update models
     assert "class ApiClient(SecretRow):" in models_py and "    name: str | None\n" in models_py
@@ -54,9 +56,9 @@ def test_a_misspelt_secret_column_is_an_error(fresh_db: str) -> None:
     with pg.connect(fresh_db) as conn:
         conn.execute("CREATE TABLE api_clients (id int PRIMARY KEY, api_key text)")
     # Another database's table (the config serves generate --from-url too): skipped.
-    generate.build(fresh_db, generate.Config(secret_columns=("public.accounts.password",)))
+    pipeline.build(fresh_db, Config(secret_columns=("public.accounts.password",)))
     with pytest.raises(UnsupportedSchema) as info:
-        generate.build(fresh_db, generate.Config(secret_columns=("public.api_clients.apikey",)))
+        pipeline.build(fresh_db, Config(secret_columns=("public.api_clients.apikey",)))
     assert str(info.value) == (
         "pyproject.toml: [tool.codegen] secret_columns lists 'public.api_clients.apikey', which is not a column: "
         "write schema.table.column as in docs/SCHEMA.md"

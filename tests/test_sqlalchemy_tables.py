@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from codegen import atlas
+from codegen.dev import atlas
 from codegen.paths import GENERATED, SCHEMA
 
 TABLES = GENERATED / "chatmaps_db" / "tables.py"

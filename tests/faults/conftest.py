@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from codegen import atlas, pg
+from codegen.dev import atlas, pg
 from codegen.paths import MIGRATIONS
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from chatmaps_db import MIGRATION_VERSION, Database, SchemaMismatch
 from chatmaps_db._meta import MIGRATIONS
-from codegen import atlas, pg
+from codegen.dev import atlas, pg
 from codegen.paths import MIGRATIONS as MIGRATIONS_DIR
 
 APPLY = "run `atlas migrate apply --env prod` (or `make migrate`)"

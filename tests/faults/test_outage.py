@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from chatmaps_db import AsyncDatabase, ConnectionLost, Database, ServerUnavailable
-from codegen import pg
+from codegen.dev import pg
 
 DOWN = "No such file or directory (is the server running locally and accepting connections on that socket?)"
 

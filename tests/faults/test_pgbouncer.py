@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from chatmaps_db import ConfigError, Database, QueryCancelled
-from codegen import pg
+from codegen.dev import pg
 from tests.conftest import pgbouncer_binary
 
 pytestmark = pytest.mark.needs_server(pgbouncer=True)

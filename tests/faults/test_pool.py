@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 from chatmaps_db import AsyncDatabase, Database, PoolExhausted
-from codegen import pg
+from codegen.dev import pg
 from tests.faults.conftest import backends
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chatmaps_db import ConfigError, Database, ServerUnavailable
-from codegen import pg
+from codegen.dev import pg
 
 SECRET = "Zq9-s3cret"
 FORMAT = "expected postgresql://user:password@host:5432/dbname"

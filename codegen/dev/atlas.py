@@ -11,9 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from codegen.dev.pg import atlas_url, installation
 from codegen.errors import AtlasFailed, ChecksumMismatch, MissingExtension, ToolMissing
 from codegen.paths import ATLAS_DEFAULT, ROOT
-from codegen.pg import atlas_url, installation
 from codegen.redact import redact
 
 

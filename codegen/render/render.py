@@ -2,7 +2,7 @@
 
 Paths are relative to the package directory (generated/); SCHEMA.md is placed by the
 writer. Runtime modules that do not depend on the schema are ordinary .py files in
-codegen/runtime, copied with the generated-file header.
+codegen/render/runtime, copied with the generated-file header.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 import jinja2
 
 from codegen import ir, sqla_fixes
-from codegen.asyncsync import to_sync
-from codegen.plan import ModelsPlan
+from codegen.plan.models import ModelsPlan
+from codegen.render.async_to_sync import to_sync
 
 RUNTIME = Path(__file__).parent / "runtime"
 _ENV = jinja2.Environment(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import keyword
-import tomllib
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from codegen import atlas, fmt, introspect, ir, pg, plan, render
-from codegen.errors import CodegenError
-from codegen.typemap import PyType, parse_override
+from codegen import fmt, ir
+from codegen.config import Config
+from codegen.dev import atlas, pg
+from codegen.introspect import catalog as introspect
+from codegen.plan import models as plan
+from codegen.render import render
 
 
 @dataclass(frozen=True)
@@ -19,46 +20,6 @@ class Output:
 
     catalog: ir.Catalog
     files: dict[str, str]  # path relative to the package dir (and "SCHEMA.md") -> text
-
-
-@dataclass(frozen=True)
-class Config:
-    """[tool.codegen] in pyproject.toml.
-
-    types: {"schema.type" or "type": "annotation" or "module:Class"}, for types the table lacks.
-    names: {"schema.object": "ClassName"}, for tables, enums, domains and composite types
-    whose generated class names would collide.
-    secret_columns: ["schema.table.column", ...], kept out of repr() and serialisation
-    (as is any column whose comment holds @secret).
-    """
-
-    types: dict[str, PyType] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
-    secret_columns: tuple[str, ...] = ()
-
-
-def load_config(pyproject: Path) -> Config:
-    """Read [tool.codegen] from `pyproject` (an empty Config when the file is absent)."""
-    if not pyproject.exists():
-        return Config()
-    try:
-        data = tomllib.loads(pyproject.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise CodegenError(f"{pyproject}: invalid TOML ({exc}): fix the file") from None
-    section = data.get("tool", {}).get("codegen", {})
-    names = {str(k): str(v) for k, v in section.get("names", {}).items()}
-    for key, value in names.items():
-        if not value.isidentifier() or keyword.iskeyword(value):
-            raise CodegenError(
-                f'{pyproject}: [tool.codegen.names] "{key}" = "{value}" is not a Python class name: use letters, digits and _'
-            )
-    secrets = section.get("secret_columns", [])
-    if not isinstance(secrets, list) or not all(isinstance(s, str) and s.count(".") >= 2 for s in secrets):
-        raise CodegenError(
-            f'{pyproject}: [tool.codegen] secret_columns must be a list of "schema.table.column" strings'
-        )
-    types = {str(k): parse_override(str(v)) for k, v in section.get("types", {}).items()}
-    return Config(types, names, tuple(secrets))
 
 
 def build(url: str, config: Config) -> Output:

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from codegen import checks, ir, names
+from codegen import ir
 from codegen.errors import UnsupportedSchema
-from codegen.runtime import schema_check
-from codegen.typemap import PG_TYPES, PyType, lookup
+from codegen.plan import checks, names
+from codegen.plan.typemap import PG_TYPES, PyType, lookup
+from codegen.render.runtime import schema_check
 
 # Names models.py imports besides the type table's (see templates/models.py.j2).
 _MODULE_NAMES = (

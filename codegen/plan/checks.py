@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from codegen import sqltext
+from codegen.plan import sqltext
 
 _COL = r'(?:"(?P<qcol>(?:[^"]|"")+)"|(?P<col>[A-Za-z_][\w$]*))'
 _NUM = r"\(?'?(?P<num>-?\d+(?:\.\d+)?)'?\)?(?:::[a-z ]+(?:\(\d+(?:,\d+)?\))?)?"

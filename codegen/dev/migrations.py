@@ -11,9 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen import atlas
+from codegen.dev import atlas
+from codegen.dev.migration_name import name_from_sql
 from codegen.errors import DestructiveChange, OutOfSync
-from codegen.migration_name import name_from_sql
 from codegen.paths import ROOT
 
 NOLINT_DESTRUCTIVE = "-- atlas:nolint destructive"

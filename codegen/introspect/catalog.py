@@ -14,10 +14,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-from codegen import ir, pg
+from codegen import ir
+from codegen.dev import pg
 from codegen.errors import ToolMissing
 from codegen.redact import redact
-from codegen.runtime import schema_check
+from codegen.render.runtime import schema_check
 
 # Schemas that belong to PostgreSQL or to Atlas's bookkeeping, never to the design.
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", "atlas_schema_revisions")

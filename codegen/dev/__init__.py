@@ -1,0 +1,1 @@
+"""The migration workflow and the servers it needs: embedded PostgreSQL, Atlas, migrations."""
