@@ -35,7 +35,7 @@ endif
 
 NAME ?=
 ALLOW_DESTRUCTIVE ?=
-CODEGEN := $(PY) -m codegen
+CODEGEN := $(PY) -O -m codegen
 
 .PHONY: help generate test check lint typecheck golden bench migrate status migrate-hash atlas venv db-start db-stop db-shell db-reset
 

@@ -116,6 +116,8 @@ def _package_files(out: pipeline.Output, args: argparse.Namespace) -> tuple[Path
 def _report_generated(out: pipeline.Output, changed: list[Path], target: Path) -> None:
     for item in out.catalog.unsupported:
         print(f"note: {item.line()}", file=sys.stderr)
+    for line in out.warnings:
+        print(line, file=sys.stderr)
     what = f"{len(changed)} file(s) changed" if changed else "no file changed"
     print(f"generated {len(out.catalog.tables)} tables into {_rel(target)}/: {what}")
 

@@ -25,6 +25,9 @@ class Config:
     types: dict[str, PyType] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     secret_columns: tuple[str, ...] = ()
+    # Array elements are `T | None` (PostgreSQL arrays hold NULLs whatever NOT NULL says);
+    # `not_null_array_elements = true` declares that this schema's arrays never do.
+    not_null_array_elements: bool = False
 
 
 def load_config(pyproject: Path) -> Config:
@@ -48,4 +51,7 @@ def load_config(pyproject: Path) -> Config:
             f'{pyproject}: [tool.codegen] secret_columns must be a list of "schema.table.column" strings'
         )
     types = {str(k): parse_override(str(v)) for k, v in section.get("types", {}).items()}
-    return Config(types, names, tuple(secrets))
+    not_null = section.get("not_null_array_elements", False)
+    if not isinstance(not_null, bool):
+        raise CodegenError(f"{pyproject}: [tool.codegen] not_null_array_elements must be true or false")
+    return Config(types, names, tuple(secrets), not_null)

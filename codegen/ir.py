@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+RelationKind = Literal["table", "partitioned table", "view", "materialized view"]
 TypeKind = Literal["base", "enum", "domain", "composite", "range", "multirange", "pseudo"]
 
 
@@ -47,7 +48,7 @@ class Column:
     nullable: bool
     default: str | None = None
     identity: Literal["", "always", "by default"] = ""
-    generated: bool = False  # GENERATED ALWAYS AS (expr) STORED
+    generated: str | None = None  # the expression of GENERATED ALWAYS AS (expr) STORED
     comment: str | None = None
 
 
@@ -63,10 +64,24 @@ class ForeignKey:
 
 
 @dataclass(frozen=True)
+class IndexKey:
+    sql: str  # a column's name, or an expression's SQL (pg_get_indexdef(index, n, true))
+    column: bool  # True: a plain column
+    opclass: str | None = None  # a non-default operator class
+    descending: bool = False
+    nulls_first: bool | None = None  # None: the default for the direction
+
+
+@dataclass(frozen=True)
 class Index:
     name: str
     unique: bool
-    definition: str
+    definition: str  # pg_get_indexdef(), for the docs
+    keys: tuple[IndexKey, ...] = ()
+    method: str = "btree"
+    include: tuple[str, ...] = ()  # INCLUDE (...) columns
+    predicate: str | None = None  # a partial index's WHERE
+    constraint: bool = False  # the index of a UNIQUE constraint (not a CREATE INDEX)
 
 
 @dataclass(frozen=True)
@@ -75,11 +90,21 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
+    primary_key_name: str = ""
     foreign_keys: tuple[ForeignKey, ...] = ()
     indexes: tuple[Index, ...] = ()
     checks: tuple[Check, ...] = ()
     comment: str | None = None
-    partitioned: bool = False
+    kind: RelationKind = "table"
+
+    @property
+    def partitioned(self) -> bool:
+        return self.kind == "partitioned table"
+
+    @property
+    def view(self) -> bool:
+        """A view or materialized view: read-only rows, no Insert or Update model."""
+        return self.kind in ("view", "materialized view")
 
     @property
     def qualified(self) -> str:

@@ -11,7 +11,9 @@ from codegen.config import Config
 from codegen.dev import atlas, pg
 from codegen.introspect import catalog as introspect
 from codegen.plan import models as plan
+from codegen.plan import sqla
 from codegen.render import render
+from codegen.render import tables as tables_py
 
 
 @dataclass(frozen=True)
@@ -20,21 +22,23 @@ class Output:
 
     catalog: ir.Catalog
     files: dict[str, str]  # path relative to the package dir (and "SCHEMA.md") -> text
+    warnings: tuple[str, ...] = ()  # "warning: ..." lines from SQLAlchemy and sqlacodegen
 
 
 def build(url: str, config: Config) -> Output:
     """Generate from a live database."""
     catalog = introspect.introspect(url)
-    schemas = sorted({t.schema for t in catalog.tables})
-    tables_source = introspect.sqlalchemy_source(url, schemas)
     # The config may serve other databases (generate --from-url): entries for tables this one
     # lacks are skipped; a missing column of a table it has is a typo, which plan() reports.
-    tables = {t.qualified for t in catalog.tables}
-    secrets = tuple(c for c in config.secret_columns if c.rsplit(".", 1)[0] in tables)
-    models = plan.plan(catalog, config.types, config.names, secrets)
+    known = {t.qualified for t in catalog.tables}
+    secrets = tuple(c for c in config.secret_columns if c.rsplit(".", 1)[0] in known)
+    models = plan.plan(
+        catalog, config.types, config.names, secrets, not_null_array_elements=config.not_null_array_elements
+    )
+    tables_source, warnings = tables_py.generate(sqla.metadata(catalog))
     files = render.render(models, catalog, tables_source)
     formatted = {name: fmt.format_python(text, name) if name.endswith(".py") else text for name, text in files.items()}
-    return Output(catalog, formatted)
+    return Output(catalog, formatted, warnings)
 
 
 def build_from_migrations(migrations: Path, config: Config, server: pg.Server | None = None) -> Output:

@@ -109,7 +109,11 @@ def generate_and_check(name: str, url: str, out: Path, config: Path | None = Non
     seconds = time.perf_counter() - start
     assert proc.returncode == 0, proc.stderr[-3000:]
     notes = proc.stderr.splitlines()
-    bad = [ln for ln in notes if not re.fullmatch(r"note: \S+ .+: .+", ln)]
+    # A note per object not generated; SQLAlchemy's and sqlacodegen's warnings, one line each,
+    # naming their objects (PostgREST's fixtures have a foreign-key cycle: test.agents <-> test.departments).
+    warnings = [ln for ln in notes if ln.startswith("warning: ")]
+    assert all('"' in ln for ln in warnings), warnings
+    bad = [ln for ln in notes if ln not in warnings and not re.fullmatch(r"note: \S+ .+: .+", ln)]
     assert not bad, f"not one clear line per unsupported object: {bad[:5]}"
 
     mypy = mypy_strict(out)
@@ -124,7 +128,7 @@ def generate_and_check(name: str, url: str, out: Path, config: Path | None = Non
     assert imp.returncode == 0, imp.stderr[-3000:]
 
     catalog = introspect.introspect(url)
-    assert len(catalog.unsupported) == len(notes)
+    assert len(catalog.unsupported) == len(notes) - len(warnings)
     types = sorted({c.type.sql.split("(")[0] for t in catalog.tables for c in t.columns})
     kinds = dict(sorted(Counter(u.kind for u in catalog.unsupported).items()))
     columns = sum(len(t.columns) for t in catalog.tables)

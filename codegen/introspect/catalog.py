@@ -5,19 +5,13 @@ Every query ends in ORDER BY, so the IR is the same from run to run.
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
 from collections import defaultdict
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from codegen import ir
 from codegen.dev import pg
-from codegen.errors import ToolMissing
-from codegen.redact import redact
 from codegen.render.runtime import schema_check
 
 # Schemas that belong to PostgreSQL or to Atlas's bookkeeping, never to the design.
@@ -33,7 +27,8 @@ _TYPE_KIND: dict[str, ir.TypeKind] = {
 
 _TYPES_SQL = """
 SELECT t.oid, n.nspname, t.typname, t.typtype, t.typelem, t.typcategory, t.typbasetype, t.typtypmod,
-       t.typnotnull, pg_get_expr(t.typdefaultbin, 0), obj_description(t.oid, 'pg_type'), t.typrelid
+       t.typnotnull, pg_get_expr(t.typdefaultbin, 0), obj_description(t.oid, 'pg_type'), t.typrelid,
+       EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 ORDER BY t.oid
 """
@@ -78,9 +73,22 @@ WHERE c.conrelid = ANY(%s) OR c.contypid = ANY(%s)
 ORDER BY c.conrelid, c.contypid, c.conname
 """
 
+# One row per index: its keys (a column's name, or an expression's text; a non-default
+# operator class; the indoption bits 1 = DESC, 2 = NULLS FIRST), INCLUDE columns, predicate,
+# access method, and whether a UNIQUE constraint owns it.
 _INDEXES_SQL = """
-SELECT i.indrelid, c.relname, i.indisunique, pg_get_indexdef(i.indexrelid)
-FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+SELECT i.indrelid, c.relname, i.indisunique, pg_get_indexdef(i.indexrelid),
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::text[],
+       ARRAY(SELECT i.indkey[k - 1] <> 0 FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::bool[],
+       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END
+             FROM generate_series(1, i.indnkeyatts) k JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] ORDER BY k)::text[],
+       ARRAY(SELECT i.indoption[k - 1] FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::int[],
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(i.indnkeyatts + 1, i.indnatts) k
+             ORDER BY k)::text[],
+       pg_get_expr(i.indpred, i.indrelid, true), am.amname,
+       EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.indexrelid AND x.conrelid = i.indrelid
+               AND x.contype = 'u')
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
 WHERE i.indrelid = ANY(%s) AND NOT i.indisprimary
 ORDER BY i.indrelid, c.relname
 """
@@ -117,7 +125,9 @@ ORDER BY 1
 """
 
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
-_RELKIND = {"v": "view", "m": "materialized view", "f": "foreign table"}
+_RELKIND: dict[str, ir.RelationKind] = {
+    "r": "table", "p": "partitioned table", "v": "view", "m": "materialized view",
+}  # fmt: skip
 
 
 class _Types:
@@ -164,6 +174,13 @@ def _modifiers(name: str, typmod: int) -> tuple[int | None, int | None, int | No
     return None, None, None
 
 
+def _ordering(indoption: int) -> tuple[bool, bool | None]:
+    """(descending, nulls_first) from pg_index.indoption's bits; nulls_first is None when it
+    is the direction's default (NULLS LAST ascending, NULLS FIRST descending)."""
+    descending, nulls_first = bool(indoption & 1), bool(indoption & 2)
+    return descending, (None if nulls_first == descending else nulls_first)
+
+
 def introspect(url: str) -> ir.Catalog:
     """Read every user table, enum, domain and composite type reachable at `url`."""
     with pg.connect(url) as conn:
@@ -176,10 +193,11 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
     unsupported: list[ir.Unsupported] = []
     table_rows = []
     for oid, schema, name, relkind, comment in rels:
-        if relkind in _RELKIND:
-            kind = _RELKIND[relkind]
+        if relkind == "f":
             unsupported.append(
-                ir.Unsupported(kind, f"{schema}.{name}", f"{kind}s are not generated; query them with SQL")
+                ir.Unsupported(
+                    "foreign table", f"{schema}.{name}", "foreign tables are not generated; query them with SQL"
+                )
             )
         else:
             table_rows.append((oid, schema, name, relkind, comment))
@@ -201,13 +219,13 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
                 nullable=not notnull,
                 default=None if identity or generated else default,
                 identity={"a": "always", "d": "by default"}.get(identity, ""),  # type: ignore[arg-type]
-                generated=generated == "s",
+                generated=default if generated == "s" else None,
                 comment=comment,
             )
         )
 
     domain_oids = [oid for oid, row in types.rows.items() if row[3] == "d" and row[1] not in SYSTEM_SCHEMAS]
-    pks: dict[int, tuple[str, ...]] = {}
+    pks: dict[int, tuple[str, tuple[str, ...]]] = {}
     fks: dict[int, list[ir.ForeignKey]] = defaultdict(list)
     checks: dict[int, list[ir.Check]] = defaultdict(list)
     domain_checks: dict[int, list[ir.Check]] = defaultdict(list)
@@ -215,7 +233,7 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
         _CONSTRAINTS_SQL, (oids, domain_oids)
     ):
         if kind == "p":
-            pks[relid] = tuple(cols)
+            pks[relid] = (name, tuple(cols))
         elif kind == "f":
             fks[relid].append(
                 ir.ForeignKey(name, tuple(cols), rschema, rtable, tuple(rcols), _ACTIONS[upd], _ACTIONS[dele])
@@ -226,20 +244,38 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
             checks[relid].append(ir.Check(name, definition, tuple(cols)))
 
     indexes: dict[int, list[ir.Index]] = defaultdict(list)
-    for relid, name, unique, definition in conn.execute(_INDEXES_SQL, (oids,)):
-        indexes[relid].append(ir.Index(name, unique, definition))
+    for (
+        relid,
+        name,
+        unique,
+        definition,
+        keys,
+        plain,
+        opclasses,
+        options,
+        include,
+        predicate,
+        method,
+        owned,
+    ) in conn.execute(_INDEXES_SQL, (oids,)):
+        index_keys = tuple(
+            ir.IndexKey(sql, is_column, opclass, *_ordering(opt))
+            for sql, is_column, opclass, opt in zip(keys, plain, opclasses, options, strict=True)
+        )
+        indexes[relid].append(ir.Index(name, unique, definition, index_keys, method, tuple(include), predicate, owned))
 
     tables = tuple(
         ir.Table(
             schema=schema,
             name=name,
             columns=tuple(columns[oid]),
-            primary_key=pks.get(oid, ()),
+            primary_key=pks.get(oid, ("", ()))[1],
+            primary_key_name=pks.get(oid, ("", ()))[0],
             foreign_keys=tuple(fks[oid]),
             indexes=tuple(indexes[oid]),
             checks=tuple(checks[oid]),
             comment=comment,
-            partitioned=relkind == "p",
+            kind=_RELKIND[relkind],
         )
         for oid, schema, name, relkind, comment in table_rows
     )
@@ -248,10 +284,13 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
     for typid, label in conn.execute(_ENUM_LABELS_SQL):
         labels[typid].append(label)
 
+    # Types an extension owns (earthdistance's earth, tablefunc's composites) are the
+    # extension's: generated only when a column uses one.
+    used = {c.type.qualified for t in tables for c in t.columns}
     enums, domains, composites = [], [], []
     for oid, row in types.rows.items():
-        _, schema, name, typtype, _, _, basetype, typmod, notnull, default, comment, typrelid = row
-        if schema in SYSTEM_SCHEMAS or schema.startswith("pg_"):
+        _, schema, name, typtype, _, _, basetype, typmod, notnull, default, comment, typrelid, owned = row
+        if schema in SYSTEM_SCHEMAS or schema.startswith("pg_") or (owned and f"{schema}.{name}" not in used):
             continue
         if typtype == "e":
             enums.append(ir.Enum(schema, name, tuple(labels[oid]), comment))
@@ -314,22 +353,3 @@ def _shape(
         rows = conn.execute(schema_check.COLUMNS_SQL, schema_check.split(tuple(tables))).fetchall()
         rows += conn.execute(schema_check.ENUMS_SQL, schema_check.split(tuple(enums))).fetchall()
     return tuple((str(a), str(b), str(c), str(d), e) for a, b, c, d, e in rows)
-
-
-def sqlalchemy_source(url: str, schemas: list[str]) -> str:
-    """SQLAlchemy models for `schemas`, written by sqlacodegen from the live database."""
-    if importlib.util.find_spec("sqlacodegen") is None:
-        raise ToolMissing("sqlacodegen is not installed in this Python: run `make venv`")
-    sa_url = urlunsplit(urlsplit(url)._replace(scheme="postgresql+psycopg"))
-    # -O: sqlacodegen imports inflect, whose typeguard checks cost ~2 s at import; in
-    # optimized mode they are off. The output is the same (make check compares it).
-    # nojoined: a foreign key from one primary key to another is a plain foreign key, not
-    # joined-table inheritance (which sqlacodegen would guess, and mypy rejects).
-    args = [sys.executable, "-O", "-m", "sqlacodegen", sa_url, "--generator", "declarative", "--options", "nojoined"]
-    if schemas and schemas != ["public"]:
-        args += ["--schemas", ",".join(schemas)]
-    proc = subprocess.run(args, text=True, capture_output=True, check=False)
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-        raise ToolMissing(f"sqlacodegen failed (exit {proc.returncode}): {redact(lines[-1] if lines else '')}")
-    return proc.stdout

@@ -32,6 +32,9 @@ _MODULE_NAMES = (
     "SecretChanges",
     "SecretRow",
 )
+# Builtins an annotation may use: a field named `list` would hide list[...] from the
+# annotations after it in its class.
+_BUILTINS = ("str", "int", "float", "bool", "bytes", "list", "dict", "object", "type", "tuple", "set", "frozenset")
 # A column whose comment holds this tag is secret, like one listed in [tool.codegen] secret_columns.
 SECRET_TAG = "@secret"
 _T = TypeVar("_T")
@@ -70,8 +73,12 @@ class AliasPlan:
 class TablePlan:
     qualified: str
     row: ClassPlan
-    insert: ClassPlan
-    update: ClassPlan
+    insert: ClassPlan | None  # None for views and materialized views: read-only
+    update: ClassPlan | None
+
+    @property
+    def classes(self) -> tuple[ClassPlan, ...]:
+        return tuple(c for c in (self.row, self.insert, self.update) if c is not None)
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,7 @@ class _Planner:
         self.overrides = overrides
         self.class_names = class_names  # [tool.codegen.names]: "schema.table" -> class name
         self.secret_columns: frozenset[str] = frozenset()  # [tool.codegen] secret_columns: schema.table.column
+        self.nullable_elements = True  # [tool.codegen] not_null_array_elements = true turns it off
         self.imports: set[tuple[str, str]] = {("pydantic", "Field")}
         self.taken: dict[str, str] = {}  # Python class name -> the object that took it
         self.hstore: set[str] = set()
@@ -134,6 +142,7 @@ class _Planner:
         self.module_names = frozenset(
             {n for py in (*PG_TYPES.values(), *overrides.values()) for _, n in py.imports}
             | set(_MODULE_NAMES)
+            | set(_BUILTINS)
             | set(self.taken)
         )
 
@@ -171,12 +180,12 @@ class _Planner:
         elif ref.kind == "composite" and ref.qualified in self.composite_names:
             base = self.composite_names[ref.qualified]
         else:
-            py = lookup(ref, where, self.overrides)
+            py = lookup(ref, where, self.overrides, nullable_elements=self.nullable_elements)
             self.imports |= py.imports
             if ref.name == "hstore" and ref.kind == "base":
                 self.hstore.add(ref.qualified)
             return py.annotation
-        return PyType(base).list_of(ref.dims).annotation
+        return PyType(base).list_of(ref.dims, nullable_elements=self.nullable_elements).annotation
 
     def constraints(
         self, ref: ir.TypeRef, column_checks: list[ir.Check], column: str
@@ -227,8 +236,9 @@ class _Planner:
         return f"{name}: {annotation}" + (f" = Field({', '.join(args)})" if args else "")
 
     def table(self, table: ir.Table) -> TablePlan:
-        cls = self._claim(self.table_bases[table.qualified], f"table {table.qualified}", table.schema, table.qualified)
-        for suffix in ("Insert", "Update"):
+        kind = table.kind if table.view else "table"
+        cls = self._claim(self.table_bases[table.qualified], f"{kind} {table.qualified}", table.schema, table.qualified)
+        for suffix in () if table.view else ("Insert", "Update"):
             self._claim(cls + suffix, f"table {table.qualified} ({suffix})", "public")
 
         py_of: dict[str, str] = {}  # column -> Python field name
@@ -293,7 +303,7 @@ class _Planner:
                 )
             )
 
-        notes = [f"Table {table.qualified}."]
+        notes = [f"{kind.capitalize()} {table.qualified}" + (": read-only rows." if table.view else ".")]
         if table.primary_key:
             notes.append(f"Primary key: {', '.join(table.primary_key)}.")
         if table_checks:
@@ -311,9 +321,12 @@ class _Planner:
             secret_vars = (f"_secret_fields: ClassVar[frozenset[str]] = frozenset({sorted(secrets)!r})",)
             notes.append(f"Secret, left out of repr() and model_dump() unless revealed: {', '.join(secrets)}.")
         row_base, changes_base = ("SecretRow", "SecretChanges") if secrets else ("Row", "Changes")
+        row_class = ClassPlan(cls, row_base, docstring(comment, *notes), tuple(row), secret_vars)
+        if table.view:
+            return TablePlan(table.qualified, row_class, None, None)
         return TablePlan(
             table.qualified,
-            ClassPlan(cls, row_base, docstring(comment, *notes), tuple(row), secret_vars),
+            row_class,
             ClassPlan(
                 cls + "Insert",
                 changes_base,
@@ -381,10 +394,13 @@ def plan(
     overrides: dict[str, PyType] | None = None,
     class_names: dict[str, str] | None = None,
     secret_columns: tuple[str, ...] = (),
+    *,
+    not_null_array_elements: bool = False,
 ) -> ModelsPlan:
     """Turn the IR into ready-to-print model code."""
     p = _Planner(catalog, overrides or {}, class_names or {})
     p.secret_columns = frozenset(secret_columns)
+    p.nullable_elements = not not_null_array_elements
     problems: list[str] = []  # every problem is reported, one line each, not just the first
     known = {f"{t.qualified}.{c.name}" for t in catalog.tables for c in t.columns}
     for entry in secret_columns:

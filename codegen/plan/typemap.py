@@ -16,20 +16,24 @@ from codegen.errors import UnsupportedSchema
 
 @dataclass(frozen=True)
 class PyType:
-    """A Python annotation and the imports it needs: (module, name) pairs."""
+    """A Python annotation and the imports it needs: (module, name) pairs; `sqla` names the
+    SQLAlchemy type class tables.py uses (plan/sqla.py adds the modifiers), "" for none."""
 
     annotation: str
     imports: frozenset[tuple[str, str]] = frozenset()
+    sqla: str = ""
 
-    def list_of(self, dims: int) -> PyType:
+    def list_of(self, dims: int, *, nullable_elements: bool = True) -> PyType:
+        """The type of an array: PostgreSQL arrays hold NULL elements whatever the column's
+        NOT NULL says, so elements are `T | None` unless declared otherwise."""
         annotation = self.annotation
         for _ in range(dims):
-            annotation = f"list[{annotation}]"
-        return PyType(annotation, self.imports)
+            annotation = f"list[{annotation} | None]" if nullable_elements else f"list[{annotation}]"
+        return PyType(annotation, self.imports, self.sqla)
 
 
-def _t(annotation: str, *imports: tuple[str, str]) -> PyType:
-    return PyType(annotation, frozenset(imports))
+def _t(annotation: str, *imports: tuple[str, str], sqla: str = "") -> PyType:
+    return PyType(annotation, frozenset(imports), sqla)
 
 
 _DECIMAL = ("decimal", "Decimal")
@@ -44,73 +48,109 @@ _VALID = ("chatmaps_db._types", "psycopg_value")
 _ANN = ("typing", "Annotated")
 
 
-def _range(inner: str, *imports: tuple[str, str]) -> PyType:
-    return _t(f"Annotated[Range[{inner}], psycopg_value(Range)]", _RANGE, _VALID, _ANN, *imports)
+def _GEO(name: str) -> tuple[str, str]:
+    return ("chatmaps_db.geometry", name)
 
 
-def _multirange(inner: str, *imports: tuple[str, str]) -> PyType:
-    return _t(f"Annotated[Multirange[{inner}], psycopg_value(Multirange)]", _MULTI, _VALID, _ANN, *imports)
+def _range(inner: str, *imports: tuple[str, str], sqla: str) -> PyType:
+    return _t(f"Annotated[Range[{inner}], psycopg_value(Range)]", _RANGE, _VALID, _ANN, *imports, sqla=sqla)
+
+
+def _multirange(inner: str, *imports: tuple[str, str], sqla: str) -> PyType:
+    return _t(f"Annotated[Multirange[{inner}], psycopg_value(Multirange)]", _MULTI, _VALID, _ANN, *imports, sqla=sqla)
 
 
 PG_TYPES: dict[str, PyType] = {
     # numbers
-    "int2": _t("int"),
-    "int4": _t("int"),
-    "int8": _t("int"),
-    "oid": _t("int"),
-    "numeric": _t("Decimal", _DECIMAL),
-    "float4": _t("float"),
-    "float8": _t("float"),
+    "int2": _t("int", sqla="SMALLINT"),
+    "int4": _t("int", sqla="INTEGER"),
+    "int8": _t("int", sqla="BIGINT"),
+    "oid": _t("int", sqla="OID"),
+    "numeric": _t("Decimal", _DECIMAL, sqla="NUMERIC"),
+    "float4": _t("float", sqla="REAL"),
+    "float8": _t("float", sqla="DOUBLE_PRECISION"),
     # PostgreSQL prints money by locale ("$1,234.56"); money_value() parses that form.
-    "money": _t("Annotated[Decimal, money_value()]", _DECIMAL, _ANN, ("chatmaps_db._types", "money_value")),
+    "money": _t(
+        "Annotated[Decimal, money_value()]", _DECIMAL, _ANN, ("chatmaps_db._types", "money_value"), sqla="MONEY"
+    ),
     # text
-    "text": _t("str"),
-    "varchar": _t("str"),
-    "bpchar": _t("str"),
-    "char": _t("str"),
-    "name": _t("str"),
-    "citext": _t("str"),
+    "text": _t("str", sqla="TEXT"),
+    "varchar": _t("str", sqla="VARCHAR"),
+    "bpchar": _t("str", sqla="CHAR"),
+    "char": _t("str", sqla="String"),
+    "name": _t("str", sqla="String"),
+    "citext": _t("str", sqla="CITEXT"),
     # other scalars
-    "bool": _t("bool"),
-    "bytea": _t("bytes"),
-    "uuid": _t("UUID", ("uuid", "UUID")),
+    "bool": _t("bool", sqla="BOOLEAN"),
+    "bytea": _t("bytes", sqla="BYTEA"),
+    "uuid": _t("UUID", ("uuid", "UUID"), sqla="UUID"),
     # dates and times
-    "date": _t("date", _DATE),
-    "time": _t("time", ("datetime", "time")),
-    "timetz": _t("time", ("datetime", "time")),
-    "timestamp": _t("NaiveDatetime", ("pydantic", "NaiveDatetime")),
-    "timestamptz": _t("AwareDatetime", ("pydantic", "AwareDatetime")),
-    "interval": _t("timedelta", ("datetime", "timedelta")),
+    "date": _t("date", _DATE, sqla="DATE"),
+    "time": _t("time", ("datetime", "time"), sqla="TIME"),
+    "timetz": _t("time", ("datetime", "time"), sqla="TIME"),
+    "timestamp": _t("NaiveDatetime", ("pydantic", "NaiveDatetime"), sqla="TIMESTAMP"),
+    "timestamptz": _t("AwareDatetime", ("pydantic", "AwareDatetime"), sqla="TIMESTAMP"),
+    "interval": _t("timedelta", ("datetime", "timedelta"), sqla="INTERVAL"),
     # json
-    "json": _t("JsonValue", ("pydantic", "JsonValue")),
-    "jsonb": _t("JsonValue", ("pydantic", "JsonValue")),
+    "json": _t("JsonValue", ("pydantic", "JsonValue"), sqla="JSON"),
+    "jsonb": _t("JsonValue", ("pydantic", "JsonValue"), sqla="JSONB"),
     # network
-    "inet": _t("IPv4Address | IPv6Address | IPv4Interface | IPv6Interface", *_IP, *_IF),
-    "cidr": _t("IPv4Network | IPv6Network", *_NET),
-    "macaddr": _t("str"),
-    "macaddr8": _t("str"),
+    "inet": _t("IPv4Address | IPv6Address | IPv4Interface | IPv6Interface", *_IP, *_IF, sqla="INET"),
+    "cidr": _t("IPv4Network | IPv6Network", *_NET, sqla="CIDR"),
+    "macaddr": _t("str", sqla="MACADDR"),
+    "macaddr8": _t("str", sqla="MACADDR8"),
     # ranges and multiranges
-    "int4range": _range("int"),
-    "int8range": _range("int"),
-    "numrange": _range("Decimal", _DECIMAL),
-    "daterange": _range("date", _DATE),
-    "tsrange": _range("datetime", _DT),
-    "tstzrange": _range("datetime", _DT),
-    "int4multirange": _multirange("int"),
-    "int8multirange": _multirange("int"),
-    "nummultirange": _multirange("Decimal", _DECIMAL),
-    "datemultirange": _multirange("date", _DATE),
-    "tsmultirange": _multirange("datetime", _DT),
-    "tstzmultirange": _multirange("datetime", _DT),
+    "int4range": _range("int", sqla="INT4RANGE"),
+    "int8range": _range("int", sqla="INT8RANGE"),
+    "numrange": _range("Decimal", _DECIMAL, sqla="NUMRANGE"),
+    "daterange": _range("date", _DATE, sqla="DATERANGE"),
+    "tsrange": _range("datetime", _DT, sqla="TSRANGE"),
+    "tstzrange": _range("datetime", _DT, sqla="TSTZRANGE"),
+    "int4multirange": _multirange("int", sqla="INT4MULTIRANGE"),
+    "int8multirange": _multirange("int", sqla="INT8MULTIRANGE"),
+    "nummultirange": _multirange("Decimal", _DECIMAL, sqla="NUMMULTIRANGE"),
+    "datemultirange": _multirange("date", _DATE, sqla="DATEMULTIRANGE"),
+    "tsmultirange": _multirange("datetime", _DT, sqla="TSMULTIRANGE"),
+    "tstzmultirange": _multirange("datetime", _DT, sqla="TSTZMULTIRANGE"),
     # text-like types psycopg returns as str
-    "tsvector": _t("str"),
-    "tsquery": _t("str"),
+    "tsvector": _t("str", sqla="TSVECTOR"),
+    "tsquery": _t("str", sqla="TSQUERY"),
     "xml": _t("str"),
-    "bit": _t("str"),
-    "varbit": _t("str"),
+    "bit": _t("str", sqla="BIT"),
+    "varbit": _t("str", sqla="BIT"),
     "pg_lsn": _t("str"),
+    # geometric types: psycopg returns their text; chatmaps_db.geometry parses it
+    "point": _t("Point", _GEO("Point")),
+    "line": _t("Line", _GEO("Line")),
+    "lseg": _t("LineSegment", _GEO("LineSegment")),
+    "box": _t("Box", _GEO("Box")),
+    "path": _t("Path", _GEO("Path")),
+    "polygon": _t("Polygon", _GEO("Polygon")),
+    "circle": _t("Circle", _GEO("Circle")),
+    # system types a column can have: psycopg returns their text, and takes it back
+    "xid": _t("str"),
+    "xid8": _t("str"),
+    "cid": _t("str"),
+    "tid": _t("str"),
+    "jsonpath": _t("str"),
+    "aclitem": _t("str"),
+    "refcursor": _t("str"),
+    "gtsvector": _t("str"),
+    "pg_snapshot": _t("str"),
+    "txid_snapshot": _t("str"),
+    "regclass": _t("str", sqla="REGCLASS"),
+    "regcollation": _t("str"),
+    "regconfig": _t("str", sqla="REGCONFIG"),
+    "regdictionary": _t("str"),
+    "regnamespace": _t("str"),
+    "regoper": _t("str"),
+    "regoperator": _t("str"),
+    "regproc": _t("str"),
+    "regprocedure": _t("str"),
+    "regrole": _t("str"),
+    "regtype": _t("str"),
     # extension types (contrib): registered as text unless noted
-    "hstore": _t("dict[str, str | None]"),
+    "hstore": _t("dict[str, str | None]", sqla="HSTORE"),
     "ltree": _t("str"),
     "lquery": _t("str"),
     "ltxtquery": _t("str"),
@@ -133,7 +173,7 @@ def parse_override(spec: str) -> PyType:
     return _t(spec)
 
 
-def lookup(ref: ir.TypeRef, where: str, overrides: dict[str, PyType]) -> PyType:
+def lookup(ref: ir.TypeRef, where: str, overrides: dict[str, PyType], *, nullable_elements: bool = True) -> PyType:
     """The Python type for a built-in or extension type; raise naming `where` otherwise."""
     found = overrides.get(ref.qualified) or overrides.get(ref.name) or PG_TYPES.get(ref.name)
     if found is None:
@@ -141,4 +181,4 @@ def lookup(ref: ir.TypeRef, where: str, overrides: dict[str, PyType]) -> PyType:
             f"{where}: no Python type for PostgreSQL type {ref.qualified} ({ref.sql}): add "
             f'"{ref.qualified}" = "str" (or "module:Class") under [tool.codegen.types] in pyproject.toml'
         )
-    return found.list_of(ref.dims)
+    return found.list_of(ref.dims, nullable_elements=nullable_elements)

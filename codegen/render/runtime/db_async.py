@@ -22,7 +22,7 @@ from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.enum import EnumInfo, register_enum
 from psycopg.types.hstore import register_hstore
 
-from chatmaps_db import schema_check
+from chatmaps_db import geometry, schema_check
 from chatmaps_db._acompat import sleep, within
 from chatmaps_db._meta import MIGRATION_VERSION, MIGRATIONS, PG_COMPOSITES, PG_ENUMS, PG_HSTORE, SHAPE_HASH, TABLES
 from chatmaps_db.errors import (
@@ -156,6 +156,7 @@ class AsyncDatabase:
                     continue
                 self._hstore_infos[name] = hinfo
             register_hstore(self._hstore_infos[name], conn)
+        geometry.register(conn)  # point, box, ...: psycopg returns text; these load as typed values
         await conn.commit()
 
     def _settings_sql(self, *, local: bool) -> str:

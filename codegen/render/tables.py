@@ -1,0 +1,184 @@
+"""tables.py: sqlacodegen's declarative generator, run in process on a SQLAlchemy MetaData.
+
+`Generator` subclasses sqlacodegen 4.0.4's DeclarativeGenerator where its output is wrong
+(each found on a real schema; remove an override when sqlacodegen fixes it):
+
+- render_index: an index over expressions keeps them (`text("lower(email)")`); the base
+  class renders only plain columns, so `Index("x", postgresql_using="gin")` indexed nothing.
+- generate_column_attr_name: a column named like a name the module's annotations use
+  (`object`, `str`, `list`, `datetime`, `Mapped`, `text`, ...) gets a trailing `_`.
+- render_relationship_arguments: a join over a composite key is `lambda: and_(a, b)`, not
+  `and_(lambda: a, lambda: b)`.
+- render_column_type: a DOMAIN's collation is a keyword (SQLAlchemy 2 declares it so);
+  HSTORE is written without `Text()`, which it did not import.
+- render_column_python_type: a type SQLAlchemy cannot name in Python (xml, geometric types,
+  extension types) is `str`, as psycopg returns it, never `object`/`Any`.
+- render_models: `t_x: Table = Table(...)`, so that a relationship's lambda that uses a
+  table defined further down still types under mypy. Views and materialized views are
+  Tables on `views_metadata`, so Base.metadata.create_all() never makes them tables.
+- add_import: the package's own column type (`PgType`, for types SQLAlchemy lacks) is
+  imported from the package, not from the generator.
+
+Warnings that SQLAlchemy or sqlacodegen raise while generating are returned, one line each.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from sqlacodegen.generators import DeclarativeGenerator
+from sqlacodegen.models import ColumnAttribute, Model, ModelClass, RelationshipAttribute
+from sqlalchemy import Column, Index, MetaData, Table, create_engine
+from sqlalchemy.dialects.postgresql import DOMAIN, HSTORE
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.types import NullType, TypeEngine, UserDefinedType
+
+# Names a column attribute must not take: the builtins annotations use, the modules they
+# import, and what the module imports from SQLAlchemy and typing (whatever this schema needs).
+_RESERVED = frozenset(
+    {"str", "int", "float", "bool", "bytes", "list", "dict", "object", "type", "set", "tuple", "Any"}
+    | {"datetime", "decimal", "uuid", "ipaddress", "enum", "typing", "sqlalchemy"}
+    | {"Mapped", "Optional", "mapped_column", "relationship", "DeclarativeBase", "MetaData", "Base"}
+    | {"Column", "Table", "Index", "text", "and_", "Computed", "Identity", "ForeignKey"}
+    | {"ForeignKeyConstraint", "PrimaryKeyConstraint", "UniqueConstraint", "CheckConstraint"}
+)
+_RUNTIME = "codegen.render.runtime"
+PACKAGE = "chatmaps_db"
+_VIEWS = "views_metadata"
+
+
+def _python_type_known(t: TypeEngine[Any]) -> bool:
+    try:
+        t.python_type  # noqa: B018 (the property raises for types without one)
+    except NotImplementedError:
+        return False
+    return not isinstance(t, NullType)
+
+
+class Generator(DeclarativeGenerator):
+    """sqlacodegen's DeclarativeGenerator, repaired (see the module docstring)."""
+
+    def generate_column_attr_name(
+        self, column_attr: ColumnAttribute, global_names: set[str], local_names: set[str]
+    ) -> None:
+        super().generate_column_attr_name(column_attr, global_names | _RESERVED, local_names)
+
+    def render_index(self, index: Index) -> str:
+        keys = [
+            repr(expr.name) if isinstance(expr, Column) else self._text(expr)
+            for expr in index.expressions
+            if isinstance(expr, Column | ClauseElement | str)
+        ]
+        kwargs = {
+            k: self._text(v) if isinstance(v, ClauseElement) else repr(v) if isinstance(v, str) else v
+            for k, v in sorted(index.kwargs.items())
+            if v not in ([], {})
+        }
+        if index.unique:
+            kwargs["unique"] = True
+        args = ", ".join([repr(index.name), *keys, *(f"{k}={v}" for k, v in kwargs.items())])
+        return f"Index({args})"
+
+    def _text(self, expr: Any) -> str:
+        self.add_literal_import("sqlalchemy", "text")
+        sql = expr if isinstance(expr, str) else str(expr.compile(dialect=self.bind.dialect))
+        return f"text({sql!r})"
+
+    def render_relationship_arguments(self, relationship: RelationshipAttribute) -> Mapping[str, Any]:
+        kwargs = dict(super().render_relationship_arguments(relationship))
+        for key, terms in (("primaryjoin", relationship.primaryjoin), ("secondaryjoin", relationship.secondaryjoin)):
+            if terms and len(terms) > 1:
+                self.add_literal_import("sqlalchemy", "and_")
+                parts = [
+                    f"{source.name}.{source_col} == {target.name}.{'c.' if target.__class__ is Model else ''}{target_col}"
+                    for source, source_col, target, target_col in terms
+                ]
+                kwargs[key] = f"lambda: and_({', '.join(parts)})"
+        return kwargs
+
+    def render_column_type(self, column: Column[Any]) -> str:
+        t = column.type
+        if isinstance(t, HSTORE):
+            # The base writes HSTORE(Text()) without importing Text; Text() is HSTORE's default.
+            self.add_import(HSTORE)
+            return "HSTORE"
+        if isinstance(t, DOMAIN):
+            # The base renders DOMAIN's collation as a third positional argument (a TypeError)
+            # and passes metadata=MetaData(): name, type and the constraints are what matter.
+            self.add_import(DOMAIN)
+            inner = Column(column.name, t.data_type)
+            kwargs = {
+                "collation": repr(t.collation) if t.collation else None,
+                "default": self._text(t.default) if t.default is not None else None,
+                "constraint_name": repr(t.constraint_name) if t.constraint_name else None,
+                "not_null": "True" if t.not_null else None,
+                "check": self._text(t.check) if t.check is not None else None,
+                "schema": repr(t.schema) if t.schema else None,
+                "create_type": "False",
+            }
+            args = [repr(t.name), self.render_column_type(inner)]
+            args += [f"{k}={v}" for k, v in kwargs.items() if v is not None]
+            return f"DOMAIN({', '.join(args)})"
+        return super().render_column_type(column)
+
+    def render_column_python_type(self, column: Column[Any]) -> str:
+        inner = getattr(column.type, "item_type", column.type)
+        inner = getattr(inner, "data_type", inner)
+        if _python_type_known(inner) or (isinstance(inner, UserDefinedType) and hasattr(inner, "python_type")):
+            return super().render_column_python_type(column)
+        dims = getattr(column.type, "dimensions", None) or (1 if hasattr(column.type, "item_type") else 0)
+        annotation = "list[" * dims + "str" + "]" * dims
+        if column.nullable:
+            self.add_literal_import("typing", "Optional")
+            annotation = f"Optional[{annotation}]"
+        return annotation
+
+    def add_import(self, obj: Any) -> None:
+        cls = obj if isinstance(obj, type) else type(obj)
+        if cls.__module__.startswith(_RUNTIME):
+            self.add_literal_import(PACKAGE + cls.__module__.removeprefix(_RUNTIME), cls.__name__)
+        else:
+            super().add_import(obj)
+
+    def render_module_variables(self, models: list[Model]) -> str:
+        variables = super().render_module_variables(models)
+        if any(_is_view(m.table) for m in models):
+            self.add_literal_import("sqlalchemy", "MetaData")
+            views = "# Views and materialized views: read-only, and never created by Base.metadata.create_all().\n"
+            views += f"{_VIEWS} = MetaData()"
+            variables = f"{variables}\n\n{views}" if variables else views
+        return variables
+
+    def render_table(self, table: Table) -> str:
+        if not _is_view(table):
+            return super().render_table(table)
+        saved, self.base.metadata_ref = self.base.metadata_ref, _VIEWS
+        try:
+            return super().render_table(table)
+        finally:
+            self.base.metadata_ref = saved
+
+    def render_models(self, models: list[Model]) -> str:
+        rendered = []
+        for model in models:
+            if isinstance(model, ModelClass):
+                rendered.append(self.render_class(model))
+            else:
+                self.add_literal_import("sqlalchemy", "Table")
+                rendered.append(f"{model.name}: Table = {self.render_table(model.table)}")
+        return "\n\n\n".join(rendered)
+
+
+def _is_view(table: Table) -> bool:
+    return table.info.get("kind") in ("view", "materialized view")
+
+
+def generate(metadata: MetaData) -> tuple[str, tuple[str, ...]]:
+    """tables.py's source for `metadata`, and the warnings raised on the way, one line each."""
+    engine = create_engine("postgresql+psycopg://")  # only its dialect is used: no connection
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        source = Generator(metadata, engine, ["nojoined"]).generate()
+    return source, tuple(dict.fromkeys(f"warning: {w.message}" for w in caught))
