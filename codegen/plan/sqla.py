@@ -93,20 +93,14 @@ def _index(index: ir.Index, columns: dict[str, Column[Any]]) -> Index | UniqueCo
     if index.constraint and all(k.column for k in index.keys):
         return UniqueConstraint(*(k.sql for k in index.keys), name=index.name)
     elements: list[Any] = []
-    ops: dict[str, str] = {}
     for key in index.keys:
-        element: Any = columns[key.sql] if key.column and key.sql in columns else text(key.sql)
-        if key.opclass:
-            if key.column:
-                ops[key.sql] = key.opclass
-            else:
-                element = text(f"{key.sql} {key.opclass}")
-        if key.descending or key.nulls_first is not None:
-            suffix = (" DESC" if key.descending else "") + (
-                "" if key.nulls_first is None else (" NULLS FIRST" if key.nulls_first else " NULLS LAST")
-            )
-            element = text(f"{_quoted(key.sql) if key.column else key.sql}{suffix}")
-        elements.append(element)
+        # key.sql is pg_get_indexdef()'s text for the key, identifiers already quoted: a plain
+        # column stays a Column; anything with an expression, opclass or ordering is that text.
+        suffix = (f" {key.opclass}" if key.opclass else "") + (" DESC" if key.descending else "")
+        if key.nulls_first is not None:
+            suffix += " NULLS FIRST" if key.nulls_first else " NULLS LAST"
+        plain = key.column and not suffix and key.sql in columns
+        elements.append(columns[key.sql] if plain else text(key.sql + suffix))
     kwargs: dict[str, Any] = {"unique": index.unique}
     if index.method != "btree":
         kwargs["postgresql_using"] = index.method
@@ -114,13 +108,7 @@ def _index(index: ir.Index, columns: dict[str, Column[Any]]) -> Index | UniqueCo
         kwargs["postgresql_where"] = text(index.predicate)
     if index.include:
         kwargs["postgresql_include"] = list(index.include)
-    if ops:
-        kwargs["postgresql_ops"] = ops
     return Index(index.name, *elements, **kwargs)
-
-
-def _quoted(name: str) -> str:
-    return name if name.isidentifier() and name.islower() else '"' + name.replace('"', '""') + '"'
 
 
 def metadata(catalog: ir.Catalog) -> MetaData:

@@ -33,7 +33,7 @@ from sqlacodegen.models import ColumnAttribute, Model, ModelClass, RelationshipA
 from sqlalchemy import Column, Index, MetaData, Table, create_engine
 from sqlalchemy.dialects.postgresql import DOMAIN, HSTORE
 from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.types import NullType, TypeEngine, UserDefinedType
+from sqlalchemy.types import NullType, TypeEngine
 
 # Names a column attribute must not take: the builtins annotations use, the modules they
 # import, and what the module imports from SQLAlchemy and typing (whatever this schema needs).
@@ -126,7 +126,7 @@ class Generator(DeclarativeGenerator):
     def render_column_python_type(self, column: Column[Any]) -> str:
         inner = getattr(column.type, "item_type", column.type)
         inner = getattr(inner, "data_type", inner)
-        if _python_type_known(inner) or (isinstance(inner, UserDefinedType) and hasattr(inner, "python_type")):
+        if _python_type_known(inner):
             return super().render_column_python_type(column)
         dims = getattr(column.type, "dimensions", None) or (1 if hasattr(column.type, "item_type") else 0)
         annotation = "list[" * dims + "str" + "]" * dims
