@@ -49,5 +49,5 @@ def render(plan: ModelsPlan, catalog: ir.Catalog, tables_source: str) -> dict[st
         source = path.read_text()
         files[f"{PACKAGE}/{path.name}"] = header + source
         if path.stem.endswith("_async"):
-            files[f"{PACKAGE}/{path.stem.removesuffix('_async')}.py"] = header + to_sync(source)
+            files[f"{PACKAGE}/{path.stem.removesuffix('_async')}.py"] = header + to_sync(source, path.name)
     return files
