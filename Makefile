@@ -82,8 +82,8 @@ db-reset: $(VENV_STAMP) $(ATLAS_DEP) ## wipe the local server and apply all migr
 bench: $(VENV_STAMP) $(ATLAS_DEP) ## time and memory, side by side with named baselines, as ratios (no thresholds)
 	$(PY) bench/bench.py
 
-golden: $(VENV_STAMP) $(ATLAS_DEP) ## rewrite tests/golden from the type zoo after an intended generator change
-	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_generator.py -k golden
+golden: $(VENV_STAMP) $(ATLAS_DEP) ## rewrite tests/cases/*/expected after an intended generator change (review the diff)
+	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_cases.py
 
 atlas: $(ATLAS_DEP) ## build the pinned Atlas CLI into .tools/bin/atlas
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from codegen import output, pipeline
 from codegen.config import load_config
-from codegen.dev import atlas, migrations, pg
-from codegen.errors import CodegenError, InvalidSetting, OutOfSync
+from codegen.dev import atlas, migrations, pg, twins
+from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
 from codegen.redact import redact
@@ -52,13 +52,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Fail unless atlas.sum is valid, migrations/ matches schema.hcl and generated/ is fresh."""
+    stale = twins.diff()
+    if stale:
+        sys.stdout.write(stale)
+        raise OutOfSync("a sync twin in codegen/render/runtime/ is stale (diff above): run `make generate` and commit")
+    print("ok: the sync twins match their async sources")
     with pg.dev_server() as server:
         with pg.dev_database(server) as dev:
             migrations.check(args.schema, args.migrations, dev)
         print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
         out = pipeline.build_from_migrations(args.migrations, load_config(ROOT / "pyproject.toml"), server)
     files = pipeline.placed(out, GENERATED, DOCS)
-    stale = output.diff(files, (GENERATED / "chatmaps_db",), ROOT)
+    stale = output.diff(files, pipeline.managed(GENERATED), ROOT)
     if stale:
         sys.stdout.write(stale)
         raise OutOfSync("generated/ or docs/SCHEMA.md is stale (diff above): run `make generate` and commit")
@@ -74,6 +79,8 @@ def cmd_update(args: argparse.Namespace) -> int:
     generated/ written. A failure leaves all three as they were.
     """
     config = load_config(args.config)
+    for twin in twins.refresh():
+        print(f"derived {_rel(twin)} from its async source")
     with pg.dev_server() as server, tempfile.TemporaryDirectory(prefix="chatmaps-generate-") as tmp:
         staged = Path(tmp) / "migrations"
         if args.migrations.exists():
@@ -87,7 +94,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         migration_files = {args.migrations / p.name: p.read_text() for p in sorted(staged.iterdir()) if p.is_file()}
     output.write(migration_files)
     _report_diff(result, args)
-    _report_generated(out, output.write(files, (target / "chatmaps_db",)), target)
+    _report_generated(out, output.write(files, pipeline.managed(target)), target)
     return 0
 
 
@@ -95,15 +102,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     """Generate the Python package from the migrations (or from --from-url) and write it."""
     config = load_config(args.config)
     if args.from_url:
+        if args.out is None:
+            raise UsageError(
+                "generate --from-url needs --out DIR: a package from another database must not replace generated/"
+            )
         out = pipeline.build(args.from_url, config)
-        target = args.out or Path("generated")
+        target = args.out
         files = pipeline.placed(out, target, target)
-        managed: tuple[Path, ...] = ()
     else:
         out = pipeline.build_from_migrations(args.migrations, config)
         target, files = _package_files(out, args)
-        managed = (target / "chatmaps_db",)
-    _report_generated(out, output.write(files, managed), target)
+    _report_generated(out, output.write(files, pipeline.managed(target)), target)
     return 0
 
 
@@ -223,7 +232,9 @@ def parser() -> argparse.ArgumentParser:
         if name == "update":
             c.set_defaults(from_url=None)  # update always generates from migrations/
         if name in ("generate", "update"):
-            c.add_argument("--out", type=Path, help="output directory (default: generated/ and docs/)")
+            c.add_argument(
+                "--out", type=Path, help="output directory (default: generated/ and docs/; required with --from-url)"
+            )
             c.add_argument("--config", type=Path, default=ROOT / "pyproject.toml", help="[tool.codegen.types] source")
         if name in ("migrate", "status", "db-start", "db-stop", "db-reset", "db-shell"):
             c.add_argument("--data-dir", type=Path, default=LOCAL_DATA, help="the local server's data (.data/postgres)")

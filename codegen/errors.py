@@ -40,6 +40,10 @@ class DestructiveChange(CodegenError):
     """A new migration would drop data and carries no explicit opt-in."""
 
 
+class UsageError(CodegenError):
+    """The command cannot do what it was asked without risking files it does not own."""
+
+
 class OutOfSync(CodegenError):
     """Files on disk differ from what schema.hcl produces."""
 

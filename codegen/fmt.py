@@ -1,9 +1,14 @@
-"""Format generated Python with ruff (fix imports, then format), through stdin."""
+"""Format generated Python with ruff: imports sorted and unused ones removed, then ruff format.
+
+All files go through one `ruff check --fix` and one `ruff format` run over a scratch
+directory (ruff formats files in parallel; one process per file cost ~35 ms each).
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from codegen.errors import ToolMissing
@@ -19,22 +24,25 @@ def _ruff() -> str:
     return str(path)
 
 
-def _run(args: list[str], source: str, name: str) -> str:
-    proc = subprocess.run([_ruff(), *args], input=source, text=True, capture_output=True, check=False)
+def _run(args: list[str], cwd: Path) -> None:
+    proc = subprocess.run([_ruff(), *args], cwd=cwd, text=True, capture_output=True, check=False)
     if proc.returncode != 0:
         detail = (proc.stderr or proc.stdout).strip().splitlines()
         raise ToolMissing(
-            f"`ruff {' '.join(args[:1])}` failed on generated {name} (exit {proc.returncode}): "
+            f"`ruff {args[0]}` failed on the generated code (exit {proc.returncode}): "
             f"{detail[0] if detail else 'no output'}"
         )
-    return proc.stdout
 
 
-def format_python(source: str, name: str) -> str:
-    """Sorted imports, unused ones removed, then ruff format."""
-    fixed = _run(
-        ["check", *_COMMON, *_ISORT, "--select", "I,F401", "--fix-only", "--exit-zero", "--stdin-filename", name, "-"],
-        source,
-        name,
-    )
-    return _run(["format", *_COMMON, "--stdin-filename", name, "-"], fixed, name)
+def format_files(files: dict[str, str]) -> dict[str, str]:
+    """`files` ({relative path: text}) with every .py file formatted; others unchanged."""
+    python = {name: text for name, text in files.items() if name.endswith(".py")}
+    with tempfile.TemporaryDirectory(prefix="chatmaps-fmt-") as tmp:
+        root = Path(tmp)
+        for name, text in python.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        _run(["check", *_COMMON, *_ISORT, "--select", "I,F401", "--fix-only", "--exit-zero", "--quiet", "."], root)
+        _run(["format", *_COMMON, "--quiet", "."], root)
+        formatted = {name: (root / name).read_text() for name in python}
+    return {name: formatted.get(name, text) for name, text in files.items()}

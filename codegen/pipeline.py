@@ -1,4 +1,8 @@
-"""The generator pipeline: introspect -> IR -> plan -> render -> format -> write|check."""
+"""The generator pipeline: introspect -> IR -> plan -> render -> format -> write|check.
+
+tables.py's render (sqlacodegen) runs in a worker process, beside the models' plan and
+render in this one; the worker starts first and imports SQLAlchemy while the database is read.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen import fmt, ir
+from codegen import fmt, ir, worker
 from codegen.config import Config
 from codegen.dev import atlas, pg
 from codegen.introspect import catalog as introspect
 from codegen.plan import models as plan
-from codegen.plan import sqla
 from codegen.render import render
-from codegen.render import tables as tables_py
+
+_TABLES = "codegen.render.tables"  # tables.py: made in the worker process (codegen/worker.py)
 
 
 @dataclass(frozen=True)
@@ -27,18 +31,8 @@ class Output:
 
 def build(url: str, config: Config) -> Output:
     """Generate from a live database."""
-    catalog = introspect.introspect(url)
-    # The config may serve other databases (generate --from-url): entries for tables this one
-    # lacks are skipped; a missing column of a table it has is a typo, which plan() reports.
-    known = {t.qualified for t in catalog.tables}
-    secrets = tuple(c for c in config.secret_columns if c.rsplit(".", 1)[0] in known)
-    models = plan.plan(
-        catalog, config.types, config.names, secrets, not_null_array_elements=config.not_null_array_elements
-    )
-    tables_source, warnings = tables_py.generate(sqla.metadata(catalog))
-    files = render.render(models, catalog, tables_source)
-    formatted = {name: fmt.format_python(text, name) if name.endswith(".py") else text for name, text in files.items()}
-    return Output(catalog, formatted, warnings)
+    with worker.worker(_TABLES) as w:
+        return _build(url, config, w)
 
 
 def build_from_migrations(migrations: Path, config: Config, server: pg.Server | None = None) -> Output:
@@ -48,11 +42,34 @@ def build_from_migrations(migrations: Path, config: Config, server: pg.Server | 
     (a server with the contrib extensions the migrations need), else on the embedded one.
     """
     with (
+        worker.worker(_TABLES) as w,
         nullcontext(server) if server else pg.dev_server() as host,
         pg.scratch_database(host.url, "codegen") as url,
     ):
         atlas.migrate_apply(migrations, url)
-        return build(url, config)
+        return _build(url, config, w)
+
+
+def _build(url: str, config: Config, w: worker.Worker) -> Output:
+    catalog = introspect.introspect(url)
+    # tables.py in the worker, while this process does the rest
+    tables_py = w.submit(_TABLES, "build", catalog, not config.not_null_array_elements)
+    # The config may serve other databases (generate --from-url): entries for tables this one
+    # lacks are skipped; a missing column of a table it has is a typo, which plan() reports.
+    known = {t.qualified for t in catalog.tables}
+    secrets = tuple(c for c in config.secret_columns if c.rsplit(".", 1)[0] in known)
+    models = plan.plan(
+        catalog, config.types, config.names, secrets, not_null_array_elements=config.not_null_array_elements
+    )
+    files = fmt.format_files(render.render(models, catalog))
+    files[f"{render.PACKAGE}/tables.py"], warnings = tables_py.result()
+    return Output(catalog, files, warnings)
+
+
+def managed(package_dir: Path) -> tuple[Path, ...]:
+    """The directories under `package_dir` that hold only generated files: a file there
+    that is no longer generated is removed."""
+    return (package_dir / render.PACKAGE, package_dir / render.PACKAGE / "models")
 
 
 def placed(output: Output, package_dir: Path, docs_dir: Path) -> dict[Path, str]:

@@ -27,3 +27,15 @@ def generate_from_url(
     """`python -m codegen generate --from-url URL --out OUT [EXTRA...]`."""
     cmd = [sys.executable, "-m", "codegen", "generate", "--from-url", url, "--out", str(out), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+
+
+def models_source(out: Path) -> str:
+    """out/chatmaps_db/models/, every module, the package's __init__ first: what one models.py held."""
+    return models_source_of({f"models/{p.name}": p.read_text() for p in (out / "chatmaps_db" / "models").glob("*.py")})
+
+
+def models_source_of(files: dict[str, str]) -> str:
+    """The same from {name: text} (pipeline.build's files, or a directory's)."""
+    texts = {name.rsplit("/", 1)[-1]: text for name, text in files.items() if "models/" in name}
+    order = ["__init__.py", *sorted(n for n in texts if n != "__init__.py")]
+    return "\n".join(texts[n] for n in order if n in texts)

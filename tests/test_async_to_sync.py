@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import pytest
 
+from codegen.dev import twins
 from codegen.render.async_to_sync import AsyncToSyncError, to_sync
 
 RUNTIME = Path(__file__).parents[1] / "codegen" / "render" / "runtime"
@@ -73,3 +75,18 @@ def test_the_runtime_twins_have_nothing_async_left(path: Path) -> None:
     # The transform moves only the async parts: every comment of the source is in the twin, in order.
     source_comments = [line.strip() for line in path.read_text().splitlines() if line.strip().startswith("#")]
     assert [line.strip() for line in out.splitlines() if line.strip().startswith("#")] == source_comments
+
+
+def test_generate_rederives_a_stale_twin_and_check_catches_a_hand_edit(tmp_path: Path) -> None:
+    runtime = tmp_path / "runtime"
+    shutil.copytree(RUNTIME, runtime)
+    assert twins.refresh(runtime) == [] and twins.diff(runtime) == ""  # the committed twins are current
+    source = runtime / "pool_async.py"
+    source.write_text(source.read_text().replace("class AsyncPool:", "class AsyncPool:  # edited", 1))
+    assert twins.diff(runtime) != ""  # make check: the twin no longer matches its source
+    assert twins.refresh(runtime) == [runtime / "pool.py"]  # make generate: only the stale twin
+    assert "class Pool:  # edited" in (runtime / "pool.py").read_text() and twins.diff(runtime) == ""
+    twin = runtime / "db.py"
+    twin.write_text(twin.read_text().replace("def close(self)", "def close_(self)", 1))  # the digest line still matches
+    assert twins.refresh(runtime) == []  # generate trusts the digest (no libcst on its path) ...
+    assert "-    def close_(self)" in twins.diff(runtime)  # ... and check does not

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from codegen.dev import atlas, pg
-from tests.package_checks import mypy_strict, run_python
+from tests.package_checks import models_source, mypy_strict, run_python
 
 CONTRIB = """\
 CREATE EXTENSION citext;
@@ -110,7 +110,7 @@ def test_contrib_types_generate_type_check_and_round_trip(server: pg.Server, tmp
     out = tmp_path / "out"
     proc = generate(migrations, out, no_dev_url())  # on the embedded server (or PG_BINDIR's)
     assert proc.returncode == 0, proc.stderr
-    models = (out / "chatmaps_db" / "models.py").read_text()
+    models = models_source(out)
     for line in ("    email: str\n", "    attrs: dict[str, str | None] | None\n", "    path: str | None\n"):
         assert line in models
     assert 'PG_HSTORE: tuple[str, ...] = ("public.hstore",)' in (out / "chatmaps_db" / "_meta.py").read_text()
@@ -131,7 +131,7 @@ def test_what_the_embedded_build_lacks_generates_and_round_trips(server: pg.Serv
     out = tmp_path / "out"
     proc = generate(migrations, out, no_dev_url())
     assert proc.returncode == 0, proc.stderr
-    models = (out / "chatmaps_db" / "models.py").read_text()
+    models = models_source(out)
     assert "    id: UUID\n" in models and "    doc: str | None\n" in models
     assert mypy_strict(out).returncode == 0
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import ast
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from codegen.dev import pg
-from tests.package_checks import generate_from_url, mypy_strict, run_python
+from tests.package_checks import generate_from_url, models_source, mypy_strict, run_python
 
 # Every name an annotation or tables.py uses, as a column with a default (the case that broke
 # models.py at import) on one table.
@@ -76,7 +78,7 @@ def test_package_passes_mypy_strict_and_imports_models_and_tables(generated: tup
 
 def test_builtin_named_columns_are_renamed_in_both_files(generated: tuple[str, Path, str]) -> None:
     _, out, _ = generated
-    models = (out / "chatmaps_db" / "models.py").read_text()
+    models = models_source(out)
     tables = (out / "chatmaps_db" / "tables.py").read_text()
     imported = {a.asname or a.name for n in ast.parse(models).body if isinstance(n, ast.ImportFrom) for a in n.names}
     for name in SHADOWED:
@@ -107,7 +109,7 @@ for index in sorted(Docs.__table__.indexes, key=lambda i: i.name):
 
 def test_array_elements_may_be_null_and_rows_with_them_validate(generated: tuple[str, Path, str]) -> None:
     url, out, _ = generated
-    models = (out / "chatmaps_db" / "models.py").read_text()
+    models = models_source(out)
     assert "    tags: list[str | None]\n" in models
     assert "    grid: list[list[int | None] | None] | None\n" in models
     code = f"""
@@ -149,7 +151,7 @@ db.close()
 
 def test_views_get_read_only_rows_and_partitions_no_model(generated: tuple[str, Path, str]) -> None:
     _, out, stderr = generated
-    models = (out / "chatmaps_db" / "models.py").read_text()
+    models = models_source(out)
     tables = (out / "chatmaps_db" / "tables.py").read_text()
     assert "class DocTitle(Row):" in models and "class DocCount(Row):" in models
     assert "DocTitleInsert" not in models and "DocCountUpdate" not in models
@@ -162,7 +164,7 @@ def test_views_get_read_only_rows_and_partitions_no_model(generated: tuple[str, 
 
 def test_extension_types_are_generated_only_when_used(generated: tuple[str, Path, str]) -> None:
     _, out, _ = generated
-    models = (out / "chatmaps_db" / "models.py").read_text()
+    models = models_source(out)
     assert "Earth = " in models  # earthdistance's domain, which docs.here uses
     assert "Tablefunc" not in models  # tablefunc's composite types, which no column uses
 
@@ -186,3 +188,38 @@ def test_schema_md_from_a_database_without_migrations(generated: tuple[str, Path
     assert "Migration None" not in doc and "no Atlas migrations applied" in doc
     assert "\n\n\n" not in doc
     assert "## public.doc_titles (view)" in doc
+
+
+def test_from_url_needs_out_and_removes_only_what_it_wrote(server: pg.Server, tmp_path: Path) -> None:
+    """Defect 9: without --out it wrote into ./generated and never removed stale files."""
+    cmd = [sys.executable, "-m", "codegen", "generate", "--from-url"]
+    out = tmp_path / "out"
+    models_dir = out / "chatmaps_db" / "models"
+    with pg.scratch_database(server.url, "outdir") as url:
+        with pg.connect(url) as conn:
+            conn.execute("CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY)")
+        proc = subprocess.run([*cmd, url], cwd=tmp_path, capture_output=True, text=True, check=False)
+        assert (proc.returncode, proc.stderr) == (
+            1,
+            "error: generate --from-url needs --out DIR: a package from another database must not replace generated/\n",
+        )
+        assert list(tmp_path.iterdir()) == []  # nothing written anywhere
+
+        assert generate_from_url(url, out).returncode == 0
+        assert sorted(p.name for p in models_dir.glob("*.py")) == ["__init__.py", "_shared.py", "a.py", "b.py"]
+        with pg.connect(url) as conn:
+            conn.execute("DROP TABLE b")
+        assert generate_from_url(url, out).returncode == 0
+        assert sorted(p.name for p in models_dir.glob("*.py")) == ["__init__.py", "_shared.py", "a.py"]
+
+        mine = models_dir / "mine.py"
+        mine.write_text("MINE = 1\n")
+        with pg.connect(url) as conn:
+            conn.execute("CREATE TABLE c (id int PRIMARY KEY)")
+        proc = generate_from_url(url, out)
+        assert proc.returncode == 1
+        assert proc.stderr == (
+            f"error: {mine} was not written by codegen, and the package there no longer has it: "
+            "move it out of the way, or choose another --out\n"
+        )
+        assert mine.read_text() == "MINE = 1\n" and not (models_dir / "c.py").exists()  # all or nothing

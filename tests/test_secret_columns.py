@@ -12,6 +12,7 @@ from codegen import pipeline
 from codegen.config import Config
 from codegen.dev import pg
 from codegen.errors import UnsupportedSchema
+from tests.package_checks import models_source_of
 
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0"
 
@@ -46,7 +47,7 @@ def test_a_comment_tag_or_the_config_marks_a_column_secret(fresh_db: str) -> Non
         conn.execute("CREATE TABLE api_clients (id int PRIMARY KEY, api_key text, webhook_secret text, name text)")
         conn.execute("COMMENT ON COLUMN api_clients.api_key IS 'Issued once. @secret'")
     config = Config(secret_columns=("public.api_clients.webhook_secret",))
-    models_py = pipeline.build(fresh_db, config).files["chatmaps_db/models.py"]
+    models_py = models_source_of(pipeline.build(fresh_db, config).files)
     secret_lines = [ln.strip() for ln in models_py.splitlines() if "exclude=True" in ln]
     assert len(secret_lines) == 6  # api_key and webhook_secret, in the row, insert and update models
     assert "class ApiClient(SecretRow):" in models_py and "    name: str | None\n" in models_py

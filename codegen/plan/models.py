@@ -6,7 +6,7 @@ The templates print what this module computes; they decide nothing.
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +18,9 @@ from codegen.plan import checks, names
 from codegen.plan.typemap import PG_TYPES, PyType, lookup
 from codegen.render.runtime import schema_check
 
-# Names models.py imports besides the type table's (see templates/models.py.j2).
+# Enums, domains and composite types: the module every table's module imports them from.
+SHARED_MODULE = "chatmaps_db.models._shared"
+# Names a models module imports besides the type table's (see templates/models/).
 _MODULE_NAMES = (
     "Annotated",
     "ClassVar",
@@ -75,6 +77,8 @@ class TablePlan:
     row: ClassPlan
     insert: ClassPlan | None  # None for views and materialized views: read-only
     update: ClassPlan | None
+    module: str = ""  # its module in chatmaps_db.models (one per table: imported on first use)
+    imports: tuple[str, ...] = ()  # ready `from x import y` lines that module needs
 
     @property
     def classes(self) -> tuple[ClassPlan, ...]:
@@ -83,7 +87,7 @@ class TablePlan:
 
 @dataclass(frozen=True)
 class ModelsPlan:
-    imports: tuple[str, ...]
+    imports: tuple[str, ...]  # what models/_shared.py (enums, domains, composite types) imports
     enums: tuple[EnumPlan, ...]
     type_defs: tuple[AliasPlan | ClassPlan, ...]  # aliases and composites, dependencies first
     tables: tuple[TablePlan, ...]
@@ -97,6 +101,11 @@ class ModelsPlan:
     shape_hash: str  # schema_check.shape_hash of catalog.shape
     shape_rows: tuple[str, ...]  # catalog.shape, each row as a Python literal
 
+    @property
+    def shared_names(self) -> tuple[str, ...]:
+        """What models/_shared.py defines, sorted."""
+        return tuple(sorted([e.name for e in self.enums] + [t.name for t in self.type_defs]))
+
 
 def docstring(*paragraphs: str) -> str:
     text = "\n\n".join(p.strip() for p in paragraphs if p and p.strip())
@@ -104,12 +113,6 @@ def docstring(*paragraphs: str) -> str:
     if text.endswith('"'):
         text += " "
     return f'"""{text}"""' if "\n" not in text else f'"""{text}\n"""'
-
-
-def schema_hash(catalog: ir.Catalog) -> str:
-    """A digest of what the database holds (not of the server it ran on)."""
-    text = catalog.to_json().replace(f'"server_version": "{catalog.server_version}"', "")
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class _Planner:
@@ -179,6 +182,10 @@ class _Planner:
             base = self.domain_names[ref.qualified]
         elif ref.kind == "composite" and ref.qualified in self.composite_names:
             base = self.composite_names[ref.qualified]
+        else:
+            base = ""
+        if base:
+            self.imports.add((SHARED_MODULE, base))
         else:
             py = lookup(ref, where, self.overrides, nullable_elements=self.nullable_elements)
             self.imports |= py.imports
@@ -263,6 +270,7 @@ class _Planner:
         row, insert, update = [], [], []
         json_columns: dict[str, str] = {}  # column -> json|jsonb: to_db() wraps these for psycopg
         secrets: list[str] = []  # Python names of the secret columns
+        unmapped: list[str] = []  # every column without a Python type, not just the first
         for col in table.columns:
             where = f"{table.qualified}.{col.name}"
             py = py_of[col.name]
@@ -270,7 +278,11 @@ class _Planner:
             if secret:
                 secrets.append(py)
             alias = None if py == col.name else col.name
-            ann = self.annotation(col.type, where)
+            try:
+                ann = self.annotation(col.type, where)
+            except UnsupportedSchema as exc:
+                unmapped.append(str(exc))
+                continue
             kwargs, literals, unparsed = self.constraints(col.type, single.get(col.name, []), col.name)
             if literals and ann == "str":
                 self.imports.add(("typing", "Literal"))
@@ -303,6 +315,8 @@ class _Planner:
                 )
             )
 
+        if unmapped:
+            raise UnsupportedSchema("\n".join(unmapped))
         notes = [f"{kind.capitalize()} {table.qualified}" + (": read-only rows." if table.view else ".")]
         if table.primary_key:
             notes.append(f"Primary key: {', '.join(table.primary_key)}.")
@@ -421,29 +435,55 @@ def plan(
 
     enums = each(p.enum, catalog.enums)
     type_defs = each(p.type_def, _types_in_order(catalog.domains, catalog.composites))
-    tables = each(p.table, catalog.tables)
-    if problems:
-        raise UnsupportedSchema("\n".join(problems))
     if enums:
         p.imports.add(("enum", "StrEnum"))
     if any(t.kind == "class" for t in type_defs):
         p.imports.add(("typing", "NamedTuple"))
-    imports = tuple(sorted(f"from {m} import {n}" for m, n in p.imports))
+    shared_imports = _import_lines({i for i in p.imports if i[0] != SHARED_MODULE})
+    modules = _module_names(catalog.tables)
+
+    def table(t: ir.Table) -> TablePlan:
+        p.imports = {("pydantic", "Field")}  # each table's module imports what it uses
+        planned = p.table(t)
+        return dataclasses.replace(planned, module=modules[t.qualified], imports=_import_lines(p.imports))
+
+    tables = each(table, catalog.tables)
+    if problems:
+        raise UnsupportedSchema("\n".join(problems))
     return ModelsPlan(
-        imports=imports,
+        imports=shared_imports,
         enums=enums,
         type_defs=type_defs,
         tables=tables,
         pg_enums=tuple((e.pg_name, e.name) for e in enums),
         pg_composites=tuple((c.qualified, p.composite_names[c.qualified]) for c in catalog.composites),
         pg_hstore=tuple(sorted(p.hstore)),
-        schema_hash=schema_hash(catalog),
+        schema_hash=catalog.digest(),
         migration_version=catalog.migration_version,
         migrations=catalog.migrations,
         table_names=tuple(t.qualified for t in catalog.tables),
         shape_hash=schema_check.shape_hash(catalog.shape),
         shape_rows=tuple(repr(row) for row in catalog.shape),
     )
+
+
+def _import_lines(imports: set[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(sorted(f"from {m} import {n}" for m, n in imports))
+
+
+def _module_names(tables: tuple[ir.Table, ...]) -> dict[str, str]:
+    """schema.table -> its module name, unique (`users`, `users_2` when two tables collide)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for t in sorted(tables, key=lambda t: t.qualified):
+        base = names.module_name(t.schema, t.name, "table")
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base}_{n}"
+        used.add(name)
+        out[t.qualified] = name
+    return out
 
 
 def _types_in_order(

@@ -38,6 +38,21 @@ def field_name(name: str, fallback: str, module_names: frozenset[str] = frozense
     return ident
 
 
+def module_name(schema: str, name: str, fallback: str) -> str:
+    """A table's module in chatmaps_db.models: `users` -> `users`, `auth.Users` -> `auth_users`.
+
+    Lower case, so that two names never differ only in case (a case-insensitive file system
+    would merge their files); the caller makes names unique. Never starts with `_`, which
+    the package's own modules (_shared) use.
+    """
+    ident = _ascii_words(name if schema == "public" else f"{schema}_{name}").lower() or fallback
+    if ident[0].isdigit():
+        ident = "t_" + ident
+    if keyword.iskeyword(ident) or keyword.issoftkeyword(ident):
+        ident += "_"
+    return ident
+
+
 def class_name(name: str, fallback: str) -> str:
     """PascalCase: `user_accounts` -> `UserAccounts`."""
     words = [w for w in _ascii_words(name).split("_") if w]

@@ -45,12 +45,16 @@ class _Types:
     def __init__(self, catalog: ir.Catalog) -> None:
         self.enums = {e.qualified: e for e in catalog.enums}
         self.domains = {d.qualified: d for d in catalog.domains}
+        self.made: dict[ir.TypeRef, TypeEngine[Any]] = {}
 
     def of(self, ref: ir.TypeRef) -> TypeEngine[Any]:
-        element = self.element(ref)
-        if ref.dims:
-            return postgresql.ARRAY(element, dimensions=ref.dims if ref.dims > 1 else None)
-        return element
+        """One type object per distinct type: columns share it (tables.py renders it once)."""
+        hit = self.made.get(ref)
+        if hit is None:
+            element = self.element(ref)
+            hit = postgresql.ARRAY(element, dimensions=ref.dims if ref.dims > 1 else None) if ref.dims else element
+            self.made[ref] = hit
+        return hit
 
     def element(self, ref: ir.TypeRef) -> TypeEngine[Any]:
         schema = None if ref.schema in ("public", "pg_catalog") else ref.schema

@@ -14,7 +14,7 @@ import jinja2
 from codegen import ir
 from codegen.plan import docs
 from codegen.plan.models import ModelsPlan
-from codegen.render.async_to_sync import to_sync
+from codegen.render import HEADER
 
 RUNTIME = Path(__file__).parent / "runtime"
 _ENV = jinja2.Environment(
@@ -28,26 +28,27 @@ _ENV = jinja2.Environment(
 PACKAGE = "chatmaps_db"
 
 
-def render(plan: ModelsPlan, catalog: ir.Catalog, tables_source: str) -> dict[str, str]:
-    """Every output file, unformatted."""
-    ctx = {"plan": plan, "schema_hash": plan.schema_hash, "migration_version": plan.migration_version or "none"}
-    header = _ENV.get_template("_header.j2").render(**ctx)
+def render(plan: ModelsPlan, catalog: ir.Catalog) -> dict[str, str]:
+    """Every output file but tables.py (render/tables.py), unformatted."""
+    ctx = {"plan": plan, "header": HEADER}
     exports = [e.name for e in plan.enums] + [t.name for t in plan.type_defs]
     exports += [c.name for t in plan.tables for c in t.classes]
     files = {
         "pyproject.toml": _ENV.get_template("pyproject.toml.j2").render(**ctx),
         f"{PACKAGE}/__init__.py": _ENV.get_template("__init__.py.j2").render(**ctx),
         f"{PACKAGE}/py.typed": "",
-        f"{PACKAGE}/models.py": _ENV.get_template("models.py.j2").render(exports=sorted(exports), **ctx),
+        f"{PACKAGE}/models/__init__.py": _ENV.get_template("models/__init__.py.j2").render(
+            exports=sorted(exports), **ctx
+        ),
+        f"{PACKAGE}/models/_shared.py": _ENV.get_template("models/_shared.py.j2").render(**ctx),
         f"{PACKAGE}/_meta.py": _ENV.get_template("_meta.py.j2").render(**ctx),
         f"{PACKAGE}/_shape.py": _ENV.get_template("_shape.py.j2").render(**ctx),
-        f"{PACKAGE}/tables.py": header + tables_source,
         "SCHEMA.md": _ENV.get_template("SCHEMA.md.j2").render(docs=docs.plan(catalog)),
     }
-    # The runtime: ordinary modules, copied; each *_async.py also gives its derived sync twin.
+    table_module = _ENV.get_template("models/table.py.j2")
+    for table in plan.tables:
+        files[f"{PACKAGE}/models/{table.module}.py"] = table_module.render(table=table, **ctx)
+    # The runtime: ordinary modules, copied (the sync twins are derived into it: codegen/dev/twins.py).
     for path in sorted(RUNTIME.glob("*.py")):
-        source = path.read_text()
-        files[f"{PACKAGE}/{path.name}"] = header + source
-        if path.stem.endswith("_async"):
-            files[f"{PACKAGE}/{path.stem.removesuffix('_async')}.py"] = header + to_sync(source, path.name)
+        files[f"{PACKAGE}/{path.name}"] = HEADER + path.read_text()
     return files

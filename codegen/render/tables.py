@@ -12,7 +12,8 @@
 - render_column_type: a DOMAIN's collation is a keyword (SQLAlchemy 2 declares it so);
   HSTORE is written without `Text()`, which it did not import.
 - render_column_python_type: a type SQLAlchemy cannot name in Python (xml, geometric types,
-  extension types) is `str`, as psycopg returns it, never `object`/`Any`.
+  extension types) is `str`, as psycopg returns it, never `object`/`Any`; an array's
+  elements (and inner arrays) are Optional, as in the models.
 - render_models: `t_x: Table = Table(...)`, so that a relationship's lambda that uses a
   table defined further down still types under mypy. Views and materialized views are
   Tables on `views_metadata`, so Base.metadata.create_all() never makes them tables.
@@ -24,16 +25,21 @@ Warnings that SQLAlchemy or sqlacodegen raise while generating are returned, one
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from sqlacodegen.generators import DeclarativeGenerator
 from sqlacodegen.models import ColumnAttribute, Model, ModelClass, RelationshipAttribute
-from sqlalchemy import Column, Index, MetaData, Table, create_engine
-from sqlalchemy.dialects.postgresql import DOMAIN, HSTORE
+from sqlalchemy import Column, Engine, Index, MetaData, Table, create_engine
+from sqlalchemy.dialects.postgresql import ARRAY, DOMAIN, HSTORE
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import NullType, TypeEngine
+
+from codegen import fmt, ir
+from codegen.plan import sqla
+from codegen.render import HEADER
 
 # Names a column attribute must not take: the builtins annotations use, the modules they
 # import, and what the module imports from SQLAlchemy and typing (whatever this schema needs).
@@ -59,6 +65,21 @@ def _python_type_known(t: TypeEngine[Any]) -> bool:
 
 class Generator(DeclarativeGenerator):
     """sqlacodegen's DeclarativeGenerator, repaired (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # plan/sqla.py gives columns of one type one type object, so adapting and rendering
+        # (inspect.signature per call in the base) happens once per type, not per column.
+        # Each entry keeps its type object alive, so its id() is never reused.
+        self._adapted: dict[int, tuple[TypeEngine[Any], TypeEngine[Any]]] = {}
+        self._rendered: dict[tuple[int, str | None], tuple[TypeEngine[Any], str]] = {}
+        self.nullable_elements = True  # [tool.codegen] not_null_array_elements = true: False
+
+    def get_adapted_type(self, coltype: Any) -> Any:
+        hit = self._adapted.get(id(coltype))
+        if hit is None:
+            hit = self._adapted[id(coltype)] = (coltype, super().get_adapted_type(coltype))
+        return hit[1]
 
     def generate_column_attr_name(
         self, column_attr: ColumnAttribute, global_names: set[str], local_names: set[str]
@@ -99,6 +120,14 @@ class Generator(DeclarativeGenerator):
         return kwargs
 
     def render_column_type(self, column: Column[Any]) -> str:
+        # The base renders an enum column by the Python enum class it made for that column.
+        key = (id(column.type), self.enum_classes.get((column.table.name, column.name)))
+        hit = self._rendered.get(key)
+        if hit is None:
+            hit = self._rendered[key] = (column.type, self._render_column_type(column))
+        return hit[1]
+
+    def _render_column_type(self, column: Column[Any]) -> str:
         t = column.type
         if isinstance(t, HSTORE):
             # The base writes HSTORE(Text()) without importing Text; Text() is HSTORE's default.
@@ -118,12 +147,25 @@ class Generator(DeclarativeGenerator):
                 "schema": repr(t.schema) if t.schema else None,
                 "create_type": "False",
             }
-            args = [repr(t.name), self.render_column_type(inner)]
+            args = [repr(t.name), self._render_column_type(inner)]
             args += [f"{k}={v}" for k, v in kwargs.items() if v is not None]
             return f"DOMAIN({', '.join(args)})"
         return super().render_column_type(column)
 
     def render_column_python_type(self, column: Column[Any]) -> str:
+        t = column.type
+        if isinstance(t, ARRAY) and self.nullable_elements:
+            # As in models: an element may be NULL, and so may an inner array.
+            saved = column.type, column.nullable
+            column.type, column.nullable = t.item_type, False  # the element's own annotation
+            try:
+                annotation = self.render_column_python_type(column)
+            finally:
+                column.type, column.nullable = saved
+            self.add_literal_import("typing", "Optional")
+            for _ in range(t.dimensions or 1):
+                annotation = f"list[Optional[{annotation}]]"
+            return f"Optional[{annotation}]" if column.nullable else annotation
         inner = getattr(column.type, "item_type", column.type)
         inner = getattr(inner, "data_type", inner)
         if _python_type_known(inner):
@@ -175,10 +217,28 @@ def _is_view(table: Table) -> bool:
     return table.info.get("kind") in ("view", "materialized view")
 
 
-def generate(metadata: MetaData) -> tuple[str, tuple[str, ...]]:
+def build(catalog: ir.Catalog, nullable_elements: bool = True) -> tuple[str, tuple[str, ...]]:
+    """tables.py for `catalog`, formatted, and the generator's warnings (the worker's job)."""
+    source, warnings = generate(sqla.metadata(catalog), nullable_elements)
+    name = f"{PACKAGE}/tables.py"
+    return fmt.format_files({name: HEADER + source})[name], warnings
+
+
+@functools.cache
+def _engine() -> Engine:
+    return create_engine("postgresql+psycopg://")  # only its dialect is used: no connection
+
+
+def warm() -> None:
+    """Load the dialect (psycopg: 0.2 s) in the worker before the first job (codegen/worker.py)."""
+    _engine()
+
+
+def generate(metadata: MetaData, nullable_elements: bool = True) -> tuple[str, tuple[str, ...]]:
     """tables.py's source for `metadata`, and the warnings raised on the way, one line each."""
-    engine = create_engine("postgresql+psycopg://")  # only its dialect is used: no connection
+    generator = Generator(metadata, _engine(), ["nojoined"])
+    generator.nullable_elements = nullable_elements
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        source = Generator(metadata, engine, ["nojoined"]).generate()
+        source = generator.generate()
     return source, tuple(dict.fromkeys(f"warning: {w.message}" for w in caught))

@@ -50,7 +50,8 @@ def is_unset(value: object) -> bool:
 class Row(BaseModel):
     """A row as the database returns it: every column, keyed by column name."""
 
-    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
+    # defer_build: a model builds its validator when first used, not when its module is imported.
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True, defer_build=True)
 
 
 class Changes(Row):

@@ -9,7 +9,7 @@ from typing import Any
 
 from chatmaps_db import models
 
-SCHEMA_HASH = "c4172dd9bf2fe27b"
+SCHEMA_HASH = "4e4b9956ef1d5dc9"
 MIGRATION_VERSION: str | None = None
 # Every migration this package was generated from, oldest first: check_schema() compares the set.
 MIGRATIONS: tuple[str, ...] = ()

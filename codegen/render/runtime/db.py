@@ -1,0 +1,376 @@
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest 6dbe390921a0fa77); do not edit.
+"""Connection layer (sync): Database. Derived from db_async.py; do not edit.
+
+Importing this module touches neither the environment nor the network; constructing a
+database validates its settings and does no I/O; connections are made on first use.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from time import monotonic
+from typing import Any, TypeVar, Unpack
+
+import psycopg
+from psycopg import Connection, errors
+from psycopg.pq import TransactionStatus
+from psycopg.types import TypeInfo
+from psycopg.types.composite import CompositeInfo, register_composite
+from psycopg.types.enum import EnumInfo, register_enum
+from psycopg.types.hstore import register_hstore
+
+from chatmaps_db import geometry, schema_check
+from chatmaps_db._compat import sleep, within
+from chatmaps_db._meta import MIGRATION_VERSION, MIGRATIONS, PG_COMPOSITES, PG_ENUMS, PG_HSTORE, SHAPE_HASH, TABLES
+from chatmaps_db.errors import (
+    ConfigError,
+    ConnectError,
+    ConnectionLost,
+    PoolExhausted,
+    QueryCancelled,
+    SchemaMismatch,
+    ServerUnavailable,
+)
+from chatmaps_db.health import Health
+from chatmaps_db.pool import Pool
+from chatmaps_db.settings import Options, Settings
+
+T = TypeVar("T")
+log = logging.getLogger("chatmaps_db")
+
+# Errors after which the unit of work may simply run again: the server rolled it back.
+_RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
+# The server ends the session with these; the client sees the connection break.
+_SERVER_ENDED = (errors.AdminShutdown, errors.CrashShutdown, errors.IdleInTransactionSessionTimeout)
+
+
+def _reason(exc: BaseException) -> str:
+    """libpq's reason for a failed connection, on one line: the cause, then its hint."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    if not lines:
+        return type(exc).__name__
+    first = lines[0].split("FATAL:")[-1].split(" failed: ")[-1].removeprefix("connection failed:").strip()
+    hints = [ln for ln in lines[1:] if not ln.startswith(("connection to server", "Multiple connection"))]
+    return first + (f" ({hints[0][0].lower()}{hints[0][1:].rstrip('?.')}?)" if hints else "")
+
+
+class Database:
+    """One database: a pool made on first use, typed errors, health and schema checks, retries."""
+
+    def __init__(
+        self, url: str | None = None, *, env: Mapping[str, str] | None = None, **options: Unpack[Options]
+    ) -> None:
+        """Validate the settings now (no I/O). Keywords win over DATABASE_* variables; see settings.py."""
+        self.settings = Settings.build(url, env, **options)
+        self._pool = Pool(self.settings, self._connect)
+        # The pooler check's verdict for this URL: None until the first connection is made.
+        self._transaction_pooler: bool | None = True if self.settings.pgbouncer == "transaction" else None
+        self._pooler_notices = itertools.count()
+        self._local_settings = self.settings.session_settings()
+        self._enum_infos: dict[str, EnumInfo] = {}
+        self._composite_infos: dict[str, CompositeInfo] = {}
+        self._hstore_infos: dict[str, TypeInfo] = {}
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Unpack[Options]) -> Database:
+        """Build from DATABASE_URL (and DATABASE_*); fails now if one is missing or malformed."""
+        return cls(None, env=env, **options)
+
+    def __repr__(self) -> str:
+        stats = self._pool.stats()
+        return f"{type(self).__name__}({self.settings.safe_url!r}, max_size={self.settings.max_size}, {stats['size']:g} open)"
+
+    # -- connections -----------------------------------------------------------------------
+
+    def _connect(self) -> Connection[Any]:
+        """One new connection, configured; ServerUnavailable with libpq's reason if it fails."""
+        kwargs = self.settings.connect_kwargs()
+        if self._transaction_pooler:
+            # A transaction pooler hands each transaction to any server session, where a
+            # prepared statement of this client may not exist, or another one has its name.
+            kwargs["prepare_threshold"] = None
+        where = self.settings.safe_url
+        try:
+            conn = Connection.connect(self.settings.url, **kwargs)
+        except psycopg.Error as exc:
+            reason = _reason(exc)
+            raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
+        try:
+            self._configure(conn)
+        except psycopg.OperationalError as exc:
+            conn.close()
+            reason = _reason(exc)
+            raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _configure(self, conn: Connection[Any]) -> None:
+        """Detect a pooler, set the session settings, and teach psycopg our enums and composites."""
+        if self.settings.pgbouncer in ("auto", "off"):
+            cur = conn.execute("SELECT pg_backend_pid()")
+            row = cur.fetchone()
+            # Behind a pooler, the backend pid the client was told at login is the pooler's own.
+            proxied = row is not None and row[0] != conn.info.backend_pid
+            if proxied and self.settings.pgbouncer == "off":
+                raise ConfigError(
+                    f"{self.settings.safe_url} goes through a connection pooler (PgBouncer?) but DATABASE_PGBOUNCER=off: "
+                    "set DATABASE_PGBOUNCER=transaction (or auto), or =session for a session-mode pooler"
+                )
+            # next() on a counter is atomic: one warning however many threads connect at once.
+            if proxied and self.settings.pgbouncer == "auto" and next(self._pooler_notices) == 0:
+                log.warning(
+                    "%s goes through a connection pooler: prepared statements are off and session settings are "
+                    "set per transaction; set DATABASE_PGBOUNCER=transaction to say so (and silence this), "
+                    "or =session if it pools sessions",
+                    self.settings.safe_url,
+                )
+            self._transaction_pooler = proxied
+            if proxied:
+                conn.prepare_threshold = None
+        if self._local_settings and not self._transaction_pooler:
+            conn.execute(self._settings_sql(local=False), list(self._local_settings.values()))
+        for name, enum_cls in PG_ENUMS.items():
+            if name not in self._enum_infos:
+                info = EnumInfo.fetch(conn, name)
+                if info is None:
+                    continue
+                self._enum_infos[name] = info
+            # Members map to labels by value (VERY_SAD -> 'very sad'), not by name.
+            register_enum(self._enum_infos[name], conn, enum_cls, mapping={m: m.value for m in enum_cls})
+        for name, composite_cls in PG_COMPOSITES.items():
+            if name not in self._composite_infos:
+                cinfo = CompositeInfo.fetch(conn, name)
+                if cinfo is None:
+                    continue
+                self._composite_infos[name] = cinfo
+            register_composite(self._composite_infos[name], conn, composite_cls)
+        for name in PG_HSTORE:
+            if name not in self._hstore_infos:
+                hinfo = TypeInfo.fetch(conn, name)
+                if hinfo is None:
+                    continue
+                self._hstore_infos[name] = hinfo
+            register_hstore(self._hstore_infos[name], conn)
+        geometry.register(conn)  # point, box, ...: psycopg returns text; these load as typed values
+        conn.commit()
+
+    def _settings_sql(self, *, local: bool) -> str:
+        calls = ", ".join(f"set_config('{name}', %s, {str(local).lower()})" for name in self._local_settings)
+        return f"SELECT {calls}"
+
+    def _checkout(self, timeout: float | None) -> Connection[Any]:
+        conn = self._pool.checkout(self.settings.pool_timeout if timeout is None else timeout)
+        if self._local_settings and self._transaction_pooler:
+            # Session settings would stay on a server session other clients get next: set them
+            # for this transaction only (the statements after a commit inside the block run without).
+            try:
+                conn.execute(self._settings_sql(local=True), list(self._local_settings.values()))
+            except BaseException as exc:
+                self._pool.checkin(conn)
+                new = self._translate(exc, conn, safe_to_retry=True)
+                if new is None:
+                    raise
+                raise new from exc
+        return conn
+
+    def _translate(self, exc: BaseException, conn: Connection[Any], *, safe_to_retry: bool) -> Exception | None:
+        """Our error for a psycopg error met while using `conn`, or None to let it pass as it is."""
+        where = self.settings.safe_url
+        if isinstance(exc, errors.QueryCanceled):
+            text = (exc.diag.message_primary or "").lower()
+            timeout = "statement_timeout" if "statement timeout" in text else None
+            limit = f" (statement_timeout is {self.settings.statement_timeout:g} s)" if timeout else ""
+            return QueryCancelled(f"the server cancelled a statement on {where}: {text}{limit}", timeout=timeout)
+        if isinstance(exc, errors.LockNotAvailable) and "lock timeout" in (exc.diag.message_primary or ""):
+            return QueryCancelled(
+                f"the server cancelled a statement on {where}: it waited longer than lock_timeout "
+                f"({self.settings.lock_timeout:g} s) for a lock",
+                timeout="lock_timeout",
+            )
+        if isinstance(exc, _SERVER_ENDED) or (isinstance(exc, psycopg.OperationalError) and conn.broken):
+            reason = _reason(exc)
+            outcome = (
+                "nothing was committed, safe to retry"
+                if safe_to_retry
+                else "it may have committed: check before you repeat it"
+            )
+            return ConnectionLost(f"connection to {where} lost: {reason}; {outcome}", safe_to_retry=safe_to_retry)
+        return None
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[Connection[Any]]:
+        """A pooled connection; committed on success, rolled back on error.
+
+        `timeout` (default pool_timeout) bounds the wait for a busy pool.
+        """
+        conn = self._checkout(timeout)
+        try:
+            yield conn
+            if conn.pgconn.transaction_status == TransactionStatus.INTRANS:
+                conn.commit()
+        except BaseException as exc:
+            # A loss here is not safe to retry: the block may have committed on its own.
+            new = self._translate(exc, conn, safe_to_retry=False)
+            if new is None:
+                raise
+            raise new from exc
+        finally:
+            self._pool.checkin(conn)
+
+    @contextmanager
+    def transaction(self, timeout: float | None = None) -> Iterator[Connection[Any]]:
+        """A pooled connection inside one transaction: BEGIN, then COMMIT, or ROLLBACK on error."""
+        conn = self._checkout(timeout)
+        committing = False
+        try:
+            with conn.transaction():
+                yield conn
+                committing = True
+        except BaseException as exc:
+            # Lost before COMMIT was sent: the server rolls the transaction back, so it is safe.
+            new = self._translate(exc, conn, safe_to_retry=not committing)
+            if new is None:
+                raise
+            raise new from exc
+        finally:
+            self._pool.checkin(conn)
+
+    def run_in_transaction(
+        self,
+        work: Callable[[Connection[Any]], T],
+        *,
+        attempts: int = 3,
+        backoff: float = 0.05,
+    ) -> T:
+        """`work(conn)` in a transaction, run again on a serialization failure, a deadlock, or a
+        connection lost before COMMIT: at most `attempts` times, waiting about backoff, 2x, 4x... s.
+
+        `work` must be safe to repeat: it may run more than once, and only its last run commits.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.transaction() as conn:
+                    return work(conn)
+            except _RETRYABLE:
+                if attempt == attempts:
+                    raise
+            except ConnectionLost as exc:
+                if not exc.safe_to_retry or attempt == attempts:
+                    raise
+            sleep(min(2.0, backoff * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
+        raise ValueError(f"attempts must be at least 1 (got {attempts})")
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def _applied_migrations(self, conn: Connection[Any]) -> dict[str, bool]:
+        cur = conn.execute(schema_check.REVISIONS_EXIST_SQL)
+        row = cur.fetchone()
+        if row is None or not row[0]:
+            return {}
+        cur = conn.execute(schema_check.REVISIONS_SQL)
+        return {str(version): bool(complete) for version, complete in cur.fetchall()}
+
+    def schema_version(self) -> str | None:
+        """The newest migration applied to the database (None if Atlas never ran there)."""
+        with self.connection() as conn:
+            applied = self._applied_migrations(conn)
+        return schema_check.newest(applied)
+
+    def check_schema(self, *, deep: bool = False) -> None:
+        """Raise SchemaMismatch unless the database has exactly this package's migrations.
+
+        deep=True also compares every column (name, type, nullability) and enum of the
+        package's tables with the live catalog: it finds a column dropped by hand.
+        """
+        with self.connection() as conn:
+            applied = self._applied_migrations(conn)
+            _, problem = schema_check.migration_state(applied, MIGRATIONS, self.settings.safe_url)
+            if problem is not None:
+                raise SchemaMismatch(problem)
+            if deep:
+                self._check_shape(conn)
+
+    def _check_shape(self, conn: Connection[Any]) -> None:
+        from chatmaps_db._shape import SHAPE
+
+        conn.execute(schema_check.SEARCH_PATH_SQL)
+        cur = conn.execute(schema_check.COLUMNS_SQL, schema_check.split(TABLES))
+        rows = [tuple(r) for r in cur.fetchall()]
+        enums = tuple(PG_ENUMS)
+        cur = conn.execute(schema_check.ENUMS_SQL, schema_check.split(enums))
+        rows += [tuple(r) for r in cur.fetchall()]
+        actual: tuple[schema_check.ShapeRow, ...] = tuple(rows)
+        if schema_check.shape_hash(actual) == SHAPE_HASH:
+            return
+        found = schema_check.differences(SHAPE, actual) or ["a column, type or enum differs"]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise SchemaMismatch(
+            f"database {self.settings.safe_url} differs from this package: {found[0]}{more}: "
+            "apply the migrations with Atlas, or regenerate the package from this database"
+        )
+
+    def health(self, timeout: float | None = None) -> Health:
+        """Readiness: can this service use the database now? Never raises; answers within `timeout`
+        seconds (default health_timeout) with one of the statuses in health.py."""
+        deadline = self.settings.health_timeout if timeout is None else timeout
+        start = monotonic()
+        try:
+            return within(deadline, lambda: self._health(start, deadline))
+        except TimeoutError:
+            return Health(
+                "down",
+                expected_schema_version=MIGRATION_VERSION,
+                pool=self._pool.stats(),
+                error=f"no answer from {self.settings.safe_url} within {deadline:.2f} sec",
+            )
+
+    def _health(self, start: float, deadline: float) -> Health:
+        expected = MIGRATION_VERSION
+        try:
+            # A busy pool must answer "busy" before the deadline cuts the check short as "down".
+            with self.connection(timeout=0.75 * deadline) as conn:
+                cur = conn.execute("SELECT current_setting('server_version')")
+                row = cur.fetchone()
+                latency = round((monotonic() - start) * 1000, 3)
+                applied = self._applied_migrations(conn)
+        except PoolExhausted as exc:
+            return Health("busy", expected_schema_version=expected, pool=self._pool.stats(), error=str(exc))
+        except (ConnectError, ConnectionLost, psycopg.OperationalError) as exc:
+            error = str(exc) if isinstance(exc, (ConnectError, ConnectionLost)) else _reason(exc)
+            return Health("down", expected_schema_version=expected, pool=self._pool.stats(), error=error)
+        status, problem = schema_check.migration_state(applied, MIGRATIONS, self.settings.safe_url)
+        return Health(
+            status,
+            latency_ms=latency,
+            server_version=str(row[0]) if row else None,
+            schema_version=schema_check.newest(applied),
+            expected_schema_version=expected,
+            pool=self._pool.stats(),
+            error=problem,
+        )
+
+    def live(self) -> bool:
+        """Liveness: False only if callers have waited 3 pool timeouts while nothing moved
+        (a leaked connection or a deadlock, which a restart fixes). An outage is not that:
+        it makes the service unready, and restarting would not bring the server back."""
+        return self._pool.stuck_for() < 3 * self.settings.pool_timeout
+
+    def stats(self) -> dict[str, float]:
+        """The pool: size, idle, busy, waiting, longest_busy_s, and counters since start."""
+        return self._pool.stats()
+
+    def close(self) -> None:
+        """Close idle connections now and busy ones when they come back; the next use connects again."""
+        self._pool.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

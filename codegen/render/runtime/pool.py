@@ -1,0 +1,248 @@
+# Derived from pool_async.py by codegen/render/async_to_sync.py (digest 350ef3eef0a7b5e3); do not edit.
+"""The connection pool (sync). Derived from pool_async.py; do not edit.
+
+Connections are made in the caller's task, when a caller needs one and the pool has room;
+there are no background workers. So a caller who cannot be served learns why at once (the
+server's own reason, or how long every connection has been busy), and the first caller
+after an outage reconnects at once, with no backoff to wait out.
+
+- Checkout takes the most recently used idle connection. One the server has closed (its
+  socket is readable while idle: a restart, a terminated backend) or one past max_lifetime
+  is dropped without a round trip, and the next is tried.
+- When no connection is idle and the pool is full, the caller queues, up to pool_timeout,
+  then gets PoolExhausted. A returned connection goes straight to the first in the queue
+  (no caller overtakes another), and a freed slot lets the first one connect. When a
+  connection attempt fails, every queued caller gets ServerUnavailable with its reason at once.
+- On return, a connection in a transaction is rolled back; a broken one is dropped; idle
+  ones beyond min_size are closed after max_idle.
+"""
+
+from __future__ import annotations
+
+import select
+from collections import deque
+from collections.abc import Callable
+from time import monotonic
+from typing import Any
+
+from psycopg import Connection
+from psycopg.pq import ConnStatus, TransactionStatus
+
+from chatmaps_db._compat import event, lock, wait_event
+from chatmaps_db.errors import PoolExhausted, ServerUnavailable
+from chatmaps_db.settings import Settings
+
+Connector = Callable[[], Connection[Any]]
+
+
+def _closed_by_server(conn: Connection[Any]) -> bool:
+    """True if an idle connection has something to read: the server's goodbye, or EOF."""
+    if conn.pgconn.status != ConnStatus.OK:
+        return True
+    poller = select.poll()
+    poller.register(conn.pgconn.socket, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+class _Waiter:
+    """A caller queued for a connection: checkin hands it one, or a free slot, or the reason it fails."""
+
+    __slots__ = ("conn", "event", "failure", "slot")
+
+    def __init__(self) -> None:
+        self.event = event()
+        self.conn: Connection[Any] | None = None
+        self.slot = False  # a place to open a connection of its own
+        self.failure: ServerUnavailable | None = None
+
+
+class Pool:
+    """At most `max_size` connections to one server, made on demand by `connect`; waiters served in order."""
+
+    def __init__(self, settings: Settings, connect: Connector) -> None:
+        self._settings = settings
+        self._connect = connect
+        self._lock = lock()
+        self._idle: deque[tuple[Connection[Any], float]] = deque()  # (conn, idle since); newest last
+        self._waiters: deque[_Waiter] = deque()  # first come, first served: a returned connection goes to them
+        self._born: dict[int, float] = {}  # id(conn) -> when it connected
+        self._busy: dict[int, float] = {}  # id(conn) -> when it was checked out
+        self._size = 0  # connections open, plus those being opened
+        self._closed_at = float("-inf")  # connections made before a close() are closed on return
+        self._progress = monotonic()  # the last checkin or connection attempt
+        self._counts = {"connects": 0, "connect_errors": 0, "dropped": 0, "exhausted": 0}
+
+    def checkout(self, timeout: float) -> Connection[Any]:
+        """A connection for the caller's exclusive use; give it back with `checkin`."""
+        start = monotonic()
+        stale: list[Connection[Any]] = []
+        waiter: _Waiter | None = None
+        try:
+            with self._lock:
+                while self._idle:
+                    conn, _ = self._idle.pop()
+                    if _closed_by_server(conn) or start - self._born[id(conn)] > self._settings.max_lifetime:
+                        stale.append(self._forget(conn))
+                        continue
+                    self._busy[id(conn)] = start
+                    return conn
+                if self._size < self._settings.max_size and not self._waiters:
+                    self._size += 1
+                else:
+                    waiter = _Waiter()
+                    self._waiters.append(waiter)
+        finally:
+            for old in stale:
+                old.close()
+        if waiter is not None:
+            handed = self._wait(waiter, start, timeout)
+            if handed is not None:
+                return handed
+        return self._new_connection(start)
+
+    def _wait(self, waiter: _Waiter, start: float, timeout: float) -> Connection[Any] | None:
+        """The connection handed to `waiter`, or None when it got a free slot to connect in."""
+        try:
+            wait_event(waiter.event, start + timeout - monotonic())
+        except BaseException:  # cancelled: give back whatever arrived meanwhile
+            with self._lock:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                elif waiter.slot:
+                    self._size -= 1
+                    self._pass_slot()
+            if waiter.conn is not None:
+                self.checkin(waiter.conn)
+            raise
+        with self._lock:
+            if waiter.conn is not None:
+                self._busy[id(waiter.conn)] = start
+                return waiter.conn
+            if waiter.failure is not None:
+                # A connection attempt failed while this caller waited: the server is down.
+                raise ServerUnavailable(str(waiter.failure), cause=waiter.failure.cause)
+            if waiter.slot:
+                return None
+            self._waiters.remove(waiter)
+            self._counts["exhausted"] += 1
+            raise self._exhausted(monotonic() - start)
+
+    def _pass_slot(self) -> None:
+        """A connection slot came free (the lock is held): the first waiter opens a connection in it."""
+        if self._waiters and self._size < self._settings.max_size:
+            waiter = self._waiters.popleft()
+            waiter.slot = True
+            self._size += 1
+            waiter.event.set()
+
+    def _new_connection(self, start: float) -> Connection[Any]:
+        """Connect in the caller's task, in a slot reserved by checkout."""
+        try:
+            conn = self._connect()
+        except BaseException as exc:
+            with self._lock:
+                self._size -= 1
+                self._progress = monotonic()
+                self._counts["connect_errors"] += 1
+                if isinstance(exc, ServerUnavailable):
+                    while self._waiters:  # they fail now, with this reason
+                        waiter = self._waiters.popleft()
+                        waiter.failure = exc
+                        waiter.event.set()
+                else:
+                    self._pass_slot()
+            raise
+        with self._lock:
+            self._progress = monotonic()
+            self._counts["connects"] += 1
+            self._born[id(conn)] = monotonic()
+            self._busy[id(conn)] = start
+        return conn
+
+    def checkin(self, conn: Connection[Any]) -> None:
+        """Take a connection back: roll back what it left open, drop it if it is broken."""
+        status = conn.pgconn.transaction_status
+        if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+            try:
+                conn.rollback()
+            except Exception:
+                conn.close()
+        elif status != TransactionStatus.IDLE:  # ACTIVE: returned mid-query; UNKNOWN: broken
+            conn.close()
+        now = monotonic()
+        expired: list[Connection[Any]] = []
+        with self._lock:
+            self._busy.pop(id(conn), None)
+            self._progress = now
+            born = self._born.get(id(conn))
+            if born is None:  # given back twice, or not ours: close it, count nothing
+                expired.append(conn)
+            elif (
+                _closed_by_server(conn)  # closed, or the server said goodbye since the last statement
+                or born <= self._closed_at
+                or now - born > self._settings.max_lifetime
+            ):
+                expired.append(self._forget(conn))
+                self._pass_slot()
+            elif self._waiters:
+                waiter = self._waiters.popleft()
+                waiter.conn = conn
+                waiter.event.set()
+            else:
+                self._idle.append((conn, now))
+            # Idle connections beyond min_size go after max_idle (oldest first).
+            while (
+                self._idle and self._size > self._settings.min_size and now - self._idle[0][1] > self._settings.max_idle
+            ):
+                expired.append(self._forget(self._idle.popleft()[0]))
+        for old in expired:
+            old.close()
+
+    def _forget(self, conn: Connection[Any]) -> Connection[Any]:
+        """Remove a connection from the books (the lock is held); the caller closes it."""
+        self._born.pop(id(conn), None)
+        self._size -= 1
+        self._counts["dropped"] += 1
+        return conn
+
+    def _exhausted(self, waited: float) -> PoolExhausted:
+        busy = len(self._busy)
+        now = monotonic()
+        longest = max((now - t for t in self._busy.values()), default=0.0)
+        return PoolExhausted(
+            f"all {busy} connections to {self._settings.safe_url} were busy for {waited:.2f} sec "
+            f"(one for {longest:.1f} s): shorten transactions, or raise DATABASE_POOL_MAX_SIZE "
+            f"(now {self._settings.max_size}) or DATABASE_POOL_TIMEOUT (now {self._settings.pool_timeout:g} s)",
+            busy=busy,
+            waited=waited,
+        )
+
+    def stats(self) -> dict[str, float]:
+        """Connections open, idle, busy, callers waiting, the longest checkout (s), and counters."""
+        now = monotonic()
+        return {
+            "size": self._size,
+            "max_size": self._settings.max_size,
+            "idle": len(self._idle),
+            "busy": len(self._busy),
+            "waiting": len(self._waiters),
+            "longest_busy_s": round(max((now - t for t in self._busy.values()), default=0.0), 3),
+            **self._counts,
+        }
+
+    def stuck_for(self) -> float:
+        """Seconds that callers have waited while no connection came back or was tried (0 if none wait).
+
+        Only a leak or a deadlock in the process does that: an outage still makes progress,
+        as every caller's connection attempt fails at once.
+        """
+        return monotonic() - self._progress if self._waiters else 0.0
+
+    def close(self) -> None:
+        """Close the idle connections now and busy ones when they come back; the pool stays usable."""
+        with self._lock:
+            self._closed_at = monotonic()
+            idle = [self._forget(conn) for conn, _ in self._idle]
+            self._idle.clear()
+        for conn in idle:
+            conn.close()

@@ -1,0 +1,119 @@
+"""A second process for the pipeline's independent halves (2 cores: twice the hands).
+
+tables.py (SQLAlchemy + sqlacodegen: 0.7 s of imports, then the heaviest render) is made
+in a worker process while the main one reads the database and renders the models. The
+worker starts first and imports while the database is read.
+
+The worker is `python -m codegen.worker MODULE`: jobs and results travel as pickles over
+its stdin and stdout. (multiprocessing's spawn would re-import the caller's main script in
+the worker, which breaks any unguarded script that builds a package.)
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+from codegen.errors import CodegenError
+
+
+class WorkerFailed(CodegenError):
+    """The worker process died before it answered (its stderr above says why)."""
+
+
+class Job:
+    """A job sent to the worker; result() waits for it and returns or re-raises."""
+
+    def __init__(self, worker: Worker) -> None:
+        self._worker = worker
+
+    def result(self) -> Any:
+        return self._worker._receive()
+
+
+class Worker:
+    def __init__(self, preload: str) -> None:
+        flags = ["-O"] * sys.flags.optimize
+        self._proc = subprocess.Popen(
+            [sys.executable, *flags, "-m", "codegen.worker", preload], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        self._sender: threading.Thread | None = None
+
+    def submit(self, module: str, name: str, *args: Any) -> Job:
+        """Run module.name(*args) in the worker. One job at a time: take its result() first."""
+        stdin = self._proc.stdin
+        assert stdin is not None
+        data = pickle.dumps((module, name, args), protocol=pickle.HIGHEST_PROTOCOL)
+
+        def send() -> None:  # a thread: the pipe blocks until the worker, still importing, reads
+            try:
+                stdin.write(data)
+                stdin.flush()
+            except BrokenPipeError:
+                pass  # the worker died: _receive() reports it
+
+        self._sender = threading.Thread(target=send, daemon=True)
+        self._sender.start()
+        return Job(self)
+
+    def _receive(self) -> Any:
+        assert self._proc.stdout is not None
+        try:
+            ok, value = pickle.load(self._proc.stdout)
+        except EOFError:
+            raise WorkerFailed(f"the codegen worker process exited with code {self._proc.wait()}") from None
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        if self._sender is not None:
+            self._sender.join()
+        self._proc.stdin.close()
+        if self._proc.wait() != 0:
+            raise WorkerFailed(f"the codegen worker process exited with code {self._proc.returncode}")
+
+
+@contextmanager
+def worker(preload: str) -> Iterator[Worker]:
+    """A worker process that imports `preload` at once (and runs its `warm()`); stopped on exit."""
+    w = Worker(preload)
+    try:
+        yield w
+    finally:
+        w.close()
+
+
+def _serve(preload: str, jobs: IO[bytes], results: IO[bytes]) -> None:
+    module = importlib.import_module(preload)
+    getattr(module, "warm", lambda: None)()  # the module's own warm-up, before the first job arrives
+    while True:
+        try:
+            module, name, args = pickle.load(jobs)
+        except EOFError:
+            results.close()
+            os._exit(0)  # done: skip the interpreter's teardown of SQLAlchemy (0.2 s)
+        try:
+            answer: tuple[bool, Any] = (True, getattr(importlib.import_module(module), name)(*args))
+        except Exception as exc:
+            exc.add_note(traceback.format_exc())  # --debug shows where it happened in the worker
+            answer = (False, exc)
+        try:
+            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            data = pickle.dumps((False, CodegenError(f"codegen worker: {answer[1]!r}")))
+        results.write(data)
+        results.flush()
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
