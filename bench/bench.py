@@ -6,12 +6,19 @@ largest process):
 1. `make generate`, unchanged schema     vs  baseline "raw tools": the same Atlas diff,
 2. `make generate`, one column added          Atlas apply and sqlacodegen run by hand on
                                               the same embedded PostgreSQL, nothing else.
-3. generate --from-url on pagila         vs  sqlacodegen alone on the same database.
-4. read 20,000 users as models           vs  the same rows as psycopg dict rows
+   Both also vs "before": the same command in commit BEFORE's checkout (git archive).
+3. generate --from-url, synthetic 500    vs  sqlacodegen alone; and vs "before".
+   tables (bench/synth.py)
+4. tables.py's MetaData from the IR      vs  SQLAlchemy's MetaData.reflect() (the two paths
+                                              to sqlacodegen's generator; we keep the IR's).
+5. import chatmaps_db.models and use one vs  "before" (one models.py, built at import); plus
+   table's three models (fresh process)       figures: every model, tables.py.
+6. generate --from-url on pagila         vs  sqlacodegen alone on the same database.
+7. read 20,000 users as models           vs  the same rows as psycopg dict rows
    (the price of typed rows at run time).
-5. 50 threads x 200 short transactions   vs  psycopg_pool.ConnectionPool used directly,
+8. 50 threads x 200 short transactions   vs  psycopg_pool.ConnectionPool used directly,
    through Database                           same sizes and timeouts: throughput, p50, p99.
-6. faults (figures, no baseline ratio): a call while the server is down, the first call
+9. faults (figures, no baseline ratio): a call while the server is down, the first call
    after it is back (ours vs psycopg_pool after a 5 s outage), and 2,000 transactions
    behind a transaction-mode PgBouncer with prepared statements forced on, detected, and said.
 
@@ -29,7 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +45,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "generated")]
 
+from bench import synth  # noqa: E402
 from codegen.dev import atlas, pg  # noqa: E402
 from codegen.paths import MIGRATIONS, SCHEMA  # noqa: E402
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+HERE = Path(__file__).resolve().parent
+# The "before" baseline: the last commit before issue 10 (one read of the database, lazy models).
+BEFORE = os.environ.get("BENCH_BEFORE", "01c035f")
+SYNTH_TABLES = int(os.environ.get("BENCH_SYNTH_TABLES", "500"))
 PY = sys.executable
 CORPUS = Path(os.environ.get("CHATMAPS_CORPUS", ROOT.parent / "shared" / "corpus"))
 NEW_COLUMN = """  column "bio" {
@@ -63,10 +76,12 @@ print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).
 """
 
 
-def measure(cmds: list[list[str]], prepare: Callable[[], None] | None = None) -> tuple[float, float]:
+def measure(
+    cmds: list[list[str]], prepare: Callable[[], None] | None = None, cwd: Path | None = None
+) -> tuple[float, float]:
     if prepare is not None:
         prepare()
-    out = subprocess.run([PY, "-c", _MEASURE, json.dumps(cmds)], capture_output=True, text=True, check=False)
+    out = subprocess.run([PY, "-c", _MEASURE, json.dumps(cmds)], capture_output=True, text=True, check=False, cwd=cwd)
     if out.returncode != 0:
         raise SystemExit(f"bench command failed: {cmds}\n{out.stderr}")
     seconds, rss_kb = out.stdout.split()
@@ -123,10 +138,10 @@ class Project:
 
     def ours(self) -> list[list[str]]:
         common = ["--schema", str(self.schema), "--migrations", str(self.migrations)]
-        # exactly what `make generate` runs, with the output redirected to the scratch copy
-        return [
-            [PY, "-m", "codegen", "update", *common, "--out", str(self.out), "--config", str(ROOT / "pyproject.toml")]
-        ]
+        # exactly what `make generate` runs, with the output redirected to the scratch copy (run
+        # in another checkout's directory, it is that checkout's codegen: the "before" baseline)
+        config = ["--config", str(ROOT / "pyproject.toml")]
+        return [[PY, "-O", "-m", "codegen", "update", *common, "--out", str(self.out), *config]]
 
     def baseline(self) -> list[list[str]]:
         return [
@@ -134,7 +149,21 @@ class Project:
         ]
 
 
-def generate_scenarios(results: list[Result]) -> None:
+@contextmanager
+def before_checkout() -> Iterator[Path | None]:
+    """Commit BEFORE's tree (`git archive`), whose codegen is the "before" baseline; None
+    when this clone lacks the commit."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", BEFORE], capture_output=True, check=False)
+    if archive.returncode != 0:
+        print(f"no 'before' baseline: commit {BEFORE} is not in this clone", file=sys.stderr)
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-before-") as tmp:
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        yield Path(tmp)
+
+
+def generate_scenarios(results: list[Result], before: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         p = Project(Path(tmp))
         for label, add in (("make generate, unchanged schema", False), ("make generate, one column added", True)):
@@ -143,12 +172,88 @@ def generate_scenarios(results: list[Result]) -> None:
                 p.reset(add_column=add)
 
             def ours(reset: Callable[[], None] = reset) -> tuple[float, float]:
-                return measure(p.ours(), reset)
+                return measure(p.ours(), reset, cwd=ROOT)
 
             def base(reset: Callable[[], None] = reset) -> tuple[float, float]:
                 return measure(p.baseline(), reset)
 
+            def old(reset: Callable[[], None] = reset) -> tuple[float, float]:
+                return measure(p.ours(), reset, cwd=before)
+
             results.append(side_by_side(label, "raw tools (RSS)", ours, base))
+            if before is not None:
+                results.append(side_by_side(label, f"before, {BEFORE}", ours, old))
+
+
+def probe(*args: str) -> tuple[float, float]:
+    """bench/probe.py ARGS in a fresh process: (seconds, MB of RSS it added)."""
+    out = subprocess.run([PY, str(HERE / "probe.py"), *args], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"bench probe failed: {args}\n{out.stderr}")
+    seconds, mb = out.stdout.split()
+    return float(seconds), float(mb)
+
+
+def synthetic_scenarios(results: list[Result], before: Path | None) -> list[str]:
+    """A synthetic SYNTH_TABLES-table schema (bench/synth.py): generation, tables.py's MetaData, imports."""
+    figures = [f"synthetic schema, {SYNTH_TABLES} tables (bench/synth.py), figures (median of {REPEAT}):"]
+    with (
+        pg.throwaway_server() as server,
+        pg.scratch_database(server.url, "synth") as url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        schema = Path(tmp) / "synth.sql"
+        schema.write_text(synth.schema(SYNTH_TABLES))
+        proc = pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(schema))
+        assert proc.returncode == 0, proc.stderr
+        label = f"generate --from-url, {SYNTH_TABLES} tables"
+        ours_out, old_out = Path(tmp) / "ours", Path(tmp) / "before"
+        # The "before" codegen could not map geometric types; both sides get the same override.
+        config = Path(tmp) / "codegen.toml"
+        config.write_text('[tool.codegen.types]\npoint = "str"\nbox = "str"\n')
+        gen = [PY, "-O", "-m", "codegen", "generate", "--from-url", url, "--config", str(config), "--out"]
+        sqlacodegen = [str(Path(PY).parent / "sqlacodegen"), url.replace("postgresql://", "postgresql+psycopg://", 1)]
+
+        def ours() -> tuple[float, float]:
+            return measure([[*gen, str(ours_out)]], cwd=ROOT)
+
+        results.append(
+            side_by_side(
+                label, "sqlacodegen alone (RSS)", ours, lambda: measure([[*sqlacodegen, "--outfile", f"{tmp}/sa.py"]])
+            )
+        )
+        if before is not None:
+            results.append(
+                side_by_side(label, f"before, {BEFORE}", ours, lambda: measure([[*gen, str(old_out)]], cwd=before))
+            )
+        results.append(
+            side_by_side(
+                "tables.py's MetaData from the IR",
+                "MetaData.reflect() (RSS added)",
+                lambda: probe("metadata-ir", url),
+                lambda: probe("metadata-reflect", url),
+            )
+        )
+        one = "T0007"  # any synthetic table: each has a row, an Insert and an Update model
+        if before is not None:
+            results.append(
+                side_by_side(
+                    "import models, use one table's 3",
+                    f"before, {BEFORE} (RSS added)",
+                    lambda: probe("models-one", str(ours_out), one),
+                    lambda: probe("models-one", str(old_out), one),
+                )
+            )
+        for what, where in (
+            ("models-one", str(ours_out)),
+            ("models-all", str(ours_out)),
+            ("tables", str(ours_out)),
+            ("metadata-build", url),  # what the IR path adds, given the read the models need anyway
+        ):
+            runs = [probe(what, where, one) for _ in range(REPEAT)]
+            seconds = statistics.median(r[0] for r in runs)
+            figures.append(f"  {what:14} {seconds:6.3f} s  {max(r[1] for r in runs):6.1f} MB RSS added")
+    return figures
 
 
 def corpus_scenario(results: list[Result]) -> None:
@@ -368,7 +473,9 @@ def _pgbouncer_figures() -> list[str]:
 def main() -> None:
     results: list[Result] = []
     print(f"chatmaps-db bench: {REPEAT} runs per side, interleaved; median time, peak memory\n", flush=True)
-    generate_scenarios(results)
+    with before_checkout() as before:
+        generate_scenarios(results, before)
+        figures = synthetic_scenarios(results, before)
     corpus_scenario(results)
     runtime_scenario(results)
     print(
@@ -380,7 +487,7 @@ def main() -> None:
             f"{r.mb:7.1f} {r.base_mb:8.1f} {r.mb / r.base_mb:5.2f}x  {r.baseline}"
         )
     print()
-    for line in pool_scenario() + faults_scenario():
+    for line in figures + pool_scenario() + faults_scenario():
         print(line)
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     print(f"\n(bench process CPU {cpu:.1f}s; machine: {os.cpu_count()} cores)")

@@ -67,10 +67,11 @@ class Worker:
     def _receive(self) -> Any:
         assert self._proc.stdout is not None
         try:
-            ok, value = pickle.load(self._proc.stdout)
+            ok, value, where = pickle.load(self._proc.stdout)
         except EOFError:
             raise WorkerFailed(f"the codegen worker process exited with code {self._proc.wait()}") from None
         if not ok:
+            value.add_note(where)  # the worker's traceback, which --debug shows
             raise value
         return value
 
@@ -103,17 +104,20 @@ def _serve(preload: str, jobs: IO[bytes], results: IO[bytes]) -> None:
             results.close()
             os._exit(0)  # done: skip the interpreter's teardown of SQLAlchemy (0.2 s)
         try:
-            answer: tuple[bool, Any] = (True, getattr(importlib.import_module(module), name)(*args))
+            answer: tuple[bool, Any, str] = (True, getattr(importlib.import_module(module), name)(*args), "")
         except Exception as exc:
-            exc.add_note(traceback.format_exc())  # --debug shows where it happened in the worker
-            answer = (False, exc)
+            answer = (False, exc, f"in the codegen worker process:\n{traceback.format_exc()}")
         try:
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:
-            data = pickle.dumps((False, CodegenError(f"codegen worker: {answer[1]!r}")))
+        except Exception:  # an exception that does not pickle still reaches the caller
+            data = pickle.dumps((False, CodegenError(f"codegen worker: {answer[1]!r}"), answer[2]))
         results.write(data)
         results.flush()
 
 
 if __name__ == "__main__":
-    _serve(sys.argv[1], sys.stdin.buffer, sys.stdout.buffer)
+    # Results go out on the original stdout; fd 1 now points at stderr, so that whatever a
+    # library prints in a job shows there instead of corrupting the results.
+    results = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    _serve(sys.argv[1], sys.stdin.buffer, results)

@@ -8,10 +8,10 @@ with db.transaction() as conn:
     ...
 """
 
+from typing import TYPE_CHECKING, Any
+
 from chatmaps_db import models
 from chatmaps_db._meta import MIGRATION_VERSION, SCHEMA_HASH
-from chatmaps_db.db import Database
-from chatmaps_db.db_async import AsyncDatabase
 from chatmaps_db.errors import (
     ConfigError,
     ConnectError,
@@ -23,6 +23,24 @@ from chatmaps_db.errors import (
     ServerUnavailable,
 )
 from chatmaps_db.health import Health
+
+if TYPE_CHECKING:
+    from chatmaps_db.db import Database
+    from chatmaps_db.db_async import AsyncDatabase
+
+
+def __getattr__(name: str) -> Any:
+    """Database and AsyncDatabase, imported on first use: the models alone need no psycopg."""
+    if name == "Database":
+        from chatmaps_db.db import Database
+
+        return Database
+    if name == "AsyncDatabase":
+        from chatmaps_db.db_async import AsyncDatabase
+
+        return AsyncDatabase
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MIGRATION_VERSION",

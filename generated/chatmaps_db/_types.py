@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from psycopg.types.json import Json, Jsonb
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -66,6 +65,9 @@ class Changes(Row):
         None means SQL NULL; JSON values are wrapped in psycopg's Json/Jsonb; secret
         columns are included (they are the point of an insert).
         """
+        # Imported here: importing the models need not import psycopg (0.1 s).
+        from psycopg.types.json import Json, Jsonb
+
         data = self.model_dump(exclude_unset=True, by_alias=True, context={"reveal": "*"})
         for column, kind in self._json_columns.items():
             if data.get(column) is not None:

@@ -11,12 +11,13 @@ their text, so rows read by any driver validate.
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from psycopg.abc import AdaptContext, Buffer
-from psycopg.adapt import Dumper, Loader
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
+
+if TYPE_CHECKING:
+    from psycopg.abc import AdaptContext, Buffer
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?Infinity|NaN")
 
@@ -182,6 +183,8 @@ TYPES: dict[str, Any] = {
 
 def register(context: AdaptContext) -> None:
     """Load and dump the geometric types as these classes on `context` (a connection or cursor)."""
+    from psycopg.adapt import Dumper, Loader  # here: the models import this module without psycopg
+
     adapters = context.adapters
     for name, cls in TYPES.items():
         info = adapters.types[name]

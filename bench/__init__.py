@@ -1,0 +1,1 @@
+"""make bench: scenarios (bench.py), the synthetic schema (synth.py), fresh-process probes (probe.py)."""
