@@ -76,12 +76,21 @@ class Worker:
         return value
 
     def close(self) -> None:
+        """Let the worker finish and exit; an error if it failed."""
         assert self._proc.stdin is not None
         if self._sender is not None:
             self._sender.join()
         self._proc.stdin.close()
         if self._proc.wait() != 0:
             raise WorkerFailed(f"the codegen worker process exited with code {self._proc.returncode}")
+
+    def kill(self) -> None:
+        """Stop the worker now: the caller failed, and a result nobody reads would block it."""
+        self._proc.kill()
+        self._proc.wait()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 @contextmanager
@@ -90,8 +99,10 @@ def worker(preload: str) -> Iterator[Worker]:
     w = Worker(preload)
     try:
         yield w
-    finally:
-        w.close()
+    except BaseException:
+        w.kill()
+        raise
+    w.close()
 
 
 def _serve(preload: str, jobs: IO[bytes], results: IO[bytes]) -> None:

@@ -20,3 +20,10 @@ def test_what_a_job_prints_cannot_corrupt_its_result(capfd: pytest.CaptureFixtur
     with worker("builtins") as w:
         assert w.submit("builtins", "print", "stray output").result() is None
     assert "stray output" in capfd.readouterr().err
+
+
+def test_a_caller_that_fails_while_a_large_result_is_pending_does_not_hang() -> None:
+    """The result (1 MB, beyond a pipe's buffer) is never read: leaving the block kills the worker."""
+    with pytest.raises(RuntimeError, match="the caller failed"), worker("json") as w:
+        w.submit("json", "dumps", "x" * 1_000_000)
+        raise RuntimeError("the caller failed")
