@@ -274,7 +274,7 @@ def corpus_scenario(results: list[Result]) -> None:
             side_by_side(
                 "generate --from-url, pagila",
                 "sqlacodegen alone (RSS)",
-                lambda: measure([[PY, "-m", "codegen", "generate", "--from-url", url, "--out", tmp]]),
+                lambda: measure([[PY, "-O", "-m", "codegen", "generate", "--from-url", url, "--out", tmp]]),
                 lambda: measure([[sqlacodegen, sa_url, "--outfile", f"{tmp}/sqlacodegen.py"]]),
             )
         )

@@ -1,4 +1,5 @@
-"""One measurement in a fresh process, for bench.py: prints "seconds MB" (MB: RSS added).
+"""One measurement in a fresh process, for bench.py: prints "seconds MB" (MB: resident
+memory added by the measured step, read from /proc before and after).
 
 usage: probe.py models-one PKG_DIR CLASS     import chatmaps_db.models, use CLASS, CLASSInsert,
                                              CLASSUpdate (validate, JSON schema)
@@ -21,7 +22,12 @@ from typing import Any
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Resident memory now (Linux: /proc), else the peak so far."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return pages * resource.getpagesize() / 2**20
 
 
 def main(what: str, where: str, *rest: str) -> None:

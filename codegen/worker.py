@@ -41,9 +41,10 @@ class Job:
 
 class Worker:
     def __init__(self, preload: str) -> None:
-        flags = ["-O"] * sys.flags.optimize
+        # -O whatever this process runs with: typeguard (which inflect, sqlacodegen's dependency,
+        # imports) checks every call's types unless optimizing, and doubles the worker's time.
         self._proc = subprocess.Popen(
-            [sys.executable, *flags, "-m", "codegen.worker", preload], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-O", "-m", "codegen.worker", preload], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         self._sender: threading.Thread | None = None
 
@@ -93,10 +94,20 @@ class Worker:
                 pipe.close()
 
 
+_prestarted: dict[str, Worker] = {}
+
+
+def prestart(preload: str) -> None:
+    """Start a worker for `preload` now, for the next worker(preload) to take: the CLI does
+    this first thing, so that the worker's imports overlap its own."""
+    if preload not in _prestarted:
+        _prestarted[preload] = Worker(preload)
+
+
 @contextmanager
 def worker(preload: str) -> Iterator[Worker]:
     """A worker process that imports `preload` at once (and runs its `warm()`); stopped on exit."""
-    w = Worker(preload)
+    w = _prestarted.pop(preload, None) or Worker(preload)
     try:
         yield w
     except BaseException:
@@ -106,8 +117,8 @@ def worker(preload: str) -> Iterator[Worker]:
 
 
 def _serve(preload: str, jobs: IO[bytes], results: IO[bytes]) -> None:
-    module = importlib.import_module(preload)
-    getattr(module, "warm", lambda: None)()  # the module's own warm-up, before the first job arrives
+    preloaded = importlib.import_module(preload)
+    getattr(preloaded, "warm", lambda: None)()  # the module's own warm-up, before the first job arrives
     while True:
         try:
             module, name, args = pickle.load(jobs)
