@@ -84,6 +84,11 @@ class TablePlan:
     def classes(self) -> tuple[ClassPlan, ...]:
         return tuple(c for c in (self.row, self.insert, self.update) if c is not None)
 
+    @property
+    def class_names(self) -> str:
+        """`User, UserInsert, UserUpdate`: what its module defines, for an import line."""
+        return ", ".join(c.name for c in self.classes)
+
 
 @dataclass(frozen=True)
 class ModelsPlan:
@@ -105,6 +110,12 @@ class ModelsPlan:
     def shared_names(self) -> tuple[str, ...]:
         """What models/_shared.py defines, sorted."""
         return tuple(sorted([e.name for e in self.enums] + [t.name for t in self.type_defs]))
+
+    @property
+    def shared_import(self) -> str:
+        """The facade's import of everything in models/_shared.py; empty when it defines nothing."""
+        names = self.shared_names
+        return f"from chatmaps_db.models._shared import {', '.join(names)}" if names else ""
 
 
 def docstring(*paragraphs: str) -> str:
