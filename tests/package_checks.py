@@ -15,6 +15,22 @@ def mypy_strict(out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=out, capture_output=True, text=True, check=False)
 
 
+# `python -c` code that loads everything a package defines: tables.py (its mappers configured)
+# and every model. Each table's models module is imported on first use and each model builds
+# its validator on first use, so both are forced here. Prints how many names models exports.
+LOAD_EVERYTHING = """
+import chatmaps_db.tables
+from sqlalchemy.orm import configure_mappers
+from chatmaps_db import models
+configure_mappers()
+for name in models.__all__:
+    value = getattr(models, name)
+    if hasattr(value, "model_rebuild"):
+        value.model_rebuild(force=True)
+print(len(models.__all__))
+"""
+
+
 def run_python(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`python ARGS` with out/ first on the import path (`-c CODE` or a script)."""
     env = {**os.environ, "PYTHONPATH": str(out)}

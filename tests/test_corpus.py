@@ -24,7 +24,7 @@ import pytest
 from codegen.dev import pg
 from codegen.introspect import catalog as introspect
 from codegen.paths import ROOT
-from tests.package_checks import generate_from_url, mypy_strict, run_python
+from tests.package_checks import LOAD_EVERYTHING, generate_from_url, mypy_strict, run_python
 
 CORPUS = Path(os.environ.get("CHATMAPS_CORPUS", ROOT.parent / "shared" / "corpus"))
 REPORT: list[CorpusRow] = []  # printed by conftest.pytest_terminal_summary
@@ -118,13 +118,7 @@ def generate_and_check(name: str, url: str, out: Path, config: Path | None = Non
 
     mypy = mypy_strict(out)
     assert mypy.returncode == 0, mypy.stdout[-3000:]
-    code = (
-        "import warnings; warnings.simplefilter('ignore')\n"
-        "import chatmaps_db, chatmaps_db.models, chatmaps_db.tables\n"
-        "from sqlalchemy.orm import configure_mappers; configure_mappers()\n"
-        "print(len(chatmaps_db.models.__all__))"
-    )
-    imp = run_python(out, "-c", code)
+    imp = run_python(out, "-c", "import warnings; warnings.simplefilter('ignore')\n" + LOAD_EVERYTHING)
     assert imp.returncode == 0, imp.stderr[-3000:]
 
     catalog = introspect.introspect(url)

@@ -12,7 +12,7 @@ first time one of them is used (PEP 562), so importing this package takes as lon
 
 from __future__ import annotations
 
-import importlib
+from importlib import import_module as _import_module
 from typing import TYPE_CHECKING, Any
 
 from chatmaps_db._types import UNSET
@@ -45,7 +45,9 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    # _import_module, not importlib: importing a table's module binds its name here (a table
+    # named importlib would hide the stdlib's); module names never start with "_".
+    value = getattr(_import_module(f"{__name__}.{module}"), name)
     globals()[name] = value  # later lookups find it directly
     return value
 
