@@ -38,6 +38,9 @@ def schema_sql(builtins: list[str]) -> str:
 CREATE EXTENSION cube; CREATE EXTENSION earthdistance; CREATE EXTENSION tablefunc;
 CREATE TABLE shadow (id int PRIMARY KEY, {shadow});
 CREATE TABLE importlib (id int PRIMARY KEY, "typing" text, "annotations" text);  -- modules named like the facade's imports
+CREATE TABLE "any" (id int PRIMARY KEY); CREATE TABLE field (id int PRIMARY KEY);  -- classes named like imports
+CREATE TABLE "decimal" (id int PRIMARY KEY, d numeric); CREATE TABLE row (id int PRIMARY KEY);
+CREATE TYPE literal AS ENUM ('a'); CREATE TABLE uses (id int PRIMARY KEY, l literal);
 CREATE TABLE every_type (id int PRIMARY KEY, {types});
 CREATE TABLE docs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text NOT NULL, tags text[] NOT NULL,
   body jsonb, grid int[][], here earth, half bigint GENERATED ALWAYS AS (id / 2) STORED);

@@ -136,17 +136,27 @@ class _Planner:
         self.imports: set[tuple[str, str]] = {("pydantic", "Field")}
         self.taken: dict[str, str] = {}  # Python class name -> the object that took it
         self.hstore: set[str] = set()
+        # What a models module or the models package imports: no class may take these names.
+        self.reserved = frozenset(
+            {n for py in (*PG_TYPES.values(), *overrides.values()) for _, n in py.imports}
+            | set(_MODULE_NAMES)
+            | {"Any", "TYPE_CHECKING"}
+        )
         self.enum_names = {
-            e.qualified: self._claim(names.class_name(e.name, "Enum"), f"enum {e.qualified}", e.schema, e.qualified)
+            e.qualified: self._claim(
+                names.class_name(e.name, "Enum"), f"enum {e.qualified}", e.schema, e.qualified, clash="Enum"
+            )
             for e in catalog.enums
         }
         self.domain_names = {
-            d.qualified: self._claim(names.class_name(d.name, "Domain"), f"domain {d.qualified}", d.schema, d.qualified)
+            d.qualified: self._claim(
+                names.class_name(d.name, "Domain"), f"domain {d.qualified}", d.schema, d.qualified, clash="Type"
+            )
             for d in catalog.domains
         }
         self.composite_names = {
             c.qualified: self._claim(
-                names.class_name(c.name, "Composite"), f"composite type {c.qualified}", c.schema, c.qualified
+                names.class_name(c.name, "Composite"), f"composite type {c.qualified}", c.schema, c.qualified, "Type"
             )
             for c in catalog.composites
         }
@@ -160,11 +170,21 @@ class _Planner:
             | set(self.taken)
         )
 
-    def _claim(self, name: str, owner: str, schema: str, qualified: str | None = None) -> str:
+    def _claim(self, name: str, owner: str, schema: str, qualified: str | None = None, clash: str = "") -> str:
+        """The class name for `owner`, recorded so that no other object takes it. A name the
+        models modules import (Field, Row, Decimal, Point, Any, ...) gets `clash` appended:
+        table decimal -> DecimalRow (its Insert and Update stay DecimalInsert, DecimalUpdate)."""
         if qualified is not None and qualified in self.class_names:
             name = self.class_names[qualified]
+            if name in self.reserved:
+                raise UnsupportedSchema(
+                    f'pyproject.toml: [tool.codegen.names] "{qualified}" = "{name}" is a name the models import: '
+                    "choose another"
+                )
         elif schema != "public":
             name = names.class_name(schema, "S") + name
+        if name in self.reserved:
+            name += clash
         if name in self.taken:
             raise UnsupportedSchema(
                 f"{owner} and {self.taken[name]} both become the Python class {name}: rename one of them, "
@@ -255,9 +275,11 @@ class _Planner:
 
     def table(self, table: ir.Table) -> TablePlan:
         kind = table.kind if table.view else "table"
-        cls = self._claim(self.table_bases[table.qualified], f"{kind} {table.qualified}", table.schema, table.qualified)
+        owner = f"{kind} {table.qualified}"
+        cls = self._claim(self.table_bases[table.qualified], owner, table.schema, table.qualified, clash="Row")
+        stem = cls.removesuffix("Row") if cls.endswith("Row") and cls.removesuffix("Row") in self.reserved else cls
         for suffix in () if table.view else ("Insert", "Update"):
-            self._claim(cls + suffix, f"table {table.qualified} ({suffix})", "public")
+            self._claim(stem + suffix, f"table {table.qualified} ({suffix})", "public")
 
         py_of: dict[str, str] = {}  # column -> Python field name
         for col in table.columns:
@@ -353,14 +375,14 @@ class _Planner:
             table.qualified,
             row_class,
             ClassPlan(
-                cls + "Insert",
+                stem + "Insert",
                 changes_base,
                 docstring(f"A new {table.qualified} row: fields with a database default may be left out."),
                 tuple(insert),
                 classvars + secret_vars,
             ),
             ClassPlan(
-                cls + "Update",
+                stem + "Update",
                 changes_base,
                 docstring(
                     f"Changes to a {table.qualified} row: only the fields you set are written; None writes NULL."
