@@ -41,6 +41,7 @@ CREATE TABLE importlib (id int PRIMARY KEY, "typing" text, "annotations" text); 
 CREATE TABLE "any" (id int PRIMARY KEY); CREATE TABLE field (id int PRIMARY KEY);  -- classes named like imports
 CREATE TABLE "decimal" (id int PRIMARY KEY, d numeric); CREATE TABLE row (id int PRIMARY KEY);
 CREATE TYPE literal AS ENUM ('a'); CREATE TABLE uses (id int PRIMARY KEY, l literal);
+CREATE TABLE base (id int PRIMARY KEY); CREATE TABLE computed (id int PRIMARY KEY, o text);  -- tables.py's names
 CREATE TABLE every_type (id int PRIMARY KEY, {types});
 CREATE TABLE docs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text NOT NULL, tags text[] NOT NULL,
   body jsonb, grid int[][], here earth, half bigint GENERATED ALWAYS AS (id / 2) STORED);

@@ -5,8 +5,9 @@
 
 - render_index: an index over expressions keeps them (`text("lower(email)")`); the base
   class renders only plain columns, so `Index("x", postgresql_using="gin")` indexed nothing.
-- generate_column_attr_name: a column named like a name the module's annotations use
-  (`object`, `str`, `list`, `datetime`, `Mapped`, `text`, ...) gets a trailing `_`.
+- generate_column_attr_name, generate_model_name: a column or table named like a name the
+  module uses (`object`, `str`, `list`, `datetime`, `Mapped`, `Optional`, `Base`, `text`,
+  ...) gets a trailing `_`.
 - render_relationship_arguments: a join over a composite key is `lambda: and_(a, b)`, not
   `and_(lambda: a, lambda: b)`.
 - render_column_type: a DOMAIN's collation is a keyword (SQLAlchemy 2 declares it so);
@@ -85,6 +86,10 @@ class Generator(DeclarativeGenerator):
         self, column_attr: ColumnAttribute, global_names: set[str], local_names: set[str]
     ) -> None:
         super().generate_column_attr_name(column_attr, global_names | _RESERVED, local_names)
+
+    def generate_model_name(self, model: Model, global_names: set[str]) -> None:
+        # The base reserves only the imports collected so far (Optional, text, ... come later).
+        super().generate_model_name(model, global_names | _RESERVED)
 
     def render_index(self, index: Index) -> str:
         keys = [

@@ -20,6 +20,7 @@ from chatmaps_db.models._shared import AnnotatedType, LiteralEnum
 
 if TYPE_CHECKING:
     from chatmaps_db.models.any import AnyInsert, AnyRow, AnyUpdate
+    from chatmaps_db.models.base import Base, BaseInsert, BaseUpdate
     from chatmaps_db.models.decimal import DecimalInsert, DecimalRow, DecimalUpdate
     from chatmaps_db.models.field import FieldInsert, FieldRow, FieldUpdate
     from chatmaps_db.models.point import PointInsert, PointRow, PointUpdate
@@ -31,6 +32,9 @@ _LAZY: dict[str, str] = {
     "AnyRow": "any",
     "AnyInsert": "any",
     "AnyUpdate": "any",
+    "Base": "base",
+    "BaseInsert": "base",
+    "BaseUpdate": "base",
     "DecimalRow": "decimal",
     "DecimalInsert": "decimal",
     "DecimalUpdate": "decimal",
@@ -71,6 +75,9 @@ __all__ = [
     "AnyInsert",
     "AnyRow",
     "AnyUpdate",
+    "Base",
+    "BaseInsert",
+    "BaseUpdate",
     "DecimalInsert",
     "DecimalRow",
     "DecimalUpdate",
