@@ -15,7 +15,7 @@ from codegen.config import Config
 from codegen.dev import atlas, pg
 from codegen.introspect import catalog as introspect
 from codegen.plan import models as plan
-from codegen.render import render
+from codegen.render import PACKAGE, render
 
 _TABLES = "codegen.render.tables"  # tables.py: made in the worker process (codegen/worker.py)
 
@@ -62,14 +62,14 @@ def _build(url: str, config: Config, w: worker.Worker) -> Output:
         catalog, config.types, config.names, secrets, not_null_array_elements=config.not_null_array_elements
     )
     files = fmt.format_files(render.render(models, catalog))
-    files[f"{render.PACKAGE}/tables.py"], warnings = tables_py.result()
+    files[f"{PACKAGE}/tables.py"], warnings = tables_py.result()
     return Output(catalog, files, warnings)
 
 
 def managed(package_dir: Path) -> tuple[Path, ...]:
     """The directories under `package_dir` that hold only generated files: a file there
     that is no longer generated is removed."""
-    return (package_dir / render.PACKAGE, package_dir / render.PACKAGE / "models")
+    return (package_dir / PACKAGE, package_dir / PACKAGE / "models")
 
 
 def placed(output: Output, package_dir: Path, docs_dir: Path) -> dict[Path, str]:

@@ -33,12 +33,12 @@ def _first_line(source: Path) -> str:
     return f"# Derived from {source.name} by codegen/render/async_to_sync.py (digest {digest}); do not edit.\n"
 
 
-def derive(source: Path) -> str:
+def derive(source: Path, twin: Path) -> str:
     """The twin's text: the transform's output, formatted, under its digest line."""
     from codegen.render.async_to_sync import to_sync  # libcst: imported only when deriving
 
-    name = source.name.removesuffix("_async.py") + ".py"
-    return _first_line(source) + fmt.format_files({name: to_sync(source.read_text(), source.name)})[name]
+    formatted = fmt.format_files({twin.name: to_sync(source.read_text(), source.name)})[twin.name]
+    return _first_line(source) + formatted
 
 
 def _is_current(source: Path, twin: Path) -> bool:
@@ -50,10 +50,10 @@ def _is_current(source: Path, twin: Path) -> bool:
 
 def refresh(runtime: Path = RUNTIME) -> list[Path]:
     """Re-derive every twin whose source or transform changed; the twins written."""
-    stale = {twin: derive(src) for src, twin in pairs(runtime) if not _is_current(src, twin)}
+    stale = {twin: derive(src, twin) for src, twin in pairs(runtime) if not _is_current(src, twin)}
     return output.write(stale)
 
 
 def diff(runtime: Path = RUNTIME) -> str:
     """A unified diff from each twin on disk to what the transform derives; empty when current."""
-    return output.diff({twin: derive(src) for src, twin in pairs(runtime)}, root=ROOT)
+    return output.diff({twin: derive(src, twin) for src, twin in pairs(runtime)}, root=ROOT)

@@ -112,6 +112,11 @@ class ModelsPlan:
         return tuple(sorted([e.name for e in self.enums] + [t.name for t in self.type_defs]))
 
     @property
+    def exports(self) -> tuple[str, ...]:
+        """Every name the models package defines, sorted (its __all__, after UNSET)."""
+        return tuple(sorted([*self.shared_names, *(c.name for t in self.tables for c in t.classes)]))
+
+    @property
     def shared_import(self) -> str:
         """The facade's import of everything in models/_shared.py; empty when it defines nothing."""
         names = self.shared_names
@@ -136,12 +141,9 @@ class _Planner:
         self.imports: set[tuple[str, str]] = {("pydantic", "Field")}
         self.taken: dict[str, str] = {}  # Python class name -> the object that took it
         self.hstore: set[str] = set()
+        imported = {n for py in (*PG_TYPES.values(), *overrides.values()) for _, n in py.imports} | set(_MODULE_NAMES)
         # What a models module or the models package imports: no class may take these names.
-        self.reserved = frozenset(
-            {n for py in (*PG_TYPES.values(), *overrides.values()) for _, n in py.imports}
-            | set(_MODULE_NAMES)
-            | {"Any", "TYPE_CHECKING"}
-        )
+        self.reserved = frozenset(imported | {"Any", "TYPE_CHECKING"})
         self.enum_names = {
             e.qualified: self._claim(
                 names.class_name(e.name, "Enum"), f"enum {e.qualified}", e.schema, e.qualified, clash="Enum"
@@ -163,26 +165,28 @@ class _Planner:
         self.domains = {d.qualified: d for d in catalog.domains}
         self.table_bases = self._table_base_names()
         # Every name an annotation may use; a field must not shadow one.
-        self.module_names = frozenset(
-            {n for py in (*PG_TYPES.values(), *overrides.values()) for _, n in py.imports}
-            | set(_MODULE_NAMES)
-            | set(_BUILTINS)
-            | set(self.taken)
-        )
+        self.module_names = frozenset(imported | set(_BUILTINS) | set(self.taken))
 
     def _claim(self, name: str, owner: str, schema: str, qualified: str | None = None, clash: str = "") -> str:
-        """The class name for `owner`, recorded so that no other object takes it. A name the
-        models modules import (Field, Row, Decimal, Point, Any, ...) gets `clash` appended:
-        table decimal -> DecimalRow (its Insert and Update stay DecimalInsert, DecimalUpdate)."""
+        """The class name for `owner` (see _name and _take)."""
+        return self._take(self._name(name, schema, qualified), owner, qualified, clash)
+
+    def _name(self, name: str, schema: str, qualified: str | None) -> str:
+        """`name` as configured under [tool.codegen.names], else prefixed by a schema other than public."""
         if qualified is not None and qualified in self.class_names:
-            name = self.class_names[qualified]
-            if name in self.reserved:
+            configured = self.class_names[qualified]
+            if configured in self.reserved:
                 raise UnsupportedSchema(
-                    f'pyproject.toml: [tool.codegen.names] "{qualified}" = "{name}" is a name the models import: '
-                    "choose another"
+                    f'pyproject.toml: [tool.codegen.names] "{qualified}" = "{configured}" is a name the models '
+                    "import: choose another"
                 )
-        elif schema != "public":
-            name = names.class_name(schema, "S") + name
+            return configured
+        return name if schema == "public" else names.class_name(schema, "S") + name
+
+    def _take(self, name: str, owner: str, qualified: str | None, clash: str = "") -> str:
+        """Record `name` for `owner`, so that no other object takes it. A name the models
+        modules import (Field, Row, Decimal, Point, Any, ...) gets `clash` appended: table
+        decimal -> DecimalRow (its Insert and Update stay DecimalInsert, DecimalUpdate)."""
         if name in self.reserved:
             name += clash
         if name in self.taken:
@@ -275,9 +279,8 @@ class _Planner:
 
     def table(self, table: ir.Table) -> TablePlan:
         kind = table.kind if table.view else "table"
-        owner = f"{kind} {table.qualified}"
-        cls = self._claim(self.table_bases[table.qualified], owner, table.schema, table.qualified, clash="Row")
-        stem = cls.removesuffix("Row") if cls.endswith("Row") and cls.removesuffix("Row") in self.reserved else cls
+        stem = self._name(self.table_bases[table.qualified], table.schema, table.qualified)
+        cls = self._take(stem, f"{kind} {table.qualified}", table.qualified, clash="Row")
         for suffix in () if table.view else ("Insert", "Update"):
             self._claim(stem + suffix, f"table {table.qualified} ({suffix})", "public")
 

@@ -14,7 +14,7 @@ import jinja2
 from codegen import ir
 from codegen.plan import docs
 from codegen.plan.models import ModelsPlan
-from codegen.render import HEADER
+from codegen.render import HEADER, PACKAGE
 
 RUNTIME = Path(__file__).parent / "runtime"
 _ENV = jinja2.Environment(
@@ -25,21 +25,16 @@ _ENV = jinja2.Environment(
     keep_trailing_newline=True,
     autoescape=False,
 )
-PACKAGE = "chatmaps_db"
 
 
 def render(plan: ModelsPlan, catalog: ir.Catalog) -> dict[str, str]:
     """Every output file but tables.py (render/tables.py), unformatted."""
     ctx = {"plan": plan, "header": HEADER}
-    exports = [e.name for e in plan.enums] + [t.name for t in plan.type_defs]
-    exports += [c.name for t in plan.tables for c in t.classes]
     files = {
         "pyproject.toml": _ENV.get_template("pyproject.toml.j2").render(**ctx),
         f"{PACKAGE}/__init__.py": _ENV.get_template("__init__.py.j2").render(**ctx),
         f"{PACKAGE}/py.typed": "",
-        f"{PACKAGE}/models/__init__.py": _ENV.get_template("models/__init__.py.j2").render(
-            exports=sorted(exports), **ctx
-        ),
+        f"{PACKAGE}/models/__init__.py": _ENV.get_template("models/__init__.py.j2").render(**ctx),
         f"{PACKAGE}/models/_shared.py": _ENV.get_template("models/_shared.py.j2").render(**ctx),
         f"{PACKAGE}/_meta.py": _ENV.get_template("_meta.py.j2").render(**ctx),
         f"{PACKAGE}/_shape.py": _ENV.get_template("_shape.py.j2").render(**ctx),

@@ -40,7 +40,7 @@ from sqlalchemy.types import NullType, TypeEngine
 
 from codegen import fmt, ir
 from codegen.plan import sqla
-from codegen.render import HEADER
+from codegen.render import HEADER, PACKAGE
 
 # Names a column attribute must not take: the builtins annotations use, the modules they
 # import, and what the module imports from SQLAlchemy and typing (whatever this schema needs).
@@ -52,7 +52,6 @@ _RESERVED = frozenset(
     | {"ForeignKeyConstraint", "PrimaryKeyConstraint", "UniqueConstraint", "CheckConstraint"}
 )
 _RUNTIME = "codegen.render.runtime"
-PACKAGE = "chatmaps_db"
 _VIEWS = "views_metadata"
 
 
