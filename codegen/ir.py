@@ -191,7 +191,7 @@ class Catalog:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> str:
-        """The catalog as readable JSON (`python -m codegen introspect`)."""
+        """The catalog as readable JSON (`python -m codegen dump-ir`)."""
         return json.dumps(self._data(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def digest(self) -> str:
