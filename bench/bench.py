@@ -21,6 +21,9 @@ largest process):
 9. faults (figures, no baseline ratio): a call while the server is down, the first call
    after it is back (ours vs psycopg_pool after a 5 s outage), and 2,000 transactions
    behind a transaction-mode PgBouncer with prepared statements forced on, detected, and said.
+10. the table layer (bench/access.py): db.users.list / insert_many / get on 200k users vs
+   psycopg binary tuples, binary COPY and a raw prepared execute; list also vs SQLAlchemy's
+   ORM and vs today's dict rows + model_validate.
 
 Nothing here is a test: there are no thresholds. Run it, read the ratios.
 """
@@ -487,7 +490,9 @@ def main() -> None:
             f"{r.mb:7.1f} {r.base_mb:8.1f} {r.mb / r.base_mb:5.2f}x  {r.baseline}"
         )
     print()
-    for line in figures + pool_scenario() + faults_scenario():
+    from bench import access
+
+    for line in figures + access.run() + pool_scenario() + faults_scenario():
         print(line)
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     print(f"\n(bench process CPU {cpu:.1f}s; machine: {os.cpu_count()} cores)")

@@ -14,6 +14,7 @@ from codegen import fmt, ir, worker
 from codegen.config import Config
 from codegen.dev import atlas, pg
 from codegen.introspect import catalog as introspect
+from codegen.plan import access as access_plan
 from codegen.plan import models as plan
 from codegen.render import PACKAGE, render
 
@@ -61,7 +62,8 @@ def _build(url: str, config: Config, w: worker.Worker) -> Output:
     models = plan.plan(
         catalog, config.types, config.names, secrets, not_null_array_elements=config.not_null_array_elements
     )
-    files = fmt.format_files(render.render(models, catalog))
+    access = access_plan.plan(catalog, models)
+    files = fmt.format_files(render.render(models, access, catalog))
     files[f"{PACKAGE}/tables.py"], warnings = tables_py.result()
     return Output(catalog, files, warnings)
 
@@ -69,7 +71,7 @@ def _build(url: str, config: Config, w: worker.Worker) -> Output:
 def managed(package_dir: Path) -> tuple[Path, ...]:
     """The directories under `package_dir` that hold only generated files: a file there
     that is no longer generated is removed."""
-    return (package_dir / PACKAGE, package_dir / PACKAGE / "models")
+    return (package_dir / PACKAGE, package_dir / PACKAGE / "models", package_dir / PACKAGE / "access")
 
 
 def placed(output: Output, package_dir: Path, docs_dir: Path) -> dict[Path, str]:

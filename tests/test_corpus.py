@@ -120,6 +120,11 @@ def generate_and_check(name: str, url: str, out: Path, config: Path | None = Non
     assert mypy.returncode == 0, mypy.stdout[-3000:]
     imp = run_python(out, "-c", "import warnings; warnings.simplefilter('ignore')\n" + LOAD_EVERYTHING)
     assert imp.returncode == 0, imp.stderr[-3000:]
+    # The table layer on every table: list and count; get, delete and insert (or upsert) of a row.
+    smoke = run_python(out, "-W", "ignore", str(ROOT / "tests" / "roundtrip" / "corpus_smoke.py"), url)
+    assert smoke.returncode == 0, smoke.stdout[-3000:] + smoke.stderr[-3000:]
+    summary = smoke.stdout.splitlines()[-1]
+    assert re.fullmatch(r"\d+ tables and views, [1-9]\d* written and read back, 0 bugs", summary), smoke.stdout
 
     catalog = introspect.introspect(url)
     assert len(catalog.unsupported) == len(notes) - len(warnings)

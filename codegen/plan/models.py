@@ -15,7 +15,7 @@ from typing import TypeVar
 from codegen import ir
 from codegen.errors import UnsupportedSchema
 from codegen.plan import checks, names
-from codegen.plan.typemap import PG_TYPES, PyType, lookup
+from codegen.plan.typemap import PG_TYPES, Filter, PyType, lookup
 from codegen.render.runtime import schema_check
 
 # Enums, domains and composite types: the module every table's module imports them from.
@@ -72,6 +72,22 @@ class AliasPlan:
 
 
 @dataclass(frozen=True)
+class ColumnPlan:
+    """One column as the table layer (plan/access.py) needs it."""
+
+    name: str  # the column's name in the database
+    field: str  # the models' field name
+    annotation: str  # its Python type, not null, spelled for chatmaps_db.access (builtins.list)
+    imports: frozenset[tuple[str, str]]  # what the annotation needs
+    nullable: bool
+    dims: int
+    binary: bool  # see typemap.PyType
+    trusted: bool
+    filter: Filter
+    insertable: bool  # in the Insert model (not generated, not identity ALWAYS)
+
+
+@dataclass(frozen=True)
 class TablePlan:
     qualified: str
     row: ClassPlan
@@ -79,6 +95,8 @@ class TablePlan:
     update: ClassPlan | None
     module: str = ""  # its module in chatmaps_db.models (one per table: imported on first use)
     imports: tuple[str, ...] = ()  # ready `from x import y` lines that module needs
+    stem: str = ""  # User for users: Insert, Update and the table layer's classes are named from it
+    columns: tuple[ColumnPlan, ...] = ()
 
     @property
     def classes(self) -> tuple[ClassPlan, ...]:
@@ -163,6 +181,7 @@ class _Planner:
             for c in catalog.composites
         }
         self.domains = {d.qualified: d for d in catalog.domains}
+        self.composites = {c.qualified: c for c in catalog.composites}
         self.table_bases = self._table_base_names()
         # Every name an annotation may use; a field must not shadow one.
         self.module_names = frozenset(imported | set(_BUILTINS) | set(self.taken))
@@ -210,7 +229,11 @@ class _Planner:
         }
 
     # -- types ---------------------------------------------------------------
-    def annotation(self, ref: ir.TypeRef, where: str) -> str:
+    def annotation(
+        self, ref: ir.TypeRef, where: str, list_name: str = "list", into: set[tuple[str, str]] | None = None
+    ) -> str:
+        """The annotation of a column of type `ref`; what it imports is added to `into` (self.imports)."""
+        imports = self.imports if into is None else into
         if ref.kind == "enum":
             base = self.enum_names[ref.qualified]
         elif ref.kind == "domain":
@@ -220,14 +243,28 @@ class _Planner:
         else:
             base = ""
         if base:
-            self.imports.add((SHARED_MODULE, base))
+            imports.add((SHARED_MODULE, base))
         else:
-            py = lookup(ref, where, self.overrides, nullable_elements=self.nullable_elements)
-            self.imports |= py.imports
+            py = lookup(ref, where, self.overrides, nullable_elements=self.nullable_elements, list_name=list_name)
+            imports |= py.imports
             if ref.name == "hstore" and ref.kind == "base":
                 self.hstore.add(ref.qualified)
             return py.annotation
-        return PyType(base).list_of(ref.dims, nullable_elements=self.nullable_elements).annotation
+        return PyType(base).list_of(ref.dims, nullable_elements=self.nullable_elements, list_name=list_name).annotation
+
+    def access_flags(self, ref: ir.TypeRef) -> tuple[bool, bool, Filter]:
+        """(binary, trusted, filter) of a type, as typemap.PyType has them: enums load in binary and
+        compare; a domain is its base type; a composite is as good as its worst attribute."""
+        if ref.kind == "enum":
+            return True, True, "order"
+        if ref.kind == "domain" and ref.qualified in self.domains:
+            return self.access_flags(self.domains[ref.qualified].base)
+        if ref.kind == "composite" and ref.qualified in self.composites:
+            flags = [self.access_flags(a.type) for a in self.composites[ref.qualified].attributes]
+            # No filter: psycopg sends a tuple as `record`, which `=` will not compare with the type.
+            return all(f[0] for f in flags), all(f[1] for f in flags), "none"
+        py = lookup(ref, ref.qualified, self.overrides)
+        return py.binary, py.trusted, py.filter
 
     def constraints(
         self, ref: ir.TypeRef, column_checks: list[ir.Check], column: str
@@ -304,6 +341,7 @@ class _Planner:
                 table_checks.append(check)
 
         row, insert, update = [], [], []
+        columns: list[ColumnPlan] = []
         json_columns: dict[str, str] = {}  # column -> json|jsonb: to_db() wraps these for psycopg
         secrets: list[str] = []  # Python names of the secret columns
         unmapped: list[str] = []  # every column without a Python type, not just the first
@@ -320,9 +358,27 @@ class _Planner:
                 unmapped.append(str(exc))
                 continue
             kwargs, literals, unparsed = self.constraints(col.type, single.get(col.name, []), col.name)
+            access_imports: set[tuple[str, str]] = set()
+            access_ann = self.annotation(col.type, where, "builtins.list", access_imports)
             if literals and ann == "str":
                 self.imports.add(("typing", "Literal"))
-                ann = f"Literal[{', '.join(repr(v) for v in literals)}]"
+                ann = access_ann = f"Literal[{', '.join(repr(v) for v in literals)}]"
+                access_imports.add(("typing", "Literal"))
+            binary, trusted, filter_ = self.access_flags(col.type)
+            columns.append(
+                ColumnPlan(
+                    col.name,
+                    py,
+                    access_ann,
+                    frozenset(access_imports),
+                    col.nullable,
+                    col.type.dims,
+                    binary,
+                    trusted,
+                    filter_,
+                    insertable=not (col.generated or col.identity == "always"),
+                )
+            )
             table_checks.extend(unparsed)
             nullable_ann = f"{ann} | None" if col.nullable else ann
             desc = col.comment
@@ -373,7 +429,7 @@ class _Planner:
         row_base, changes_base = ("SecretRow", "SecretChanges") if secrets else ("Row", "Changes")
         row_class = ClassPlan(cls, row_base, docstring(comment, *notes), tuple(row), secret_vars)
         if table.view:
-            return TablePlan(table.qualified, row_class, None, None)
+            return TablePlan(table.qualified, row_class, None, None, stem=stem, columns=tuple(columns))
         return TablePlan(
             table.qualified,
             row_class,
@@ -393,6 +449,8 @@ class _Planner:
                 tuple(update),
                 classvars + secret_vars,
             ),
+            stem=stem,
+            columns=tuple(columns),
         )
 
     def enum(self, enum: ir.Enum) -> EnumPlan:

@@ -67,7 +67,9 @@ def singular(word: str) -> str:
     lower = word.lower()
     if lower.endswith("ies") and len(word) > 3:
         return word[:-3] + ("Y" if word[-1].isupper() else "y")
-    if lower.endswith(("sses", "shes", "ches", "xes", "zes")):
+    if lower.endswith("zzes"):  # quizzes -> quiz
+        return word[:-3]
+    if lower.endswith(("sses", "shes", "ches", "xes")):  # (sizes -> size: the plain s rule below)
         return word[:-2]
     if lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
         return word[:-1]

@@ -8,32 +8,60 @@ and aliases it generates. Anything else is an error: never a silent Any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
 from codegen import ir
 from codegen.errors import UnsupportedSchema
+
+Filter = Literal["order", "eq", "none"]
 
 
 @dataclass(frozen=True)
 class PyType:
     """A Python annotation and the imports it needs: (module, name) pairs; `sqla` names the
-    SQLAlchemy type class tables.py uses (plan/sqla.py adds the modifiers), "" for none."""
+    SQLAlchemy type class tables.py uses (plan/sqla.py adds the modifiers), "" for none.
+
+    For the table layer (chatmaps_db.access): `binary` says psycopg loads the type from
+    PostgreSQL's binary format (otherwise it would return bytes, so a table with such a
+    column is read as text); `trusted` says what psycopg loads is already the annotation's
+    type, so rows skip validation (money arrives as text and is not); `filter` says what
+    list()/count()/order_by may do with the column: "order" (= and ORDER BY), "eq" (= only),
+    "none" (json: no plain equality worth offering; point: no = at all).
+    """
 
     annotation: str
     imports: frozenset[tuple[str, str]] = frozenset()
     sqla: str = ""
+    binary: bool = True
+    trusted: bool = True
+    filter: Filter = "order"
 
-    def list_of(self, dims: int, *, nullable_elements: bool = True) -> PyType:
+    def list_of(self, dims: int, *, nullable_elements: bool = True, list_name: str = "list") -> PyType:
         """The type of an array: PostgreSQL arrays hold NULL elements whatever the column's
-        NOT NULL says, so elements are `T | None` unless declared otherwise."""
+        NOT NULL says, so elements are `T | None` unless declared otherwise. `list_name` is
+        how the module spells list (`builtins.list` where a method named list hides it)."""
         annotation = self.annotation
         for _ in range(dims):
-            annotation = f"list[{annotation} | None]" if nullable_elements else f"list[{annotation}]"
-        return PyType(annotation, self.imports, self.sqla)
+            annotation = f"{list_name}[{annotation} | None]" if nullable_elements else f"{list_name}[{annotation}]"
+        # An array compares as a whole: = and ORDER BY if its elements have them; a list is its value, not IN.
+        return replace(self, annotation=annotation) if dims else self
 
 
-def _t(annotation: str, *imports: tuple[str, str], sqla: str = "") -> PyType:
-    return PyType(annotation, frozenset(imports), sqla)
+def _t(
+    annotation: str,
+    *imports: tuple[str, str],
+    sqla: str = "",
+    binary: bool = True,
+    trusted: bool = True,
+    filter: Filter = "order",
+) -> PyType:
+    return PyType(annotation, frozenset(imports), sqla, binary, trusted, filter)
+
+
+def _text(annotation: str, *imports: tuple[str, str], sqla: str = "", filter: Filter = "order") -> PyType:
+    """A type psycopg has no binary loader for: a table with one is read in text format."""
+    return _t(annotation, *imports, sqla=sqla, binary=False, filter=filter)
 
 
 _DECIMAL = ("decimal", "Decimal")
@@ -71,7 +99,14 @@ PG_TYPES: dict[str, PyType] = {
     "float8": _t("float", sqla="DOUBLE_PRECISION"),
     # PostgreSQL prints money by locale ("$1,234.56"); money_value() parses that form.
     "money": _t(
-        "Annotated[Decimal, money_value()]", _DECIMAL, _ANN, ("chatmaps_db._types", "money_value"), sqla="MONEY"
+        "Annotated[Decimal, money_value()]",
+        _DECIMAL,
+        _ANN,
+        ("chatmaps_db._types", "money_value"),
+        sqla="MONEY",
+        binary=False,
+        trusted=False,
+        filter="none",  # money = numeric has no operator: a Decimal cannot be compared without a cast
     ),
     # text
     "text": _t("str", sqla="TEXT"),
@@ -79,7 +114,7 @@ PG_TYPES: dict[str, PyType] = {
     "bpchar": _t("str", sqla="CHAR"),
     "char": _t("str", sqla="String"),
     "name": _t("str", sqla="String"),
-    "citext": _t("str", sqla="CITEXT"),
+    "citext": _text("str", sqla="CITEXT"),
     # other scalars
     "bool": _t("bool", sqla="BOOLEAN"),
     "bytea": _t("bytes", sqla="BYTEA"),
@@ -92,13 +127,13 @@ PG_TYPES: dict[str, PyType] = {
     "timestamptz": _t("AwareDatetime", ("pydantic", "AwareDatetime"), sqla="TIMESTAMP"),
     "interval": _t("timedelta", ("datetime", "timedelta"), sqla="INTERVAL"),
     # json
-    "json": _t("JsonValue", ("pydantic", "JsonValue"), sqla="JSON"),
-    "jsonb": _t("JsonValue", ("pydantic", "JsonValue"), sqla="JSONB"),
+    "json": _t("JsonValue", ("pydantic", "JsonValue"), sqla="JSON", filter="none"),
+    "jsonb": _t("JsonValue", ("pydantic", "JsonValue"), sqla="JSONB", filter="none"),
     # network
     "inet": _t("IPv4Address | IPv6Address | IPv4Interface | IPv6Interface", *_IP, *_IF, sqla="INET"),
     "cidr": _t("IPv4Network | IPv6Network", *_NET, sqla="CIDR"),
-    "macaddr": _t("str", sqla="MACADDR"),
-    "macaddr8": _t("str", sqla="MACADDR8"),
+    "macaddr": _text("str", sqla="MACADDR"),
+    "macaddr8": _text("str", sqla="MACADDR8"),
     # ranges and multiranges
     "int4range": _range("int", sqla="INT4RANGE"),
     "int8range": _range("int", sqla="INT8RANGE"),
@@ -113,55 +148,55 @@ PG_TYPES: dict[str, PyType] = {
     "tsmultirange": _multirange("datetime", _DT, sqla="TSMULTIRANGE"),
     "tstzmultirange": _multirange("datetime", _DT, sqla="TSTZMULTIRANGE"),
     # text-like types psycopg returns as str
-    "tsvector": _t("str", sqla="TSVECTOR"),
-    "tsquery": _t("str", sqla="TSQUERY"),
-    "xml": _t("str"),
-    "bit": _t("str", sqla="BIT"),
-    "varbit": _t("str", sqla="BIT"),
-    "pg_lsn": _t("str"),
+    "tsvector": _text("str", sqla="TSVECTOR"),
+    "tsquery": _text("str", sqla="TSQUERY"),
+    "xml": _text("str", filter="none"),
+    "bit": _text("str", sqla="BIT"),
+    "varbit": _text("str", sqla="BIT"),
+    "pg_lsn": _text("str"),
     # geometric types: psycopg returns their text; chatmaps_db.geometry parses it
-    "point": _t("Point", _GEO("Point")),
-    "line": _t("Line", _GEO("Line")),
-    "lseg": _t("LineSegment", _GEO("LineSegment")),
-    "box": _t("Box", _GEO("Box")),
-    "path": _t("Path", _GEO("Path")),
-    "polygon": _t("Polygon", _GEO("Polygon")),
-    "circle": _t("Circle", _GEO("Circle")),
+    "point": _text("Point", _GEO("Point"), filter="none"),
+    "line": _text("Line", _GEO("Line"), filter="none"),
+    "lseg": _text("LineSegment", _GEO("LineSegment"), filter="none"),
+    "box": _text("Box", _GEO("Box"), filter="none"),
+    "path": _text("Path", _GEO("Path"), filter="none"),
+    "polygon": _text("Polygon", _GEO("Polygon"), filter="none"),
+    "circle": _text("Circle", _GEO("Circle"), filter="none"),
     # system types a column can have: psycopg returns their text, and takes it back
-    "xid": _t("str"),
-    "xid8": _t("str"),
-    "cid": _t("str"),
-    "tid": _t("str"),
-    "jsonpath": _t("str"),
-    "aclitem": _t("str"),
-    "refcursor": _t("str"),
-    "gtsvector": _t("str"),
-    "pg_snapshot": _t("str"),
-    "txid_snapshot": _t("str"),
-    "regclass": _t("str", sqla="REGCLASS"),
-    "regcollation": _t("str"),
-    "regconfig": _t("str", sqla="REGCONFIG"),
-    "regdictionary": _t("str"),
-    "regnamespace": _t("str"),
-    "regoper": _t("str"),
-    "regoperator": _t("str"),
-    "regproc": _t("str"),
-    "regprocedure": _t("str"),
-    "regrole": _t("str"),
-    "regtype": _t("str"),
+    "xid": _text("str", filter="eq"),
+    "xid8": _text("str", filter="eq"),
+    "cid": _text("str", filter="eq"),
+    "tid": _text("str"),
+    "jsonpath": _text("str", filter="none"),
+    "aclitem": _text("str", filter="none"),
+    "refcursor": _text("str"),
+    "gtsvector": _text("str", filter="none"),
+    "pg_snapshot": _text("str", filter="none"),
+    "txid_snapshot": _text("str", filter="none"),
+    "regclass": _text("str", sqla="REGCLASS"),
+    "regcollation": _text("str"),
+    "regconfig": _text("str", sqla="REGCONFIG"),
+    "regdictionary": _text("str"),
+    "regnamespace": _text("str"),
+    "regoper": _text("str"),
+    "regoperator": _text("str"),
+    "regproc": _text("str"),
+    "regprocedure": _text("str"),
+    "regrole": _text("str"),
+    "regtype": _text("str"),
     # extension types (contrib): registered as text unless noted
-    "hstore": _t("dict[str, str | None]", sqla="HSTORE"),
-    "ltree": _t("str"),
-    "lquery": _t("str"),
-    "ltxtquery": _t("str"),
-    "isbn": _t("str"),
-    "isbn13": _t("str"),
-    "ismn": _t("str"),
-    "ismn13": _t("str"),
-    "issn": _t("str"),
-    "issn13": _t("str"),
-    "ean13": _t("str"),
-    "upc": _t("str"),
+    "hstore": _t("dict[str, str | None]", sqla="HSTORE", filter="eq"),
+    "ltree": _text("str"),
+    "lquery": _text("str", filter="none"),
+    "ltxtquery": _text("str", filter="none"),
+    "isbn": _text("str"),
+    "isbn13": _text("str"),
+    "ismn": _text("str"),
+    "ismn13": _text("str"),
+    "issn": _text("str"),
+    "issn13": _text("str"),
+    "ean13": _text("str"),
+    "upc": _text("str"),
 }
 
 
@@ -169,11 +204,18 @@ def parse_override(spec: str) -> PyType:
     """`str`, `dict[str, str]` or `module:Name` (imported) from [tool.codegen.types]."""
     if ":" in spec:
         module, name = spec.split(":", 1)
-        return _t(name, (module, name))
-    return _t(spec)
+        return _t(name, (module, name), binary=False, trusted=False, filter="none")
+    return _t(spec, binary=False, trusted=False, filter="none")
 
 
-def lookup(ref: ir.TypeRef, where: str, overrides: dict[str, PyType], *, nullable_elements: bool = True) -> PyType:
+def lookup(
+    ref: ir.TypeRef,
+    where: str,
+    overrides: dict[str, PyType],
+    *,
+    nullable_elements: bool = True,
+    list_name: str = "list",
+) -> PyType:
     """The Python type for a built-in or extension type; raise naming `where` otherwise."""
     found = overrides.get(ref.qualified) or overrides.get(ref.name) or PG_TYPES.get(ref.name)
     if found is None:
@@ -181,4 +223,4 @@ def lookup(ref: ir.TypeRef, where: str, overrides: dict[str, PyType], *, nullabl
             f"{where}: no Python type for PostgreSQL type {ref.qualified} ({ref.sql}): add "
             f'"{ref.qualified}" = "str" (or "module:Class") under [tool.codegen.types] in pyproject.toml'
         )
-    return found.list_of(ref.dims, nullable_elements=nullable_elements)
+    return found.list_of(ref.dims, nullable_elements=nullable_elements, list_name=list_name)

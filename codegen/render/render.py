@@ -13,6 +13,7 @@ import jinja2
 
 from codegen import ir
 from codegen.plan import docs
+from codegen.plan.access import AccessPlan
 from codegen.plan.models import ModelsPlan
 from codegen.render import HEADER, PACKAGE
 
@@ -27,9 +28,9 @@ _ENV = jinja2.Environment(
 )
 
 
-def render(plan: ModelsPlan, catalog: ir.Catalog) -> dict[str, str]:
+def render(plan: ModelsPlan, access: AccessPlan, catalog: ir.Catalog) -> dict[str, str]:
     """Every output file but tables.py (render/tables.py), unformatted."""
-    ctx = {"plan": plan, "header": HEADER}
+    ctx = {"plan": plan, "access": access, "header": HEADER}
     files = {
         "pyproject.toml": _ENV.get_template("pyproject.toml.j2").render(**ctx),
         f"{PACKAGE}/__init__.py": _ENV.get_template("__init__.py.j2").render(**ctx),
@@ -43,6 +44,11 @@ def render(plan: ModelsPlan, catalog: ir.Catalog) -> dict[str, str]:
     table_module = _ENV.get_template("models/table.py.j2")
     for table in plan.tables:
         files[f"{PACKAGE}/models/{table.module}.py"] = table_module.render(table=table, **ctx)
+    files[f"{PACKAGE}/access/__init__.py"] = _ENV.get_template("access/__init__.py.j2").render(**ctx)
+    files[f"{PACKAGE}/access/_constraints.py"] = _ENV.get_template("access/_constraints.py.j2").render(**ctx)
+    access_module = _ENV.get_template("access/table.py.j2")
+    for t in access.tables:
+        files[f"{PACKAGE}/access/{t.module}.py"] = access_module.render(t=t, **ctx)
     # The runtime: ordinary modules, copied (the sync twins are derived into it: codegen/dev/twins.py).
     for path in sorted(RUNTIME.glob("*.py")):
         files[f"{PACKAGE}/{path.name}"] = HEADER + path.read_text()

@@ -98,6 +98,7 @@ _OPTIONS: dict[str, _Option] = {
     "sslmode": _Option("DATABASE_SSLMODE", _sslmode, None, "one of " + ", ".join(SSLMODES), "sslmode"),
     "sslrootcert": _Option("DATABASE_SSLROOTCERT", str, None, "a certificate file", "sslrootcert"),
     "pgbouncer": _Option("DATABASE_PGBOUNCER", _pgbouncer, "auto", "one of auto, transaction, session, off"),
+    "validate_rows": _Option("DATABASE_VALIDATE_ROWS", _flag, False, "1 or 0"),
 }
 
 
@@ -118,6 +119,7 @@ class Options(TypedDict, total=False):
     sslmode: str
     sslrootcert: str
     pgbouncer: str | bool
+    validate_rows: bool
 
 
 # The session settings, sent as SET (PgBouncer rejects them as startup `options`).
@@ -240,6 +242,8 @@ class Settings:
     sslmode: str | None = None
     sslrootcert: str | None = None
     pgbouncer: str = "auto"
+    # The table layer validates every row it reads (model_validate) instead of trusting psycopg's types.
+    validate_rows: bool = False
 
     @property
     def safe_url(self) -> str:

@@ -114,11 +114,48 @@ def main(url: str) -> int:
         if after.c_integer is not None or after.c_bigint != VALUES.c_bigint:
             failures.append(f"update: c_integer={after.c_integer!r} c_bigint={after.c_bigint!r}")
         raise psycopg.Rollback()  # leave the shared zoo database empty
+    failures += through_the_table_layer(db, values)
     db.close()
     for line in failures:
         print(line)
     print(f"{len(type(VALUES).model_fields)} columns checked")
     return 1 if failures else 0
+
+
+def same(label: str, sent: object, got: object) -> list[str]:
+    """Every field equal, and of the same type: a trusted row must be what validation makes."""
+    out = []
+    for name in type(sent).model_fields:  # type: ignore[attr-defined]
+        a, b = getattr(sent, name), getattr(got, name)
+        if a != b or type(a) is not type(b):
+            out.append(f"{label} {name}: {a!r} vs {b!r}")
+    return out
+
+
+def through_the_table_layer(db: Database, values: ZooInsert) -> list[str]:
+    """The same values through db.zoo: insert (RETURNING), get trusted and validated, list,
+    insert_many (COPY), update, delete; rolled back at the end."""
+    failures: list[str] = []
+    with db.transaction() as tx:
+        row = tx.zoo.insert(values)
+        failures += same("layer insert", values, row)  # every field the insert sent comes back as sent
+        got = tx.zoo.get(row.id)
+        validated = tx.zoo.get(row.id, validate=True)
+        if got is None or validated is None:
+            return ["layer get: no row"]
+        failures += same("layer trusted vs validated", validated, got)
+        failures += same("layer get", row, got)
+        if tx.zoo.insert_many([values, values]) != 2 or tx.zoo.count(c_mood=Mood.VERY_SAD) != 3:
+            failures.append("layer insert_many: not 3 rows")
+        for copied in tx.zoo.list(order_by="id")[1:]:
+            failures += same("layer insert_many", row, copied.model_copy(update={"id": row.id}))
+        changed = tx.zoo.update(row.id, ZooUpdate(c_integer=None, c_moods=[Mood.SO_SO]))
+        if changed is None or changed.c_integer is not None or changed.c_moods != [Mood.SO_SO]:
+            failures.append(f"layer update: {changed!r}")
+        if not tx.zoo.delete(row.id) or tx.zoo.count() != 2:
+            failures.append("layer delete")
+        raise psycopg.Rollback()
+    return failures
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest 6dbe390921a0fa77); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest 68643f293a794591); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -13,10 +13,10 @@ import random
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from time import monotonic
-from typing import Any, TypeVar, Unpack
+from typing import TypeVar, Unpack
 
 import psycopg
-from psycopg import Connection, errors
+from psycopg import errors
 from psycopg.pq import TransactionStatus
 from psycopg.types import TypeInfo
 from psycopg.types.composite import CompositeInfo, register_composite
@@ -26,6 +26,7 @@ from psycopg.types.hstore import register_hstore
 from chatmaps_db import geometry, schema_check
 from chatmaps_db._compat import sleep, within
 from chatmaps_db._meta import MIGRATION_VERSION, MIGRATIONS, PG_COMPOSITES, PG_ENUMS, PG_HSTORE, SHAPE_HASH, TABLES
+from chatmaps_db.access import Connection, Tables
 from chatmaps_db.errors import (
     ConfigError,
     ConnectError,
@@ -58,8 +59,9 @@ def _reason(exc: BaseException) -> str:
     return first + (f" ({hints[0][0].lower()}{hints[0][1:].rstrip('?.')}?)" if hints else "")
 
 
-class Database:
-    """One database: a pool made on first use, typed errors, health and schema checks, retries."""
+class Database(Tables):
+    """One database: a pool made on first use, typed errors, health and schema checks, retries;
+    and every table as an attribute (`db.users`, chatmaps_db.access)."""
 
     def __init__(
         self, url: str | None = None, *, env: Mapping[str, str] | None = None, **options: Unpack[Options]
@@ -86,7 +88,7 @@ class Database:
 
     # -- connections -----------------------------------------------------------------------
 
-    def _connect(self) -> Connection[Any]:
+    def _connect(self) -> Connection:
         """One new connection, configured; ServerUnavailable with libpq's reason if it fails."""
         kwargs = self.settings.connect_kwargs()
         if self._transaction_pooler:
@@ -99,6 +101,7 @@ class Database:
         except psycopg.Error as exc:
             reason = _reason(exc)
             raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
+        conn.validate_rows = self.settings.validate_rows
         try:
             self._configure(conn)
         except psycopg.OperationalError as exc:
@@ -110,7 +113,7 @@ class Database:
             raise
         return conn
 
-    def _configure(self, conn: Connection[Any]) -> None:
+    def _configure(self, conn: Connection) -> None:
         """Detect a pooler, set the session settings, and teach psycopg our enums and composites."""
         if self.settings.pgbouncer in ("auto", "off"):
             cur = conn.execute("SELECT pg_backend_pid()")
@@ -164,22 +167,29 @@ class Database:
         calls = ", ".join(f"set_config('{name}', %s, {str(local).lower()})" for name in self._local_settings)
         return f"SELECT {calls}"
 
-    def _checkout(self, timeout: float | None) -> Connection[Any]:
+    def _checkout(self, timeout: float | None, *, autocommit: bool = False) -> Connection:
+        """A pooled connection in the autocommit mode asked for. The table layer's statements
+        (db.users.get) run in autocommit and leave it on, so a run of them toggles nothing;
+        connection() and transaction() turn it off when the last user had it on."""
         conn = self._pool.checkout(self.settings.pool_timeout if timeout is None else timeout)
-        if self._local_settings and self._transaction_pooler:
-            # Session settings would stay on a server session other clients get next: set them
-            # for this transaction only (the statements after a commit inside the block run without).
-            try:
+        try:
+            if self._local_settings and self._transaction_pooler:
+                # Session settings would stay on a server session other clients get next: set them
+                # for this transaction only (the statements after a commit inside the block run without).
+                if conn.autocommit:
+                    conn.set_autocommit(False)
                 conn.execute(self._settings_sql(local=True), list(self._local_settings.values()))
-            except BaseException as exc:
-                self._pool.checkin(conn)
-                new = self._translate(exc, conn, safe_to_retry=True)
-                if new is None:
-                    raise
-                raise new from exc
+            elif conn.autocommit != autocommit:
+                conn.set_autocommit(autocommit)
+        except BaseException as exc:
+            self._pool.checkin(conn)
+            new = self._translate(exc, conn, safe_to_retry=True)
+            if new is None:
+                raise
+            raise new from exc
         return conn
 
-    def _translate(self, exc: BaseException, conn: Connection[Any], *, safe_to_retry: bool) -> Exception | None:
+    def _translate(self, exc: BaseException, conn: Connection, *, safe_to_retry: bool) -> Exception | None:
         """Our error for a psycopg error met while using `conn`, or None to let it pass as it is."""
         where = self.settings.safe_url
         if isinstance(exc, errors.QueryCanceled):
@@ -204,7 +214,25 @@ class Database:
         return None
 
     @contextmanager
-    def connection(self, timeout: float | None = None) -> Iterator[Connection[Any]]:
+    def _statement(self) -> Iterator[Connection]:
+        """A pooled connection for one statement of the table layer (db.users.get, ...), in
+        autocommit: one round trip, no BEGIN and COMMIT. (Behind a transaction pooler with session
+        settings, _checkout has begun a transaction for them: it is committed after.)"""
+        conn = self._checkout(None, autocommit=True)
+        try:
+            yield conn
+            if conn.pgconn.transaction_status == TransactionStatus.INTRANS:
+                conn.commit()
+        except BaseException as exc:
+            new = self._translate(exc, conn, safe_to_retry=False)
+            if new is None:
+                raise
+            raise new from exc
+        finally:
+            self._pool.checkin(conn)
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[Connection]:
         """A pooled connection; committed on success, rolled back on error.
 
         `timeout` (default pool_timeout) bounds the wait for a busy pool.
@@ -224,7 +252,7 @@ class Database:
             self._pool.checkin(conn)
 
     @contextmanager
-    def transaction(self, timeout: float | None = None) -> Iterator[Connection[Any]]:
+    def transaction(self, timeout: float | None = None) -> Iterator[Connection]:
         """A pooled connection inside one transaction: BEGIN, then COMMIT, or ROLLBACK on error."""
         conn = self._checkout(timeout)
         committing = False
@@ -243,7 +271,7 @@ class Database:
 
     def run_in_transaction(
         self,
-        work: Callable[[Connection[Any]], T],
+        work: Callable[[Connection], T],
         *,
         attempts: int = 3,
         backoff: float = 0.05,
@@ -268,7 +296,7 @@ class Database:
 
     # -- checks ----------------------------------------------------------------------------
 
-    def _applied_migrations(self, conn: Connection[Any]) -> dict[str, bool]:
+    def _applied_migrations(self, conn: Connection) -> dict[str, bool]:
         cur = conn.execute(schema_check.REVISIONS_EXIST_SQL)
         row = cur.fetchone()
         if row is None or not row[0]:
@@ -296,7 +324,7 @@ class Database:
             if deep:
                 self._check_shape(conn)
 
-    def _check_shape(self, conn: Connection[Any]) -> None:
+    def _check_shape(self, conn: Connection) -> None:
         from chatmaps_db._shape import SHAPE
 
         conn.execute(schema_check.SEARCH_PATH_SQL)

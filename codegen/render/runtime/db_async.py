@@ -12,10 +12,10 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from time import monotonic
-from typing import Any, TypeVar, Unpack
+from typing import TypeVar, Unpack
 
 import psycopg
-from psycopg import AsyncConnection, errors
+from psycopg import errors
 from psycopg.pq import TransactionStatus
 from psycopg.types import TypeInfo
 from psycopg.types.composite import CompositeInfo, register_composite
@@ -25,6 +25,7 @@ from psycopg.types.hstore import register_hstore
 from chatmaps_db import geometry, schema_check
 from chatmaps_db._acompat import sleep, within
 from chatmaps_db._meta import MIGRATION_VERSION, MIGRATIONS, PG_COMPOSITES, PG_ENUMS, PG_HSTORE, SHAPE_HASH, TABLES
+from chatmaps_db.access import AsyncConnection, AsyncTables
 from chatmaps_db.errors import (
     ConfigError,
     ConnectError,
@@ -57,8 +58,9 @@ def _reason(exc: BaseException) -> str:
     return first + (f" ({hints[0][0].lower()}{hints[0][1:].rstrip('?.')}?)" if hints else "")
 
 
-class AsyncDatabase:
-    """One database: a pool made on first use, typed errors, health and schema checks, retries."""
+class AsyncDatabase(AsyncTables):
+    """One database: a pool made on first use, typed errors, health and schema checks, retries;
+    and every table as an attribute (`db.users`, chatmaps_db.access)."""
 
     def __init__(
         self, url: str | None = None, *, env: Mapping[str, str] | None = None, **options: Unpack[Options]
@@ -85,7 +87,7 @@ class AsyncDatabase:
 
     # -- connections -----------------------------------------------------------------------
 
-    async def _connect(self) -> AsyncConnection[Any]:
+    async def _connect(self) -> AsyncConnection:
         """One new connection, configured; ServerUnavailable with libpq's reason if it fails."""
         kwargs = self.settings.connect_kwargs()
         if self._transaction_pooler:
@@ -98,6 +100,7 @@ class AsyncDatabase:
         except psycopg.Error as exc:
             reason = _reason(exc)
             raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
+        conn.validate_rows = self.settings.validate_rows
         try:
             await self._configure(conn)
         except psycopg.OperationalError as exc:
@@ -109,7 +112,7 @@ class AsyncDatabase:
             raise
         return conn
 
-    async def _configure(self, conn: AsyncConnection[Any]) -> None:
+    async def _configure(self, conn: AsyncConnection) -> None:
         """Detect a pooler, set the session settings, and teach psycopg our enums and composites."""
         if self.settings.pgbouncer in ("auto", "off"):
             cur = await conn.execute("SELECT pg_backend_pid()")
@@ -163,22 +166,29 @@ class AsyncDatabase:
         calls = ", ".join(f"set_config('{name}', %s, {str(local).lower()})" for name in self._local_settings)
         return f"SELECT {calls}"
 
-    async def _checkout(self, timeout: float | None) -> AsyncConnection[Any]:
+    async def _checkout(self, timeout: float | None, *, autocommit: bool = False) -> AsyncConnection:
+        """A pooled connection in the autocommit mode asked for. The table layer's statements
+        (db.users.get) run in autocommit and leave it on, so a run of them toggles nothing;
+        connection() and transaction() turn it off when the last user had it on."""
         conn = await self._pool.checkout(self.settings.pool_timeout if timeout is None else timeout)
-        if self._local_settings and self._transaction_pooler:
-            # Session settings would stay on a server session other clients get next: set them
-            # for this transaction only (the statements after a commit inside the block run without).
-            try:
+        try:
+            if self._local_settings and self._transaction_pooler:
+                # Session settings would stay on a server session other clients get next: set them
+                # for this transaction only (the statements after a commit inside the block run without).
+                if conn.autocommit:
+                    await conn.set_autocommit(False)
                 await conn.execute(self._settings_sql(local=True), list(self._local_settings.values()))
-            except BaseException as exc:
-                await self._pool.checkin(conn)
-                new = self._translate(exc, conn, safe_to_retry=True)
-                if new is None:
-                    raise
-                raise new from exc
+            elif conn.autocommit != autocommit:
+                await conn.set_autocommit(autocommit)
+        except BaseException as exc:
+            await self._pool.checkin(conn)
+            new = self._translate(exc, conn, safe_to_retry=True)
+            if new is None:
+                raise
+            raise new from exc
         return conn
 
-    def _translate(self, exc: BaseException, conn: AsyncConnection[Any], *, safe_to_retry: bool) -> Exception | None:
+    def _translate(self, exc: BaseException, conn: AsyncConnection, *, safe_to_retry: bool) -> Exception | None:
         """Our error for a psycopg error met while using `conn`, or None to let it pass as it is."""
         where = self.settings.safe_url
         if isinstance(exc, errors.QueryCanceled):
@@ -203,7 +213,25 @@ class AsyncDatabase:
         return None
 
     @asynccontextmanager
-    async def connection(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection[Any]]:
+    async def _statement(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection for one statement of the table layer (db.users.get, ...), in
+        autocommit: one round trip, no BEGIN and COMMIT. (Behind a transaction pooler with session
+        settings, _checkout has begun a transaction for them: it is committed after.)"""
+        conn = await self._checkout(None, autocommit=True)
+        try:
+            yield conn
+            if conn.pgconn.transaction_status == TransactionStatus.INTRANS:
+                await conn.commit()
+        except BaseException as exc:
+            new = self._translate(exc, conn, safe_to_retry=False)
+            if new is None:
+                raise
+            raise new from exc
+        finally:
+            await self._pool.checkin(conn)
+
+    @asynccontextmanager
+    async def connection(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection]:
         """A pooled connection; committed on success, rolled back on error.
 
         `timeout` (default pool_timeout) bounds the wait for a busy pool.
@@ -223,7 +251,7 @@ class AsyncDatabase:
             await self._pool.checkin(conn)
 
     @asynccontextmanager
-    async def transaction(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection[Any]]:
+    async def transaction(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection]:
         """A pooled connection inside one transaction: BEGIN, then COMMIT, or ROLLBACK on error."""
         conn = await self._checkout(timeout)
         committing = False
@@ -242,7 +270,7 @@ class AsyncDatabase:
 
     async def run_in_transaction(
         self,
-        work: Callable[[AsyncConnection[Any]], Awaitable[T]],
+        work: Callable[[AsyncConnection], Awaitable[T]],
         *,
         attempts: int = 3,
         backoff: float = 0.05,
@@ -267,7 +295,7 @@ class AsyncDatabase:
 
     # -- checks ----------------------------------------------------------------------------
 
-    async def _applied_migrations(self, conn: AsyncConnection[Any]) -> dict[str, bool]:
+    async def _applied_migrations(self, conn: AsyncConnection) -> dict[str, bool]:
         cur = await conn.execute(schema_check.REVISIONS_EXIST_SQL)
         row = await cur.fetchone()
         if row is None or not row[0]:
@@ -295,7 +323,7 @@ class AsyncDatabase:
             if deep:
                 await self._check_shape(conn)
 
-    async def _check_shape(self, conn: AsyncConnection[Any]) -> None:
+    async def _check_shape(self, conn: AsyncConnection) -> None:
         from chatmaps_db._shape import SHAPE
 
         await conn.execute(schema_check.SEARCH_PATH_SQL)

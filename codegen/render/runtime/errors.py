@@ -7,10 +7,16 @@
     │   └── PoolExhausted        every pooled connection stayed busy for the whole pool timeout
     ├── ConnectionLost       the connection broke while in use; `safe_to_retry` says if nothing was committed
     ├── QueryCancelled       the server cancelled a statement (`timeout` names statement_timeout or lock_timeout)
-    └── SchemaMismatch       the database is not at the migrations this package was generated from
+    ├── SchemaMismatch       the database is not at the migrations this package was generated from
+    └── ConstraintViolation  the table layer (db.users.insert, ...) broke a constraint; names it, never a value
+        ├── UniqueViolation      another row has the same key
+        ├── ForeignKeyViolation  a referenced row is missing, or a referencing row still exists
+        ├── NotNullViolation     a NOT NULL column was given no value
+        ├── CheckViolation       a CHECK constraint (of a table or a domain) is false
+        └── ExclusionViolation   an exclusion constraint found a conflicting row
 
-SQL errors (a unique violation, a syntax error) stay psycopg's own classes: they are the
-caller's to handle and carry PostgreSQL's SQLSTATE.
+Errors of SQL you write yourself (db.transaction(), conn.execute) stay psycopg's own classes;
+the table layer's constraint errors chain psycopg's (`__cause__`, with its SQLSTATE and diag).
 """
 
 from __future__ import annotations
@@ -67,3 +73,34 @@ class QueryCancelled(DatabaseError):
 
 class SchemaMismatch(DatabaseError):
     """The database is not at the migrations this package was generated from."""
+
+
+class ConstraintViolation(DatabaseError):
+    """A write through the table layer broke a constraint. The message names the table, the
+    constraint and its columns, never a value: psycopg's error (`__cause__`) has the details."""
+
+    def __init__(self, message: str, *, table: str | None, constraint: str | None, columns: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.table = table  # schema.table, or None (a domain's CHECK)
+        self.constraint = constraint
+        self.columns = columns
+
+
+class UniqueViolation(ConstraintViolation):
+    """Another row has the same primary key or unique key."""
+
+
+class ForeignKeyViolation(ConstraintViolation):
+    """The referenced row does not exist, or (on delete) rows still refer to this one."""
+
+
+class NotNullViolation(ConstraintViolation):
+    """A NOT NULL column was given no value."""
+
+
+class CheckViolation(ConstraintViolation):
+    """A CHECK constraint is false for the row."""
+
+
+class ExclusionViolation(ConstraintViolation):
+    """An exclusion constraint found a conflicting row."""

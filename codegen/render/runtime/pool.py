@@ -1,4 +1,4 @@
-# Derived from pool_async.py by codegen/render/async_to_sync.py (digest 350ef3eef0a7b5e3); do not edit.
+# Derived from pool_async.py by codegen/render/async_to_sync.py (digest 3692f46b7f914b4b); do not edit.
 """The connection pool (sync). Derived from pool_async.py; do not edit.
 
 Connections are made in the caller's task, when a caller needs one and the pool has room;
@@ -23,19 +23,18 @@ import select
 from collections import deque
 from collections.abc import Callable
 from time import monotonic
-from typing import Any
 
-from psycopg import Connection
 from psycopg.pq import ConnStatus, TransactionStatus
 
 from chatmaps_db._compat import event, lock, wait_event
+from chatmaps_db.access import Connection
 from chatmaps_db.errors import PoolExhausted, ServerUnavailable
 from chatmaps_db.settings import Settings
 
-Connector = Callable[[], Connection[Any]]
+Connector = Callable[[], Connection]
 
 
-def _closed_by_server(conn: Connection[Any]) -> bool:
+def _closed_by_server(conn: Connection) -> bool:
     """True if an idle connection has something to read: the server's goodbye, or EOF."""
     if conn.pgconn.status != ConnStatus.OK:
         return True
@@ -51,7 +50,7 @@ class _Waiter:
 
     def __init__(self) -> None:
         self.event = event()
-        self.conn: Connection[Any] | None = None
+        self.conn: Connection | None = None
         self.slot = False  # a place to open a connection of its own
         self.failure: ServerUnavailable | None = None
 
@@ -63,7 +62,7 @@ class Pool:
         self._settings = settings
         self._connect = connect
         self._lock = lock()
-        self._idle: deque[tuple[Connection[Any], float]] = deque()  # (conn, idle since); newest last
+        self._idle: deque[tuple[Connection, float]] = deque()  # (conn, idle since); newest last
         self._waiters: deque[_Waiter] = deque()  # first come, first served: a returned connection goes to them
         self._born: dict[int, float] = {}  # id(conn) -> when it connected
         self._busy: dict[int, float] = {}  # id(conn) -> when it was checked out
@@ -72,10 +71,10 @@ class Pool:
         self._progress = monotonic()  # the last checkin or connection attempt
         self._counts = {"connects": 0, "connect_errors": 0, "dropped": 0, "exhausted": 0}
 
-    def checkout(self, timeout: float) -> Connection[Any]:
+    def checkout(self, timeout: float) -> Connection:
         """A connection for the caller's exclusive use; give it back with `checkin`."""
         start = monotonic()
-        stale: list[Connection[Any]] = []
+        stale: list[Connection] = []
         waiter: _Waiter | None = None
         try:
             with self._lock:
@@ -100,7 +99,7 @@ class Pool:
                 return handed
         return self._new_connection(start)
 
-    def _wait(self, waiter: _Waiter, start: float, timeout: float) -> Connection[Any] | None:
+    def _wait(self, waiter: _Waiter, start: float, timeout: float) -> Connection | None:
         """The connection handed to `waiter`, or None when it got a free slot to connect in."""
         try:
             wait_event(waiter.event, start + timeout - monotonic())
@@ -135,7 +134,7 @@ class Pool:
             self._size += 1
             waiter.event.set()
 
-    def _new_connection(self, start: float) -> Connection[Any]:
+    def _new_connection(self, start: float) -> Connection:
         """Connect in the caller's task, in a slot reserved by checkout."""
         try:
             conn = self._connect()
@@ -159,7 +158,7 @@ class Pool:
             self._busy[id(conn)] = start
         return conn
 
-    def checkin(self, conn: Connection[Any]) -> None:
+    def checkin(self, conn: Connection) -> None:
         """Take a connection back: roll back what it left open, drop it if it is broken."""
         status = conn.pgconn.transaction_status
         if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
@@ -170,7 +169,7 @@ class Pool:
         elif status != TransactionStatus.IDLE:  # ACTIVE: returned mid-query; UNKNOWN: broken
             conn.close()
         now = monotonic()
-        expired: list[Connection[Any]] = []
+        expired: list[Connection] = []
         with self._lock:
             self._busy.pop(id(conn), None)
             self._progress = now
@@ -198,7 +197,7 @@ class Pool:
         for old in expired:
             old.close()
 
-    def _forget(self, conn: Connection[Any]) -> Connection[Any]:
+    def _forget(self, conn: Connection) -> Connection:
         """Remove a connection from the books (the lock is held); the caller closes it."""
         self._born.pop(id(conn), None)
         self._size -= 1

@@ -22,19 +22,18 @@ import select
 from collections import deque
 from collections.abc import Awaitable, Callable
 from time import monotonic
-from typing import Any
 
-from psycopg import AsyncConnection
 from psycopg.pq import ConnStatus, TransactionStatus
 
 from chatmaps_db._acompat import event, lock, wait_event
+from chatmaps_db.access import AsyncConnection
 from chatmaps_db.errors import PoolExhausted, ServerUnavailable
 from chatmaps_db.settings import Settings
 
-Connector = Callable[[], Awaitable[AsyncConnection[Any]]]
+Connector = Callable[[], Awaitable[AsyncConnection]]
 
 
-def _closed_by_server(conn: AsyncConnection[Any]) -> bool:
+def _closed_by_server(conn: AsyncConnection) -> bool:
     """True if an idle connection has something to read: the server's goodbye, or EOF."""
     if conn.pgconn.status != ConnStatus.OK:
         return True
@@ -50,7 +49,7 @@ class _Waiter:
 
     def __init__(self) -> None:
         self.event = event()
-        self.conn: AsyncConnection[Any] | None = None
+        self.conn: AsyncConnection | None = None
         self.slot = False  # a place to open a connection of its own
         self.failure: ServerUnavailable | None = None
 
@@ -62,7 +61,7 @@ class AsyncPool:
         self._settings = settings
         self._connect = connect
         self._lock = lock()
-        self._idle: deque[tuple[AsyncConnection[Any], float]] = deque()  # (conn, idle since); newest last
+        self._idle: deque[tuple[AsyncConnection, float]] = deque()  # (conn, idle since); newest last
         self._waiters: deque[_Waiter] = deque()  # first come, first served: a returned connection goes to them
         self._born: dict[int, float] = {}  # id(conn) -> when it connected
         self._busy: dict[int, float] = {}  # id(conn) -> when it was checked out
@@ -71,10 +70,10 @@ class AsyncPool:
         self._progress = monotonic()  # the last checkin or connection attempt
         self._counts = {"connects": 0, "connect_errors": 0, "dropped": 0, "exhausted": 0}
 
-    async def checkout(self, timeout: float) -> AsyncConnection[Any]:
+    async def checkout(self, timeout: float) -> AsyncConnection:
         """A connection for the caller's exclusive use; give it back with `checkin`."""
         start = monotonic()
-        stale: list[AsyncConnection[Any]] = []
+        stale: list[AsyncConnection] = []
         waiter: _Waiter | None = None
         try:
             async with self._lock:
@@ -99,7 +98,7 @@ class AsyncPool:
                 return handed
         return await self._new_connection(start)
 
-    async def _wait(self, waiter: _Waiter, start: float, timeout: float) -> AsyncConnection[Any] | None:
+    async def _wait(self, waiter: _Waiter, start: float, timeout: float) -> AsyncConnection | None:
         """The connection handed to `waiter`, or None when it got a free slot to connect in."""
         try:
             await wait_event(waiter.event, start + timeout - monotonic())
@@ -134,7 +133,7 @@ class AsyncPool:
             self._size += 1
             waiter.event.set()
 
-    async def _new_connection(self, start: float) -> AsyncConnection[Any]:
+    async def _new_connection(self, start: float) -> AsyncConnection:
         """Connect in the caller's task, in a slot reserved by checkout."""
         try:
             conn = await self._connect()
@@ -158,7 +157,7 @@ class AsyncPool:
             self._busy[id(conn)] = start
         return conn
 
-    async def checkin(self, conn: AsyncConnection[Any]) -> None:
+    async def checkin(self, conn: AsyncConnection) -> None:
         """Take a connection back: roll back what it left open, drop it if it is broken."""
         status = conn.pgconn.transaction_status
         if status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
@@ -169,7 +168,7 @@ class AsyncPool:
         elif status != TransactionStatus.IDLE:  # ACTIVE: returned mid-query; UNKNOWN: broken
             await conn.close()
         now = monotonic()
-        expired: list[AsyncConnection[Any]] = []
+        expired: list[AsyncConnection] = []
         async with self._lock:
             self._busy.pop(id(conn), None)
             self._progress = now
@@ -197,7 +196,7 @@ class AsyncPool:
         for old in expired:
             await old.close()
 
-    def _forget(self, conn: AsyncConnection[Any]) -> AsyncConnection[Any]:
+    def _forget(self, conn: AsyncConnection) -> AsyncConnection:
         """Remove a connection from the books (the lock is held); the caller closes it."""
         self._born.pop(id(conn), None)
         self._size -= 1

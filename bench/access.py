@@ -1,0 +1,182 @@
+"""The table layer (chatmaps_db.access) against the driver it runs on, side by side in one run.
+
+On a users table of ROWS rows (embedded PostgreSQL, migrations applied):
+
+- `db.users.list(limit=ROWS)`      vs psycopg binary fetchall() of tuples (the same SELECT);
+                                      also vs SQLAlchemy's ORM select(User) on tables.py, and
+                                      vs today's README way: dict rows + User.model_validate
+- `db.users.insert_many(ROWS UserInsert)` vs psycopg binary COPY of the same values as tuples
+- `db.users.get(pk)` p50 of GETS calls    vs raw psycopg: conn.execute(sql, (pk,), prepare=True)
+                                            on a connection held open (no pool)
+- peak heap of the list (tracemalloc, a separate run: tracing slows allocation) vs the tuples
+
+Time is the median of REPEAT interleaved runs. `python -m bench.access` runs this part alone.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "generated")]
+
+from codegen.dev import atlas, pg  # noqa: E402
+from codegen.paths import MIGRATIONS  # noqa: E402
+
+ROWS = int(os.environ.get("BENCH_ACCESS_ROWS", "200000"))
+GETS = int(os.environ.get("BENCH_ACCESS_GETS", "10000"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+SELECT = 'SELECT "id", "name", "email", "email_verified", "image", "created_at", "updated_at" FROM "public"."users"'
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _median_pair(
+    ours: Callable[[], Any], base: Callable[[], Any], prepare: Callable[[], Any] | None = None
+) -> tuple[float, float]:
+    a, b = [], []
+    for _ in range(REPEAT):
+        if prepare:
+            prepare()
+        a.append(_timed(ours))
+        if prepare:
+            prepare()
+        b.append(_timed(base))
+    return statistics.median(a), statistics.median(b)
+
+
+def _heap(fn: Callable[[], Any]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    kept = fn()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    del kept
+    return peak
+
+
+def run() -> list[str]:
+    import psycopg
+    from psycopg.rows import dict_row
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from chatmaps_db import Database, models, tables
+
+    lines = [f"table layer, public.users with {ROWS:,} rows ({REPEAT} interleaved runs, median):"]
+    with pg.throwaway_server() as server, pg.scratch_database(server.url, "access") as url:
+        atlas.migrate_apply(MIGRATIONS, url)
+        db = Database(url)
+        inserts = [
+            models.UserInsert(name=f"user {i}", email=f"user{i}@example.com", email_verified=i % 2 == 0)
+            for i in range(ROWS)
+        ]
+        tuples = [(r.name, r.email, r.email_verified) for r in inserts]
+        raw = psycopg.connect(url, autocommit=True)
+
+        def empty() -> None:
+            raw.execute("TRUNCATE users CASCADE")
+
+        def copy_tuples() -> None:
+            with raw.cursor().copy(
+                'COPY "public"."users" ("name", "email", "email_verified") FROM STDIN (FORMAT BINARY)'
+            ) as cp:
+                cp.set_types(["text", "text", "bool"])
+                for t in tuples:
+                    cp.write_row(t)
+
+        ours_s, base_s = _median_pair(lambda: db.users.insert_many(inserts), copy_tuples, empty)
+        lines.append(
+            f"  insert_many of {ROWS:,} UserInsert  {ours_s:6.3f}s  vs binary COPY of tuples {base_s:6.3f}s: "
+            f"{base_s / ours_s:4.2f}x its speed (goal >= 0.7x)"
+        )
+
+        def tuples_fetch() -> list[Any]:
+            return raw.cursor(binary=True).execute(SELECT + " LIMIT %s", (ROWS,)).fetchall()
+
+        def ours_list() -> list[Any]:
+            return db.users.list(limit=ROWS)
+
+        ours_s, base_s = _median_pair(ours_list, tuples_fetch)
+        assert len(ours_list()) == ROWS
+        lines.append(
+            f"  list(limit={ROWS:,})             {ours_s:6.3f}s  vs psycopg binary tuples {base_s:6.3f}s: "
+            f"{base_s / ours_s:4.2f}x its speed (goal >= 0.5x)"
+        )
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+        def orm() -> list[Any]:
+            with Session(engine) as s:
+                return list(s.scalars(select(tables.Users).limit(ROWS)))
+
+        ours_s, orm_s = _median_pair(ours_list, orm)
+        lines.append(
+            f"  list(limit={ROWS:,})             {ours_s:6.3f}s  vs SQLAlchemy ORM select(Users) {orm_s:6.3f}s: "
+            f"{orm_s / ours_s:4.2f}x faster (goal >= 2x)"
+        )
+
+        def validated() -> list[Any]:
+            rows = raw.cursor(row_factory=dict_row).execute("SELECT * FROM users LIMIT %s", (ROWS,)).fetchall()
+            return [models.User.model_validate(r) for r in rows]
+
+        ours_s, val_s = _median_pair(ours_list, validated)
+        lines.append(
+            f"  list(limit={ROWS:,})             {ours_s:6.3f}s  vs dict rows + model_validate {val_s:6.3f}s "
+            f"(today's README way: {base_s / val_s:4.2f}x of tuples' speed)"
+        )
+        validate_s = statistics.median(_timed(lambda: db.users.list(limit=ROWS, validate=True)) for _ in range(REPEAT))
+        lines.append(
+            f"  list(limit={ROWS:,}, validate=True) {validate_s:6.3f}s: {base_s / validate_s:4.2f}x of tuples' speed"
+        )
+        heap_ours, heap_base = _heap(ours_list), _heap(tuples_fetch)
+        lines.append(
+            f"  peak heap of the list {heap_ours:6.1f} MB vs tuples {heap_base:6.1f} MB: {heap_ours / heap_base:4.2f}x"
+        )
+
+        ids = [r[0] for r in raw.execute("SELECT id FROM users LIMIT %s", (GETS,)).fetchall()]
+        by_id = "SELECT * FROM users WHERE id = %s"
+
+        def latencies(call: Callable[[uuid.UUID], Any]) -> float:
+            for i in ids[:50]:  # warm: prepared statements, pool, caches
+                call(i)
+            out = []
+            for i in ids:
+                start = time.perf_counter_ns()
+                call(i)
+                out.append(time.perf_counter_ns() - start)
+            return statistics.median(out) / 1000
+
+        def raw_get(i: uuid.UUID) -> Any:
+            return raw.execute(by_id, (i,), prepare=True).fetchone()
+
+        a, b = [], []
+        for _ in range(REPEAT):
+            a.append(latencies(db.users.get))
+            b.append(latencies(raw_get))
+        ours_us, base_us = statistics.median(a), statistics.median(b)
+        lines.append(
+            f"  get(pk) p50 over {len(ids):,} calls   {ours_us:6.1f}us vs raw prepared execute {base_us:6.1f}us: "
+            f"{ours_us / base_us:4.2f}x the time (goal <= 1.2x)"
+        )
+        raw.close()
+        db.close()
+        engine.dispose()
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))

@@ -1,0 +1,362 @@
+"""The table layer's decisions (chatmaps_db.access): per table, its attribute on the database
+(`db.users`), its classes, every method's signature and body, and the Spec literal the
+runtime (render/runtime/_access_async.py) reads its SQL from.
+
+Every signature is printed twice from one plan: the async class returns Awaitable[T]
+(the coroutine of the runtime's async method), the sync class returns T. The methods have no
+logic of their own: they hand their typed arguments to the runtime in a fixed order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from codegen import ir
+from codegen.errors import UnsupportedSchema
+from codegen.plan.models import ColumnPlan, ModelsPlan, TablePlan
+
+# Attributes of Database, AsyncDatabase and their connections (psycopg's Connection): a table
+# attribute named like one gets a trailing _ (db.info_). tests/test_access.py checks this
+# list against the classes themselves.
+RESERVED_ATTRIBUTES = frozenset(
+    {
+        # Database / AsyncDatabase
+        "settings", "from_env", "connection", "transaction", "run_in_transaction", "schema_version",
+        "check_schema", "health", "live", "stats", "close",
+        # psycopg.Connection / AsyncConnection, and ours
+        "DataError", "DatabaseError", "Error", "IntegrityError", "InterfaceError", "InternalError",
+        "NotSupportedError", "OperationalError", "ProgrammingError", "Warning", "adapters",
+        "add_notice_handler", "add_notify_handler", "autocommit", "broken", "cancel", "cancel_safe",
+        "closed", "commit", "connect", "cursor", "deferrable", "execute", "fileno", "info",
+        "isolation_level", "notifies", "pipeline", "prepare_threshold", "prepared_max", "read_only",
+        "remove_notice_handler", "remove_notify_handler", "rollback", "set_autocommit", "set_deferrable",
+        "set_isolation_level", "set_read_only", "tpc_begin", "tpc_commit", "tpc_prepare", "tpc_recover",
+        "tpc_rollback", "wait", "xid", "pgconn", "lock", "cursor_factory", "server_cursor_factory",
+        "row_factory", "validate_rows",
+    }
+)  # fmt: skip
+# The methods' own parameters: a column named like one gets a trailing _ as a keyword (limit_=).
+_PARAMS = frozenset({"self", "validate", "changes", "row", "rows", "on", "order_by", "limit", "after"})
+_VALIDATE = "validate: bool | None = None"
+# A unique index on lower(col) or upper(col) is a key looked up with the same function (users' email).
+_CASE_KEY = re.compile(r'(lower|upper)\(\(?"?([^"()]+)"?\)?(?:::text)?\)')
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    params: str  # ready parameter list after self
+    returns: str  # the sync return annotation; the async class wraps it in Awaitable[...]
+    body: str  # ready `return self._...(...)` line
+    doc: str
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    qualified: str
+    module: str  # chatmaps_db.access.<module>, as chatmaps_db.models.<module>
+    attribute: str  # db.<attribute>
+    sync_class: str
+    async_class: str
+    sync_base: str  # Table[User, UserInsert, UserUpdate] / Relation[Foo]
+    async_base: str
+    model_import: str  # `from chatmaps_db.models.users import User, UserInsert, UserUpdate`
+    imports: tuple[str, ...]  # what the signatures' annotations need
+    order_alias: str  # `UserOrder = Literal["id", "-id", ...]`, or ""
+    spec: str  # the ready Spec(...) expression
+    classvars: tuple[str, ...]  # `_row = User`, ...
+    methods: tuple[Method, ...]
+    doc: str
+
+
+@dataclass(frozen=True)
+class AccessPlan:
+    tables: tuple[TableAccess, ...]
+    constraints: tuple[str, ...]  # ready `(schema, table, name): (kind, columns, detail),` lines
+
+    @property
+    def renamed(self) -> str:
+        """`info -> info_, ...`: the tables whose attribute got a trailing _."""
+        return ", ".join(f"{t.attribute[:-1]} -> {t.attribute}" for t in self.tables if t.attribute != t.module)
+
+
+def quote(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _tuple(names: list[str]) -> str:
+    """A tuple expression: `()`, `(a,)`, `(a, b)`."""
+    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
+
+
+def _param(field: str) -> str:
+    return field + "_" if field in _PARAMS else field
+
+
+def _key_columns(table: ir.Table, index: ir.Index, by_name: dict[str, ColumnPlan]) -> list[tuple[ColumnPlan, str]]:
+    """(column, function) per part of a unique index usable as a key; [] when it is not one."""
+    parts: list[tuple[ColumnPlan, str]] = []
+    for key in index.keys:
+        if key.column and key.sql in by_name:
+            parts.append((by_name[key.sql], ""))
+            continue
+        match = _CASE_KEY.fullmatch(key.sql)
+        if match is None or match[2] not in by_name or by_name[match[2]].annotation != "str":
+            return []
+        parts.append((by_name[match[2]], match[1]))
+    return parts
+
+
+class _Table:
+    def __init__(self, table: ir.Table, plan: TablePlan) -> None:
+        self.table = table
+        self.plan = plan
+        self.columns = plan.columns
+        self.by_name = {c.name: c for c in self.columns}
+        self.index = {c.name: i for i, c in enumerate(self.columns)}
+        self.row = plan.row.name
+        self.imports: set[tuple[str, str]] = set()
+
+    def ann(self, col: ColumnPlan) -> str:
+        self.imports |= col.imports
+        return col.annotation
+
+    def keys(self) -> list[tuple[str, list[tuple[ColumnPlan, str]], bool]]:
+        """(name, parts, primary) for the primary key, then each unique key not the same columns."""
+        out: list[tuple[str, list[tuple[ColumnPlan, str]], bool]] = []
+        if self.table.primary_key and not self.table.view:
+            parts = [(self.by_name[c], "") for c in self.table.primary_key]
+            out.append(("_".join(c.field for c, _ in parts), parts, True))
+        seen = {name for name, _, _ in out}
+        for index in sorted(self.table.indexes, key=lambda i: i.name):
+            if not index.unique or index.predicate or not index.keys:
+                continue
+            parts = _key_columns(self.table, index, self.by_name)
+            name = "_".join(c.field for c, _ in parts)
+            if not parts or name in seen:
+                continue
+            seen.add(name)
+            out.append((name, parts, False))
+        return out
+
+    def key_params(self, parts: list[tuple[ColumnPlan, str]]) -> tuple[list[str], str]:
+        """(parameter declarations, the tuple of their names) for a key's columns."""
+        decls = [f"{_param(c.field)}: {self.ann(c)}" for c, _ in parts]
+        return decls, _tuple([_param(c.field) for c, _ in parts])
+
+    def filters(self) -> list[ColumnPlan]:
+        return [c for c in self.columns if c.filter != "none"]
+
+    def filter_param(self, col: ColumnPlan) -> str:
+        ann = self.ann(col)
+        if col.dims == 0:
+            ann = f"{ann} | builtins.list[{ann}]"
+        if col.nullable:
+            ann += " | None"
+        return f"{_param(col.field)}: {ann} = UNSET"
+
+
+def _spec(t: _Table, keys: list[tuple[str, list[tuple[ColumnPlan, str]], bool]]) -> str:
+    cols = t.columns
+    key_lines = []
+    for name, parts, _ in keys:
+        sql = tuple(f"{fn}({quote(c.name)})" if fn else quote(c.name) for c, fn in parts)
+        params = tuple(f"{fn}(%s)" if fn else "%s" for _, fn in parts)
+        columns = tuple(c.name for c, _ in parts)
+        key_lines.append(f"Key({name!r}, {sql!r}, {params!r}, {columns!r})")
+    filters = [t.index[c.name] for c in t.filters()]
+    listable = sorted(t.index[c.name] for c in t.filters() if c.dims == 0)
+    orderable = [i for i, c in enumerate(cols) if c.filter == "order"]
+    primary = [t.index[c] for c in t.table.primary_key] if not t.table.view else []
+    args = [
+        f"table={t.table.qualified!r}",
+        f"from_sql={quote(t.table.schema) + '.' + quote(t.table.name)!r}",
+        f"columns={tuple(c.name for c in cols)!r}",
+        f"fields={tuple(c.field for c in cols)!r}",
+        f"quoted={tuple(quote(c.name) for c in cols)!r}",
+        f"binary={all(c.binary for c in cols)!r}",
+        f"untrusted={tuple(i for i, c in enumerate(cols) if not c.trusted)!r}",
+        f"keys=({''.join(k + ', ' for k in key_lines)})",
+        f"filters={tuple(filters)!r}",
+        f"listable=frozenset({listable!r})",
+        f"orderable={tuple(orderable)!r}",
+        f"primary={tuple(primary)!r}",
+    ]
+    return "Spec(\n    " + ",\n    ".join(args) + ",\n)"
+
+
+def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAccess:
+    t = _Table(table, plan)
+    stem, row = plan.stem, plan.row.name
+    keys = t.keys()
+    methods: list[Method] = []
+    primary = keys[0] if keys and keys[0][2] else None
+    for i, (name, parts, is_primary) in enumerate(keys):
+        decls, values = t.key_params(parts)
+        described = ", ".join(f"{fn}({c.name})" if fn else c.name for c, fn in parts)
+        method = "get" if is_primary else f"get_by_{name}"
+        signature = (f"{decls[0]}, *, " if len(decls) == 1 else "*, " + "".join(d + ", " for d in decls)) + _VALIDATE
+        how = " (compared with the same function as the index)" if any(fn for _, fn in parts) else ""
+        what = "primary key" if is_primary else "unique key"
+        methods.append(
+            Method(
+                method,
+                signature,
+                f"{row} | None",
+                f"return self._get({i}, {values}, validate)",
+                f"The row whose {what} ({described}) has these values{how}, or None.",
+            )
+        )
+    filters = t.filters()
+    filter_decls = "".join(t.filter_param(c) + ", " for c in filters)
+    filter_values = _tuple([_param(c.field) for c in filters])
+    orderable = [c for c in t.columns if c.filter == "order"]
+    order_alias = ""
+    order_params, order_args = "", "(), None"
+    if orderable:
+        names = [n for c in orderable for n in (c.field, "-" + c.field)]
+        order_alias = f"{stem}Order = Literal[{', '.join(repr(n) for n in names)}]"
+        t.imports.add(("typing", "Literal"))
+        t.imports.add(("collections.abc", "Sequence"))
+        order_params = f"order_by: {stem}Order | Sequence[{stem}Order] = (), "
+        order_args = "order_by, " + ("after" if table.primary_key and not table.view else "None")
+    after = f"after: {row} | None = None, " if orderable and table.primary_key and not table.view else ""
+    paging = " Keyset paging: after=<the last row of the previous page>." if after else ""
+    methods.append(
+        Method(
+            "list",
+            f"*, {filter_decls}{order_params}limit: int | None = None, {after}{_VALIDATE}",
+            f"builtins.list[{row}]",
+            f"return self._list({filter_values}, {order_args}, limit, validate)",
+            "Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), "
+            f"in order_by's order (-name: descending).{paging}",
+        )
+    )
+    methods.append(
+        Method(
+            "count",
+            f"*, {filter_decls}".removesuffix(", ") if filters else "",
+            "int",
+            f"return self._count({filter_values})",
+            "How many rows list() with these filters would return.",
+        )
+    )
+    if primary is not None and plan.update is not None:
+        decls, values = t.key_params(primary[1])
+        update = plan.update.name
+        if len(decls) == 1:
+            update_sig = f"{decls[0]}, changes: {update}, *, {_VALIDATE}"
+        else:
+            update_sig = f"changes: {update}, *, {''.join(d + ', ' for d in decls)}{_VALIDATE}"
+        methods.append(
+            Method(
+                "update",
+                update_sig,
+                f"{row} | None",
+                f"return self._update({values}, changes, validate)",
+                "Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none.",
+            )
+        )
+        delete_sig = decls[0] if len(decls) == 1 else "*, " + ", ".join(decls)
+        methods.append(
+            Method(
+                "delete",
+                delete_sig,
+                "bool",
+                f"return self._delete({values})",
+                "Delete the row with this primary key; False if there was none.",
+            )
+        )
+    if primary is not None and plan.insert is not None:
+        choices = ", ".join(repr(name) for name, _, _ in keys)
+        t.imports.add(("typing", "Literal"))
+        methods.append(
+            Method(
+                "upsert",
+                f"row: {plan.insert.name}, *, on: Literal[{choices}] = {primary[0]!r}, {_VALIDATE}",
+                row,
+                "return self._upsert(row, on, validate)",
+                "Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row.",
+            )
+        )
+    view = table.view
+    models = [row] if view else [row, plan.insert.name if plan.insert else "", plan.update.name if plan.update else ""]
+    generic = ", ".join(models)
+    base = "Relation" if view else "Table"
+    classvars = ["_spec = _SPEC", f"_row = {row}"]
+    if not view:
+        classvars += [f"_insert_model = {models[1]}"]
+    kind = "view" if view else "table"
+    doc = f'"""{table.qualified} through a database or one of its connections: db.{attribute}, tx.{attribute}."""'
+    names = [f"{stem}Table", f"Async{stem}Table", f"{stem}Order"]
+    imported = {n for _, n in t.imports} | set(models)
+    clash = sorted(set(names) & imported)
+    if clash:
+        raise UnsupportedSchema(
+            f"{kind} {table.qualified}: its table-layer name {clash[0]} is also a type its columns use: "
+            f'rename one, or name the table under [tool.codegen.names] in pyproject.toml ("{table.qualified}" = "Other")'
+        )
+    return TableAccess(
+        qualified=table.qualified,
+        module=plan.module,
+        attribute=attribute,
+        sync_class=names[0],
+        async_class=names[1],
+        sync_base=f"{base}[{generic}]",
+        async_base=f"Async{base}[{generic}]",
+        model_import=f"from chatmaps_db.models.{plan.module} import {', '.join(sorted(set(models)))}",
+        imports=tuple(sorted(f"from {m} import {n}" for m, n in t.imports)),
+        order_alias=order_alias,
+        spec=_spec(t, keys),
+        classvars=tuple(classvars),
+        methods=tuple(methods),
+        doc=doc,
+    )
+
+
+def _constraints(table: ir.Table) -> list[str]:
+    out: list[str] = []
+    key = (table.schema, table.name)
+    if table.primary_key_name:
+        out.append(f"{(*key, table.primary_key_name)!r}: ('p', {tuple(table.primary_key)!r}, ''),")
+    for index in table.indexes:
+        if index.unique and index.name != table.primary_key_name:
+            out.append(f"{(*key, index.name)!r}: ('u', {tuple(k.sql for k in index.keys)!r}, ''),")
+    for fk in table.foreign_keys:
+        target = f"{fk.ref_schema}.{fk.ref_table} ({', '.join(fk.ref_columns)})"
+        out.append(f"{(*key, fk.name)!r}: ('f', {fk.columns!r}, {target!r}),")
+    for check in table.checks:
+        out.append(f"{(*key, check.name)!r}: ('c', {check.columns!r}, {check.expression!r}),")
+    return out
+
+
+def plan(catalog: ir.Catalog, models: ModelsPlan) -> AccessPlan:
+    """The table layer for every table and view the models cover."""
+    plans = {t.qualified: t for t in models.tables}
+    tables: list[TableAccess] = []
+    problems: list[str] = []
+    taken: dict[str, str] = {}
+    for table in catalog.tables:
+        tp = plans.get(table.qualified)
+        if tp is None:
+            continue
+        attribute = tp.module + "_" if tp.module in RESERVED_ATTRIBUTES else tp.module
+        try:
+            access = table_access(table, tp, attribute)
+        except UnsupportedSchema as exc:
+            problems.append(str(exc))
+            continue
+        for name in (access.sync_class, access.async_class):
+            if name in taken:
+                problems.append(
+                    f"{table.qualified} and {taken[name]} both need the table-layer class {name}: name one "
+                    f'under [tool.codegen.names] in pyproject.toml ("{table.qualified}" = "Other")'
+                )
+            taken[name] = table.qualified
+        tables.append(access)
+    if problems:
+        raise UnsupportedSchema("\n".join(problems))
+    constraints = tuple(line for table in catalog.tables if table.qualified in plans for line in _constraints(table))
+    return AccessPlan(tuple(sorted(tables, key=lambda t: t.module)), constraints)

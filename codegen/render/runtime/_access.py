@@ -1,0 +1,309 @@
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 5b5e98f07a42380e); do not edit.
+"""The table layer (sync): what every generated table class of chatmaps_db.access runs.
+Derived from _access_async.py; do not edit.
+
+A table class is bound either to an Database (`db.users`: each call is one statement
+on a pooled connection, in autocommit, so a get costs one round trip) or to a connection
+(`tx.users` inside db.transaction(): its calls are part of that transaction). The generated
+methods are typed per table and hand their arguments to the methods below in a fixed order;
+the SQL comes from the table's Spec (_spec.py), built once per call shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import psycopg
+from psycopg import Connection, Cursor
+from psycopg.pq import Format
+from psycopg.types.json import Json, Jsonb
+
+from chatmaps_db._spec import RowMaker, Spec, row_maker, violation
+from chatmaps_db._types import Changes, Row
+
+if TYPE_CHECKING:
+    from chatmaps_db.db import Database
+
+R = TypeVar("R", bound=Row)
+InsertT = TypeVar("InsertT", bound=Changes)
+UpdateT = TypeVar("UpdateT", bound=Changes)
+
+
+class Relation(Generic[R]):
+    """Reads, for every table and view: list(), count(), and get_by_<key>() per unique key."""
+
+    _spec: ClassVar[Spec]
+    _row: ClassVar[type[Row]]
+
+    def __init__(self, source: Database | Connection[Any]) -> None:
+        if isinstance(source, Connection):
+            self._db: Database | None = None
+            self._conn: Connection[Any] | None = source
+            self._validate = bool(getattr(source, "validate_rows", False))
+        else:
+            self._db = source
+            self._conn = None
+            self._validate = source.settings.validate_rows
+        self._makers: dict[bool, RowMaker] = {}
+        self._oids: tuple[int, ...] | None = None  # the columns' type oids, for COPY
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._spec.table} on {self._db if self._db is not None else self._conn!r}>"
+
+    # -- running statements ------------------------------------------------------------------
+
+    def _maker(self, validate: bool | None) -> RowMaker:
+        check = self._validate if validate is None else validate
+        maker = self._makers.get(check)
+        if maker is None:
+            maker = self._makers[check] = row_maker(self._row, self._spec, validate=check)
+        return maker
+
+    def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None) -> list[Any]:
+        """The rows of one statement, as the row model."""
+        maker = self._maker(validate)
+        if self._conn is not None:
+            return self._run(self._conn, sql, params, maker)
+        assert self._db is not None
+        with self._db._statement() as conn:
+            return self._run(conn, sql, params, maker)
+
+    def _scalar(self, sql: str, params: Sequence[Any]) -> Any:
+        if self._conn is not None:
+            return (self._run(self._conn, sql, params, None))[0][0]
+        assert self._db is not None
+        with self._db._statement() as conn:
+            return (self._run(conn, sql, params, None))[0][0]
+
+    def _rowcount(self, sql: str, params: Sequence[Any]) -> int:
+        if self._conn is not None:
+            return self._execute(self._conn, sql, params)
+        assert self._db is not None
+        with self._db._statement() as conn:
+            return self._execute(conn, sql, params)
+
+    def _run(self, conn: Connection[Any], sql: str, params: Sequence[Any], maker: RowMaker | None) -> list[Any]:
+        cur: Cursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
+        try:
+            cur.execute(sql, params, binary=self._spec.binary)
+            return cur.fetchall()
+        except psycopg.IntegrityError as exc:
+            ours = violation(exc)
+            if ours is None:
+                raise
+            raise ours from exc
+
+    def _execute(self, conn: Connection[Any], sql: str, params: Sequence[Any]) -> int:
+        try:
+            cur = conn.execute(sql, params)
+        except psycopg.IntegrityError as exc:
+            ours = violation(exc)
+            if ours is None:
+                raise
+            raise ours from exc
+        return cur.rowcount
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _get(self, key: int, values: Sequence[Any], validate: bool | None) -> R | None:
+        rows = self._fetch(self._spec.select_by_key(key), values, validate)
+        return rows[0] if rows else None
+
+    def _list(
+        self,
+        filters: Sequence[Any],
+        order_by: str | Sequence[str],
+        after: Row | None,
+        limit: int | None,
+        validate: bool | None,
+    ) -> list[R]:
+        spec = self._spec
+        params: list[Any] = []
+        shape, where = spec.where(filters, params)
+        order = spec.order_key(order_by, after is not None) if order_by or after is not None else ()
+        nulls = None
+        if after is not None:
+            if not isinstance(after, self._row):
+                raise TypeError(f"{spec.table}: after= takes a {self._row.__name__}, not {type(after).__name__}")
+            nulls, clause = spec.after(order, after, params)
+            where = f"{where} AND ({clause})" if where else f" WHERE {clause}"
+        if limit is not None:
+            params.append(limit)
+        key = ("list", shape, order, nulls, limit is None)
+        sql = spec.cache.get(key)
+        if sql is None:
+            sql = f"SELECT {spec.select} FROM {spec.from_sql}{where}"
+            if order:
+                sql += f" ORDER BY {spec.order_sql(order)}"
+            if limit is not None:
+                sql += " LIMIT %s"
+            spec.cache[key] = sql
+        return self._fetch(sql, params, validate)
+
+    def _count(self, filters: Sequence[Any]) -> int:
+        spec = self._spec
+        params: list[Any] = []
+        shape, where = spec.where(filters, params)
+        key = ("count", shape)
+        sql = spec.cache.get(key)
+        if sql is None:
+            sql = spec.cache[key] = f"SELECT count(*) FROM {spec.from_sql}{where}"
+        return int(self._scalar(sql, params))
+
+
+class Table(Relation[R], Generic[R, InsertT, UpdateT]):
+    """A table: the reads, plus insert() and insert_many(); get/update/delete/upsert where it has
+    a primary key (generated per table, typed by its key)."""
+
+    _insert_model: ClassVar[type[Changes]]
+
+    def insert(self, row: InsertT, *, validate: bool | None = None) -> R:
+        """Insert one row (the fields set in `row`; the rest take their defaults); the row as stored."""
+        data = self._changes(row, self._insert_model, "insert").to_db()
+        spec = self._spec
+        key = ("insert", tuple(data))
+        sql = spec.cache.get(key)
+        if sql is None:
+            sql = spec.cache[key] = f"INSERT INTO {spec.from_sql} {self._values(data)} RETURNING {spec.select}"
+        rows = self._fetch(sql, list(data.values()), validate)
+        return rows[0]  # type: ignore[no-any-return]
+
+    def insert_many(self, rows: Iterable[InsertT]) -> int:
+        """Insert every row with COPY (binary where every column's type allows); how many.
+
+        Rows are grouped by the fields they set (one COPY per group, in one transaction):
+        a field left out takes the column's default, which COPY cannot say per row.
+        """
+        groups: dict[frozenset[str], list[Any]] = {}
+        seen: set[str] | None = None
+        current: list[Any] = []
+        cls = self._insert_model
+        for row in rows:
+            if type(row) is not cls:
+                self._changes(row, cls, "insert_many")
+            given = row.__pydantic_fields_set__
+            if given != seen:
+                current = groups.setdefault(frozenset(given), [])
+                seen = given
+            current.append(row)
+        if not groups:
+            return 0
+        if self._conn is not None:
+            return self._copy_groups(self._conn, groups)
+        assert self._db is not None
+        with self._db._statement() as conn:
+            if len(groups) == 1:
+                return self._copy_groups(conn, groups)
+            with conn.transaction():
+                return self._copy_groups(conn, groups)
+
+    def _copy_groups(self, conn: Connection[Any], groups: dict[frozenset[str], list[Any]]) -> int:
+        spec = self._spec
+        oids = self._oids
+        if oids is None:
+            cur = conn.execute(f"SELECT {spec.select} FROM {spec.from_sql} LIMIT 0")
+            oids = self._oids = tuple(d.type_code for d in cur.description or ())
+        total = 0
+        for given, rows in groups.items():
+            columns = [i for i, f in enumerate(spec.fields) if f in given]
+            names = [spec.fields[i] for i in columns]
+            get = itemgetter(*names) if len(names) > 1 else (lambda d, n=names[0]: (d[n],))
+            types = [oids[i] for i in columns]
+            binary = all(_has_binary_dumper(conn, oid) for oid in types)
+            target = f"COPY {spec.from_sql} ({', '.join(spec.quoted[i] for i in columns)}) FROM STDIN"
+            json = {j: kind for j, i in enumerate(columns) if (kind := self._json_kind(spec.columns[i]))}
+            try:
+                with conn.cursor().copy(target + (" (FORMAT BINARY)" if binary else "")) as copy:
+                    if binary:
+                        copy.set_types(types)
+                        for row in rows:
+                            copy.write_row(get(row.__dict__))
+                    else:
+                        for row in rows:
+                            values = list(get(row.__dict__))
+                            for j, kind in json.items():
+                                if values[j] is not None:
+                                    values[j] = (Jsonb if kind == "jsonb" else Json)(values[j])
+                            copy.write_row(values)
+            except psycopg.IntegrityError as exc:
+                ours = violation(exc)
+                if ours is None:
+                    raise
+                raise ours from exc
+            total += len(rows)
+        return total
+
+    def _json_kind(self, column: str) -> str:
+        return self._insert_model._json_columns.get(column, "")
+
+    def _changes(self, row: Any, cls: type[Changes], method: str) -> Changes:
+        if not isinstance(row, cls):
+            raise TypeError(f"{self._spec.table}.{method} takes {cls.__name__}, not {type(row).__name__}")
+        return row
+
+    def _values(self, data: dict[str, Any]) -> str:
+        if not data:
+            return "DEFAULT VALUES"
+        spec = self._spec
+        columns = ", ".join(spec.quoted[spec.by_column[c]] for c in data)
+        return f"({columns}) VALUES ({', '.join(['%s'] * len(data))})"
+
+    def _update(self, key: Sequence[Any], changes: Changes, validate: bool | None) -> R | None:
+        if not isinstance(changes, Changes) or isinstance(changes, self._insert_model):
+            raise TypeError(f"{self._spec.table}.update takes its Update model, not {type(changes).__name__}")
+        data = changes.to_db()
+        if not data:
+            return self._get(0, key, validate)
+        spec = self._spec
+        cache_key = ("update", tuple(data))
+        sql = spec.cache.get(cache_key)
+        if sql is None:
+            sets = ", ".join(f"{spec.quoted[spec.by_column[c]]} = %s" for c in data)
+            where = spec.select_by_key(0).split(" WHERE ", 1)[1]
+            sql = spec.cache[cache_key] = f"UPDATE {spec.from_sql} SET {sets} WHERE {where} RETURNING {spec.select}"
+        rows = self._fetch(sql, [*data.values(), *key], validate)
+        return rows[0] if rows else None
+
+    def _delete(self, key: Sequence[Any]) -> bool:
+        spec = self._spec
+        sql = spec.cache.get("delete")
+        if sql is None:
+            where = spec.select_by_key(0).split(" WHERE ", 1)[1]
+            sql = spec.cache["delete"] = f"DELETE FROM {spec.from_sql} WHERE {where}"
+        return self._rowcount(sql, key) > 0
+
+    def _upsert(self, row: InsertT, on: str, validate: bool | None) -> R:
+        data = self._changes(row, self._insert_model, "upsert").to_db()
+        spec = self._spec
+        found = [k for k in spec.keys if k.name == on]
+        if not found:
+            raise ValueError(
+                f"{spec.table}.upsert: on={on!r} is not one of its keys ({', '.join(k.name for k in spec.keys)})"
+            )
+        key = found[0]
+        cache_key = ("upsert", on, tuple(data))
+        sql = spec.cache.get(cache_key)
+        if sql is None:
+            # Every field given is written, the key's own too (the same value, or for lower(email) the
+            # new spelling); with no field given, a no-op SET still makes RETURNING return the row.
+            updated = list(data) or [key.columns[0]]
+            sets = ", ".join(
+                f"{spec.quoted[spec.by_column[c]]} = EXCLUDED.{spec.quoted[spec.by_column[c]]}" for c in updated
+            )
+            target = ", ".join(f"({part})" if "(" in part else part for part in key.sql)
+            sql = spec.cache[cache_key] = (
+                f"INSERT INTO {spec.from_sql} {self._values(data)} ON CONFLICT ({target}) DO UPDATE SET {sets} "
+                f"RETURNING {spec.select}"
+            )
+        rows = self._fetch(sql, list(data.values()), validate)
+        return rows[0]  # type: ignore[no-any-return]
+
+
+def _has_binary_dumper(conn: Connection[Any], oid: int) -> bool:
+    try:
+        conn.adapters.get_dumper_by_oid(oid, Format.BINARY)
+    except psycopg.ProgrammingError:
+        return False
+    return True

@@ -1,0 +1,247 @@
+"""What the table layer knows about one table, and the parts of it that are neither sync nor async:
+SQL text (built once per call shape, then cached), row construction, constraint errors.
+
+A `Spec` is printed by the generator into each chatmaps_db.access.<table> module: quoted
+names, the select list, keys, and which columns psycopg returns in the model's own types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import TypeAdapter
+
+from chatmaps_db._types import UNSET, Row
+from chatmaps_db.errors import (
+    CheckViolation,
+    ConstraintViolation,
+    ExclusionViolation,
+    ForeignKeyViolation,
+    NotNullViolation,
+    UniqueViolation,
+)
+
+RowMaker = Callable[[Sequence[Any]], Any]
+_setattr = object.__setattr__
+
+
+@dataclass(frozen=True)
+class Key:
+    """A primary key or unique key: `get`/`get_by_<name>` look rows up by it, `upsert(on=name)` infers it."""
+
+    name: str  # "id", "email", "provider_id_account_id"
+    sql: tuple[str, ...]  # each part as the index has it: '"id"', 'lower("email")'
+    params: tuple[str, ...]  # the placeholder each part compares with: '%s', 'lower(%s)'
+    columns: tuple[str, ...]  # the columns it is made of
+
+
+@dataclass(frozen=True)
+class Spec:
+    table: str  # schema.table, for messages
+    from_sql: str  # '"public"."users"'
+    columns: tuple[str, ...]  # column names, in table order
+    fields: tuple[str, ...]  # the row model's field names, same order
+    quoted: tuple[str, ...]  # '"email_verified"', same order
+    binary: bool  # every column has a binary loader: results come in PostgreSQL's binary format
+    untrusted: tuple[int, ...] = ()  # columns whose loaded value the model must still convert (money, overrides)
+    keys: tuple[Key, ...] = ()  # keys[0] is the primary key when there is one
+    filters: tuple[int, ...] = ()  # the columns list()/count() filter on, in their keyword order
+    listable: frozenset[int] = frozenset()  # filters where a Python list means IN (not an array column)
+    orderable: tuple[int, ...] = ()  # columns order_by may name
+    primary: tuple[int, ...] = ()  # primary key columns (keyset paging's tie-breaker)
+    select: str = field(init=False)
+    by_column: dict[str, int] = field(init=False, repr=False)
+    by_field: dict[str, int] = field(init=False, repr=False)
+    order: dict[str, tuple[int, bool]] = field(init=False, repr=False)
+    cache: dict[Any, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _setattr(self, "select", ", ".join(self.quoted))
+        _setattr(self, "by_column", {c: i for i, c in enumerate(self.columns)})
+        _setattr(self, "by_field", {f: i for i, f in enumerate(self.fields)})
+        order = {}
+        for i in self.orderable:
+            order[self.fields[i]] = (i, False)
+            order["-" + self.fields[i]] = (i, True)
+        _setattr(self, "order", order)
+        _setattr(self, "cache", {})
+
+    # -- SQL, built per call shape and cached: psycopg prepares a statement it sees often ---------
+
+    def select_by_key(self, key: int) -> str:
+        found = self.cache.get(("get", key))
+        if found is None:
+            k = self.keys[key]
+            where = " AND ".join(f"{s} = {p}" for s, p in zip(k.sql, k.params, strict=True))
+            found = self.cache[("get", key)] = f"SELECT {self.select} FROM {self.from_sql} WHERE {where}"
+        return found
+
+    def where(self, values: Sequence[Any], params: list[Any]) -> tuple[Any, str]:
+        """The WHERE clause for list()/count() filters (UNSET: not filtered), its cache key, and params."""
+        shape: list[Any] = []
+        parts: list[str] = []
+        for position, value in enumerate(values):
+            if value is UNSET:
+                continue
+            column = self.filters[position]
+            name = self.quoted[column]
+            if value is None:
+                shape.append((position, "null"))
+                parts.append(f"{name} IS NULL")
+            elif type(value) is list and column in self.listable:
+                shape.append((position, "in"))
+                parts.append(f"{name} = ANY(%s)")
+                params.append(value)
+            else:
+                shape.append(position)
+                parts.append(f"{name} = %s")
+                params.append(value)
+        return tuple(shape), (" WHERE " + " AND ".join(parts)) if parts else ""
+
+    def order_key(self, order_by: str | Sequence[str], paging: bool) -> tuple[tuple[int, bool], ...]:
+        """(column, descending) per order_by entry, then the primary key's columns: ties in a stable order."""
+        names = (order_by,) if isinstance(order_by, str) else tuple(order_by)
+        out: list[tuple[int, bool]] = []
+        for name in names:
+            found = self.order.get(name)
+            if found is None:
+                raise ValueError(
+                    f"{self.table}: cannot order by {name!r}: name a column ({', '.join(sorted(self.order)[:6])}, ...)"
+                )
+            out.append(found)
+        if paging and not self.primary:
+            raise ValueError(f"{self.table} has no primary key: list(after=...) needs one to page by")
+        # Always, not only when paging: the first page (no after=) must be in the order the next ones assume.
+        out += [(i, False) for i in self.primary if i not in {c for c, _ in out}]
+        return tuple(out)
+
+    def after(self, order: tuple[tuple[int, bool], ...], row: Row, params: list[Any]) -> tuple[Any, str]:
+        """Keyset paging: rows strictly after `row` in this order (NULLs last ascending, first descending,
+        as PostgreSQL sorts them). Its shape (which values are NULL) is part of the cache key."""
+        data = row.__dict__
+        values = [data[self.fields[c]] for c, _ in order]
+        clause = "FALSE"
+        # Built from the last key to the first: k1 beyond OR (k1 level AND (k2 beyond OR ...)).
+        for (column, desc), value in reversed(list(zip(order, values, strict=True))):
+            name = self.quoted[column]
+            if value is None:
+                beyond = f"{name} IS NOT NULL" if desc else "FALSE"
+                level = f"{name} IS NULL"
+            else:
+                beyond = f"{name} {'<' if desc else '>'} %s" + ("" if desc else f" OR {name} IS NULL")
+                level = f"{name} = %s"
+            clause = f"({beyond}) OR ({level} AND ({clause}))"
+        for value in values:  # the placeholders, in the order they appear: beyond, then level, per key
+            if value is not None:
+                params.extend((value, value))
+        return tuple(v is None for v in values), clause
+
+    def order_sql(self, order: tuple[tuple[int, bool], ...]) -> str:
+        return ", ".join(self.quoted[c] + (" DESC" if desc else "") for c, desc in order)
+
+
+# -- rows --------------------------------------------------------------------------------------
+
+
+def row_maker(cls: type[Row], spec: Spec, *, validate: bool) -> RowMaker:
+    """A psycopg row maker that builds `cls` from a result in the spec's column order.
+
+    Trusted (the default): what psycopg decoded from PostgreSQL's typed result is already the
+    model's type, so the instance is built as model_construct() does, without validating
+    again; only `spec.untrusted` columns (money as text, [tool.codegen.types] overrides) go
+    through their field's validator. validate=True runs model_validate on every row.
+    """
+    if validate:
+        columns = spec.columns
+
+        def validated(values: Sequence[Any]) -> Any:
+            return cls.model_validate(dict(zip(columns, values, strict=True)))
+
+        return validated
+    names = spec.fields
+    fixes = [(i, _field_validator(cls, names[i])) for i in spec.untrusted]
+    # One set for every row: each row has every field set, so pydantic's add() on assignment
+    # changes nothing, and model_copy() copies it. A set per row cost 40% of the time (GC).
+    every = set(names)
+
+    def trusted(
+        values: Sequence[Any], new: Any = cls.__new__, cls: type[Row] = cls, names: tuple[str, ...] = names
+    ) -> Any:
+        if fixes:
+            values = list(values)
+            for i, fix in fixes:
+                if values[i] is not None:
+                    values[i] = fix(values[i])
+        obj = new(cls)
+        _setattr(obj, "__dict__", dict(zip(names, values, strict=False)))  # the select list is `names`
+        _setattr(obj, "__pydantic_fields_set__", every)
+        _setattr(obj, "__pydantic_extra__", None)
+        _setattr(obj, "__pydantic_private__", None)
+        return obj
+
+    return trusted
+
+
+def _field_validator(cls: type[Row], name: str) -> Callable[[Any], Any]:
+    """The validator of one field, with its Annotated metadata (money_value(), psycopg_value(...))."""
+    info = cls.model_fields[name]
+    annotation: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    return TypeAdapter(annotation).validate_python
+
+
+# -- constraint errors -------------------------------------------------------------------------
+
+
+def violation(exc: Exception) -> ConstraintViolation | None:
+    """Our error for psycopg's integrity error `exc`: names the table, constraint and columns,
+    never a value (psycopg's DETAIL holds the row, which may be personal data)."""
+    import psycopg.errors as pe
+
+    if not isinstance(exc, pe.IntegrityError):
+        return None
+    diag = exc.diag
+    schema, table, name = diag.schema_name, diag.table_name, diag.constraint_name
+    where = f"{schema}.{table}" if schema and table else None
+    from chatmaps_db.access._constraints import CONSTRAINTS
+
+    kind, columns, detail = CONSTRAINTS.get((schema or "", table or "", name or ""), ("", (), ""))
+    cols = ", ".join(columns)
+    cls: type[ConstraintViolation]
+    if isinstance(exc, pe.UniqueViolation):
+        cls = UniqueViolation
+        what = "primary key" if kind == "p" else "unique key"
+        message = f"{where}: another row has the same {cols or 'key'} ({what} {name})"
+    elif isinstance(exc, pe.ForeignKeyViolation | pe.RestrictViolation):  # RESTRICT: 23001, not 23503
+        cls = ForeignKeyViolation
+        primary = diag.message_primary or ""
+        if primary.startswith("update or delete"):
+            message = (
+                f"{where} ({cols}) still refers to this row of {detail} (foreign key {name}): "
+                "delete or change those rows first, or declare the foreign key ON DELETE CASCADE"
+            )
+        else:
+            message = f"{where} ({cols}) refers to a row that {detail or 'the referenced table'} does not have (foreign key {name})"
+    elif isinstance(exc, pe.NotNullViolation):
+        cls = NotNullViolation
+        column = diag.column_name
+        columns = (column,) if column else ()
+        message = (
+            f"{where}.{column} is NOT NULL: give it a value"
+            if where and column
+            else (diag.message_primary or "a NOT NULL constraint is violated")
+        )
+    elif isinstance(exc, pe.CheckViolation):
+        cls = CheckViolation
+        message = (
+            f"{where}: check constraint {name} is violated: {detail}"
+            if where
+            else (diag.message_primary or "a check constraint is violated")
+        )
+    elif isinstance(exc, pe.ExclusionViolation):
+        cls = ExclusionViolation
+        message = f"{where}: a row conflicting on {cols or 'its key'} exists (exclusion constraint {name})"
+    else:
+        return None
+    return cls(message, table=where, constraint=name, columns=tuple(columns))

@@ -1,0 +1,275 @@
+"""The table layer (chatmaps_db.access) on ChatMaps' own package, against a migrated database:
+db.users.get / get_by_email / list / count / insert / insert_many / update / delete / upsert,
+sync and async, on the database and inside transactions, and its constraint errors.
+
+Schemas with composite keys, views, tables without a primary key and every column type are
+tested on packages generated from them: tests/test_access_schemas.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+
+from chatmaps_db import AsyncDatabase, Database, models
+from chatmaps_db.access import AsyncConnection, Connection
+from chatmaps_db.errors import ConstraintViolation, ForeignKeyViolation, NotNullViolation, UniqueViolation
+from codegen.plan.access import RESERVED_ATTRIBUTES
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(migrated_db: str) -> Iterator[Database]:
+    database = Database(migrated_db)
+    yield database
+    database.close()
+
+
+def ada(**fields: object) -> models.UserInsert:
+    return models.UserInsert(**{"name": "Ada", "email": "ada@example.com", **fields})  # type: ignore[arg-type]
+
+
+def test_a_row_goes_in_comes_back_changes_and_goes(db: Database) -> None:
+    user = db.users.insert(ada())
+    assert isinstance(user, models.User) and isinstance(user.id, UUID)
+    assert user.email_verified is False and user.image is None  # the database's defaults, via RETURNING
+    assert db.users.get(user.id) == user
+    # users_email_lower_key is unique on lower(email): get_by_email compares the same way.
+    assert db.users.get_by_email("ADA@example.COM") == user
+    assert db.users.get(uuid4()) is None and db.users.get_by_email("nobody@example.com") is None
+
+    changed = db.users.update(user.id, models.UserUpdate(image="https://example.com/a.png", name="Ada L."))
+    assert changed is not None
+    assert (changed.image, changed.name, changed.email) == ("https://example.com/a.png", "Ada L.", user.email)
+    cleared = db.users.update(user.id, models.UserUpdate(image=None))  # None writes NULL
+    assert cleared is not None and cleared.image is None and cleared.name == "Ada L."
+    assert db.users.update(user.id, models.UserUpdate()) == cleared  # nothing to write: the row as it is
+    assert db.users.update(uuid4(), models.UserUpdate(name="x")) is None
+
+    assert db.users.delete(user.id) is True
+    assert db.users.delete(user.id) is False
+    assert db.users.get(user.id) is None
+
+
+def test_trusted_rows_equal_validated_rows(db: Database) -> None:
+    user = db.users.insert(ada(image="x"))
+    trusted = db.users.get(user.id)
+    validated = db.users.get(user.id, validate=True)
+    assert trusted == validated and trusted is not None
+    assert trusted.model_dump() == validated.model_dump()  # type: ignore[union-attr]
+    for name, value in validated:  # type: ignore[union-attr]
+        assert type(getattr(trusted, name)) is type(value), name
+    # A trusted row is a model like any other: assignment, copies and JSON work.
+    trusted.name = "Ada B."
+    assert trusted.model_copy(update={"image": None}).image is None and trusted.name == "Ada B."
+    assert '"name":"Ada B."' in trusted.model_dump_json()
+
+
+def test_validate_rows_setting_is_the_default(migrated_db: str) -> None:
+    """validate=None follows DATABASE_VALIDATE_ROWS (validate_rows=); validate= overrides it per
+    call. Observed by counting User.model_validate calls: the trusted path makes none."""
+    with psycopg.connect(migrated_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO users (name, email) VALUES ('A', 'a@x.io')")
+    calls: list[object] = []
+    original = models.User.model_validate
+
+    def counting(obj: object, *args: object, **kwargs: object) -> models.User:
+        calls.append(obj)
+        return original(obj, *args, **kwargs)  # type: ignore[arg-type]
+
+    models.User.model_validate = counting  # type: ignore[method-assign]
+    try:
+        with Database(migrated_db) as plain, Database(migrated_db, validate_rows=True) as checking:
+            assert len(plain.users.list()) == 1 and calls == []
+            assert len(plain.users.list(validate=True)) == 1 and len(calls) == 1
+            assert len(checking.users.list()) == 1 and len(calls) == 2
+            assert len(checking.users.list(validate=False)) == 1 and len(calls) == 2
+            with checking.transaction() as tx:
+                assert len(tx.users.list()) == 1 and len(calls) == 3
+    finally:
+        del models.User.model_validate
+
+
+def test_list_filters_order_and_count(db: Database) -> None:
+    names = ["Cy", "Al", "Bo", "Di", "Ed"]
+    for i, name in enumerate(names):
+        db.users.insert(
+            models.UserInsert(
+                name=name,
+                email=f"{name.lower()}@example.com",
+                email_verified=i % 2 == 0,
+                image=None if i % 2 else f"{name}.png",
+                created_at=NOW + timedelta(minutes=i),
+            )
+        )
+    assert [u.name for u in db.users.list(order_by="name")] == sorted(names)
+    assert [u.name for u in db.users.list(order_by="-created_at", limit=2)] == ["Ed", "Di"]
+    assert {u.name for u in db.users.list(email_verified=True)} == {"Cy", "Bo", "Ed"}
+    assert {u.name for u in db.users.list(image=None)} == {"Al", "Di"}  # None: IS NULL
+    assert [u.name for u in db.users.list(name=["Bo", "Ed", "Zed"], order_by="name")] == ["Bo", "Ed"]  # a list: IN
+    assert db.users.list(name=[]) == []
+    assert [u.name for u in db.users.list(email_verified=True, image="Bo.png")] == ["Bo"]
+    assert db.users.count() == 5 and db.users.count(email_verified=False) == 2 and db.users.count(image=None) == 2
+    assert db.users.count(name=["Al", "Cy"]) == 2
+    with pytest.raises(ValueError, match=r"public.users: cannot order by 'password': name a column"):
+        db.users.list(order_by="password")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "order", ["name", "-name", "image", "-image", ["email_verified", "-image"], ["-image", "name"]]
+)
+def test_keyset_pages_cover_every_row_once_in_order(db: Database, order: str | list[str]) -> None:
+    """Paging with after= the last row yields the same rows as one ordered list, NULLs included
+    (image is NULL for some rows: NULLS LAST ascending, FIRST descending, as PostgreSQL sorts)."""
+    for i in range(23):
+        db.users.insert(
+            models.UserInsert(
+                name=f"user {i % 7}",  # duplicates: the primary key breaks the ties
+                email=f"u{i}@example.com",
+                email_verified=i % 3 == 0,
+                image=None if i % 4 == 0 else f"img{i % 5}",
+            )
+        )
+    whole = db.users.list(order_by=order)  # type: ignore[arg-type]
+    pages: list[models.User] = []
+    last: models.User | None = None
+    while True:
+        page = db.users.list(order_by=order, limit=4, after=last)  # type: ignore[arg-type]
+        if not page:
+            break
+        pages += page
+        last = page[-1]
+    assert [u.id for u in pages] == [u.id for u in db.users.list(order_by=order, limit=100, after=None)]  # type: ignore[arg-type]
+    assert len(pages) == 23 and len({u.id for u in pages}) == 23
+    # The same order as PostgreSQL's ORDER BY with the primary key as tie-breaker.
+    keys = [order] if isinstance(order, str) else order
+    sql = ", ".join(k.removeprefix("-") + (" DESC" if k.startswith("-") else "") for k in keys) + ", id"
+    with db.connection() as conn:
+        expected = [r[0] for r in conn.execute(f"SELECT id FROM users ORDER BY {sql}")]
+    assert [u.id for u in pages] == expected
+    assert {u.id for u in whole} == set(expected)
+
+
+def test_upsert_on_a_unique_key(db: Database) -> None:
+    first = db.users.upsert(ada(), on="email")
+    again = db.users.upsert(ada(name="Ada Lovelace", email="ADA@example.com", email_verified=True), on="email")
+    assert again.id == first.id and again.name == "Ada Lovelace" and again.email_verified is True
+    assert again.email == "ADA@example.com"
+    other = db.users.upsert(ada(email="bob@example.com", name="Bob"))  # on the primary key: new id, inserted
+    assert other.id != first.id and db.users.count() == 2
+    same_id = db.users.upsert(ada(id=other.id, email="bob@example.com", name="Robert"))
+    assert same_id.id == other.id and same_id.name == "Robert" and db.users.count() == 2
+
+
+def test_insert_many_uses_each_rows_fields_and_the_defaults(db: Database) -> None:
+    rows = [models.UserInsert(name=f"u{i}", email=f"u{i}@example.com") for i in range(250)]
+    rows += [models.UserInsert(name="v", email="v@example.com", email_verified=True, image=None)]
+    assert db.users.insert_many(rows) == 251
+    assert db.users.insert_many([]) == 0
+    assert db.users.count() == 251 and db.users.count(email_verified=True) == 1
+    got = db.users.get_by_email("u7@example.com")
+    assert got is not None and got.email_verified is False and got.created_at > NOW  # defaults applied
+    with pytest.raises(TypeError, match=r"public.users.insert_many takes UserInsert, not UserUpdate"):
+        db.users.insert_many([models.UserUpdate(name="x")])  # type: ignore[list-item]
+
+
+def test_insert_many_is_one_transaction(db: Database) -> None:
+    rows = [ada(email=f"a{i}@example.com") for i in range(5)] + [ada(email="A1@example.com", image="x")]
+    with pytest.raises(UniqueViolation):
+        db.users.insert_many(rows)  # two groups (different fields set), the second breaks the key
+    assert db.users.count() == 0
+
+
+def test_tables_inside_a_transaction_share_it(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="undo"), db.transaction() as tx:
+        assert isinstance(tx, Connection) and isinstance(tx, psycopg.Connection)
+        user = tx.users.insert(ada())
+        tx.sessions.insert(models.SessionInsert(user_id=user.id, token="t1", expires_at=NOW))
+        assert tx.sessions.count(user_id=user.id) == 1
+        assert db.users.count() == 0  # not committed: the database's own calls do not see it
+        raise RuntimeError("undo")
+    assert db.users.count() == 0 and db.sessions.count() == 0
+    with db.transaction() as tx:
+        user = tx.users.insert(ada())
+        tx.sessions.insert(models.SessionInsert(user_id=user.id, token="t1", expires_at=NOW))
+    assert db.sessions.count(user_id=user.id) == 1
+    with db.connection() as conn:  # db.connection() hands out the same kind of connection
+        assert conn.users.get(user.id) == user
+
+
+def test_constraint_errors_name_the_constraint_never_the_values(db: Database) -> None:
+    user = db.users.insert(ada())
+    with pytest.raises(UniqueViolation) as err:
+        db.users.insert(ada(email="ADA@EXAMPLE.com", name="Impostor"))
+    assert str(err.value) == ("public.users: another row has the same lower(email) (unique key users_email_lower_key)")
+    assert (err.value.table, err.value.constraint, err.value.columns) == (
+        "public.users",
+        "users_email_lower_key",
+        ("lower(email)",),
+    )
+    assert isinstance(err.value.__cause__, psycopg.errors.UniqueViolation)  # psycopg's, chained
+    assert "ADA@EXAMPLE.com" not in str(err.value) and "Impostor" not in str(err.value)
+
+    with pytest.raises(ForeignKeyViolation) as fk:
+        db.sessions.insert(models.SessionInsert(user_id=uuid4(), token="t", expires_at=NOW))
+    assert str(fk.value) == (
+        "public.sessions (user_id) refers to a row that public.users (id) does not have "
+        "(foreign key sessions_user_id_fkey)"
+    )
+    with pytest.raises(UniqueViolation, match=r"public.users: another row has the same id \(primary key users_pkey\)"):
+        db.users.insert(ada(id=user.id, email="other@example.com"))
+    with pytest.raises(NotNullViolation) as nn:
+        db.users.insert(models.UserInsert.model_construct(name=None, email="n@example.com"))  # skips validation
+    assert str(nn.value) == "public.users.name is NOT NULL: give it a value"
+    assert issubclass(NotNullViolation, ConstraintViolation)
+    # Inside a transaction the same error, and the transaction is rolled back.
+    with pytest.raises(UniqueViolation), db.transaction() as tx:
+        tx.users.insert(ada(email="b@example.com"))
+        tx.users.insert(ada(email="B@example.com"))
+    assert db.users.count() == 1
+
+
+def test_async_database_has_the_same_tables(migrated_db: str) -> None:
+    async def main() -> None:
+        async with AsyncDatabase(migrated_db) as adb:
+            user = await adb.users.insert(ada())
+            assert await adb.users.get(user.id) == user
+            assert await adb.users.get_by_email("ADA@example.com") == user
+            assert await adb.users.insert_many([ada(email=f"a{i}@example.com") for i in range(10)]) == 10
+            page = await adb.users.list(order_by="email", limit=3)
+            assert [u.email for u in page] == ["a0@example.com", "a1@example.com", "a2@example.com"]
+            assert [u.email for u in await adb.users.list(order_by="email", limit=1, after=page[-1])] == [
+                "a3@example.com"
+            ]
+            assert await adb.users.count() == 11
+            changed = await adb.users.update(user.id, models.UserUpdate(name="Ada L."))
+            assert changed is not None and changed.name == "Ada L."
+            assert (await adb.users.upsert(ada(name="Ada 2"), on="email")).id == user.id
+            async with adb.transaction() as tx:
+                assert isinstance(tx, AsyncConnection)
+                await tx.sessions.insert(models.SessionInsert(user_id=user.id, token="t", expires_at=NOW))
+            with pytest.raises(UniqueViolation):
+                await adb.sessions.insert(models.SessionInsert(user_id=user.id, token="t", expires_at=NOW))
+            assert await adb.users.delete(user.id) is True  # sessions_user_id_fkey cascades
+            assert await adb.sessions.count() == 0
+
+    asyncio.run(main())
+
+
+def test_table_attributes_avoid_every_name_the_database_and_connections_have(db: Database) -> None:
+    """A table named like a Database or connection attribute (info, settings, close) gets a
+    trailing _ in the plan: its list must cover every public attribute they have."""
+    with db.connection() as conn:
+        instances: list[object] = [db, conn, AsyncDatabase(db.settings.url)]
+        names = {n for obj in instances for n in dir(obj) if not n.startswith("_")}
+    tables = {"users", "sessions", "accounts", "verifications"}
+    assert names - tables - RESERVED_ATTRIBUTES == set()
+    for cls in (Database, AsyncDatabase, Connection, AsyncConnection):
+        assert "users" in vars(cls) or any("users" in vars(base) for base in inspect.getmro(cls))

@@ -1,0 +1,92 @@
+"""The table layer on packages generated from other schemas (tests/cases/table_layer, the type
+zoo), and its typing: mypy --strict accepts the right calls and rejects the wrong ones."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codegen.dev import pg
+from tests.package_checks import generate_from_url, mypy_strict, run_python
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+SCHEMA = HERE / "cases" / "table_layer" / "schema.sql"
+
+
+@pytest.fixture(scope="module")
+def layer(server: pg.Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(a database holding tests/cases/table_layer/schema.sql, the package generated from it)."""
+    out = tmp_path_factory.mktemp("layer") / "out"
+    with pg.scratch_database(server.url, "layer") as url:
+        loaded = pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(SCHEMA))
+        assert loaded.returncode == 0, loaded.stderr
+        proc = generate_from_url(url, out)
+        assert proc.returncode == 0, proc.stderr
+        yield url, out
+
+
+def test_keys_views_no_primary_key_and_errors(layer: tuple[str, Path]) -> None:
+    url, out = layer
+    proc = run_python(out, str(HERE / "roundtrip" / "table_layer.py"), url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines() == ["33 checks"], proc.stdout
+
+
+def _rejected(source: Path, cwd: Path, mypy_path: Path) -> tuple[dict[int, str], dict[int, set[str]]]:
+    """(line -> expected error code, line -> codes mypy --strict reported) for `source`."""
+    expected = {
+        n: m[1]
+        for n, line in enumerate(source.read_text().splitlines(), 1)
+        if (m := re.search(r"# rejected: (\S+)", line))
+    }
+    cmd = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--show-error-codes", str(source)]
+    env = {**os.environ, "MYPYPATH": str(mypy_path)}
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False, env=env)
+    reported: dict[int, set[str]] = {}
+    for line in proc.stdout.splitlines():
+        m = re.match(r"([^:]+):(\d+): error: .*\[([\w-]+)\]$", line)
+        if m and Path(m[1]).name == source.name:
+            reported.setdefault(int(m[2]), set()).add(m[3])
+        elif m:
+            raise AssertionError(f"mypy found an error outside {source.name}: {line}")
+    return expected, reported
+
+
+def test_wrong_calls_are_rejected_by_mypy() -> None:
+    """tests/typing_rejected/access.py: a filter of the wrong type, an unknown column in order_by,
+    an Insert where an Update goes, a key that is not one...: an error on each marked line, none elsewhere."""
+    source = HERE / "typing_rejected" / "access.py"
+    expected, reported = _rejected(source, ROOT, ROOT / "generated")
+    assert expected and set(reported) == set(expected), (expected, reported)
+    for line, code in expected.items():
+        assert code in reported[line], (line, code, reported[line])
+
+
+def test_layer_package_passes_mypy_and_rejects_writes_to_views(layer: tuple[str, Path]) -> None:
+    _, out = layer
+    proc = mypy_strict(out)
+    assert proc.returncode == 0, proc.stdout
+    wrong = out / "wrong.py"
+    wrong.write_text(
+        "from chatmaps_db import Database, models\n"
+        "\n"
+        "\n"
+        "def wrong(db: Database) -> None:\n"
+        '    db.team_sizes.update(1, models.TeamSiz(team_id=1, slug="x", members=1))  # rejected: attr-defined\n'
+        '    db.team_sizes.insert(models.TeamSiz(team_id=1, slug="x", members=1))  # rejected: attr-defined\n'
+        "    db.audit_log.get(1)  # rejected: attr-defined\n"
+        '    db.audit_log.list(order_by="at", after=None)  # rejected: call-arg\n'
+        '    db.members.get(1, "ada")  # rejected: call-arg\n'
+        '    db.teams.list(settings={"a": 1})  # rejected: call-arg\n'
+    )
+    expected, reported = _rejected(wrong, out, out)
+    assert set(reported) == set(expected), (expected, reported)
+    for line, code in expected.items():
+        assert code in reported[line], (line, code, reported[line])

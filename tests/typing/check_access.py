@@ -1,0 +1,49 @@
+"""Typing test of the table layer: mypy --strict must accept this file and agree with every
+assert_type. Its twin, tests/typing_rejected/access.py, holds calls mypy must reject."""
+
+from __future__ import annotations
+
+from typing import assert_type
+from uuid import UUID
+
+from chatmaps_db import AsyncDatabase, Database, models
+from chatmaps_db.access import AsyncConnection, Connection
+from chatmaps_db.access.users import AsyncUserTable, UserTable
+
+
+def sync_tables(db: Database, user_id: UUID) -> None:
+    assert_type(db.users, UserTable)
+    assert_type(db.users.get(user_id), models.User | None)
+    assert_type(db.users.get(user_id, validate=True), models.User | None)
+    assert_type(db.users.get_by_email("ada@example.com"), models.User | None)
+    assert_type(db.users.list(), list[models.User])
+    page = db.users.list(email_verified=False, image=None, order_by="-created_at", limit=50)
+    assert_type(page, list[models.User])
+    assert_type(db.users.list(name=["Ada", "Bob"], order_by=["name", "-id"], after=page[-1]), list[models.User])
+    assert_type(db.users.count(email_verified=False), int)
+    assert_type(db.users.insert(models.UserInsert(name="Ada", email="ada@example.com")), models.User)
+    assert_type(db.users.insert_many([models.UserInsert(name="Ada", email="ada@example.com")]), int)
+    assert_type(db.users.update(user_id, models.UserUpdate(image=None)), models.User | None)
+    assert_type(db.users.delete(user_id), bool)
+    assert_type(db.users.upsert(models.UserInsert(name="Ada", email="a@b.c"), on="email"), models.User)
+    assert_type(db.accounts.get_by_provider_id_account_id(provider_id="github", account_id="1"), models.Account | None)
+    with db.transaction() as tx:
+        assert_type(tx, Connection)
+        assert_type(tx.sessions.list(user_id=user_id), list[models.Session])
+        tx.execute("SELECT 1")  # still psycopg's connection: raw SQL is the escape hatch
+
+
+async def async_tables(db: AsyncDatabase, user_id: UUID) -> None:
+    assert_type(db.users, AsyncUserTable)
+    assert_type(await db.users.get(user_id), models.User | None)
+    assert_type(await db.users.get_by_email("ada@example.com"), models.User | None)
+    assert_type(await db.users.list(order_by="name", limit=10), list[models.User])
+    assert_type(await db.users.count(), int)
+    assert_type(await db.users.insert(models.UserInsert(name="Ada", email="ada@example.com")), models.User)
+    assert_type(await db.users.insert_many([]), int)
+    assert_type(await db.users.update(user_id, models.UserUpdate(name="Ada")), models.User | None)
+    assert_type(await db.users.delete(user_id), bool)
+    assert_type(await db.users.upsert(models.UserInsert(name="Ada", email="a@b.c")), models.User)
+    async with db.transaction() as tx:
+        assert_type(tx, AsyncConnection)
+        assert_type(await tx.verifications.count(identifier="x"), int)

@@ -1,0 +1,27 @@
+"""Calls to the table layer that mypy --strict must reject: tests/test_access_typing.py runs
+mypy on this file and expects an error on exactly the lines marked "rejected", with its code."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from chatmaps_db import Database, models
+
+
+def wrong(db: Database, user_id: UUID) -> None:
+    db.users.list(email_verified="no")  # rejected: arg-type
+    db.users.list(order_by="password")  # rejected: arg-type
+    db.users.list(order_by=["name", "nmae"])  # rejected: list-item
+    db.users.list(colour="red")  # rejected: call-arg
+    db.users.get("not-a-uuid")  # rejected: arg-type
+    db.users.get_by_name("Ada")  # rejected: attr-defined
+    db.users.update(user_id, models.UserInsert(name="Ada", email="a@b.c"))  # rejected: arg-type
+    db.users.insert(models.UserUpdate(name="Ada"))  # rejected: arg-type
+    db.users.upsert(models.UserInsert(name="Ada", email="a@b.c"), on="name")  # rejected: arg-type
+    db.users.list(name=None)  # rejected: arg-type
+    db.accounts.get(provider_id="github")  # rejected: call-arg
+    db.users.count(order_by="name")  # rejected: call-arg
+
+
+def wrong_row(db: Database, user_id: UUID) -> models.Session | None:
+    return db.users.get(user_id)  # rejected: return-value
