@@ -37,12 +37,22 @@ _RENAMES: dict[str, str] = {
     "AsyncCursor": "Cursor",
     "AsyncIterator": "Iterator",
     "asynccontextmanager": "contextmanager",
+    "AbstractAsyncContextManager": "AbstractContextManager",
     "__aenter__": "__enter__",
     "__aexit__": "__exit__",
 }
 _UNWRAP = "Awaitable"
 _ASYNC_ONLY = frozenset(
-    {_UNWRAP, "asyncio", "asynccontextmanager", "__aenter__", "__aexit__", "__aiter__", "__anext__"}
+    {
+        _UNWRAP,
+        "asyncio",
+        "asynccontextmanager",
+        "AbstractAsyncContextManager",
+        "__aenter__",
+        "__aexit__",
+        "__aiter__",
+        "__anext__",
+    }
 )
 _TWIN_SENTENCE = re.compile(r"The sync twin, (\w+)\.py, is derived from this file\.")
 

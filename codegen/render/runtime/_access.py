@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 5b5e98f07a42380e); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 455b6b1bc6eb9430); do not edit.
 """The table layer (sync): what every generated table class of chatmaps_db.access runs.
 Derived from _access_async.py; do not edit.
 

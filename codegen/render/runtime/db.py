@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest 68643f293a794591); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest c8b2666d18214a29); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -11,7 +11,7 @@ import itertools
 import logging
 import random
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from time import monotonic
 from typing import TypeVar, Unpack
 
@@ -213,31 +213,22 @@ class Database(Tables):
             return ConnectionLost(f"connection to {where} lost: {reason}; {outcome}", safe_to_retry=safe_to_retry)
         return None
 
-    @contextmanager
-    def _statement(self) -> Iterator[Connection]:
+    def _statement(self) -> AbstractContextManager[Connection]:
         """A pooled connection for one statement of the table layer (db.users.get, ...), in
         autocommit: one round trip, no BEGIN and COMMIT. (Behind a transaction pooler with session
         settings, _checkout has begun a transaction for them: it is committed after.)"""
-        conn = self._checkout(None, autocommit=True)
-        try:
-            yield conn
-            if conn.pgconn.transaction_status == TransactionStatus.INTRANS:
-                conn.commit()
-        except BaseException as exc:
-            new = self._translate(exc, conn, safe_to_retry=False)
-            if new is None:
-                raise
-            raise new from exc
-        finally:
-            self._pool.checkin(conn)
+        return self._session(None, autocommit=True)
 
-    @contextmanager
-    def connection(self, timeout: float | None = None) -> Iterator[Connection]:
+    def connection(self, timeout: float | None = None) -> AbstractContextManager[Connection]:
         """A pooled connection; committed on success, rolled back on error.
 
         `timeout` (default pool_timeout) bounds the wait for a busy pool.
         """
-        conn = self._checkout(timeout)
+        return self._session(timeout, autocommit=False)
+
+    @contextmanager
+    def _session(self, timeout: float | None, *, autocommit: bool) -> Iterator[Connection]:
+        conn = self._checkout(timeout, autocommit=autocommit)
         try:
             yield conn
             if conn.pgconn.transaction_status == TransactionStatus.INTRANS:

@@ -10,7 +10,7 @@ import itertools
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from time import monotonic
 from typing import TypeVar, Unpack
 
@@ -212,31 +212,22 @@ class AsyncDatabase(AsyncTables):
             return ConnectionLost(f"connection to {where} lost: {reason}; {outcome}", safe_to_retry=safe_to_retry)
         return None
 
-    @asynccontextmanager
-    async def _statement(self) -> AsyncIterator[AsyncConnection]:
+    def _statement(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A pooled connection for one statement of the table layer (db.users.get, ...), in
         autocommit: one round trip, no BEGIN and COMMIT. (Behind a transaction pooler with session
         settings, _checkout has begun a transaction for them: it is committed after.)"""
-        conn = await self._checkout(None, autocommit=True)
-        try:
-            yield conn
-            if conn.pgconn.transaction_status == TransactionStatus.INTRANS:
-                await conn.commit()
-        except BaseException as exc:
-            new = self._translate(exc, conn, safe_to_retry=False)
-            if new is None:
-                raise
-            raise new from exc
-        finally:
-            await self._pool.checkin(conn)
+        return self._session(None, autocommit=True)
 
-    @asynccontextmanager
-    async def connection(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection]:
+    def connection(self, timeout: float | None = None) -> AbstractAsyncContextManager[AsyncConnection]:
         """A pooled connection; committed on success, rolled back on error.
 
         `timeout` (default pool_timeout) bounds the wait for a busy pool.
         """
-        conn = await self._checkout(timeout)
+        return self._session(timeout, autocommit=False)
+
+    @asynccontextmanager
+    async def _session(self, timeout: float | None, *, autocommit: bool) -> AsyncIterator[AsyncConnection]:
+        conn = await self._checkout(timeout, autocommit=autocommit)
         try:
             yield conn
             if conn.pgconn.transaction_status == TransactionStatus.INTRANS:
