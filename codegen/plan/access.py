@@ -59,8 +59,8 @@ class TableAccess:
     attribute: str  # db.<attribute>
     sync_class: str
     async_class: str
-    sync_base: str  # Table[User, UserInsert, UserUpdate] / Relation[Foo]
-    async_base: str
+    base: str  # the runtime class: Table (tables) or Relation (views); the async one is Async<base>
+    generic: str  # its parameters: `User, UserInsert, UserUpdate` / `Foo`
     model_import: str  # `from chatmaps_db.models.users import User, UserInsert, UserUpdate`
     imports: tuple[str, ...]  # what the signatures' annotations need
     order_alias: str  # `UserOrder = Literal["id", "-id", ...]`, or ""
@@ -95,7 +95,7 @@ def _param(field: str) -> str:
     return field + "_" if field in _PARAMS else field
 
 
-def _key_columns(table: ir.Table, index: ir.Index, by_name: dict[str, ColumnPlan]) -> list[tuple[ColumnPlan, str]]:
+def _key_columns(index: ir.Index, by_name: dict[str, ColumnPlan]) -> list[tuple[ColumnPlan, str]]:
     """(column, function) per part of a unique index usable as a key; [] when it is not one."""
     parts: list[tuple[ColumnPlan, str]] = []
     for key in index.keys:
@@ -116,7 +116,6 @@ class _Table:
         self.columns = plan.columns
         self.by_name = {c.name: c for c in self.columns}
         self.index = {c.name: i for i, c in enumerate(self.columns)}
-        self.row = plan.row.name
         self.imports: set[tuple[str, str]] = set()
 
     def ann(self, col: ColumnPlan) -> str:
@@ -133,7 +132,7 @@ class _Table:
         for index in sorted(self.table.indexes, key=lambda i: i.name):
             if not index.unique or index.predicate or not index.keys:
                 continue
-            parts = _key_columns(self.table, index, self.by_name)
+            parts = _key_columns(index, self.by_name)
             name = "_".join(c.field for c, _ in parts)
             if not parts or name in seen:
                 continue
@@ -304,8 +303,8 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
         attribute=attribute,
         sync_class=names[0],
         async_class=names[1],
-        sync_base=f"{base}[{generic}]",
-        async_base=f"Async{base}[{generic}]",
+        base=base,
+        generic=generic,
         model_import=f"from chatmaps_db.models.{plan.module} import {', '.join(sorted(set(models)))}",
         imports=tuple(sorted(f"from {m} import {n}" for m, n in t.imports)),
         order_alias=order_alias,

@@ -11,6 +11,7 @@ as `BUG` and makes the exit status 1.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import traceback
 from typing import Any
@@ -23,17 +24,14 @@ from chatmaps_db.errors import ConstraintViolation
 
 
 def key_of(table: Any, row: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """(positional args, keyword args) that name `row`'s primary key in get()/delete()."""
+    """(positional args, keyword args) that name `row`'s primary key in get()/delete(), read
+    from get()'s own signature (a key column named like a parameter is a keyword with a _)."""
     spec = table._spec
-    fields = [spec.fields[i] for i in spec.primary]
-    values = [getattr(row, f) for f in fields]
-    if len(fields) == 1:
+    values = [getattr(row, spec.fields[i]) for i in spec.primary]
+    params = [p for p in inspect.signature(table.get).parameters if p != "validate"]
+    if len(values) == 1:
         return (values[0],), {}
-    params = {
-        f + "_" if f in ("self", "validate", "changes", "row", "on", "order_by", "limit", "after") else f: v
-        for f, v in zip(fields, values, strict=True)
-    }
-    return (), params
+    return (), dict(zip(params, values, strict=True))
 
 
 def smoke(tx: Connection, attribute: str) -> str:

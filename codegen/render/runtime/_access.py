@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 455b6b1bc6eb9430); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 978bc225daeabb18); do not edit.
 """The table layer (sync): what every generated table class of chatmaps_db.access runs.
 Derived from _access_async.py; do not edit.
 
@@ -12,16 +12,18 @@ the SQL comes from the table's Spec (_spec.py), built once per call shape.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import psycopg
-from psycopg import Connection, Cursor
+from psycopg import Cursor
 from psycopg.pq import Format
 from psycopg.types.json import Json, Jsonb
 
 from chatmaps_db._spec import RowMaker, Spec, row_maker, violation
 from chatmaps_db._types import Changes, Row
+from chatmaps_db.access import Connection
 
 if TYPE_CHECKING:
     from chatmaps_db.db import Database
@@ -37,11 +39,11 @@ class Relation(Generic[R]):
     _spec: ClassVar[Spec]
     _row: ClassVar[type[Row]]
 
-    def __init__(self, source: Database | Connection[Any]) -> None:
+    def __init__(self, source: Database | Connection) -> None:
         if isinstance(source, Connection):
             self._db: Database | None = None
-            self._conn: Connection[Any] | None = source
-            self._validate = bool(getattr(source, "validate_rows", False))
+            self._conn: Connection | None = source
+            self._validate = source.validate_rows
         else:
             self._db = source
             self._conn = None
@@ -61,49 +63,39 @@ class Relation(Generic[R]):
             maker = self._makers[check] = row_maker(self._row, self._spec, validate=check)
         return maker
 
-    def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None) -> list[Any]:
-        """The rows of one statement, as the row model."""
-        maker = self._maker(validate)
+    def _connection(self) -> AbstractContextManager[Connection]:
+        """The connection a call runs on: the bound one, or one statement's from the database's pool."""
         if self._conn is not None:
-            return self._run(self._conn, sql, params, maker)
+            return nullcontext(self._conn)
         assert self._db is not None
-        with self._db._statement() as conn:
-            return self._run(conn, sql, params, maker)
+        return self._db._statement()
 
-    def _scalar(self, sql: str, params: Sequence[Any]) -> Any:
-        if self._conn is not None:
-            return (self._run(self._conn, sql, params, None))[0][0]
-        assert self._db is not None
-        with self._db._statement() as conn:
-            return (self._run(conn, sql, params, None))[0][0]
-
-    def _rowcount(self, sql: str, params: Sequence[Any]) -> int:
-        if self._conn is not None:
-            return self._execute(self._conn, sql, params)
-        assert self._db is not None
-        with self._db._statement() as conn:
-            return self._execute(conn, sql, params)
-
-    def _run(self, conn: Connection[Any], sql: str, params: Sequence[Any], maker: RowMaker | None) -> list[Any]:
+    def _run(self, conn: Connection, sql: str, params: Sequence[Any], maker: RowMaker | None = None) -> Cursor[Any]:
+        """Execute one statement; a broken constraint raises the package's error (violation())."""
         cur: Cursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
         try:
             cur.execute(sql, params, binary=self._spec.binary)
-            return cur.fetchall()
         except psycopg.IntegrityError as exc:
             ours = violation(exc)
             if ours is None:
                 raise
             raise ours from exc
+        return cur
 
-    def _execute(self, conn: Connection[Any], sql: str, params: Sequence[Any]) -> int:
-        try:
-            cur = conn.execute(sql, params)
-        except psycopg.IntegrityError as exc:
-            ours = violation(exc)
-            if ours is None:
-                raise
-            raise ours from exc
-        return cur.rowcount
+    def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None) -> list[Any]:
+        """The rows of one statement, as the row model."""
+        maker = self._maker(validate)
+        with self._connection() as conn:
+            return (self._run(conn, sql, params, maker)).fetchall()
+
+    def _scalar(self, sql: str, params: Sequence[Any]) -> Any:
+        with self._connection() as conn:
+            row = (self._run(conn, sql, params)).fetchone()
+        return row[0] if row else None
+
+    def _rowcount(self, sql: str, params: Sequence[Any]) -> int:
+        with self._connection() as conn:
+            return (self._run(conn, sql, params)).rowcount
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -190,16 +182,13 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
             current.append(row)
         if not groups:
             return 0
-        if self._conn is not None:
-            return self._copy_groups(self._conn, groups)
-        assert self._db is not None
-        with self._db._statement() as conn:
+        with self._connection() as conn:
             if len(groups) == 1:
                 return self._copy_groups(conn, groups)
-            with conn.transaction():
+            with conn.transaction():  # one COPY per group, all or none
                 return self._copy_groups(conn, groups)
 
-    def _copy_groups(self, conn: Connection[Any], groups: dict[frozenset[str], list[Any]]) -> int:
+    def _copy_groups(self, conn: Connection, groups: dict[frozenset[str], list[Any]]) -> int:
         spec = self._spec
         oids = self._oids
         if oids is None:
@@ -261,8 +250,9 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
         sql = spec.cache.get(cache_key)
         if sql is None:
             sets = ", ".join(f"{spec.quoted[spec.by_column[c]]} = %s" for c in data)
-            where = spec.select_by_key(0).split(" WHERE ", 1)[1]
-            sql = spec.cache[cache_key] = f"UPDATE {spec.from_sql} SET {sets} WHERE {where} RETURNING {spec.select}"
+            sql = spec.cache[cache_key] = (
+                f"UPDATE {spec.from_sql} SET {sets} WHERE {spec.key_where(0)} RETURNING {spec.select}"
+            )
         rows = self._fetch(sql, [*data.values(), *key], validate)
         return rows[0] if rows else None
 
@@ -270,19 +260,18 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
         spec = self._spec
         sql = spec.cache.get("delete")
         if sql is None:
-            where = spec.select_by_key(0).split(" WHERE ", 1)[1]
-            sql = spec.cache["delete"] = f"DELETE FROM {spec.from_sql} WHERE {where}"
+            sql = spec.cache["delete"] = f"DELETE FROM {spec.from_sql} WHERE {spec.key_where(0)}"
         return self._rowcount(sql, key) > 0
 
     def _upsert(self, row: InsertT, on: str, validate: bool | None) -> R:
         data = self._changes(row, self._insert_model, "upsert").to_db()
         spec = self._spec
-        found = [k for k in spec.keys if k.name == on]
-        if not found:
+        index = spec.key_named.get(on)
+        if index is None:
             raise ValueError(
                 f"{spec.table}.upsert: on={on!r} is not one of its keys ({', '.join(k.name for k in spec.keys)})"
             )
-        key = found[0]
+        key = spec.keys[index]
         cache_key = ("upsert", on, tuple(data))
         sql = spec.cache.get(cache_key)
         if sql is None:
@@ -301,7 +290,7 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
         return rows[0]  # type: ignore[no-any-return]
 
 
-def _has_binary_dumper(conn: Connection[Any], oid: int) -> bool:
+def _has_binary_dumper(conn: Connection, oid: int) -> bool:
     try:
         conn.adapters.get_dumper_by_oid(oid, Format.BINARY)
     except psycopg.ProgrammingError:

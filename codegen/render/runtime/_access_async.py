@@ -11,16 +11,18 @@ the SQL comes from the table's Spec (_spec.py), built once per call shape.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import psycopg
-from psycopg import AsyncConnection, AsyncCursor
+from psycopg import AsyncCursor
 from psycopg.pq import Format
 from psycopg.types.json import Json, Jsonb
 
 from chatmaps_db._spec import RowMaker, Spec, row_maker, violation
 from chatmaps_db._types import Changes, Row
+from chatmaps_db.access import AsyncConnection
 
 if TYPE_CHECKING:
     from chatmaps_db.db_async import AsyncDatabase
@@ -36,11 +38,11 @@ class AsyncRelation(Generic[R]):
     _spec: ClassVar[Spec]
     _row: ClassVar[type[Row]]
 
-    def __init__(self, source: AsyncDatabase | AsyncConnection[Any]) -> None:
+    def __init__(self, source: AsyncDatabase | AsyncConnection) -> None:
         if isinstance(source, AsyncConnection):
             self._db: AsyncDatabase | None = None
-            self._conn: AsyncConnection[Any] | None = source
-            self._validate = bool(getattr(source, "validate_rows", False))
+            self._conn: AsyncConnection | None = source
+            self._validate = source.validate_rows
         else:
             self._db = source
             self._conn = None
@@ -60,51 +62,41 @@ class AsyncRelation(Generic[R]):
             maker = self._makers[check] = row_maker(self._row, self._spec, validate=check)
         return maker
 
-    async def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None) -> list[Any]:
-        """The rows of one statement, as the row model."""
-        maker = self._maker(validate)
+    def _connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """The connection a call runs on: the bound one, or one statement's from the database's pool."""
         if self._conn is not None:
-            return await self._run(self._conn, sql, params, maker)
+            return nullcontext(self._conn)
         assert self._db is not None
-        async with self._db._statement() as conn:
-            return await self._run(conn, sql, params, maker)
-
-    async def _scalar(self, sql: str, params: Sequence[Any]) -> Any:
-        if self._conn is not None:
-            return (await self._run(self._conn, sql, params, None))[0][0]
-        assert self._db is not None
-        async with self._db._statement() as conn:
-            return (await self._run(conn, sql, params, None))[0][0]
-
-    async def _rowcount(self, sql: str, params: Sequence[Any]) -> int:
-        if self._conn is not None:
-            return await self._execute(self._conn, sql, params)
-        assert self._db is not None
-        async with self._db._statement() as conn:
-            return await self._execute(conn, sql, params)
+        return self._db._statement()
 
     async def _run(
-        self, conn: AsyncConnection[Any], sql: str, params: Sequence[Any], maker: RowMaker | None
-    ) -> list[Any]:
+        self, conn: AsyncConnection, sql: str, params: Sequence[Any], maker: RowMaker | None = None
+    ) -> AsyncCursor[Any]:
+        """Execute one statement; a broken constraint raises the package's error (violation())."""
         cur: AsyncCursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
         try:
             await cur.execute(sql, params, binary=self._spec.binary)
-            return await cur.fetchall()
         except psycopg.IntegrityError as exc:
             ours = violation(exc)
             if ours is None:
                 raise
             raise ours from exc
+        return cur
 
-    async def _execute(self, conn: AsyncConnection[Any], sql: str, params: Sequence[Any]) -> int:
-        try:
-            cur = await conn.execute(sql, params)
-        except psycopg.IntegrityError as exc:
-            ours = violation(exc)
-            if ours is None:
-                raise
-            raise ours from exc
-        return cur.rowcount
+    async def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None) -> list[Any]:
+        """The rows of one statement, as the row model."""
+        maker = self._maker(validate)
+        async with self._connection() as conn:
+            return await (await self._run(conn, sql, params, maker)).fetchall()
+
+    async def _scalar(self, sql: str, params: Sequence[Any]) -> Any:
+        async with self._connection() as conn:
+            row = await (await self._run(conn, sql, params)).fetchone()
+        return row[0] if row else None
+
+    async def _rowcount(self, sql: str, params: Sequence[Any]) -> int:
+        async with self._connection() as conn:
+            return (await self._run(conn, sql, params)).rowcount
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -191,16 +183,13 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
             current.append(row)
         if not groups:
             return 0
-        if self._conn is not None:
-            return await self._copy_groups(self._conn, groups)
-        assert self._db is not None
-        async with self._db._statement() as conn:
+        async with self._connection() as conn:
             if len(groups) == 1:
                 return await self._copy_groups(conn, groups)
-            async with conn.transaction():
+            async with conn.transaction():  # one COPY per group, all or none
                 return await self._copy_groups(conn, groups)
 
-    async def _copy_groups(self, conn: AsyncConnection[Any], groups: dict[frozenset[str], list[Any]]) -> int:
+    async def _copy_groups(self, conn: AsyncConnection, groups: dict[frozenset[str], list[Any]]) -> int:
         spec = self._spec
         oids = self._oids
         if oids is None:
@@ -262,8 +251,9 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         sql = spec.cache.get(cache_key)
         if sql is None:
             sets = ", ".join(f"{spec.quoted[spec.by_column[c]]} = %s" for c in data)
-            where = spec.select_by_key(0).split(" WHERE ", 1)[1]
-            sql = spec.cache[cache_key] = f"UPDATE {spec.from_sql} SET {sets} WHERE {where} RETURNING {spec.select}"
+            sql = spec.cache[cache_key] = (
+                f"UPDATE {spec.from_sql} SET {sets} WHERE {spec.key_where(0)} RETURNING {spec.select}"
+            )
         rows = await self._fetch(sql, [*data.values(), *key], validate)
         return rows[0] if rows else None
 
@@ -271,19 +261,18 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         spec = self._spec
         sql = spec.cache.get("delete")
         if sql is None:
-            where = spec.select_by_key(0).split(" WHERE ", 1)[1]
-            sql = spec.cache["delete"] = f"DELETE FROM {spec.from_sql} WHERE {where}"
+            sql = spec.cache["delete"] = f"DELETE FROM {spec.from_sql} WHERE {spec.key_where(0)}"
         return await self._rowcount(sql, key) > 0
 
     async def _upsert(self, row: InsertT, on: str, validate: bool | None) -> R:
         data = self._changes(row, self._insert_model, "upsert").to_db()
         spec = self._spec
-        found = [k for k in spec.keys if k.name == on]
-        if not found:
+        index = spec.key_named.get(on)
+        if index is None:
             raise ValueError(
                 f"{spec.table}.upsert: on={on!r} is not one of its keys ({', '.join(k.name for k in spec.keys)})"
             )
-        key = found[0]
+        key = spec.keys[index]
         cache_key = ("upsert", on, tuple(data))
         sql = spec.cache.get(cache_key)
         if sql is None:
@@ -302,7 +291,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         return rows[0]  # type: ignore[no-any-return]
 
 
-def _has_binary_dumper(conn: AsyncConnection[Any], oid: int) -> bool:
+def _has_binary_dumper(conn: AsyncConnection, oid: int) -> bool:
     try:
         conn.adapters.get_dumper_by_oid(oid, Format.BINARY)
     except psycopg.ProgrammingError:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import psycopg.errors as pe
 from pydantic import TypeAdapter
 
 from chatmaps_db._types import UNSET, Row
@@ -53,14 +54,14 @@ class Spec:
     primary: tuple[int, ...] = ()  # primary key columns (keyset paging's tie-breaker)
     select: str = field(init=False)
     by_column: dict[str, int] = field(init=False, repr=False)
-    by_field: dict[str, int] = field(init=False, repr=False)
+    key_named: dict[str, int] = field(init=False, repr=False)  # upsert(on=name) -> its index in keys
     order: dict[str, tuple[int, bool]] = field(init=False, repr=False)
     cache: dict[Any, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _setattr(self, "select", ", ".join(self.quoted))
         _setattr(self, "by_column", {c: i for i, c in enumerate(self.columns)})
-        _setattr(self, "by_field", {f: i for i, f in enumerate(self.fields)})
+        _setattr(self, "key_named", {k.name: i for i, k in enumerate(self.keys)})
         order = {}
         for i in self.orderable:
             order[self.fields[i]] = (i, False)
@@ -70,12 +71,18 @@ class Spec:
 
     # -- SQL, built per call shape and cached: psycopg prepares a statement it sees often ---------
 
+    def key_where(self, key: int) -> str:
+        """`"id" = %s`, `lower("email") = lower(%s)`: the condition that finds a row by keys[key]."""
+        found = self.cache.get(("key", key))
+        if found is None:
+            k = self.keys[key]
+            found = self.cache[("key", key)] = " AND ".join(f"{s} = {p}" for s, p in zip(k.sql, k.params, strict=True))
+        return found
+
     def select_by_key(self, key: int) -> str:
         found = self.cache.get(("get", key))
         if found is None:
-            k = self.keys[key]
-            where = " AND ".join(f"{s} = {p}" for s, p in zip(k.sql, k.params, strict=True))
-            found = self.cache[("get", key)] = f"SELECT {self.select} FROM {self.from_sql} WHERE {where}"
+            found = self.cache[("get", key)] = f"SELECT {self.select} FROM {self.from_sql} WHERE {self.key_where(key)}"
         return found
 
     def where(self, values: Sequence[Any], params: list[Any]) -> tuple[Any, str]:
@@ -194,13 +201,9 @@ def _field_validator(cls: type[Row], name: str) -> Callable[[Any], Any]:
 # -- constraint errors -------------------------------------------------------------------------
 
 
-def violation(exc: Exception) -> ConstraintViolation | None:
+def violation(exc: pe.IntegrityError) -> ConstraintViolation | None:
     """Our error for psycopg's integrity error `exc`: names the table, constraint and columns,
     never a value (psycopg's DETAIL holds the row, which may be personal data)."""
-    import psycopg.errors as pe
-
-    if not isinstance(exc, pe.IntegrityError):
-        return None
     diag = exc.diag
     schema, table, name = diag.schema_name, diag.table_name, diag.constraint_name
     where = f"{schema}.{table}" if schema and table else None
