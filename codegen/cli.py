@@ -10,12 +10,12 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from codegen import output, pipeline
+from codegen import output, pipeline, sqlfile
 from codegen.config import load_config
 from codegen.dev import atlas, migrations, pg, twins
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
-from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
+from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, QUERIES, ROOT, SCHEMA
 from codegen.redact import redact
 from codegen.render.runtime.errors import ConfigError
 from codegen.render.runtime.settings import validate_url
@@ -26,6 +26,16 @@ def _rel(path: Path) -> str:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:
         return str(path)
+
+
+def _queries(args: argparse.Namespace) -> sqlfile.Parsed:
+    """queries/*.sql (--queries), split and checked; prepared later on the generating database."""
+    directory: Path | None = args.queries
+    if directory is None:
+        if getattr(args, "from_url", None):
+            return sqlfile.NONE  # another database: the project's queries are not its own
+        directory = QUERIES
+    return sqlfile.read(directory, _rel(directory))
 
 
 def _report_diff(result: migrations.DiffResult, args: argparse.Namespace) -> None:
@@ -61,7 +71,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         with pg.dev_database(server) as dev:
             migrations.check(args.schema, args.migrations, dev)
         print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
-        out = pipeline.build_from_migrations(args.migrations, load_config(ROOT / "pyproject.toml"), server)
+        out = pipeline.build_from_migrations(
+            args.migrations, load_config(ROOT / "pyproject.toml"), server, _queries(args)
+        )
     files = pipeline.placed(out, GENERATED, DOCS)
     stale = output.diff(files, pipeline.managed(GENERATED), ROOT)
     if stale:
@@ -89,7 +101,7 @@ def cmd_update(args: argparse.Namespace) -> int:
             result = migrations.diff_and_lint(
                 args.schema, staged, dev, name=args.name, allow_destructive=args.allow_destructive
             )
-        out = pipeline.build_from_migrations(staged, config, server)
+        out = pipeline.build_from_migrations(staged, config, server, _queries(args))
         target, files = _package_files(out, args)
         migration_files = {args.migrations / p.name: p.read_text() for p in sorted(staged.iterdir()) if p.is_file()}
     output.write(migration_files)
@@ -106,11 +118,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
             raise UsageError(
                 "generate --from-url needs --out DIR: a package from another database must not replace generated/"
             )
-        out = pipeline.build(args.from_url, config)
+        out = pipeline.build(args.from_url, config, _queries(args))
         target = args.out
         files = pipeline.placed(out, target, target)
     else:
-        out = pipeline.build_from_migrations(args.migrations, config)
+        out = pipeline.build_from_migrations(args.migrations, config, queries=_queries(args))
         target, files = _package_files(out, args)
     _report_generated(out, output.write(files, pipeline.managed(target)), target)
     return 0
@@ -231,6 +243,12 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--from-url", help="generate from this existing database instead of migrations/")
         if name == "update":
             c.set_defaults(from_url=None)  # update always generates from migrations/
+        if name in ("generate", "update", "check"):
+            c.add_argument(
+                "--queries",
+                type=Path,
+                help="the checked queries' directory (default: queries/; with --from-url: none unless given)",
+            )
         if name in ("generate", "update"):
             c.add_argument(
                 "--out", type=Path, help="output directory (default: generated/ and docs/; required with --from-url)"

@@ -61,3 +61,7 @@ class UnsupportedSchema(CodegenError):
 
     The planner reports every such object, one per line, before it stops.
     """
+
+
+class QueryError(CodegenError):
+    """queries/*.sql has queries that do not parse or prepare: one `file:line:col: message` line each."""

@@ -207,6 +207,26 @@ class Catalog:
         return data
 
 
+@dataclass(frozen=True)
+class ResultField:
+    """One column of a prepared query's result, as PostgreSQL describes it."""
+
+    name: str
+    type: TypeRef
+    table: str = ""  # schema.table when the column is a table's column, passed through (ftable)
+    column: str = ""  # that column's name (ftablecol)
+    not_null: bool = False  # that column is NOT NULL
+
+
+@dataclass(frozen=True)
+class Described:
+    """What PostgreSQL says about one prepared query: parameter and result types."""
+
+    params: tuple[TypeRef, ...]
+    fields: tuple[ResultField, ...]
+    returns_rows: bool  # false for a statement without a result (INSERT without RETURNING)
+
+
 def _plain(value: Any) -> Any:
     """dataclasses.asdict without its deep copies (8x faster at 500 tables)."""
     if isinstance(value, tuple | list):

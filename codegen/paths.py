@@ -7,6 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema.hcl"
 MIGRATIONS = ROOT / "migrations"
+QUERIES = ROOT / "queries"
 GENERATED = ROOT / "generated"
 DOCS = ROOT / "docs"
 LOCAL_DATA = ROOT / ".data" / "postgres"

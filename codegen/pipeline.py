@@ -10,12 +10,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen import fmt, ir, worker
+from codegen import fmt, ir, sqlfile, worker
 from codegen.config import Config
 from codegen.dev import atlas, pg
 from codegen.introspect import catalog as introspect
+from codegen.introspect import queries as describe
 from codegen.plan import access as access_plan
 from codegen.plan import models as plan
+from codegen.plan import queries as queries_plan
 from codegen.render import PACKAGE, render
 
 _TABLES = "codegen.render.tables"  # tables.py: made in the worker process (codegen/worker.py)
@@ -30,14 +32,16 @@ class Output:
     warnings: tuple[str, ...] = ()  # "warning: ..." lines from SQLAlchemy and sqlacodegen
 
 
-def build(url: str, config: Config) -> Output:
-    """Generate from a live database."""
+def build(url: str, config: Config, queries: sqlfile.Parsed = sqlfile.NONE) -> Output:
+    """Generate from a live database (its queries are prepared there, never run)."""
     with worker.worker(_TABLES) as w:
-        return _build(url, config, w)
+        return _build(url, config, w, queries)
 
 
-def build_from_migrations(migrations: Path, config: Config, server: pg.Server | None = None) -> Output:
-    """Apply `migrations` to a fresh database and generate from it.
+def build_from_migrations(
+    migrations: Path, config: Config, server: pg.Server | None = None, queries: sqlfile.Parsed = sqlfile.NONE
+) -> Output:
+    """Apply `migrations` to a fresh database and generate from it, preparing `queries` there.
 
     The database is created on `server`, else on ATLAS_DEV_URL's server when that is set
     (a server with the contrib extensions the migrations need), else on the embedded one.
@@ -48,11 +52,12 @@ def build_from_migrations(migrations: Path, config: Config, server: pg.Server | 
         pg.scratch_database(host.url, "codegen") as url,
     ):
         atlas.migrate_apply(migrations, url)
-        return _build(url, config, w)
+        return _build(url, config, w, queries)
 
 
-def _build(url: str, config: Config, w: worker.Worker) -> Output:
+def _build(url: str, config: Config, w: worker.Worker, queries: sqlfile.Parsed) -> Output:
     catalog = introspect.introspect(url)
+    described = describe.describe(url, queries) if queries.queries or queries.problems else ()
     # tables.py in the worker, while this process does the rest
     tables_py = w.submit(_TABLES, "build", catalog, not config.not_null_array_elements)
     # The config may serve other databases (generate --from-url): entries for tables this one
@@ -63,7 +68,17 @@ def _build(url: str, config: Config, w: worker.Worker) -> Output:
         catalog, config.types, config.names, secrets, not_null_array_elements=config.not_null_array_elements
     )
     access = access_plan.plan(catalog, models)
-    files = fmt.format_files(render.render(models, access, catalog))
+    checked = queries_plan.plan(
+        catalog,
+        models,
+        queries.queries,
+        described,
+        config.types,
+        config.names,
+        secrets,
+        not_null_array_elements=config.not_null_array_elements,
+    )
+    files = fmt.format_files(render.render(models, access, checked, catalog))
     files[f"{PACKAGE}/tables.py"], warnings = tables_py.result()
     return Output(catalog, files, warnings)
 
@@ -71,7 +86,7 @@ def _build(url: str, config: Config, w: worker.Worker) -> Output:
 def managed(package_dir: Path) -> tuple[Path, ...]:
     """The directories under `package_dir` that hold only generated files: a file there
     that is no longer generated is removed."""
-    return (package_dir / PACKAGE, package_dir / PACKAGE / "models", package_dir / PACKAGE / "access")
+    return tuple(package_dir / PACKAGE / sub for sub in ("", "models", "access", "queries"))
 
 
 def placed(output: Output, package_dir: Path, docs_dir: Path) -> dict[Path, str]:

@@ -25,7 +25,7 @@ _TYPE_KIND: dict[str, ir.TypeKind] = {
     "b": "base", "e": "enum", "d": "domain", "c": "composite", "r": "range", "m": "multirange", "p": "pseudo",
 }  # fmt: skip
 
-_TYPES_SQL = """
+TYPES_SQL = """
 SELECT t.oid, n.nspname, t.typname, t.typtype, t.typelem, t.typcategory, t.typbasetype, t.typtypmod,
        t.typnotnull, pg_get_expr(t.typdefaultbin, 0), obj_description(t.oid, 'pg_type'), t.typrelid,
        EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')
@@ -130,7 +130,7 @@ _RELKIND: dict[str, ir.RelationKind] = {
 }  # fmt: skip
 
 
-class _Types:
+class Types:
     """pg_type rows by oid, and the IR TypeRef for a (type oid, typmod) pair."""
 
     def __init__(self, rows: list[tuple[Any, ...]]) -> None:
@@ -188,7 +188,7 @@ def introspect(url: str) -> ir.Catalog:
 
 
 def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
-    types = _Types(conn.execute(_TYPES_SQL).fetchall())
+    types = Types(conn.execute(TYPES_SQL).fetchall())
     rels = conn.execute(_TABLES_SQL).fetchall()
     unsupported: list[ir.Unsupported] = []
     table_rows = []

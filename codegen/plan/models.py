@@ -497,6 +497,11 @@ class _Planner:
         )
 
 
+# The annotation of any PostgreSQL type, named as the models name it: the checked queries'
+# parameters and computed columns use the same names and type table (plan/queries.py).
+TypeNamer = _Planner
+
+
 def plan(
     catalog: ir.Catalog,
     overrides: dict[str, PyType] | None = None,

@@ -15,6 +15,7 @@ from codegen import ir
 from codegen.plan import docs
 from codegen.plan.access import AccessPlan
 from codegen.plan.models import ModelsPlan
+from codegen.plan.queries import QueriesPlan
 from codegen.render import HEADER, PACKAGE
 
 RUNTIME = Path(__file__).parent / "runtime"
@@ -28,9 +29,9 @@ _ENV = jinja2.Environment(
 )
 
 
-def render(plan: ModelsPlan, access: AccessPlan, catalog: ir.Catalog) -> dict[str, str]:
+def render(plan: ModelsPlan, access: AccessPlan, queries: QueriesPlan, catalog: ir.Catalog) -> dict[str, str]:
     """Every output file but tables.py (render/tables.py), unformatted."""
-    ctx = {"plan": plan, "access": access, "header": HEADER}
+    ctx = {"plan": plan, "access": access, "queries": queries, "header": HEADER}
     files = {
         "pyproject.toml": _ENV.get_template("pyproject.toml.j2").render(**ctx),
         f"{PACKAGE}/__init__.py": _ENV.get_template("__init__.py.j2").render(**ctx),
@@ -39,7 +40,7 @@ def render(plan: ModelsPlan, access: AccessPlan, catalog: ir.Catalog) -> dict[st
         f"{PACKAGE}/models/_shared.py": _ENV.get_template("models/_shared.py.j2").render(**ctx),
         f"{PACKAGE}/_meta.py": _ENV.get_template("_meta.py.j2").render(**ctx),
         f"{PACKAGE}/_shape.py": _ENV.get_template("_shape.py.j2").render(**ctx),
-        "SCHEMA.md": _ENV.get_template("SCHEMA.md.j2").render(docs=docs.plan(catalog)),
+        "SCHEMA.md": _ENV.get_template("SCHEMA.md.j2").render(docs=docs.plan(catalog), queries=queries.docs),
     }
     table_module = _ENV.get_template("models/table.py.j2")
     for table in plan.tables:
@@ -49,6 +50,10 @@ def render(plan: ModelsPlan, access: AccessPlan, catalog: ir.Catalog) -> dict[st
     access_module = _ENV.get_template("access/table.py.j2")
     for t in access.tables:
         files[f"{PACKAGE}/access/{t.module}.py"] = access_module.render(t=t, **ctx)
+    files[f"{PACKAGE}/queries/__init__.py"] = _ENV.get_template("queries/__init__.py.j2").render(**ctx)
+    query_module = _ENV.get_template("queries/module.py.j2")
+    for m in queries.modules:
+        files[f"{PACKAGE}/queries/{m.module}.py"] = query_module.render(m=m, **ctx)
     # The runtime: ordinary modules, copied (the sync twins are derived into it: codegen/dev/twins.py).
     for path in sorted(RUNTIME.glob("*.py")):
         files[f"{PACKAGE}/{path.name}"] = HEADER + path.read_text()

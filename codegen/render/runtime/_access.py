@@ -1,27 +1,28 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 978bc225daeabb18); do not edit.
-"""The table layer (sync): what every generated table class of chatmaps_db.access runs.
-Derived from _access_async.py; do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest da359f7f020b600b); do not edit.
+"""The table layer and the checked queries (sync): what every generated class of
+chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
-A table class is bound either to an Database (`db.users`: each call is one statement
-on a pooled connection, in autocommit, so a get costs one round trip) or to a connection
-(`tx.users` inside db.transaction(): its calls are part of that transaction). The generated
-methods are typed per table and hand their arguments to the methods below in a fixed order;
-the SQL comes from the table's Spec (_spec.py), built once per call shape.
+A table class (or the queries) is bound either to an Database (`db.users`, `db.queries`:
+each call is one statement on a pooled connection, in autocommit, so a get costs one round
+trip) or to a connection (`tx.users` inside db.transaction(): its calls are part of that
+transaction). The generated methods are typed per table or query and hand their arguments to
+the methods below in a fixed order; a table's SQL comes from its Spec (_spec.py), built once
+per call shape, a query's from its QuerySpec, prepared and described at generate time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import psycopg
-from psycopg import Cursor
+from psycopg import Cursor, RawCursor
 from psycopg.pq import Format
 from psycopg.types.json import Json, Jsonb
 
-from chatmaps_db._spec import RowMaker, Spec, row_maker, violation
+from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, violation
 from chatmaps_db._types import Changes, Row
 from chatmaps_db.access import Connection
 
@@ -31,13 +32,11 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound=Row)
 InsertT = TypeVar("InsertT", bound=Changes)
 UpdateT = TypeVar("UpdateT", bound=Changes)
+T = TypeVar("T", bound=Row)
 
 
-class Relation(Generic[R]):
-    """Reads, for every table and view: list(), count(), and get_by_<key>() per unique key."""
-
-    _spec: ClassVar[Spec]
-    _row: ClassVar[type[Row]]
+class Bound:
+    """Bound to an AsyncDatabase (one pooled statement per call) or to one of its connections."""
 
     def __init__(self, source: Database | Connection) -> None:
         if isinstance(source, Connection):
@@ -48,6 +47,37 @@ class Relation(Generic[R]):
             self._db = source
             self._conn = None
             self._validate = source.settings.validate_rows
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} on {self._db if self._db is not None else self._conn!r}>"
+
+    def _connection(self) -> AbstractContextManager[Connection]:
+        """The connection a call runs on: the bound one, or one statement's from the database's pool."""
+        if self._conn is not None:
+            return nullcontext(self._conn)
+        assert self._db is not None
+        return self._db._statement()
+
+    @staticmethod
+    def _execute(cur: Cursor[Any], sql: str, params: Sequence[Any], binary: bool) -> None:
+        """Execute one statement; a broken constraint raises the package's error (violation())."""
+        try:
+            cur.execute(sql, params, binary=binary)
+        except psycopg.IntegrityError as exc:
+            ours = violation(exc)
+            if ours is None:
+                raise
+            raise ours from exc
+
+
+class Relation(Bound, Generic[R]):
+    """Reads, for every table and view: list(), count(), and get_by_<key>() per unique key."""
+
+    _spec: ClassVar[Spec]
+    _row: ClassVar[type[Row]]
+
+    def __init__(self, source: Database | Connection) -> None:
+        super().__init__(source)
         self._makers: dict[bool, RowMaker] = {}
         self._oids: tuple[int, ...] | None = None  # the columns' type oids, for COPY
 
@@ -63,23 +93,9 @@ class Relation(Generic[R]):
             maker = self._makers[check] = row_maker(self._row, self._spec, validate=check)
         return maker
 
-    def _connection(self) -> AbstractContextManager[Connection]:
-        """The connection a call runs on: the bound one, or one statement's from the database's pool."""
-        if self._conn is not None:
-            return nullcontext(self._conn)
-        assert self._db is not None
-        return self._db._statement()
-
     def _run(self, conn: Connection, sql: str, params: Sequence[Any], maker: RowMaker | None = None) -> Cursor[Any]:
-        """Execute one statement; a broken constraint raises the package's error (violation())."""
         cur: Cursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
-        try:
-            cur.execute(sql, params, binary=self._spec.binary)
-        except psycopg.IntegrityError as exc:
-            ours = violation(exc)
-            if ours is None:
-                raise
-            raise ours from exc
+        self._execute(cur, sql, params, self._spec.binary)
         return cur
 
     def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None) -> list[Any]:
@@ -192,35 +208,21 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
         spec = self._spec
         oids = self._oids
         if oids is None:
-            cur = conn.execute(f"SELECT {spec.select} FROM {spec.from_sql} LIMIT 0")
-            oids = self._oids = tuple(d.type_code for d in cur.description or ())
+            oids = self._oids = _column_oids(conn, spec.from_sql, spec.select)
         total = 0
         for given, rows in groups.items():
             columns = [i for i, f in enumerate(spec.fields) if f in given]
             names = [spec.fields[i] for i in columns]
             get = itemgetter(*names) if len(names) > 1 else (lambda d, n=names[0]: (d[n],))
-            types = [oids[i] for i in columns]
-            binary = all(_has_binary_dumper(conn, oid) for oid in types)
-            target = f"COPY {spec.from_sql} ({', '.join(spec.quoted[i] for i in columns)}) FROM STDIN"
-            json = {j: kind for j, i in enumerate(columns) if (kind := self._json_kind(spec.columns[i]))}
-            try:
-                with conn.cursor().copy(target + (" (FORMAT BINARY)" if binary else "")) as copy:
-                    if binary:
-                        copy.set_types(types)
-                        for row in rows:
-                            copy.write_row(get(row.__dict__))
-                    else:
-                        for row in rows:
-                            values = list(get(row.__dict__))
-                            for j, kind in json.items():
-                                if values[j] is not None:
-                                    values[j] = (Jsonb if kind == "jsonb" else Json)(values[j])
-                            copy.write_row(values)
-            except psycopg.IntegrityError as exc:
-                ours = violation(exc)
-                if ours is None:
-                    raise
-                raise ours from exc
+            json = tuple((j, kind) for j, i in enumerate(columns) if (kind := self._json_kind(spec.columns[i])))
+            _copy(
+                conn,
+                spec.from_sql,
+                [spec.quoted[i] for i in columns],
+                [oids[i] for i in columns],
+                (get(row.__dict__) for row in rows),
+                json,
+            )
             total += len(rows)
         return total
 
@@ -288,6 +290,109 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
             )
         rows = self._fetch(sql, list(data.values()), validate)
         return rows[0]  # type: ignore[no-any-return]
+
+
+class QueryRunner(Bound):
+    """What the methods of db.queries run: one per kind of query (:one, :many, :exec, :execrows,
+    :copyfrom). The SQL is the file's, with PostgreSQL's own $n placeholders (a RawCursor)."""
+
+    def __init__(self, source: Database | Connection) -> None:
+        super().__init__(source)
+        self._oids: dict[str, tuple[int, ...]] = {}  # :copyfrom's columns' type oids, per query
+
+    def _maker(self, spec: QuerySpec, row: type[Row], validate: bool | None) -> RowMaker:
+        check = self._validate if validate is None else validate
+        maker = spec.makers.get((row, check))
+        if maker is None:
+            maker = spec.makers[(row, check)] = row_maker(row, spec, validate=check)
+        return maker
+
+    def _cursor(
+        self, conn: Connection, spec: QuerySpec, params: Sequence[Any], maker: RowMaker | None = None
+    ) -> Cursor[Any]:
+        if spec.json:
+            params = list(params)
+            for i, kind in spec.json:
+                if params[i] is not None:
+                    params[i] = (Jsonb if kind == "jsonb" else Json)(params[i])
+        cur: Cursor[Any] = RawCursor(conn) if maker is None else RawCursor(conn, row_factory=lambda _: maker)
+        self._execute(cur, spec.sql, params, spec.binary)
+        return cur
+
+    def _one(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> T | None:
+        with self._connection() as conn:
+            cur = self._cursor(conn, spec, params, self._maker(spec, row, validate))
+            return cur.fetchone()
+
+    def _many(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> list[T]:
+        with self._connection() as conn:
+            return (self._cursor(conn, spec, params, self._maker(spec, row, validate))).fetchall()
+
+    def _exec(self, spec: QuerySpec, params: Sequence[Any]) -> None:
+        with self._connection() as conn:
+            self._cursor(conn, spec, params)
+
+    def _execrows(self, spec: QuerySpec, params: Sequence[Any]) -> int:
+        with self._connection() as conn:
+            return (self._cursor(conn, spec, params)).rowcount
+
+    def _copyfrom(self, spec: QuerySpec, rows: Iterable[Sequence[Any]]) -> int:
+        assert spec.copy is not None
+        table, columns = spec.copy
+        count = 0
+
+        def counted() -> Iterator[Sequence[Any]]:
+            nonlocal count
+            for row in rows:
+                count += 1
+                yield row
+
+        with self._connection() as conn:
+            oids = self._oids.get(spec.name)
+            if oids is None:
+                oids = self._oids[spec.name] = _column_oids(conn, table, ", ".join(columns))
+            _copy(conn, table, list(columns), list(oids), counted(), spec.json)
+        return count
+
+
+def _column_oids(conn: Connection, table: str, select: str) -> tuple[int, ...]:
+    """The type oids of a table's columns, as this database numbers them (COPY's binary format needs them)."""
+    cur = conn.execute(f"SELECT {select} FROM {table} LIMIT 0")
+    return tuple(d.type_code for d in cur.description or ())
+
+
+def _copy(
+    conn: Connection,
+    table: str,
+    columns: list[str],
+    oids: list[int],
+    rows: Iterable[Sequence[Any]],
+    json: tuple[tuple[int, str], ...],
+) -> None:
+    """COPY rows (value sequences in `columns` order) into `table`: binary when every column's type
+    has a binary dumper, else text with json values wrapped; a broken constraint is our error."""
+    binary = all(_has_binary_dumper(conn, oid) for oid in oids)
+    target = f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+    try:
+        with conn.cursor().copy(target) as copy:
+            if binary:
+                copy.set_types(oids)
+                for row in rows:
+                    copy.write_row(row)
+            else:
+                for row in rows:
+                    if json:
+                        values = list(row)
+                        for j, kind in json:
+                            if values[j] is not None:
+                                values[j] = (Jsonb if kind == "jsonb" else Json)(values[j])
+                        row = values
+                    copy.write_row(row)
+    except psycopg.IntegrityError as exc:
+        ours = violation(exc)
+        if ours is None:
+            raise
+        raise ours from exc
 
 
 def _has_binary_dumper(conn: Connection, oid: int) -> bool:

@@ -1,26 +1,27 @@
-"""The table layer (async): what every generated table class of chatmaps_db.access runs.
-The sync twin, _access.py, is derived from this file.
+"""The table layer and the checked queries (async): what every generated class of
+chatmaps_db.access and chatmaps_db.queries runs. The sync twin, _access.py, is derived from this file.
 
-A table class is bound either to an AsyncDatabase (`db.users`: each call is one statement
-on a pooled connection, in autocommit, so a get costs one round trip) or to a connection
-(`tx.users` inside db.transaction(): its calls are part of that transaction). The generated
-methods are typed per table and hand their arguments to the methods below in a fixed order;
-the SQL comes from the table's Spec (_spec.py), built once per call shape.
+A table class (or the queries) is bound either to an AsyncDatabase (`db.users`, `db.queries`:
+each call is one statement on a pooled connection, in autocommit, so a get costs one round
+trip) or to a connection (`tx.users` inside db.transaction(): its calls are part of that
+transaction). The generated methods are typed per table or query and hand their arguments to
+the methods below in a fixed order; a table's SQL comes from its Spec (_spec.py), built once
+per call shape, a query's from its QuerySpec, prepared and described at generate time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import psycopg
-from psycopg import AsyncCursor
+from psycopg import AsyncCursor, AsyncRawCursor
 from psycopg.pq import Format
 from psycopg.types.json import Json, Jsonb
 
-from chatmaps_db._spec import RowMaker, Spec, row_maker, violation
+from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, violation
 from chatmaps_db._types import Changes, Row
 from chatmaps_db.access import AsyncConnection
 
@@ -30,13 +31,11 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound=Row)
 InsertT = TypeVar("InsertT", bound=Changes)
 UpdateT = TypeVar("UpdateT", bound=Changes)
+T = TypeVar("T", bound=Row)
 
 
-class AsyncRelation(Generic[R]):
-    """Reads, for every table and view: list(), count(), and get_by_<key>() per unique key."""
-
-    _spec: ClassVar[Spec]
-    _row: ClassVar[type[Row]]
+class AsyncBound:
+    """Bound to an AsyncDatabase (one pooled statement per call) or to one of its connections."""
 
     def __init__(self, source: AsyncDatabase | AsyncConnection) -> None:
         if isinstance(source, AsyncConnection):
@@ -47,6 +46,37 @@ class AsyncRelation(Generic[R]):
             self._db = source
             self._conn = None
             self._validate = source.settings.validate_rows
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} on {self._db if self._db is not None else self._conn!r}>"
+
+    def _connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """The connection a call runs on: the bound one, or one statement's from the database's pool."""
+        if self._conn is not None:
+            return nullcontext(self._conn)
+        assert self._db is not None
+        return self._db._statement()
+
+    @staticmethod
+    async def _execute(cur: AsyncCursor[Any], sql: str, params: Sequence[Any], binary: bool) -> None:
+        """Execute one statement; a broken constraint raises the package's error (violation())."""
+        try:
+            await cur.execute(sql, params, binary=binary)
+        except psycopg.IntegrityError as exc:
+            ours = violation(exc)
+            if ours is None:
+                raise
+            raise ours from exc
+
+
+class AsyncRelation(AsyncBound, Generic[R]):
+    """Reads, for every table and view: list(), count(), and get_by_<key>() per unique key."""
+
+    _spec: ClassVar[Spec]
+    _row: ClassVar[type[Row]]
+
+    def __init__(self, source: AsyncDatabase | AsyncConnection) -> None:
+        super().__init__(source)
         self._makers: dict[bool, RowMaker] = {}
         self._oids: tuple[int, ...] | None = None  # the columns' type oids, for COPY
 
@@ -62,25 +92,11 @@ class AsyncRelation(Generic[R]):
             maker = self._makers[check] = row_maker(self._row, self._spec, validate=check)
         return maker
 
-    def _connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """The connection a call runs on: the bound one, or one statement's from the database's pool."""
-        if self._conn is not None:
-            return nullcontext(self._conn)
-        assert self._db is not None
-        return self._db._statement()
-
     async def _run(
         self, conn: AsyncConnection, sql: str, params: Sequence[Any], maker: RowMaker | None = None
     ) -> AsyncCursor[Any]:
-        """Execute one statement; a broken constraint raises the package's error (violation())."""
         cur: AsyncCursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
-        try:
-            await cur.execute(sql, params, binary=self._spec.binary)
-        except psycopg.IntegrityError as exc:
-            ours = violation(exc)
-            if ours is None:
-                raise
-            raise ours from exc
+        await self._execute(cur, sql, params, self._spec.binary)
         return cur
 
     async def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None) -> list[Any]:
@@ -193,35 +209,21 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         spec = self._spec
         oids = self._oids
         if oids is None:
-            cur = await conn.execute(f"SELECT {spec.select} FROM {spec.from_sql} LIMIT 0")
-            oids = self._oids = tuple(d.type_code for d in cur.description or ())
+            oids = self._oids = await _column_oids(conn, spec.from_sql, spec.select)
         total = 0
         for given, rows in groups.items():
             columns = [i for i, f in enumerate(spec.fields) if f in given]
             names = [spec.fields[i] for i in columns]
             get = itemgetter(*names) if len(names) > 1 else (lambda d, n=names[0]: (d[n],))
-            types = [oids[i] for i in columns]
-            binary = all(_has_binary_dumper(conn, oid) for oid in types)
-            target = f"COPY {spec.from_sql} ({', '.join(spec.quoted[i] for i in columns)}) FROM STDIN"
-            json = {j: kind for j, i in enumerate(columns) if (kind := self._json_kind(spec.columns[i]))}
-            try:
-                async with conn.cursor().copy(target + (" (FORMAT BINARY)" if binary else "")) as copy:
-                    if binary:
-                        copy.set_types(types)
-                        for row in rows:
-                            await copy.write_row(get(row.__dict__))
-                    else:
-                        for row in rows:
-                            values = list(get(row.__dict__))
-                            for j, kind in json.items():
-                                if values[j] is not None:
-                                    values[j] = (Jsonb if kind == "jsonb" else Json)(values[j])
-                            await copy.write_row(values)
-            except psycopg.IntegrityError as exc:
-                ours = violation(exc)
-                if ours is None:
-                    raise
-                raise ours from exc
+            json = tuple((j, kind) for j, i in enumerate(columns) if (kind := self._json_kind(spec.columns[i])))
+            await _copy(
+                conn,
+                spec.from_sql,
+                [spec.quoted[i] for i in columns],
+                [oids[i] for i in columns],
+                (get(row.__dict__) for row in rows),
+                json,
+            )
             total += len(rows)
         return total
 
@@ -289,6 +291,111 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
             )
         rows = await self._fetch(sql, list(data.values()), validate)
         return rows[0]  # type: ignore[no-any-return]
+
+
+class AsyncQueryRunner(AsyncBound):
+    """What the methods of db.queries run: one per kind of query (:one, :many, :exec, :execrows,
+    :copyfrom). The SQL is the file's, with PostgreSQL's own $n placeholders (a RawCursor)."""
+
+    def __init__(self, source: AsyncDatabase | AsyncConnection) -> None:
+        super().__init__(source)
+        self._oids: dict[str, tuple[int, ...]] = {}  # :copyfrom's columns' type oids, per query
+
+    def _maker(self, spec: QuerySpec, row: type[Row], validate: bool | None) -> RowMaker:
+        check = self._validate if validate is None else validate
+        maker = spec.makers.get((row, check))
+        if maker is None:
+            maker = spec.makers[(row, check)] = row_maker(row, spec, validate=check)
+        return maker
+
+    async def _cursor(
+        self, conn: AsyncConnection, spec: QuerySpec, params: Sequence[Any], maker: RowMaker | None = None
+    ) -> AsyncCursor[Any]:
+        if spec.json:
+            params = list(params)
+            for i, kind in spec.json:
+                if params[i] is not None:
+                    params[i] = (Jsonb if kind == "jsonb" else Json)(params[i])
+        cur: AsyncCursor[Any] = (
+            AsyncRawCursor(conn) if maker is None else AsyncRawCursor(conn, row_factory=lambda _: maker)
+        )
+        await self._execute(cur, spec.sql, params, spec.binary)
+        return cur
+
+    async def _one(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> T | None:
+        async with self._connection() as conn:
+            cur = await self._cursor(conn, spec, params, self._maker(spec, row, validate))
+            return await cur.fetchone()
+
+    async def _many(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> list[T]:
+        async with self._connection() as conn:
+            return await (await self._cursor(conn, spec, params, self._maker(spec, row, validate))).fetchall()
+
+    async def _exec(self, spec: QuerySpec, params: Sequence[Any]) -> None:
+        async with self._connection() as conn:
+            await self._cursor(conn, spec, params)
+
+    async def _execrows(self, spec: QuerySpec, params: Sequence[Any]) -> int:
+        async with self._connection() as conn:
+            return (await self._cursor(conn, spec, params)).rowcount
+
+    async def _copyfrom(self, spec: QuerySpec, rows: Iterable[Sequence[Any]]) -> int:
+        assert spec.copy is not None
+        table, columns = spec.copy
+        count = 0
+
+        def counted() -> Iterator[Sequence[Any]]:
+            nonlocal count
+            for row in rows:
+                count += 1
+                yield row
+
+        async with self._connection() as conn:
+            oids = self._oids.get(spec.name)
+            if oids is None:
+                oids = self._oids[spec.name] = await _column_oids(conn, table, ", ".join(columns))
+            await _copy(conn, table, list(columns), list(oids), counted(), spec.json)
+        return count
+
+
+async def _column_oids(conn: AsyncConnection, table: str, select: str) -> tuple[int, ...]:
+    """The type oids of a table's columns, as this database numbers them (COPY's binary format needs them)."""
+    cur = await conn.execute(f"SELECT {select} FROM {table} LIMIT 0")
+    return tuple(d.type_code for d in cur.description or ())
+
+
+async def _copy(
+    conn: AsyncConnection,
+    table: str,
+    columns: list[str],
+    oids: list[int],
+    rows: Iterable[Sequence[Any]],
+    json: tuple[tuple[int, str], ...],
+) -> None:
+    """COPY rows (value sequences in `columns` order) into `table`: binary when every column's type
+    has a binary dumper, else text with json values wrapped; a broken constraint is our error."""
+    binary = all(_has_binary_dumper(conn, oid) for oid in oids)
+    target = f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+    try:
+        async with conn.cursor().copy(target) as copy:
+            if binary:
+                copy.set_types(oids)
+                for row in rows:
+                    await copy.write_row(row)
+            else:
+                for row in rows:
+                    if json:
+                        values = list(row)
+                        for j, kind in json:
+                            if values[j] is not None:
+                                values[j] = (Jsonb if kind == "jsonb" else Json)(values[j])
+                        row = values
+                    await copy.write_row(row)
+    except psycopg.IntegrityError as exc:
+        ours = violation(exc)
+        if ours is None:
+            raise
+        raise ours from exc
 
 
 def _has_binary_dumper(conn: AsyncConnection, oid: int) -> bool:

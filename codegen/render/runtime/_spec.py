@@ -3,6 +3,7 @@ SQL text (built once per call shape, then cached), row construction, constraint 
 
 A `Spec` is printed by the generator into each chatmaps_db.access.<table> module: quoted
 names, the select list, keys, and which columns psycopg returns in the model's own types.
+A `QuerySpec` is printed into chatmaps_db.queries.<file> for each checked query.
 """
 
 from __future__ import annotations
@@ -149,10 +150,25 @@ class Spec:
         return ", ".join(self.quoted[c] + (" DESC" if desc else "") for c, desc in order)
 
 
+@dataclass(frozen=True)
+class QuerySpec:
+    """One checked query of queries/*.sql, as prepared and described at generate time."""
+
+    name: str  # GetSessionWithUser, for messages
+    sql: str  # PostgreSQL's own placeholders ($1, $2): run through psycopg's RawCursor
+    columns: tuple[str, ...] = ()  # result column names (validate=True validates by these)
+    fields: tuple[str, ...] = ()  # the row model's field names, same order
+    binary: bool = True  # every result column has a binary loader
+    untrusted: tuple[int, ...] = ()  # columns the model must still convert (see Spec)
+    json: tuple[tuple[int, str], ...] = ()  # (parameter index, "json" | "jsonb"): wrapped for psycopg
+    copy: tuple[str, tuple[str, ...]] | None = None  # :copyfrom: (table, columns), quoted
+    makers: dict[tuple[type[Row], bool], RowMaker] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+
 # -- rows --------------------------------------------------------------------------------------
 
 
-def row_maker(cls: type[Row], spec: Spec, *, validate: bool) -> RowMaker:
+def row_maker(cls: type[Row], spec: Spec | QuerySpec, *, validate: bool) -> RowMaker:
     """A psycopg row maker that builds `cls` from a result in the spec's column order.
 
     Trusted (the default): what psycopg decoded from PostgreSQL's typed result is already the

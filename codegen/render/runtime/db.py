@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest c8b2666d18214a29); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest 7d4686be589dba77); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a

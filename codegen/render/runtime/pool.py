@@ -1,4 +1,4 @@
-# Derived from pool_async.py by codegen/render/async_to_sync.py (digest d3ab5b76875bd0bb); do not edit.
+# Derived from pool_async.py by codegen/render/async_to_sync.py (digest 2ecf1bea5a29ccae); do not edit.
 """The connection pool (sync). Derived from pool_async.py; do not edit.
 
 Connections are made in the caller's task, when a caller needs one and the pool has room;

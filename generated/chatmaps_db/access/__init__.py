@@ -36,10 +36,13 @@ if TYPE_CHECKING:
     from chatmaps_db.access.sessions import AsyncSessionTable, SessionTable
     from chatmaps_db.access.users import AsyncUserTable, UserTable
     from chatmaps_db.access.verifications import AsyncVerificationTable, VerificationTable
+    from chatmaps_db.queries import AsyncQueries, Queries
 
 
 class AsyncTables:
-    """The tables of an AsyncDatabase or of one of its connections."""
+    """The tables of an AsyncDatabase or of one of its connections, and its checked queries."""
+
+    queries: Lazy[AsyncQueries] = Lazy("chatmaps_db.queries", "AsyncQueries")
 
     accounts: Lazy[AsyncAccountTable] = Lazy("chatmaps_db.access.accounts", "AsyncAccountTable")
 
@@ -51,7 +54,9 @@ class AsyncTables:
 
 
 class Tables:
-    """The tables of a Database or of one of its connections."""
+    """The tables of a Database or of one of its connections, and its checked queries."""
+
+    queries: Lazy[Queries] = Lazy("chatmaps_db.queries", "Queries")
 
     accounts: Lazy[AccountTable] = Lazy("chatmaps_db.access.accounts", "AccountTable")
 
