@@ -33,6 +33,8 @@ class Param:
     name: str  # the keyword argument: "token", or for $n what it meets ("id"), else "p1"
     nullable: bool  # sqlc.narg(name): None is a value it may take
     spelled: str  # as written, for messages: "@token", "sqlc.narg(image)", "$1"
+    uses: int = 1  # how many places it is written
+    at: int = 0  # its first use: an offset into the query's SQL
     # (schema or "", table, column) where the parameter is a column's value (INSERT ... VALUES,
     # UPDATE ... SET): a nullable column makes it `T | None`, as sqlc does.
     target: tuple[str, str, str] | None = None
@@ -79,6 +81,14 @@ class Parsed:
 
 
 NONE = Parsed((), ())  # no queries/ directory
+
+
+def column_name(described: str) -> tuple[str, bool | None]:
+    """A result column's name without the nullability suffix of its alias, and what the suffix
+    says: `"total!"` -> ("total", False: not null), `"nick?"` -> ("nick", True), else None."""
+    if len(described) > 1 and described[-1] in "!?" and described != "?column?":
+        return described[:-1], described[-1] == "?"
+    return described, None
 
 
 def location(file: str, text: str, offset: int) -> str:
@@ -138,7 +148,9 @@ def parse(text: str, file: str) -> tuple[list[Query], list[Problem]]:
     except parser.ParseError as exc:
         message, offset = exc.args
         return [], [Problem(location(file, text, offset), str(message))]
-    heads: list[tuple[int, str, Kind, int]] = []  # (token index, name, kind, offset) per `-- name:` line
+    # (token index, name, kind, offset) per `-- name:` line; kind None for a malformed one, which
+    # still ends the query above it
+    heads: list[tuple[int, str, Kind | None, int]] = []
     problems: list[Problem] = []
     for i, tok in enumerate(tokens):
         if tok.name != "SQL_COMMENT":
@@ -147,6 +159,7 @@ def parse(text: str, file: str) -> tuple[list[Query], list[Problem]]:
         if not words or words[0] != "name:":
             continue
         where = location(file, text, tok.start)
+        heads.append((i, "", None, tok.start))
         if len(words) != 3 or not words[2].startswith(":"):
             problems.append(Problem(where, "write the name line as `-- name: QueryName :kind`"))
             continue
@@ -157,10 +170,10 @@ def parse(text: str, file: str) -> tuple[list[Query], list[Problem]]:
         if kind not in KINDS:
             problems.append(Problem(where, f"{name}: unknown kind :{kind}; use one of :{', :'.join(KINDS)}"))
             continue
-        heads.append((i, name, kind, tok.start))
+        heads[-1] = (i, name, KINDS[KINDS.index(kind)], tok.start)  # type: ignore[arg-type]
     first = heads[0][0] if heads else len(tokens)
     stray = next((t for t in tokens[:first] if t.name not in ("SQL_COMMENT", "C_COMMENT")), None)
-    if stray is not None and not problems:
+    if stray is not None:
         problems.append(
             Problem(
                 location(file, text, stray.start),
@@ -169,6 +182,8 @@ def parse(text: str, file: str) -> tuple[list[Query], list[Problem]]:
         )
     queries: list[Query] = []
     for n, (i, name, kind, offset) in enumerate(heads):
+        if kind is None:
+            continue
         end = heads[n + 1][0] if n + 1 < len(heads) else len(tokens)
         block = tokens[i + 1 : end]
         try:
@@ -211,7 +226,7 @@ def _query(text: str, file: str, name: str, kind: Kind, line: int, block: list[A
             _to_file(origin, second), "two statements under one name: give each its own `-- name: Name :kind` line"
         )
     stmt = statements[0].stmt
-    params = _name_positional(stmt, params)
+    params = _name_positional(stmt, params, origin)
     copy = _copy_target(stmt, params, origin) if kind == "copyfrom" else None
     return Query(name, kind, file, line, sql, params, " ".join(doc), copy, origin, text)
 
@@ -229,7 +244,9 @@ def _placeholders(
     pieces: list[str] = []
     origin: list[tuple[int, int]] = []
     numbers: dict[str, tuple[int, bool, str]] = {}
-    positional: dict[int, int] = {}  # $n -> its offset
+    positional: dict[int, int] = {}  # $n -> its first offset
+    uses: dict[int, int] = {}  # $n -> how many places
+    first: dict[int, int] = {}  # $n -> its first offset in the SQL
     copied = start  # file offset copied up to
     size = 0  # length of the SQL so far
 
@@ -246,7 +263,9 @@ def _placeholders(
         if name in numbers and numbers[name][1] != nullable:
             raise _Wrong(at, f"{spelled}: {name} is written both sqlc.arg and sqlc.narg: use one")
         number = numbers.setdefault(name, (len(numbers) + 1, nullable, spelled))[0]
+        uses[number] = uses.get(number, 0) + 1
         copy_to(at)
+        first.setdefault(number, size)
         origin.append((size, at))
         placeholder = f"${number}"
         pieces.append(placeholder)
@@ -259,6 +278,7 @@ def _placeholders(
         word = text[tok.start : tok.end + 1]
         if tok.name == "PARAM":
             positional.setdefault(int(word[1:]), tok.start)
+            uses[int(word[1:])] = uses.get(int(word[1:]), 0) + 1
         elif (
             tok.name == "Op"
             and word.endswith("@")
@@ -295,12 +315,15 @@ def _placeholders(
         raise _Wrong(first, "mixes $n with named parameters (@name, sqlc.arg): use one style")
     sql = "".join(pieces)
     if numbers:
-        params = tuple(Param(n, name, nullable, spelled) for name, (n, nullable, spelled) in numbers.items())
+        params = tuple(
+            Param(n, name, nullable, spelled, uses[n], first[n]) for name, (n, nullable, spelled) in numbers.items()
+        )
     else:
         for n, offset in positional.items():
             if n < 1 or n > len(positional):
                 raise _Wrong(offset, f"${n} without ${', $'.join(str(k) for k in range(1, n) if k not in positional)}")
-        params = tuple(Param(n, f"p{n}", False, f"${n}") for n in sorted(positional))
+        # nothing was rewritten: an offset in the file is one in the SQL, from the statement's start
+        params = tuple(Param(n, f"p{n}", False, f"${n}", uses[n], positional[n] - start) for n in sorted(positional))
     return sql, tuple(origin), params
 
 
@@ -331,7 +354,7 @@ def _relation(rel: Any) -> tuple[str, str]:
     return str(rel.schemaname or ""), str(rel.relname)
 
 
-def _name_positional(stmt: Any, params: tuple[Param, ...]) -> tuple[Param, ...]:
+def _name_positional(stmt: Any, params: tuple[Param, ...], origin: tuple[tuple[int, int], ...]) -> tuple[Param, ...]:
     """$n gets the name of the column it is compared with or stored in, LIMIT/OFFSET theirs;
     every parameter records the column it is stored in (INSERT VALUES, UPDATE SET)."""
     names: dict[int, str] = {}
@@ -353,7 +376,14 @@ def _name_positional(stmt: Any, params: tuple[Param, ...]) -> tuple[Param, ...]:
                 names.setdefault(number, target.name)
                 targets.setdefault(number, (*table, target.name))
 
+    casts: dict[int, dict[str, int]] = {}  # $n -> the types it is cast to, and where
+
     def visit(node: Any) -> None:
+        if isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.ParamRef) and node.typeName is not None:
+            type_name = ".".join(str(n.sval) for n in node.typeName.names or ()) + "[]" * len(
+                node.typeName.arrayBounds or ()
+            )
+            casts.setdefault(node.arg.number, {}).setdefault(type_name.removeprefix("pg_catalog."), node.location)
         if isinstance(node, ast.A_Expr):
             for a, b in ((node.lexpr, node.rexpr), (node.rexpr, node.lexpr)):
                 number, column = _param_number(a), _column_name(b)
@@ -368,6 +398,13 @@ def _name_positional(stmt: Any, params: tuple[Param, ...]) -> tuple[Param, ...]:
             visit(value)
 
     visit(stmt)
+    for number, types in casts.items():
+        if len(types) > 1:
+            spelled = next(p.spelled for p in params if p.number == number)
+            raise _Wrong(
+                _to_file(origin, max(types.values())),
+                f"{spelled} is cast to {' and to '.join(types)}: a parameter has one type; use two parameters",
+            )
     out: list[Param] = []
     taken: set[str] = set()
     for p in params:
@@ -376,7 +413,7 @@ def _name_positional(stmt: Any, params: tuple[Param, ...]) -> tuple[Param, ...]:
             base = names.get(p.number, name)
             name = base if base not in taken else f"{base}_{p.number}"
         taken.add(name)
-        out.append(Param(p.number, name, p.nullable, p.spelled, targets.get(p.number)))
+        out.append(Param(p.number, name, p.nullable, p.spelled, p.uses, p.at, targets.get(p.number)))
     return tuple(out)
 
 

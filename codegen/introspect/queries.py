@@ -48,9 +48,36 @@ def describe(url: str, parsed: sqlfile.Parsed) -> tuple[ir.Described, ...]:
             ]
             raw.append((params, fields, d.nfields > 0))
             pgconn.close_prepared(name)
+            problems += _shape_problems(query, [f[0] for f in fields])
         if problems:
             raise QueryError("\n".join(p.line() for p in sorted(problems, key=_place)))
         return _resolve(conn, parsed, raw)
+
+
+def _shape_problems(query: sqlfile.Query, columns: list[str]) -> list[sqlfile.Problem]:
+    """What the description shows to be wrong: a :one/:many without rows, two columns of one name."""
+    where = f"{query.file}:{query.line}:1"
+    if query.kind in ("one", "many") and not columns:
+        return [
+            sqlfile.Problem(
+                where, f"{query.name} is :{query.kind} but returns no rows: use :exec or :execrows, or add RETURNING"
+            )
+        ]
+    if query.kind not in ("one", "many"):
+        return []  # its rows, if any, are not read
+    seen: set[str] = set()
+    for i, described in enumerate(columns, 1):
+        if described == "?column?":
+            return [sqlfile.Problem(where, f"{query.name}: result column {i} has no name: give it one (AS name)")]
+        name = sqlfile.column_name(described)[0]
+        if name in seen:
+            return [
+                sqlfile.Problem(
+                    where, f"{query.name} returns two columns named {name}: give one an alias (AS other_{name})"
+                )
+            ]
+        seen.add(name)
+    return []
 
 
 def _place(problem: sqlfile.Problem) -> tuple[Any, ...]:
@@ -74,8 +101,22 @@ def _problem(query: sqlfile.Query, res: PGresult) -> sqlfile.Problem:
         hint = "give it a type with a cast, e.g. @name::text"
     if detail and "inconsistent types deduced" in message:
         message += f" ({detail})"
+    state = field(pq.DiagnosticField.SQLSTATE)
+    repeated = [p.spelled for p in query.params if p.uses > 1 and not p.spelled.startswith("$")]
+    if repeated and state in ("42883", "42804", "42P08", "42P18"):
+        # PostgreSQL typed the parameter at its first use; a later use wanted another type.
+        hint = (
+            f"{', '.join(repeated)} is used in more than one place, and a parameter has one type: "
+            "use two parameters, or cast so that every use takes the same type"
+        )
     position = field(pq.DiagnosticField.STATEMENT_POSITION)
-    where = query.locate(int(position) - 1) if position else f"{query.file}:{query.line}:1"
+    named = [p for p in query.params if p.spelled in message]  # no position, but a parameter named: its first use
+    if position:
+        where = query.locate(int(position) - 1)
+    elif named:
+        where = query.locate(named[0].at)
+    else:
+        where = f"{query.file}:{query.line}:1"
     return sqlfile.Problem(where, f"{query.name}: {message}" + (f" (hint: {hint})" if hint else ""))
 
 

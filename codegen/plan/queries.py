@@ -171,11 +171,6 @@ class _Queries:
         where = f"{query.file}:{query.line}"
         method = sqlfile.snake(query.name)
         constant = "_" + method.upper()
-        if query.kind in ("one", "many") and not d.returns_rows:
-            raise QueryError(
-                f"{where}:1: {query.name} is :{query.kind} but returns no rows: "
-                "use :exec or :execrows, or add RETURNING"
-            )
         decls, values, json, param_docs = self.params(query, d, imports)
         classes: list[ClassPlan] = []
         spec_args = [repr(query.name), _sql_literal(query.sql)]
@@ -262,19 +257,9 @@ class _Queries:
         columns: list[str] = []
         nullable: list[bool] = []
         for f, null in zip(d.fields, inferred, strict=True):
-            name = f.name
-            if name.endswith(("!", "?")) and len(name) > 1:
-                null = name.endswith("?")
-                name = name[:-1]
+            name, declared = sqlfile.column_name(f.name)  # "total!": declared not null
             columns.append(name)
-            nullable.append(null)
-        seen: set[str] = set()
-        for name in columns:
-            if name in seen:
-                raise QueryError(
-                    f"{where}:1: {query.name} returns two columns named {name}: give one an alias (AS other_{name})"
-                )
-            seen.add(name)
+            nullable.append(null if declared is None else declared)
         exact = self.table_row(d, columns, nullable)
         if exact is not None:
             plan, model = exact
