@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import keyword
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,6 +51,7 @@ class Query:
     sql: str  # the statement, placeholders as $n, without its final semicolon
     params: tuple[Param, ...]
     doc: str = ""
+    relative: str = ""  # its file under the queries directory: "sessions.sql" (the module's name)
     # :copyfrom: (schema or "", table, columns), the COPY target
     copy: tuple[str, str, tuple[str, ...]] | None = None
     # sql offset -> file offset, piecewise: (sql start, file start) per unchanged run
@@ -103,9 +104,9 @@ def read(directory: Path, shown_as: str = "queries") -> Parsed:
     problems: list[Problem] = []
     if directory.is_dir():
         for path in sorted(directory.rglob("*.sql")):
-            name = f"{shown_as}/{path.relative_to(directory).as_posix()}"
-            found, wrong = parse(path.read_text(), name)
-            queries += found
+            relative = path.relative_to(directory).as_posix()
+            found, wrong = parse(path.read_text(), f"{shown_as}/{relative}")
+            queries += [replace(q, relative=relative) for q in found]
             problems += wrong
     seen: dict[str, Query] = {}
     for q in queries:
@@ -170,7 +171,7 @@ def parse(text: str, file: str) -> tuple[list[Query], list[Problem]]:
         if kind not in KINDS:
             problems.append(Problem(where, f"{name}: unknown kind :{kind}; use one of :{', :'.join(KINDS)}"))
             continue
-        heads[-1] = (i, name, KINDS[KINDS.index(kind)], tok.start)  # type: ignore[arg-type]
+        heads[-1] = (i, name, KINDS[KINDS.index(kind)], tok.start)
     first = heads[0][0] if heads else len(tokens)
     stray = next((t for t in tokens[:first] if t.name not in ("SQL_COMMENT", "C_COMMENT")), None)
     if stray is not None:
@@ -181,13 +182,13 @@ def parse(text: str, file: str) -> tuple[list[Query], list[Problem]]:
             )
         )
     queries: list[Query] = []
-    for n, (i, name, kind, offset) in enumerate(heads):
-        if kind is None:
+    for n, (i, name, head_kind, offset) in enumerate(heads):
+        if head_kind is None:
             continue
         end = heads[n + 1][0] if n + 1 < len(heads) else len(tokens)
         block = tokens[i + 1 : end]
         try:
-            queries.append(_query(text, file, name, kind, text.count("\n", 0, offset) + 1, block))
+            queries.append(_query(text, file, name, head_kind, text.count("\n", 0, offset) + 1, block))
         except _Wrong as exc:
             problems.append(Problem(location(file, text, exc.offset), f"{name}: {exc.message}"))
     return queries, problems
@@ -228,7 +229,7 @@ def _query(text: str, file: str, name: str, kind: Kind, line: int, block: list[A
     stmt = statements[0].stmt
     params = _name_positional(stmt, params, origin)
     copy = _copy_target(stmt, params, origin) if kind == "copyfrom" else None
-    return Query(name, kind, file, line, sql, params, " ".join(doc), copy, origin, text)
+    return Query(name, kind, file, line, sql, params, " ".join(doc), copy=copy, origin=origin, text=text)
 
 
 def _to_file(origin: tuple[tuple[int, int], ...], offset: int) -> int:
@@ -311,8 +312,8 @@ def _placeholders(
         i += 1
     copy_to(stop)
     if positional and numbers:
-        first = min(positional.values())
-        raise _Wrong(first, "mixes $n with named parameters (@name, sqlc.arg): use one style")
+        earliest = min(positional.values())
+        raise _Wrong(earliest, "mixes $n with named parameters (@name, sqlc.arg): use one style")
     sql = "".join(pieces)
     if numbers:
         params = tuple(
@@ -383,7 +384,9 @@ def _name_positional(stmt: Any, params: tuple[Param, ...], origin: tuple[tuple[i
             type_name = ".".join(str(n.sval) for n in node.typeName.names or ()) + "[]" * len(
                 node.typeName.arrayBounds or ()
             )
-            casts.setdefault(node.arg.number, {}).setdefault(type_name.removeprefix("pg_catalog."), node.location)
+            casts.setdefault(node.arg.number or 0, {}).setdefault(
+                type_name.removeprefix("pg_catalog."), node.location or 0
+            )
         if isinstance(node, ast.A_Expr):
             for a, b in ((node.lexpr, node.rexpr), (node.rexpr, node.lexpr)):
                 number, column = _param_number(a), _column_name(b)

@@ -4,6 +4,7 @@ A case directory holds:
 
 - schema.sql: loaded into a fresh database, then `generate --from-url` runs on it;
 - config.toml (optional): passed as --config (a [tool.codegen] table);
+- queries/ (optional): passed as --queries (checked queries, prepared on that database);
 - expected.stderr: the generator's whole stderr (notes, warnings, errors), `<out>` for the
   output directory; empty when it must say nothing;
 - expected/ : the output files to compare, by path under --out (only those present are
@@ -54,7 +55,8 @@ def test_case(case: str, server: pg.Server, tmp_path: Path) -> None:
     with pg.scratch_database(server.url, "case") as url:
         loaded = pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(here / "schema.sql"))
         assert loaded.returncode == 0, f"{here / 'schema.sql'}: {loaded.stderr}"
-        proc = generate_from_url(url, out, "--config", str(config if config.exists() else here / "none.toml"))
+        extra = ["--queries", str(here / "queries")] if (here / "queries").is_dir() else []
+        proc = generate_from_url(url, out, "--config", str(config if config.exists() else here / "none.toml"), *extra)
     expected_dir = here / "expected"
     should_fail = not expected_dir.is_dir()
     assert proc.returncode == (1 if should_fail else 0), f"exit {proc.returncode}:\n{proc.stderr}"

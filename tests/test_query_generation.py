@@ -20,7 +20,7 @@ from codegen.dev import pg
 from codegen.introspect import catalog, queries
 from codegen.paths import QUERIES
 from codegen.plan import nullability
-from tests.package_checks import generate_from_url
+from tests.package_checks import generate_from_url, mypy_strict, run_python
 
 SCHEMA = """
 CREATE TABLE teams (id int PRIMARY KEY, name text NOT NULL, motto text);
@@ -182,3 +182,23 @@ def test_make_check_fails_when_a_migration_breaks_a_query(tmp_path: Path, projec
     assert proc.stderr.strip() == (
         f"error: {folder}/sessions.sql:{line}:60: GetSessionWithUser: column u.image does not exist"
     ), proc.stderr
+
+
+CASE = Path(__file__).parent / "cases" / "checked_queries"
+
+
+def test_a_generated_query_package_runs_and_type_checks(server: pg.Server, tmp_path: Path) -> None:
+    """tests/cases/checked_queries' package (its code is that case's golden file) against its schema:
+    enum, text[] and jsonb parameters, a LEFT JOIN's NULL side, :copyfrom, sync and async; and
+    mypy --strict on the package."""
+    out = tmp_path / "out"
+    with pg.scratch_database(server.url, "queries") as url:
+        loaded = pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(CASE / "schema.sql"))
+        assert loaded.returncode == 0, loaded.stderr
+        proc = generate_from_url(url, out, "--queries", str(CASE / "queries"))
+        assert proc.returncode == 0, proc.stderr
+        ran = run_python(out, str(Path(__file__).parent / "roundtrip" / "checked_queries.py"), url)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert ran.stdout.splitlines() == ["14 checks"], ran.stdout
+    typed = mypy_strict(out)
+    assert typed.returncode == 0, typed.stdout

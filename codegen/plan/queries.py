@@ -83,15 +83,15 @@ def plan(
     types = TypeNamer(catalog, overrides or {}, class_names or {})
     types.nullable_elements = not not_null_array_elements
     q = _Queries(catalog, models, types, frozenset(secret_columns))
-    by_file: dict[str, list[tuple[sqlfile.Query, ir.Described]]] = {}
+    by_file: dict[tuple[str, str], list[tuple[sqlfile.Query, ir.Described]]] = {}
     for query, d in zip(queries, described, strict=True):
-        by_file.setdefault(query.file, []).append((query, d))
+        by_file.setdefault((query.file, query.relative or query.file), []).append((query, d))
     modules: list[QueryModule] = []
     docs: list[QueryDoc] = []
     used: set[str] = set()
     problems: list[str] = []
-    for file, items in by_file.items():
-        stem = file.removeprefix("queries/").removesuffix(".sql").replace("/", "_")
+    for (file, relative), items in by_file.items():
+        stem = relative.removesuffix(".sql").replace("/", "_")
         module = names.module_name("public", stem, "queries")
         while module in used:
             module += "_"

@@ -40,10 +40,13 @@ if TYPE_CHECKING:
     from chatmaps_db.access.team_sizes import AsyncTeamSizeTable, TeamSizeTable
     from chatmaps_db.access.team_slugs import AsyncTeamSlugTable, TeamSlugTable
     from chatmaps_db.access.teams import AsyncTeamTable, TeamTable
+    from chatmaps_db.queries import AsyncQueries, Queries
 
 
 class AsyncTables:
-    """The tables of an AsyncDatabase or of one of its connections."""
+    """The tables of an AsyncDatabase or of one of its connections, and its checked queries."""
+
+    queries: Lazy[AsyncQueries] = Lazy("chatmaps_db.queries", "AsyncQueries")
 
     audit_log: Lazy[AsyncAuditLogTable] = Lazy("chatmaps_db.access.audit_log", "AsyncAuditLogTable")
 
@@ -59,7 +62,9 @@ class AsyncTables:
 
 
 class Tables:
-    """The tables of a Database or of one of its connections."""
+    """The tables of a Database or of one of its connections, and its checked queries."""
+
+    queries: Lazy[Queries] = Lazy("chatmaps_db.queries", "Queries")
 
     audit_log: Lazy[AuditLogTable] = Lazy("chatmaps_db.access.audit_log", "AuditLogTable")
 
