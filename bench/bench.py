@@ -24,6 +24,8 @@ largest process):
 10. the table layer (bench/access.py): db.users.list / insert_many / get on 200k users vs
    psycopg binary tuples, binary COPY and a raw prepared execute; list also vs SQLAlchemy's
    ORM and vs today's dict rows + model_validate.
+11. checked queries (bench/queries.py): a :many join of 200k rows vs psycopg binary tuples of the
+    same SQL, and what 200 queries add to generation.
 
 Nothing here is a test: there are no thresholds. Run it, read the ratios.
 """
@@ -490,9 +492,9 @@ def main() -> None:
             f"{r.mb:7.1f} {r.base_mb:8.1f} {r.mb / r.base_mb:5.2f}x  {r.baseline}"
         )
     print()
-    from bench import access
+    from bench import access, queries
 
-    for line in figures + access.run() + pool_scenario() + faults_scenario():
+    for line in figures + access.run() + queries.run() + pool_scenario() + faults_scenario():
         print(line)
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     print(f"\n(bench process CPU {cpu:.1f}s; machine: {os.cpu_count()} cores)")

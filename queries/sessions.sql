@@ -23,3 +23,12 @@ ORDER BY u.email;
 -- name: DeleteExpiredSessions :execrows
 -- Remove sessions that expired before now; how many were removed.
 DELETE FROM sessions WHERE expires_at <= now();
+
+-- name: ListActiveSessions :many
+-- Unexpired sessions with their users, soonest to expire first (an admin page; max_rows bounds it).
+SELECT s.id AS session_id, s.expires_at, s.ip_address, s.user_agent, u.id AS user_id, u.name, u.email
+FROM sessions s
+JOIN users u ON u.id = s.user_id
+WHERE s.expires_at > now()
+ORDER BY s.expires_at, s.id
+LIMIT @max_rows;

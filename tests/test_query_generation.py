@@ -202,3 +202,16 @@ def test_a_generated_query_package_runs_and_type_checks(server: pg.Server, tmp_p
     assert ran.stdout.splitlines() == ["14 checks"], ran.stdout
     typed = mypy_strict(out)
     assert typed.returncode == 0, typed.stdout
+
+
+def test_wrong_calls_are_rejected_by_mypy() -> None:
+    """tests/typing_rejected/queries.py: a parameter of the wrong type, positional or unknown
+    keywords, a missing one, a row of the wrong shape, a nullable result used as a row."""
+    from tests.test_access_schemas import _rejected
+
+    root = Path(__file__).parent.parent
+    source = root / "tests" / "typing_rejected" / "queries.py"
+    expected, reported = _rejected(source, root, root / "generated")
+    assert expected and set(reported) == set(expected), (expected, reported)
+    for line, code in expected.items():
+        assert code in reported[line], (line, code, reported[line])

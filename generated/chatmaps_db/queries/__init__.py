@@ -8,6 +8,7 @@ as a typed method of `db.queries` (and of `tx.queries` inside a transaction):
     db.queries.delete_expired_sessions() -> int
     db.queries.get_session_with_user(token: str) -> GetSessionWithUserRow | None
     db.queries.list_accounts_by_provider(user_id: UUID, provider_id: str) -> list[Account]
+    db.queries.list_active_sessions(max_rows: int) -> list[ListActiveSessionsRow]
     db.queries.list_user_sessions(user_id: UUID) -> list[Session]
     db.queries.list_users_with_session_count() -> list[ListUsersWithSessionCountRow]
     db.queries.update_account_tokens(access_token: str | None, access_token_expires_at: AwareDatetime | None, refresh_token: str | None, id: UUID) -> Account | None
@@ -26,6 +27,7 @@ from chatmaps_db.queries.accounts import AccountsQueries, AsyncAccountsQueries
 from chatmaps_db.queries.sessions import (
     AsyncSessionsQueries,
     GetSessionWithUserRow,
+    ListActiveSessionsRow,
     ListUsersWithSessionCountRow,
     SessionsQueries,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "AsyncAccountsQueries",
     "AsyncSessionsQueries",
     "GetSessionWithUserRow",
+    "ListActiveSessionsRow",
     "ListUsersWithSessionCountRow",
     "SessionsQueries",
     "AsyncVerificationsQueries",

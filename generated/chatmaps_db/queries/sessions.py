@@ -40,6 +40,18 @@ class ListUsersWithSessionCountRow(Row):
     last_expires_at: AwareDatetime | None
 
 
+class ListActiveSessionsRow(Row):
+    """A row of ListActiveSessions (queries/sessions.sql:27)."""
+
+    session_id: UUID
+    expires_at: AwareDatetime
+    ip_address: str | None
+    user_agent: str | None
+    user_id: UUID
+    name: str
+    email: str
+
+
 _GET_SESSION_WITH_USER = QuerySpec(
     "GetSessionWithUser",
     """SELECT s.id AS session_id, s.expires_at, s.ip_address, s.user_agent,
@@ -104,6 +116,21 @@ _DELETE_EXPIRED_SESSIONS = QuerySpec(
 )
 
 
+_LIST_ACTIVE_SESSIONS = QuerySpec(
+    "ListActiveSessions",
+    """SELECT s.id AS session_id, s.expires_at, s.ip_address, s.user_agent, u.id AS user_id, u.name, u.email
+FROM sessions s
+JOIN users u ON u.id = s.user_id
+WHERE s.expires_at > now()
+ORDER BY s.expires_at, s.id
+LIMIT $1""",
+    columns=("session_id", "expires_at", "ip_address", "user_agent", "user_id", "name", "email"),
+    fields=("session_id", "expires_at", "ip_address", "user_agent", "user_id", "name", "email"),
+    binary=True,
+    untrusted=(),
+)
+
+
 class AsyncSessionsQueries(AsyncQueryRunner):
     """The queries of queries/sessions.sql (async)."""
 
@@ -135,6 +162,14 @@ class AsyncSessionsQueries(AsyncQueryRunner):
         How many rows the statement changed. From queries/sessions.sql:23 (DeleteExpiredSessions, :execrows)."""
         return self._execrows(_DELETE_EXPIRED_SESSIONS, ())
 
+    def list_active_sessions(
+        self, *, max_rows: int, validate: bool | None = None
+    ) -> Awaitable[builtins.list[ListActiveSessionsRow]]:
+        """Unexpired sessions with their users, soonest to expire first (an admin page; max_rows bounds it).
+
+        Every row. From queries/sessions.sql:27 (ListActiveSessions, :many)."""
+        return self._many(_LIST_ACTIVE_SESSIONS, ListActiveSessionsRow, (max_rows,), validate)
+
 
 class SessionsQueries(QueryRunner):
     """The queries of queries/sessions.sql."""
@@ -165,10 +200,19 @@ class SessionsQueries(QueryRunner):
         How many rows the statement changed. From queries/sessions.sql:23 (DeleteExpiredSessions, :execrows)."""
         return self._execrows(_DELETE_EXPIRED_SESSIONS, ())
 
+    def list_active_sessions(
+        self, *, max_rows: int, validate: bool | None = None
+    ) -> builtins.list[ListActiveSessionsRow]:
+        """Unexpired sessions with their users, soonest to expire first (an admin page; max_rows bounds it).
+
+        Every row. From queries/sessions.sql:27 (ListActiveSessions, :many)."""
+        return self._many(_LIST_ACTIVE_SESSIONS, ListActiveSessionsRow, (max_rows,), validate)
+
 
 __all__ = [
     "AsyncSessionsQueries",
     "GetSessionWithUserRow",
+    "ListActiveSessionsRow",
     "ListUsersWithSessionCountRow",
     "SessionsQueries",
 ]
