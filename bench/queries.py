@@ -81,7 +81,7 @@ def run() -> list[str]:
             return db.queries.list_active_sessions(max_rows=ROWS)
 
         def tuples() -> list[Any]:
-            return psycopg.RawCursor(raw, binary=True).execute(sql, (ROWS,), binary=True).fetchall()
+            return psycopg.RawCursor(raw).execute(sql, (ROWS,), binary=True).fetchall()
 
         assert len(ours()) == len(tuples()) == ROWS
         ours_s, base_s = _median_pair(ours, tuples)
