@@ -15,7 +15,7 @@ from codegen.config import load_config
 from codegen.dev import atlas, migrations, pg, twins
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
-from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, QUERIES, ROOT, SCHEMA
+from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
 from codegen.redact import redact
 from codegen.render.runtime.errors import ConfigError
 from codegen.render.runtime.settings import validate_url
@@ -29,12 +29,14 @@ def _rel(path: Path) -> str:
 
 
 def _queries(args: argparse.Namespace) -> sqlfile.Parsed:
-    """queries/*.sql (--queries), split and checked; prepared later on the generating database."""
+    """The checked queries (--queries DIR; by default the queries/ beside the migrations, when
+    it exists), split and checked; prepared later on the generating database. A package made
+    --from-url another database has none unless asked: the project's queries are not its."""
     directory: Path | None = args.queries
     if directory is None:
         if getattr(args, "from_url", None):
-            return sqlfile.NONE  # another database: the project's queries are not its own
-        directory = QUERIES
+            return sqlfile.NONE
+        directory = args.migrations.parent / "queries"
     return sqlfile.read(directory, _rel(directory))
 
 
@@ -247,7 +249,7 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument(
                 "--queries",
                 type=Path,
-                help="the checked queries' directory (default: queries/; with --from-url: none unless given)",
+                help="the checked queries' directory (default: queries/ beside --migrations; with --from-url: none)",
             )
         if name in ("generate", "update"):
             c.add_argument(
