@@ -60,10 +60,7 @@ class Query:
 
     def locate(self, position: int) -> str:
         """`queries/x.sql:12:8` for a 0-based offset into `sql`."""
-        starts = [s for s, _ in self.origin]
-        i = max(bisect_right(starts, position) - 1, 0)
-        sql_start, file_start = self.origin[i] if self.origin else (0, 0)
-        return location(self.file, self.text, file_start + position - sql_start)
+        return location(self.file, self.text, _to_file(self.origin, position))
 
 
 @dataclass(frozen=True)
@@ -233,6 +230,9 @@ def _query(text: str, file: str, name: str, kind: Kind, line: int, block: list[A
 
 
 def _to_file(origin: tuple[tuple[int, int], ...], offset: int) -> int:
+    """A 0-based offset into the rewritten SQL, as an offset into its file."""
+    if not origin:
+        return offset
     starts = [s for s, _ in origin]
     i = max(bisect_right(starts, offset) - 1, 0)
     return origin[i][1] + offset - origin[i][0]

@@ -53,24 +53,31 @@ class _Scope:
     deep: list[tuple[str, bool]] = field(default_factory=list)
 
 
-class _Catalog:
+class Tables:
+    """The catalog's tables and views as a query names them (plan/queries.py resolves with it too)."""
+
     def __init__(self, catalog: ir.Catalog) -> None:
         self.by_name: dict[tuple[str, str], ir.Table] = {(t.schema, t.name): t for t in catalog.tables}
 
-    def find(self, rel: Any) -> ir.Table | None:
-        if rel.schemaname:
-            return self.by_name.get((rel.schemaname, rel.relname))
-        found = self.by_name.get(("public", rel.relname))
-        if found is None:  # another schema on the search path: the only table of that name
-            others = [t for (_, name), t in self.by_name.items() if name == rel.relname]
+    def named(self, schema: str, name: str) -> ir.Table | None:
+        """`schema.name`; without a schema, public's, else the only table of that name (search_path)."""
+        if schema:
+            return self.by_name.get((schema, name))
+        found = self.by_name.get(("public", name))
+        if found is None:
+            others = [t for (_, n), t in self.by_name.items() if n == name]
             found = others[0] if len(others) == 1 else None
         return found
+
+    def find(self, rel: Any) -> ir.Table | None:
+        """The table a RangeVar names."""
+        return self.named(str(rel.schemaname or ""), str(rel.relname))
 
 
 def result_nullable(sql: str, fields: tuple[ir.ResultField, ...], catalog: ir.Catalog) -> tuple[bool, ...]:
     """Per result column of `sql`: may it be NULL (before any `!`/`?` alias suffix)."""
     stmt = parser.parse_sql(sql)[0].stmt
-    tables = _Catalog(catalog)
+    tables = Tables(catalog)
     scope = _Scope()
     targets: tuple[Any, ...] | None = None
     if isinstance(stmt, ast.SelectStmt):
@@ -106,7 +113,7 @@ def _ctes(with_clause: Any, outer: dict[str, Any]) -> dict[str, Any]:
     return ctes
 
 
-def _from_item(node: Any, nullable: bool, scope: _Scope, ctes: dict[str, Any], tables: _Catalog) -> None:
+def _from_item(node: Any, nullable: bool, scope: _Scope, ctes: dict[str, Any], tables: Tables) -> None:
     if isinstance(node, ast.RangeVar):
         name = str(node.alias.aliasname if node.alias else node.relname)
         if not node.schemaname and node.relname in ctes:  # a CTE: what it reads is NULL-extended with it
@@ -133,7 +140,7 @@ def _from_item(node: Any, nullable: bool, scope: _Scope, ctes: dict[str, Any], t
         scope.rels.append(_Rel(str(alias.aliasname) if alias else "", None, nullable))
 
 
-def _walk_query(node: Any, nullable: bool, scope: _Scope, ctes: dict[str, Any], tables: _Catalog) -> None:
+def _walk_query(node: Any, nullable: bool, scope: _Scope, ctes: dict[str, Any], tables: Tables) -> None:
     """Record the table occurrences of a nested query into scope.deep (not its own FROM items)."""
     if not isinstance(node, ast.SelectStmt):
         return

@@ -114,6 +114,7 @@ class _Queries:
         self.types = types
         self.secrets = secrets
         self.tables = {t.qualified: t for t in catalog.tables}
+        self.named = nullability.Tables(catalog)
         self.plans = {t.qualified: t for t in models.tables}
         self.columns = {(t.qualified, c.name): c for t in models.tables for c in t.columns}
 
@@ -123,20 +124,16 @@ class _Queries:
         return f"{table}.{column}" in self.secrets or bool(col and SECRET_TAG in (col.comment or ""))
 
     def column_of(self, schema: str, table: str, column: str) -> tuple[str, ColumnPlan] | None:
-        """(schema.table, column plan) for a table named as SQL names it (no schema: public, or the only one)."""
-        if schema:
-            qualified = f"{schema}.{table}"
-        else:
-            found = [t for t in self.tables.values() if t.name == table]
-            public = [t for t in found if t.schema == "public"]
-            qualified = (public or found)[0].qualified if (public or found) else ""
-        plan = self.columns.get((qualified, column))
-        return (qualified, plan) if plan else None
+        """(schema.table, column plan) for a table named as SQL names it (nullability.Tables.named)."""
+        found = self.named.named(schema, table)
+        plan = self.columns.get((found.qualified, column)) if found else None
+        return (found.qualified, plan) if found and plan else None
 
-    def annotation(self, ref: ir.TypeRef, where: str, imports: set[tuple[str, str]]) -> tuple[str, PyType]:
+    def annotation(self, ref: ir.TypeRef, where: str, imports: set[tuple[str, str]]) -> tuple[str, bool, bool]:
+        """(annotation, binary, trusted) of a type no table column gives: the models' type table."""
         ann = self.types.annotation(ref, where, "builtins.list", imports)
-        binary, trusted, filter_ = self.types.access_flags(ref)
-        return ann, PyType(ann, frozenset(), binary=binary, trusted=trusted, filter=filter_)
+        binary, trusted, _ = self.types.access_flags(ref)
+        return ann, binary, trusted
 
     def module(
         self, module: str, file: str, items: list[tuple[sqlfile.Query, ir.Described]]
@@ -177,8 +174,8 @@ class _Queries:
         if query.kind == "copyfrom":
             assert query.copy is not None
             schema, table, columns = query.copy
-            found = self.column_of(schema, table, columns[0])
-            target = quote(found[0].split(".")[0]) + "." + quote(table) if found else quote(table)
+            found = self.named.named(schema, table)
+            target = f"{quote(found.schema)}.{quote(found.name)}" if found else quote(table)
             params_class = query.name + "Params"
             classes.append(
                 ClassPlan(
@@ -238,7 +235,7 @@ class _Queries:
                 imports.update(column[1].imports)
                 nullable = nullable or column[1].nullable
             else:
-                ann, _ = self.annotation(ref, f"{query.file}:{query.line}: {query.name} parameter {p.spelled}", imports)
+                ann = self.annotation(ref, f"{query.file}:{query.line}: {query.name} parameter {p.spelled}", imports)[0]
             if ref.kind == "base" and ref.dims == 0 and ref.name in ("json", "jsonb"):
                 json.append((p.number - 1, ref.name))
             full = f"{ann} | None" if nullable else ann
@@ -283,15 +280,15 @@ class _Queries:
             field = names.field_name(name, f"column_{i + 1}", module_names)
             source = self.columns.get((f.table, f.column)) if f.table else None
             if source is not None and source.dims == f.type.dims:
-                ann, flags = source.annotation, PyType("", binary=source.binary, trusted=source.trusted)
+                ann, loads_binary, trusted = source.annotation, source.binary, source.trusted
                 imports.update(source.imports)
             else:
-                ann, flags = self.annotation(f.type, f"{where}: {query.name} column {name}", imports)
+                ann, loads_binary, trusted = self.annotation(f.type, f"{where}: {query.name} column {name}", imports)
             secret = bool(f.table) and self.secret(f.table, f.column)
             if secret:
                 secrets.append(field)
-            binary = binary and flags.binary
-            if not flags.trusted:
+            binary = binary and loads_binary
+            if not trusted:
                 converted.append(i)
             fields.append(field)
             lines.append(

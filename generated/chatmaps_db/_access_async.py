@@ -314,10 +314,7 @@ class AsyncQueryRunner(AsyncBound):
         self, conn: AsyncConnection, spec: QuerySpec, params: Sequence[Any], maker: RowMaker | None = None
     ) -> AsyncCursor[Any]:
         if spec.json:
-            params = list(params)
-            for i, kind in spec.json:
-                if params[i] is not None:
-                    params[i] = (Jsonb if kind == "jsonb" else Json)(params[i])
+            params = _wrap_json(params, spec.json)
         cur: AsyncCursor[Any] = (
             AsyncRawCursor(conn) if maker is None else AsyncRawCursor(conn, row_factory=lambda _: maker)
         )
@@ -386,18 +383,21 @@ async def _copy(
                     await copy.write_row(row)
             else:
                 for row in rows:
-                    if json:
-                        values = list(row)
-                        for j, kind in json:
-                            if values[j] is not None:
-                                values[j] = (Jsonb if kind == "jsonb" else Json)(values[j])
-                        row = values
-                    await copy.write_row(row)
+                    await copy.write_row(_wrap_json(row, json) if json else row)
     except psycopg.IntegrityError as exc:
         ours = violation(exc)
         if ours is None:
             raise
         raise ours from exc
+
+
+def _wrap_json(values: Sequence[Any], json: tuple[tuple[int, str], ...]) -> list[Any]:
+    """`values` with the json/jsonb ones at these positions wrapped for psycopg (a dict is not adapted alone)."""
+    out = list(values)
+    for i, kind in json:
+        if out[i] is not None:
+            out[i] = (Jsonb if kind == "jsonb" else Json)(out[i])
+    return out
 
 
 def _has_binary_dumper(conn: AsyncConnection, oid: int) -> bool:

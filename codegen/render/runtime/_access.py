@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest da359f7f020b600b); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest b9b10727b9a241b9); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -311,10 +311,7 @@ class QueryRunner(Bound):
         self, conn: Connection, spec: QuerySpec, params: Sequence[Any], maker: RowMaker | None = None
     ) -> Cursor[Any]:
         if spec.json:
-            params = list(params)
-            for i, kind in spec.json:
-                if params[i] is not None:
-                    params[i] = (Jsonb if kind == "jsonb" else Json)(params[i])
+            params = _wrap_json(params, spec.json)
         cur: Cursor[Any] = RawCursor(conn) if maker is None else RawCursor(conn, row_factory=lambda _: maker)
         self._execute(cur, spec.sql, params, spec.binary)
         return cur
@@ -381,18 +378,21 @@ def _copy(
                     copy.write_row(row)
             else:
                 for row in rows:
-                    if json:
-                        values = list(row)
-                        for j, kind in json:
-                            if values[j] is not None:
-                                values[j] = (Jsonb if kind == "jsonb" else Json)(values[j])
-                        row = values
-                    copy.write_row(row)
+                    copy.write_row(_wrap_json(row, json) if json else row)
     except psycopg.IntegrityError as exc:
         ours = violation(exc)
         if ours is None:
             raise
         raise ours from exc
+
+
+def _wrap_json(values: Sequence[Any], json: tuple[tuple[int, str], ...]) -> list[Any]:
+    """`values` with the json/jsonb ones at these positions wrapped for psycopg (a dict is not adapted alone)."""
+    out = list(values)
+    for i, kind in json:
+        if out[i] is not None:
+            out[i] = (Jsonb if kind == "jsonb" else Json)(out[i])
+    return out
 
 
 def _has_binary_dumper(conn: Connection, oid: int) -> bool:
