@@ -47,3 +47,27 @@ def test_to_db_wraps_json_and_keeps_null_and_unset_apart() -> None:
     assert isinstance(data["meta"], Jsonb) and data["meta"].obj == {"a": [1]}
     assert data["raw"] is None  # SQL NULL, not JSON null
     assert isinstance(DocUpdate(raw=[1]).to_db()["raw"], Json)
+
+
+def test_every_generated_model_has_a_json_schema_without_warnings() -> None:
+    """FastAPI builds its OpenAPI document from these; UNSET defaults used to warn
+    ("Default value UNSET is not JSON serializable") and must leave the field optional."""
+    import warnings
+
+    from chatmaps_db import models
+
+    exported = [getattr(models, name) for name in models.__all__]
+    classes = [c for c in exported if isinstance(c, type) and issubclass(c, BaseModel)]
+    assert len(classes) >= 12  # 4 tables x (row, insert, update)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        schemas = {c.__name__: c.model_json_schema() for c in classes}
+        schemas |= {c.__name__ + "/ser": c.model_json_schema(mode="serialization") for c in classes}
+    assert schemas["UserInsert"]["required"] == ["name", "email"]
+    assert "default" not in schemas["UserInsert"]["properties"]["id"]
+    assert "required" not in schemas["UserUpdate"]
+    assert schemas["UserUpdate"]["properties"]["image"]["anyOf"] == [{"type": "string"}, {"type": "null"}]
+    # A left-out field is still UNSET, not written, and told apart from None.
+    update = models.UserUpdate(image=None)
+    assert update.to_db() == {"image": None}
+    assert models.UserUpdate().name is UNSET

@@ -29,6 +29,7 @@ _MODULE_NAMES = (
     "NamedTuple",
     "StrEnum",
     "UNSET",
+    "unset",
     "Changes",
     "Row",
     "SecretChanges",
@@ -303,7 +304,10 @@ class _Planner:
         description: str | None,
         secret: bool = False,
     ) -> str:
-        args = [f"default={default}"] if default is not None else []
+        # A field that may be left out defaults to UNSET through a factory: JSON Schema (and so
+        # FastAPI's OpenAPI document) then shows it as optional with no default, instead of
+        # warning that UNSET is not JSON serializable.
+        args = ["default_factory=unset" if default == "UNSET" else f"default={default}"] if default is not None else []
         if alias is not None:
             args += [f"validation_alias={alias!r}", f"serialization_alias={alias!r}"]
         args += [f"{k}={kwargs[k]!r}" for k in _ARG_ORDER if k in kwargs]

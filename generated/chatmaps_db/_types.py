@@ -41,6 +41,15 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
+def unset() -> Any:
+    """The default factory of a field that may be left out (`Field(default_factory=unset)`): UNSET.
+
+    A factory rather than `default=UNSET`, so that JSON Schema shows the field as optional with
+    no default (UNSET has no JSON form) and FastAPI builds its OpenAPI document without a warning.
+    """
+    return UNSET
+
+
 def is_unset(value: object) -> bool:
     """True for a field that was not given."""
     return value is UNSET

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from chatmaps_db._types import UNSET, Changes, Row
+from chatmaps_db._types import Changes, Row, unset
 
 
 class Doc(Row):
@@ -39,10 +39,10 @@ class DocInsert(Changes):
 class DocUpdate(Changes):
     """Changes to a public.docs row: only the fields you set are written; None writes NULL."""
 
-    tags: list[str | None] = Field(default=UNSET)
-    grid: list[list[int | None] | None] | None = Field(default=UNSET)
+    tags: list[str | None] = Field(default_factory=unset)
+    grid: list[list[int | None] | None] | None = Field(default_factory=unset)
     cube: list[list[list[Decimal | None] | None] | None] | None = Field(
-        default=UNSET, validation_alias="cube_", serialization_alias="cube_"
+        default_factory=unset, validation_alias="cube_", serialization_alias="cube_"
     )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from chatmaps_db._types import UNSET, Changes, Row
+from chatmaps_db._types import Changes, Row, unset
 
 
 class Doc(Row):
@@ -35,9 +35,11 @@ class DocInsert(Changes):
 class DocUpdate(Changes):
     """Changes to a public.docs row: only the fields you set are written; None writes NULL."""
 
-    tags: list[str] = Field(default=UNSET)
-    grid: list[list[int]] | None = Field(default=UNSET)
-    cube: list[list[list[Decimal]]] | None = Field(default=UNSET, validation_alias="cube_", serialization_alias="cube_")
+    tags: list[str] = Field(default_factory=unset)
+    grid: list[list[int]] | None = Field(default_factory=unset)
+    cube: list[list[list[Decimal]]] | None = Field(
+        default_factory=unset, validation_alias="cube_", serialization_alias="cube_"
+    )
 
 
 __all__ = [

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, JsonValue
 
-from chatmaps_db._types import UNSET, Changes, Row
+from chatmaps_db._types import Changes, Row, unset
 
 
 class Shadow(Row):
@@ -46,12 +46,12 @@ class ShadowInsert(Changes):
     _json_columns: ClassVar[dict[str, str]] = {"dict": "jsonb"}
 
     id: int
-    str_: str = Field(default=UNSET, validation_alias="str", serialization_alias="str")
-    int_: int | None = Field(default=UNSET, validation_alias="int", serialization_alias="int")
+    str_: str = Field(default_factory=unset, validation_alias="str", serialization_alias="str")
+    int_: int | None = Field(default_factory=unset, validation_alias="int", serialization_alias="int")
     float_: float | None = Field(default=None, validation_alias="float", serialization_alias="float")
-    bool_: bool | None = Field(default=UNSET, validation_alias="bool", serialization_alias="bool")
+    bool_: bool | None = Field(default_factory=unset, validation_alias="bool", serialization_alias="bool")
     bytes_: bytes | None = Field(default=None, validation_alias="bytes", serialization_alias="bytes")
-    list_: list[str | None] | None = Field(default=UNSET, validation_alias="list", serialization_alias="list")
+    list_: list[str | None] | None = Field(default_factory=unset, validation_alias="list", serialization_alias="list")
     dict_: JsonValue | None = Field(default=None, validation_alias="dict", serialization_alias="dict")
     object_: str | None = Field(default=None, validation_alias="object", serialization_alias="object")
     type_: str | None = Field(default=None, validation_alias="type", serialization_alias="type")
@@ -59,7 +59,9 @@ class ShadowInsert(Changes):
     Optional: str | None = Field(default=None)
     text: str | None = Field(default=None)
     Column: str | None = Field(default=None)
-    datetime_: AwareDatetime | None = Field(default=UNSET, validation_alias="datetime", serialization_alias="datetime")
+    datetime_: AwareDatetime | None = Field(
+        default_factory=unset, validation_alias="datetime", serialization_alias="datetime"
+    )
     decimal: Decimal | None = Field(default=None)
     uuid: UUID | None = Field(default=None)
     Table: str | None = Field(default=None)
@@ -71,24 +73,26 @@ class ShadowUpdate(Changes):
 
     _json_columns: ClassVar[dict[str, str]] = {"dict": "jsonb"}
 
-    str_: str = Field(default=UNSET, validation_alias="str", serialization_alias="str")
-    int_: int | None = Field(default=UNSET, validation_alias="int", serialization_alias="int")
-    float_: float | None = Field(default=UNSET, validation_alias="float", serialization_alias="float")
-    bool_: bool | None = Field(default=UNSET, validation_alias="bool", serialization_alias="bool")
-    bytes_: bytes | None = Field(default=UNSET, validation_alias="bytes", serialization_alias="bytes")
-    list_: list[str | None] | None = Field(default=UNSET, validation_alias="list", serialization_alias="list")
-    dict_: JsonValue | None = Field(default=UNSET, validation_alias="dict", serialization_alias="dict")
-    object_: str | None = Field(default=UNSET, validation_alias="object", serialization_alias="object")
-    type_: str | None = Field(default=UNSET, validation_alias="type", serialization_alias="type")
-    Mapped: str | None = Field(default=UNSET)
-    Optional: str | None = Field(default=UNSET)
-    text: str | None = Field(default=UNSET)
-    Column: str | None = Field(default=UNSET)
-    datetime_: AwareDatetime | None = Field(default=UNSET, validation_alias="datetime", serialization_alias="datetime")
-    decimal: Decimal | None = Field(default=UNSET)
-    uuid: UUID | None = Field(default=UNSET)
-    Table: str | None = Field(default=UNSET)
-    Index: str | None = Field(default=UNSET)
+    str_: str = Field(default_factory=unset, validation_alias="str", serialization_alias="str")
+    int_: int | None = Field(default_factory=unset, validation_alias="int", serialization_alias="int")
+    float_: float | None = Field(default_factory=unset, validation_alias="float", serialization_alias="float")
+    bool_: bool | None = Field(default_factory=unset, validation_alias="bool", serialization_alias="bool")
+    bytes_: bytes | None = Field(default_factory=unset, validation_alias="bytes", serialization_alias="bytes")
+    list_: list[str | None] | None = Field(default_factory=unset, validation_alias="list", serialization_alias="list")
+    dict_: JsonValue | None = Field(default_factory=unset, validation_alias="dict", serialization_alias="dict")
+    object_: str | None = Field(default_factory=unset, validation_alias="object", serialization_alias="object")
+    type_: str | None = Field(default_factory=unset, validation_alias="type", serialization_alias="type")
+    Mapped: str | None = Field(default_factory=unset)
+    Optional: str | None = Field(default_factory=unset)
+    text: str | None = Field(default_factory=unset)
+    Column: str | None = Field(default_factory=unset)
+    datetime_: AwareDatetime | None = Field(
+        default_factory=unset, validation_alias="datetime", serialization_alias="datetime"
+    )
+    decimal: Decimal | None = Field(default_factory=unset)
+    uuid: UUID | None = Field(default_factory=unset)
+    Table: str | None = Field(default_factory=unset)
+    Index: str | None = Field(default_factory=unset)
 
 
 __all__ = [

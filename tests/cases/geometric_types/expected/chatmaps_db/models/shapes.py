@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from chatmaps_db._types import UNSET, Changes, Row
+from chatmaps_db._types import Changes, Row, unset
 from chatmaps_db.geometry import Box, Circle, Line, LineSegment, Path, Point, Polygon
 
 
@@ -46,15 +46,15 @@ class ShapeInsert(Changes):
 class ShapeUpdate(Changes):
     """Changes to a public.shapes row: only the fields you set are written; None writes NULL."""
 
-    p: Point = Field(default=UNSET)
-    l: Line | None = Field(default=UNSET)
-    s: LineSegment | None = Field(default=UNSET)
-    b: Box | None = Field(default=UNSET)
-    pa: Path | None = Field(default=UNSET)
-    po: Polygon | None = Field(default=UNSET)
-    c: Circle | None = Field(default=UNSET)
-    ps: list[Point | None] | None = Field(default=UNSET)
-    bs: list[Box | None] | None = Field(default=UNSET)
+    p: Point = Field(default_factory=unset)
+    l: Line | None = Field(default_factory=unset)
+    s: LineSegment | None = Field(default_factory=unset)
+    b: Box | None = Field(default_factory=unset)
+    pa: Path | None = Field(default_factory=unset)
+    po: Polygon | None = Field(default_factory=unset)
+    c: Circle | None = Field(default_factory=unset)
+    ps: list[Point | None] | None = Field(default_factory=unset)
+    bs: list[Box | None] | None = Field(default_factory=unset)
 
 
 __all__ = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from chatmaps_db._types import UNSET, Changes, Row
+from chatmaps_db._types import Changes, Row, unset
 from chatmaps_db.models._shared import AnnotatedType, LiteralEnum
 
 
@@ -32,8 +32,8 @@ class UseInsert(Changes):
 class UseUpdate(Changes):
     """Changes to a public.uses row: only the fields you set are written; None writes NULL."""
 
-    l: LiteralEnum | None = Field(default=UNSET)
-    a: AnnotatedType | None = Field(default=UNSET)
+    l: LiteralEnum | None = Field(default_factory=unset)
+    a: AnnotatedType | None = Field(default_factory=unset)
 
 
 __all__ = [

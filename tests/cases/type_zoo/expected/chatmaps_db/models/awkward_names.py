@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from chatmaps_db._types import UNSET, Changes, Row
+from chatmaps_db._types import Changes, Row, unset
 
 
 class AwkwardName(Row):
@@ -49,19 +49,19 @@ class AwkwardNameInsert(Changes):
 class AwkwardNameUpdate(Changes):
     """Changes to a public.Awkward Names row: only the fields you set are written; None writes NULL."""
 
-    class_: str | None = Field(default=UNSET, validation_alias="class", serialization_alias="class")
-    from_: str | None = Field(default=UNSET, validation_alias="from", serialization_alias="from")
-    json_: str | None = Field(default=UNSET, validation_alias="json", serialization_alias="json")
+    class_: str | None = Field(default_factory=unset, validation_alias="class", serialization_alias="class")
+    from_: str | None = Field(default_factory=unset, validation_alias="from", serialization_alias="from")
+    json_: str | None = Field(default_factory=unset, validation_alias="json", serialization_alias="json")
     model_config_: str | None = Field(
-        default=UNSET, validation_alias="model_config", serialization_alias="model_config"
+        default_factory=unset, validation_alias="model_config", serialization_alias="model_config"
     )
-    schema_: str | None = Field(default=UNSET, validation_alias="schema", serialization_alias="schema")
-    copy_: str | None = Field(default=UNSET, validation_alias="copy", serialization_alias="copy")
-    n1st: str | None = Field(default=UNSET, validation_alias="1st", serialization_alias="1st")
-    two_words: str | None = Field(default=UNSET, validation_alias="two words", serialization_alias="two words")
-    quote_d: str | None = Field(default=UNSET, validation_alias='quote"d', serialization_alias='quote"d')
-    naive: str | None = Field(default=UNSET, validation_alias="naïve", serialization_alias="naïve")
-    private: str | None = Field(default=UNSET, validation_alias="_private", serialization_alias="_private")
+    schema_: str | None = Field(default_factory=unset, validation_alias="schema", serialization_alias="schema")
+    copy_: str | None = Field(default_factory=unset, validation_alias="copy", serialization_alias="copy")
+    n1st: str | None = Field(default_factory=unset, validation_alias="1st", serialization_alias="1st")
+    two_words: str | None = Field(default_factory=unset, validation_alias="two words", serialization_alias="two words")
+    quote_d: str | None = Field(default_factory=unset, validation_alias='quote"d', serialization_alias='quote"d')
+    naive: str | None = Field(default_factory=unset, validation_alias="naïve", serialization_alias="naïve")
+    private: str | None = Field(default_factory=unset, validation_alias="_private", serialization_alias="_private")
 
 
 __all__ = [
