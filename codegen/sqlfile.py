@@ -57,6 +57,7 @@ class Query:
     # sql offset -> file offset, piecewise: (sql start, file start) per unchanged run
     origin: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
     text: str = field(default="", repr=False, compare=False)  # the whole file, for line:col
+    read: bool = False  # only reads (see reads_only): a read replica may run it
 
     def locate(self, position: int) -> str:
         """`queries/x.sql:12:8` for a 0-based offset into `sql`."""
@@ -226,7 +227,31 @@ def _query(text: str, file: str, name: str, kind: Kind, line: int, block: list[A
     stmt = statements[0].stmt
     params = _name_positional(stmt, params, origin)
     copy = _copy_target(stmt, params, origin) if kind == "copyfrom" else None
-    return Query(name, kind, file, line, sql, params, " ".join(doc), copy=copy, origin=origin, text=text)
+    read = reads_only(stmt)
+    return Query(name, kind, file, line, sql, params, " ".join(doc), copy=copy, origin=origin, text=text, read=read)
+
+
+# Functions a SELECT may call that write, which a read replica refuses.
+_WRITING_FUNCTIONS = frozenset({"nextval", "setval", "pg_advisory_lock", "pg_advisory_xact_lock", "lo_create"})
+
+
+def reads_only(stmt: Any) -> bool:
+    """True for a SELECT that writes nothing: no FOR UPDATE/SHARE, no INSERT/UPDATE/DELETE/MERGE in
+    a WITH, no SELECT INTO, no nextval(). (A function of your own that writes is not seen: run
+    such a query in db.transaction(), which uses the primary.)"""
+    if not isinstance(stmt, ast.SelectStmt):
+        return False
+
+    def writes(node: Any) -> bool:
+        if isinstance(node, ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt | ast.MergeStmt):
+            return True
+        if isinstance(node, ast.SelectStmt) and (node.lockingClause or node.intoClause):
+            return True
+        if isinstance(node, ast.FuncCall) and node.funcname and str(node.funcname[-1].sval) in _WRITING_FUNCTIONS:
+            return True
+        return any(writes(child) for child in _children(node))
+
+    return not writes(stmt)
 
 
 def _to_file(origin: tuple[tuple[int, int], ...], offset: int) -> int:

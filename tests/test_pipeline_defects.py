@@ -88,7 +88,7 @@ def test_builtin_named_columns_are_renamed_in_both_files(generated: tuple[str, P
     for name in SHADOWED:
         # models.py's annotations use the builtins only; other names stay as they are there
         py = f"{name}_" if name in MODEL_NAMES or name in imported else name  # what models.py binds
-        assert f"    {py}: str = Field(default=UNSET" in models, name
+        assert f"    {py}: str = Field(default_factory=unset" in models, name
         assert f'    {name}_: Mapped[str] = mapped_column("{name}", Text' in tables, name
 
 

@@ -309,6 +309,33 @@ def throwaway_server(install: Installation | None = None) -> Iterator[ThrowawayS
 
 
 @contextmanager
+def streaming_replica(primary: ThrowawayServer) -> Iterator[ThrowawayServer]:
+    """A hot standby of `primary`, made by pg_basebackup (-R: it streams from the primary from
+    then on), running on a unix socket of its own; stopped and deleted afterwards.
+
+    The primary needs nothing set: initdb's defaults (wal_level=replica, max_wal_senders=10,
+    `local replication all trust`) allow it.
+    """
+    base = Path(tempfile.mkdtemp(prefix="chatmaps-replica-"))
+    try:
+        if _server_user() is not None:
+            _own(base)
+            _let_reach(base)
+        data = base / "data"
+        source = f"host={primary.socket_dir} port=5432 user={SUPERUSER}"
+        _run(primary.install, "pg_basebackup", "-D", data, "-d", source, "-R", "-X", "stream", "-c", "fast", cwd=base)
+        _start(primary.install, data, base, base / "log", THROWAWAY_OPTIONS)
+        replica = ThrowawayServer(_socket_url(base), primary.install, data, base)
+        try:
+            yield replica
+        finally:
+            if (data / "postmaster.pid").exists():
+                replica.stop("immediate")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
 def pgbouncer(
     server: ThrowawayServer, binary: str, pool_mode: str = "transaction", pool_size: int = 4
 ) -> Iterator[str]:

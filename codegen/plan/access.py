@@ -23,7 +23,7 @@ RESERVED_ATTRIBUTES = frozenset(
     {
         # Database / AsyncDatabase
         "settings", "from_env", "connection", "transaction", "run_in_transaction", "schema_version",
-        "check_schema", "health", "live", "stats", "close", "queries",
+        "check_schema", "health", "live", "stats", "close", "queries", "read",
         # psycopg.Connection / AsyncConnection, and ours
         "DataError", "DatabaseError", "Error", "IntegrityError", "InterfaceError", "InternalError",
         "NotSupportedError", "OperationalError", "ProgrammingError", "Warning", "adapters",

@@ -198,6 +198,8 @@ class _Queries:
                 spec_args.append(fields_spec)
             if json:
                 spec_args.append(f"json={json!r}")
+            if query.read:
+                spec_args.append("read=True")
             returns = _RETURNS[query.kind].format(row=row) if query.kind in _RETURNS else "int"
             if query.kind in ("exec", "execrows"):
                 signature = "*, " + ", ".join(decls) if decls else ""

@@ -52,12 +52,13 @@ class AsyncBound:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} on {self._db if self._db is not None else self._conn!r}>"
 
-    def _connection(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """The connection a call runs on: the bound one, or one statement's from the database's pool."""
+    def _connection(self, *, read: bool = False) -> AbstractAsyncContextManager[AsyncConnection]:
+        """The connection a call runs on: the bound one, or one statement's from the database's pool
+        (a read replica's when `read` and DATABASE_REPLICA_URLS has one)."""
         if self._conn is not None:
             return nullcontext(self._conn)
         assert self._db is not None
-        return self._db._statement()
+        return self._db._statement(read=read)
 
     @staticmethod
     async def _execute(cur: AsyncCursor[Any], sql: str, params: Sequence[Any], binary: bool) -> None:
@@ -101,14 +102,15 @@ class AsyncRelation(AsyncBound, Generic[R]):
         await self._execute(cur, sql, params, self._spec.binary)
         return cur
 
-    async def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None) -> list[Any]:
-        """The rows of one statement, as the row model."""
+    async def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None, *, read: bool = False) -> list[Any]:
+        """The rows of one statement, as the row model; `read`: a SELECT, which a replica may run."""
         maker = self._maker(validate)
-        async with self._connection() as conn:
+        async with self._connection(read=read) as conn:
             return await (await self._run(conn, sql, params, maker)).fetchall()
 
     async def _scalar(self, sql: str, params: Sequence[Any]) -> Any:
-        async with self._connection() as conn:
+        """The first value of a SELECT (count), which a replica may run."""
+        async with self._connection(read=True) as conn:
             row = await (await self._run(conn, sql, params)).fetchone()
         return row[0] if row else None
 
@@ -119,7 +121,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
     # -- reads -------------------------------------------------------------------------------
 
     async def _get(self, key: int, values: Sequence[Any], validate: bool | None) -> R | None:
-        rows = await self._fetch(self._spec.select_by_key(key), values, validate)
+        rows = await self._fetch(self._spec.select_by_key(key), values, validate, read=True)
         return rows[0] if rows else None
 
     async def _list(
@@ -151,7 +153,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
             if limit is not None:
                 sql += " LIMIT %s"
             spec.cache[key] = sql
-        return await self._fetch(sql, params, validate)
+        return await self._fetch(sql, params, validate, read=True)
 
     async def _count(self, filters: Sequence[Any]) -> int:
         spec = self._spec
@@ -322,12 +324,12 @@ class AsyncQueryRunner(AsyncBound):
         return cur
 
     async def _one(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> T | None:
-        async with self._connection() as conn:
+        async with self._connection(read=spec.read) as conn:
             cur = await self._cursor(conn, spec, params, self._maker(spec, row, validate))
             return await cur.fetchone()
 
     async def _many(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> list[T]:
-        async with self._connection() as conn:
+        async with self._connection(read=spec.read) as conn:
             return await (await self._cursor(conn, spec, params, self._maker(spec, row, validate))).fetchall()
 
     async def _exec(self, spec: QuerySpec, params: Sequence[Any]) -> None:

@@ -41,6 +41,11 @@ async def sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
+async def all_of(works: list[Callable[[], Awaitable[T]]]) -> list[T]:
+    """The results of `work()` for each of `works`, run at the same time, in order."""
+    return list(await asyncio.gather(*(work() for work in works)))
+
+
 async def within(seconds: float, work: Callable[[], Awaitable[T]]) -> T:
     """The result of `work()`, or TimeoutError after `seconds` (the work is cancelled)."""
     async with asyncio.timeout(seconds):

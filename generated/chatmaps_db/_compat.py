@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from time import sleep as _sleep
 from typing import TypeVar
 
@@ -27,6 +28,16 @@ def wait_event(ev: threading.Event, timeout: float) -> bool:
 
 def sleep(seconds: float) -> None:
     _sleep(seconds)
+
+
+def all_of(works: list[Callable[[], T]]) -> list[T]:
+    """The results of `work()` for each of `works`, run at the same time (a thread each but the first), in order."""
+    if len(works) == 1:
+        return [works[0]()]
+    with ThreadPoolExecutor(len(works) - 1, thread_name_prefix="chatmaps_db") as pool:
+        rest = [pool.submit(work) for work in works[1:]]
+        first = works[0]()
+        return [first, *(future.result() for future in rest)]
 
 
 def within(seconds: float, work: Callable[[], T]) -> T:

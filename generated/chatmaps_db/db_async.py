@@ -4,6 +4,13 @@
 
 Importing this module touches neither the environment nor the network; constructing a
 database validates its settings and does no I/O; connections are made on first use.
+
+Read replicas (DATABASE_REPLICA_URLS), like Drizzle's withReplicas: the table layer's reads
+(get, list, count), the checked queries that are plain SELECTs, and db.read() go to a replica
+picked at random; writes, db.connection() and db.transaction() go to the primary. A replica
+that refuses, breaks, or replays the primary's changes more than replica_max_lag seconds late
+is skipped for a few seconds, with a warning, and reads go to another one or to the primary.
+Read your own writes inside db.transaction() (or db.connection()): those run on the primary.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
+from functools import partial
 from time import monotonic
 from typing import TypeVar, Unpack
 
@@ -25,7 +34,7 @@ from psycopg.types.enum import EnumInfo, register_enum
 from psycopg.types.hstore import register_hstore
 
 from chatmaps_db import geometry, schema_check
-from chatmaps_db._acompat import sleep, within
+from chatmaps_db._acompat import all_of, sleep, within
 from chatmaps_db._meta import MIGRATION_VERSION, MIGRATIONS, PG_COMPOSITES, PG_ENUMS, PG_HSTORE, SHAPE_HASH, TABLES
 from chatmaps_db.access import AsyncConnection, AsyncTables
 from chatmaps_db.errors import (
@@ -37,7 +46,7 @@ from chatmaps_db.errors import (
     SchemaMismatch,
     ServerUnavailable,
 )
-from chatmaps_db.health import Health
+from chatmaps_db.health import Health, ReplicaHealth, ReplicaStatus
 from chatmaps_db.pool_async import AsyncPool
 from chatmaps_db.settings import Options, Settings
 
@@ -48,6 +57,20 @@ log = logging.getLogger("chatmaps_db")
 _RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
 # The server ends the session with these; the client sees the connection break.
 _SERVER_ENDED = (errors.AdminShutdown, errors.CrashShutdown, errors.IdleInTransactionSessionTimeout)
+# A replica found down or lagging is left out of reads for this long, then tried again.
+REPLICA_RETRY_AFTER = 5.0
+# A replica's lag is read again (one extra statement) when a read uses it this long after the last read.
+LAG_CHECK_EVERY = 1.0
+# Seconds a replica is behind: 0 when it has replayed all the WAL it received, else the age of
+# the last transaction it replayed (a primary with nothing to send looks current). NULL on a
+# server that is not in recovery: a primary given as a replica has no lag.
+LAG_SQL = """
+SELECT CASE
+  WHEN NOT pg_is_in_recovery() THEN NULL
+  WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+  ELSE COALESCE(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0)
+END::float8
+"""
 
 
 def _reason(exc: BaseException) -> str:
@@ -60,6 +83,26 @@ def _reason(exc: BaseException) -> str:
     return first + (f" ({hints[0][0].lower()}{hints[0][1:].rstrip('?.')}?)" if hints else "")
 
 
+class _Lagging(Exception):
+    """A replica is further behind than replica_max_lag (raised by _checkout, caught by _read_checkout)."""
+
+
+class _Node:
+    """One server of a database: the primary or a read replica, with its own pool."""
+
+    def __init__(self, settings: Settings, connect: Callable[[_Node], Awaitable[AsyncConnection]]) -> None:
+        self.settings = settings
+        self.pool = AsyncPool(settings, lambda: connect(self))
+        # The pooler check's verdict for this URL: None until the first connection is made.
+        self.transaction_pooler: bool | None = True if settings.pgbouncer == "transaction" else None
+        # Replicas only: whether reads use it, and why not.
+        self.status: ReplicaStatus = "ok"
+        self.problem: str | None = None
+        self.skipped_until = float("-inf")
+        self.lag: float | None = None
+        self.lag_checked = float("-inf")
+
+
 class AsyncDatabase(AsyncTables):
     """One database: a pool made on first use, typed errors, health and schema checks, retries;
     and every table as an attribute (`db.users`, chatmaps_db.access)."""
@@ -69,9 +112,9 @@ class AsyncDatabase(AsyncTables):
     ) -> None:
         """Validate the settings now (no I/O). Keywords win over DATABASE_* variables; see settings.py."""
         self.settings = Settings.build(url, env, **options)
-        self._pool = AsyncPool(self.settings, self._connect)
-        # The pooler check's verdict for this URL: None until the first connection is made.
-        self._transaction_pooler: bool | None = True if self.settings.pgbouncer == "transaction" else None
+        self._primary = _Node(self.settings, self._connect)
+        self._pool = self._primary.pool
+        self._replicas = [_Node(self.settings.for_replica(u), self._connect) for u in self.settings.replica_urls]
         self._pooler_notices = itertools.count()
         self._local_settings = self.settings.session_settings()
         self._enum_infos: dict[str, EnumInfo] = {}
@@ -85,26 +128,30 @@ class AsyncDatabase(AsyncTables):
 
     def __repr__(self) -> str:
         stats = self._pool.stats()
-        return f"{type(self).__name__}({self.settings.safe_url!r}, max_size={self.settings.max_size}, {stats['size']:g} open)"
+        replicas = f", {len(self._replicas)} replicas" if self._replicas else ""
+        return (
+            f"{type(self).__name__}({self.settings.safe_url!r}, max_size={self.settings.max_size}, "
+            f"{stats['size']:g} open{replicas})"
+        )
 
     # -- connections -----------------------------------------------------------------------
 
-    async def _connect(self) -> AsyncConnection:
-        """One new connection, configured; ServerUnavailable with libpq's reason if it fails."""
-        kwargs = self.settings.connect_kwargs()
-        if self._transaction_pooler:
+    async def _connect(self, node: _Node) -> AsyncConnection:
+        """One new connection to `node`, configured; ServerUnavailable with libpq's reason if it fails."""
+        kwargs = node.settings.connect_kwargs()
+        if node.transaction_pooler:
             # A transaction pooler hands each transaction to any server session, where a
             # prepared statement of this client may not exist, or another one has its name.
             kwargs["prepare_threshold"] = None
-        where = self.settings.safe_url
+        where = node.settings.safe_url
         try:
-            conn = await AsyncConnection.connect(self.settings.url, **kwargs)
+            conn = await AsyncConnection.connect(node.settings.url, **kwargs)
         except psycopg.Error as exc:
             reason = _reason(exc)
             raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
         conn.validate_rows = self.settings.validate_rows
         try:
-            await self._configure(conn)
+            await self._configure(conn, node)
         except psycopg.OperationalError as exc:
             await conn.close()
             reason = _reason(exc)
@@ -114,7 +161,7 @@ class AsyncDatabase(AsyncTables):
             raise
         return conn
 
-    async def _configure(self, conn: AsyncConnection) -> None:
+    async def _configure(self, conn: AsyncConnection, node: _Node) -> None:
         """Detect a pooler, set the session settings, and teach psycopg our enums and composites."""
         if self.settings.pgbouncer in ("auto", "off"):
             cur = await conn.execute("SELECT pg_backend_pid()")
@@ -123,7 +170,7 @@ class AsyncDatabase(AsyncTables):
             proxied = row is not None and row[0] != conn.info.backend_pid
             if proxied and self.settings.pgbouncer == "off":
                 raise ConfigError(
-                    f"{self.settings.safe_url} goes through a connection pooler (PgBouncer?) but DATABASE_PGBOUNCER=off: "
+                    f"{node.settings.safe_url} goes through a connection pooler (PgBouncer?) but DATABASE_PGBOUNCER=off: "
                     "set DATABASE_PGBOUNCER=transaction (or auto), or =session for a session-mode pooler"
                 )
             # next() on a counter is atomic: one warning however many threads connect at once.
@@ -132,12 +179,12 @@ class AsyncDatabase(AsyncTables):
                     "%s goes through a connection pooler: prepared statements are off and session settings are "
                     "set per transaction; set DATABASE_PGBOUNCER=transaction to say so (and silence this), "
                     "or =session if it pools sessions",
-                    self.settings.safe_url,
+                    node.settings.safe_url,
                 )
-            self._transaction_pooler = proxied
+            node.transaction_pooler = proxied
             if proxied:
                 conn.prepare_threshold = None
-        if self._local_settings and not self._transaction_pooler:
+        if self._local_settings and not node.transaction_pooler:
             await conn.execute(self._settings_sql(local=False), list(self._local_settings.values()))
         for name, enum_cls in PG_ENUMS.items():
             if name not in self._enum_infos:
@@ -168,13 +215,21 @@ class AsyncDatabase(AsyncTables):
         calls = ", ".join(f"set_config('{name}', %s, {str(local).lower()})" for name in self._local_settings)
         return f"SELECT {calls}"
 
-    async def _checkout(self, timeout: float | None, *, autocommit: bool = False) -> AsyncConnection:
-        """A pooled connection in the autocommit mode asked for. The table layer's statements
-        (db.users.get) run in autocommit and leave it on, so a run of them toggles nothing;
-        connection() and transaction() turn it off when the last user had it on."""
-        conn = await self._pool.checkout(self.settings.pool_timeout if timeout is None else timeout)
+    async def _checkout(
+        self, timeout: float | None, *, autocommit: bool = False, node: _Node | None = None
+    ) -> AsyncConnection:
+        """A pooled connection of `node` (the primary) in the autocommit mode asked for. The table
+        layer's statements (db.users.get) run in autocommit and leave it on, so a run of them
+        toggles nothing; connection() and transaction() turn it off when the last user had it on.
+        On a replica whose lag was read more than LAG_CHECK_EVERY ago, reads it (_Lagging if too far)."""
+        node = node or self._primary
+        conn = await node.pool.checkout(self.settings.pool_timeout if timeout is None else timeout)
         try:
-            if self._local_settings and self._transaction_pooler:
+            if node is not self._primary and monotonic() - node.lag_checked >= LAG_CHECK_EVERY:
+                lag = await self._read_lag(conn, node)
+                if lag > self.settings.replica_max_lag:
+                    raise _Lagging(f"{lag:.1f} s behind the primary (limit {self.settings.replica_max_lag:g} s)")
+            if self._local_settings and node.transaction_pooler:
                 # Session settings would stay on a server session other clients get next: set them
                 # for this transaction only (the statements after a commit inside the block run without).
                 if conn.autocommit:
@@ -183,16 +238,28 @@ class AsyncDatabase(AsyncTables):
             elif conn.autocommit != autocommit:
                 await conn.set_autocommit(autocommit)
         except BaseException as exc:
-            await self._pool.checkin(conn)
-            new = self._translate(exc, conn, safe_to_retry=True)
+            await node.pool.checkin(conn)
+            new = self._translate(exc, conn, safe_to_retry=True, node=node)
             if new is None:
                 raise
             raise new from exc
         return conn
 
-    def _translate(self, exc: BaseException, conn: AsyncConnection, *, safe_to_retry: bool) -> Exception | None:
+    async def _read_lag(self, conn: AsyncConnection, node: _Node) -> float:
+        """How far `node` is behind its primary, in seconds; kept on the node."""
+        cur = await conn.execute(LAG_SQL)
+        row = await cur.fetchone()
+        if not conn.autocommit:
+            await conn.rollback()
+        node.lag = float(row[0]) if row and row[0] is not None else 0.0
+        node.lag_checked = monotonic()
+        return node.lag
+
+    def _translate(
+        self, exc: BaseException, conn: AsyncConnection, *, safe_to_retry: bool, node: _Node | None = None
+    ) -> Exception | None:
         """Our error for a psycopg error met while using `conn`, or None to let it pass as it is."""
-        where = self.settings.safe_url
+        where = (node or self._primary).settings.safe_url
         if isinstance(exc, errors.QueryCanceled):
             text = (exc.diag.message_primary or "").lower()
             timeout = "statement_timeout" if "statement timeout" in text else None
@@ -214,11 +281,82 @@ class AsyncDatabase(AsyncTables):
             return ConnectionLost(f"connection to {where} lost: {reason}; {outcome}", safe_to_retry=safe_to_retry)
         return None
 
-    def _statement(self) -> AbstractAsyncContextManager[AsyncConnection]:
+    def _statement(self, *, read: bool = False) -> AbstractAsyncContextManager[AsyncConnection]:
         """A pooled connection for one statement of the table layer (db.users.get, ...), in
         autocommit: one round trip, no BEGIN and COMMIT. (Behind a transaction pooler with session
-        settings, _checkout has begun a transaction for them: it is committed after.)"""
-        return self._session(None, autocommit=True)
+        settings, _checkout has begun a transaction for them: it is committed after.)
+        `read`: the statement only reads, so a replica may run it."""
+        return self._session(None, autocommit=True, read=read)
+
+    def read(self, timeout: float | None = None) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A pooled connection to a read replica (the primary when none is configured or usable),
+        inside one READ ONLY transaction: reads in it see one snapshot; a write fails.
+
+        `timeout` (default pool_timeout) bounds the wait for a busy pool.
+        """
+        return self._reading(timeout)
+
+    @asynccontextmanager
+    async def _reading(self, timeout: float | None) -> AsyncIterator[AsyncConnection]:
+        conn, node = await self._read_checkout(timeout, autocommit=False)
+        try:
+            await conn.set_read_only(True)
+            async with conn.transaction():
+                yield conn
+        except BaseException as exc:
+            new = self._translate(exc, conn, safe_to_retry=True, node=node)
+            if new is None:
+                raise
+            self._lost(node, new)
+            raise new from exc
+        finally:
+            if conn.pgconn.transaction_status == TransactionStatus.IDLE:
+                await conn.set_read_only(None)
+            await node.pool.checkin(conn)
+
+    async def _read_checkout(self, timeout: float | None, *, autocommit: bool) -> tuple[AsyncConnection, _Node]:
+        """A connection for reads: from a replica that is up and current (tried in random order),
+        else from the primary. A replica that fails is skipped for REPLICA_RETRY_AFTER seconds."""
+        now = monotonic()
+        usable = [node for node in self._replicas if node.skipped_until <= now]
+        random.shuffle(usable)
+        for node in usable:
+            try:
+                conn = await self._checkout(timeout, autocommit=autocommit, node=node)
+            except _Lagging as exc:
+                self._skip(node, "lagging", str(exc))
+                continue
+            except (ServerUnavailable, ConnectionLost) as exc:
+                self._skip(node, "down", getattr(exc, "cause", None) or str(exc))
+                continue
+            self._recovered(node)
+            return conn, node
+        return await self._checkout(timeout, autocommit=autocommit), self._primary
+
+    def _skip(self, node: _Node, status: ReplicaStatus, reason: str) -> None:
+        """Leave a replica out of reads for a while; warn when it was in use until now."""
+        if node.status == "ok":
+            others = "the other replicas" if len(self._replicas) > 1 else "the primary"
+            log.warning(
+                "read replica %s is %s: %s; reads go to %s, and it is tried again in %g s",
+                node.settings.safe_url,
+                status,
+                reason,
+                others,
+                REPLICA_RETRY_AFTER,
+            )
+        node.status, node.problem = status, reason
+        node.skipped_until = monotonic() + REPLICA_RETRY_AFTER
+
+    def _recovered(self, node: _Node) -> None:
+        if node.status != "ok":
+            log.warning("read replica %s is back: reads use it again", node.settings.safe_url)
+            node.status, node.problem = "ok", None
+
+    def _lost(self, node: _Node, error: Exception) -> None:
+        """A replica's connection broke in use: skip it (the caller gets the error)."""
+        if node is not self._primary and isinstance(error, ConnectionLost):
+            self._skip(node, "down", str(error))
 
     def connection(self, timeout: float | None = None) -> AbstractAsyncContextManager[AsyncConnection]:
         """A pooled connection; committed on success, rolled back on error.
@@ -228,20 +366,26 @@ class AsyncDatabase(AsyncTables):
         return self._session(timeout, autocommit=False)
 
     @asynccontextmanager
-    async def _session(self, timeout: float | None, *, autocommit: bool) -> AsyncIterator[AsyncConnection]:
-        conn = await self._checkout(timeout, autocommit=autocommit)
+    async def _session(
+        self, timeout: float | None, *, autocommit: bool, read: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
+        if read and self._replicas:
+            conn, node = await self._read_checkout(timeout, autocommit=autocommit)
+        else:
+            conn, node = await self._checkout(timeout, autocommit=autocommit), self._primary
         try:
             yield conn
             if conn.pgconn.transaction_status == TransactionStatus.INTRANS:
                 await conn.commit()
         except BaseException as exc:
             # A loss here is not safe to retry: the block may have committed on its own.
-            new = self._translate(exc, conn, safe_to_retry=False)
+            new = self._translate(exc, conn, safe_to_retry=read, node=node)
             if new is None:
                 raise
+            self._lost(node, new)
             raise new from exc
         finally:
-            await self._pool.checkin(conn)
+            await node.pool.checkin(conn)
 
     @asynccontextmanager
     async def transaction(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection]:
@@ -337,9 +481,20 @@ class AsyncDatabase(AsyncTables):
 
     async def health(self, timeout: float | None = None) -> Health:
         """Readiness: can this service use the database now? Never raises; answers within `timeout`
-        seconds (default health_timeout) with one of the statuses in health.py."""
+        seconds (default health_timeout) with one of the statuses in health.py. The primary and
+        every replica are checked at once; a replica's state does not change the status (reads
+        skip a replica that is not ok), it is reported in `replicas`."""
         deadline = self.settings.health_timeout if timeout is None else timeout
         start = monotonic()
+        checks: list[Callable[[], Awaitable[Health | ReplicaHealth]]] = [
+            partial(self._primary_health, start, deadline),
+            *(partial(self._replica_health, node, start, deadline) for node in self._replicas),
+        ]
+        primary, *replicas = await all_of(checks)
+        assert isinstance(primary, Health)
+        return replace(primary, replicas=tuple(r for r in replicas if isinstance(r, ReplicaHealth)))
+
+    async def _primary_health(self, start: float, deadline: float) -> Health:
         try:
             return await within(deadline, lambda: self._health(start, deadline))
         except TimeoutError:
@@ -349,6 +504,40 @@ class AsyncDatabase(AsyncTables):
                 pool=self._pool.stats(),
                 error=f"no answer from {self.settings.safe_url} within {deadline:.2f} sec",
             )
+
+    async def _replica_health(self, node: _Node, start: float, deadline: float) -> ReplicaHealth:
+        """One replica: up, and how far behind. Reads skip it from now on if it is down or lagging."""
+        url = node.settings.safe_url
+        try:
+            return await within(deadline, lambda: self._replica_check(node, start, deadline))
+        except TimeoutError:
+            error = f"no answer from {url} within {deadline:.2f} sec"
+            self._skip(node, "down", error)
+            return ReplicaHealth(url, "down", error=error)
+
+    async def _replica_check(self, node: _Node, start: float, deadline: float) -> ReplicaHealth:
+        url = node.settings.safe_url
+        try:
+            conn = await node.pool.checkout(0.75 * deadline)
+            try:
+                lag = await self._read_lag(conn, node)
+            finally:
+                await node.pool.checkin(conn)
+        except PoolExhausted as exc:
+            return ReplicaHealth(url, "busy", error=str(exc))
+        except (ConnectError, psycopg.OperationalError) as exc:
+            error = str(exc) if isinstance(exc, ConnectError) else _reason(exc)
+            self._skip(node, "down", error)
+            return ReplicaHealth(url, "down", error=error)
+        latency = round((monotonic() - start) * 1000, 3)
+        limit = self.settings.replica_max_lag
+        if lag > limit:
+            error = f"{lag:.1f} s behind the primary (limit {limit:g} s)"
+            self._skip(node, "lagging", error)
+            return ReplicaHealth(url, "lagging", latency_ms=latency, lag_s=round(lag, 3), error=error)
+        self._recovered(node)
+        node.skipped_until = float("-inf")
+        return ReplicaHealth(url, "ok", latency_ms=latency, lag_s=round(lag, 3))
 
     async def _health(self, start: float, deadline: float) -> Health:
         expected = MIGRATION_VERSION
@@ -387,7 +576,8 @@ class AsyncDatabase(AsyncTables):
 
     async def close(self) -> None:
         """Close idle connections now and busy ones when they come back; the next use connects again."""
-        await self._pool.close()
+        for node in [self._primary, *self._replicas]:
+            await node.pool.close()
 
     async def __aenter__(self) -> AsyncDatabase:
         return self

@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 # ok          ready: the server answered and has exactly this package's migrations
 # down        the server refused, did not answer within the deadline, or the connection broke
@@ -17,6 +17,20 @@ from typing import Literal
 # diverged    the database has a migration this package does not know, older than its newest,
 #             or one failed partway
 Status = Literal["ok", "down", "busy", "unmigrated", "behind", "ahead", "diverged"]
+# A read replica: ok; down (refused, no answer, or broken); busy (its pool); lagging (replays
+# the primary's changes more than replica_max_lag seconds late). Reads skip one that is not ok.
+ReplicaStatus = Literal["ok", "down", "busy", "lagging"]
+
+
+@dataclass(frozen=True)
+class ReplicaHealth:
+    """One read replica, as `health()` found it. `url` has no password."""
+
+    url: str
+    status: ReplicaStatus
+    latency_ms: float | None = None
+    lag_s: float | None = None  # seconds behind the primary (0 when it has replayed all it received)
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,9 @@ class Health:
     expected_schema_version: str | None = None  # the newest migration this package knows
     pool: Mapping[str, float] = field(default_factory=dict)
     error: str | None = None
+    # Every read replica (DATABASE_REPLICA_URLS). One that is not ok is skipped by reads, which
+    # go to another replica or the primary: it does not make the database unready.
+    replicas: tuple[ReplicaHealth, ...] = ()
 
     @property
     def ready(self) -> bool:
@@ -38,3 +55,7 @@ class Health:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: what /api/health and `python -m chatmaps_db health --json` print."""
+        return {"ready": self.ready, **asdict(self)}

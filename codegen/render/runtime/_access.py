@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest b9b10727b9a241b9); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest a3d910e45e36b7df); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -51,12 +51,13 @@ class Bound:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} on {self._db if self._db is not None else self._conn!r}>"
 
-    def _connection(self) -> AbstractContextManager[Connection]:
-        """The connection a call runs on: the bound one, or one statement's from the database's pool."""
+    def _connection(self, *, read: bool = False) -> AbstractContextManager[Connection]:
+        """The connection a call runs on: the bound one, or one statement's from the database's pool
+        (a read replica's when `read` and DATABASE_REPLICA_URLS has one)."""
         if self._conn is not None:
             return nullcontext(self._conn)
         assert self._db is not None
-        return self._db._statement()
+        return self._db._statement(read=read)
 
     @staticmethod
     def _execute(cur: Cursor[Any], sql: str, params: Sequence[Any], binary: bool) -> None:
@@ -98,14 +99,15 @@ class Relation(Bound, Generic[R]):
         self._execute(cur, sql, params, self._spec.binary)
         return cur
 
-    def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None) -> list[Any]:
-        """The rows of one statement, as the row model."""
+    def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None, *, read: bool = False) -> list[Any]:
+        """The rows of one statement, as the row model; `read`: a SELECT, which a replica may run."""
         maker = self._maker(validate)
-        with self._connection() as conn:
+        with self._connection(read=read) as conn:
             return (self._run(conn, sql, params, maker)).fetchall()
 
     def _scalar(self, sql: str, params: Sequence[Any]) -> Any:
-        with self._connection() as conn:
+        """The first value of a SELECT (count), which a replica may run."""
+        with self._connection(read=True) as conn:
             row = (self._run(conn, sql, params)).fetchone()
         return row[0] if row else None
 
@@ -116,7 +118,7 @@ class Relation(Bound, Generic[R]):
     # -- reads -------------------------------------------------------------------------------
 
     def _get(self, key: int, values: Sequence[Any], validate: bool | None) -> R | None:
-        rows = self._fetch(self._spec.select_by_key(key), values, validate)
+        rows = self._fetch(self._spec.select_by_key(key), values, validate, read=True)
         return rows[0] if rows else None
 
     def _list(
@@ -148,7 +150,7 @@ class Relation(Bound, Generic[R]):
             if limit is not None:
                 sql += " LIMIT %s"
             spec.cache[key] = sql
-        return self._fetch(sql, params, validate)
+        return self._fetch(sql, params, validate, read=True)
 
     def _count(self, filters: Sequence[Any]) -> int:
         spec = self._spec
@@ -317,12 +319,12 @@ class QueryRunner(Bound):
         return cur
 
     def _one(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> T | None:
-        with self._connection() as conn:
+        with self._connection(read=spec.read) as conn:
             cur = self._cursor(conn, spec, params, self._maker(spec, row, validate))
             return cur.fetchone()
 
     def _many(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> list[T]:
-        with self._connection() as conn:
+        with self._connection(read=spec.read) as conn:
             return (self._cursor(conn, spec, params, self._maker(spec, row, validate))).fetchall()
 
     def _exec(self, spec: QuerySpec, params: Sequence[Any]) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, TypedDict
@@ -62,6 +62,17 @@ def _pgbouncer(raw: str) -> str:
     return value
 
 
+# Several URLs, split where the next one starts: a comma inside one URL (libpq's multi-host
+# form, postgresql://h1,h2/db) stays part of it.
+_URL_LIST = re.compile(r"[\s,]+(?=[A-Za-z][A-Za-z0-9+.\-]*://)")
+
+
+def _replica_urls(raw: str) -> tuple[str, ...]:
+    """DATABASE_REPLICA_URLS: URLs separated by commas or spaces, each checked like DATABASE_URL."""
+    urls = [u.strip(" ,") for u in _URL_LIST.split(raw.strip())]
+    return tuple(validate_url(u, f"DATABASE_REPLICA_URLS (URL {i} of {len(urls)})") for i, u in enumerate(urls, 1) if u)
+
+
 def _sslmode(raw: str) -> str:
     if raw not in SSLMODES:
         raise ValueError
@@ -97,6 +108,8 @@ _OPTIONS: dict[str, _Option] = {
     "sslrootcert": _Option("DATABASE_SSLROOTCERT", str, None, "a certificate file", "sslrootcert"),
     "pgbouncer": _Option("DATABASE_PGBOUNCER", _pgbouncer, "auto", "one of auto, transaction, session, off"),
     "validate_rows": _Option("DATABASE_VALIDATE_ROWS", _flag, False, "1 or 0"),
+    "replica_urls": _Option("DATABASE_REPLICA_URLS", _replica_urls, (), "postgresql:// URLs separated by commas"),
+    "replica_max_lag": _Option("DATABASE_REPLICA_MAX_LAG", _duration, 10.0, _POSITIVE),
 }
 
 
@@ -118,6 +131,8 @@ class Options(TypedDict, total=False):
     sslrootcert: str
     pgbouncer: str | bool
     validate_rows: bool
+    replica_urls: Sequence[str] | str
+    replica_max_lag: float
 
 
 # The session settings, sent as SET (PgBouncer rejects them as startup `options`).
@@ -242,14 +257,26 @@ class Settings:
     pgbouncer: str = "auto"
     # The table layer validates every row it reads (model_validate) instead of trusting psycopg's types.
     validate_rows: bool = False
+    # Read replicas: the table layer's reads and db.read() go to one of them (see db_async.py);
+    # one that lags more than replica_max_lag seconds behind the primary is skipped.
+    replica_urls: tuple[str, ...] = field(default=(), repr=False)
+    replica_max_lag: float = 10.0
 
     @property
     def safe_url(self) -> str:
         return redact_url(self.url)
 
+    @property
+    def safe_replica_urls(self) -> tuple[str, ...]:
+        return tuple(redact_url(u) for u in self.replica_urls)
+
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "url")
-        return f"Settings(url={self.safe_url!r}, {shown})"
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return f"Settings(url={self.safe_url!r}, {shown}, replica_urls={self.safe_replica_urls!r})"
+
+    def for_replica(self, url: str) -> Settings:
+        """These settings for one replica: its URL, and no replicas of its own."""
+        return replace(self, url=url, replica_urls=())
 
     def connect_kwargs(self) -> dict[str, Any]:
         """libpq parameters that override the URL's (the session settings are sent as SET)."""
@@ -285,7 +312,11 @@ class Settings:
         values: dict[str, object] = {}
         for name, option in _OPTIONS.items():
             given = overrides.get(name)
-            if given is not None:
+            if name == "replica_urls" and given is not None and not isinstance(given, str):
+                urls = list(given)  # type: ignore[call-overload]
+                where = [f"replica_urls[{i}]" for i in range(len(urls))]
+                values[name] = tuple(validate_url(u, w) for u, w in zip(urls, where, strict=True))
+            elif given is not None:
                 values[name] = _parse(name, option, str(given), name) if isinstance(given, str) else given
             elif option.env in env:
                 values[name] = _parse(name, option, env[option.env], option.env)
@@ -306,7 +337,14 @@ class Settings:
                 f"(got min_size={self.min_size}, max_size={self.max_size}): "
                 "set DATABASE_POOL_MIN_SIZE and DATABASE_POOL_MAX_SIZE"
             )
-        for name in ("pool_timeout", "connect_timeout", "health_timeout", "max_idle", "max_lifetime"):
+        for name in (
+            "pool_timeout",
+            "connect_timeout",
+            "health_timeout",
+            "max_idle",
+            "max_lifetime",
+            "replica_max_lag",
+        ):
             if not getattr(self, name) > 0:
                 raise ConfigError(
                     f"{name} must be more than 0 seconds (got {getattr(self, name)}): set {_OPTIONS[name].env}"

@@ -50,6 +50,7 @@ _LIST_ACCOUNTS_BY_PROVIDER = QuerySpec(
     ),
     binary=True,
     untrusted=(),
+    read=True,
 )
 
 

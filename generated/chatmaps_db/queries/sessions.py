@@ -83,6 +83,7 @@ WHERE s.token = $1 AND s.expires_at > now()""",
     ),
     binary=True,
     untrusted=(),
+    read=True,
 )
 
 
@@ -93,6 +94,7 @@ _LIST_USER_SESSIONS = QuerySpec(
     fields=("id", "user_id", "token", "expires_at", "ip_address", "user_agent", "created_at", "updated_at"),
     binary=True,
     untrusted=(),
+    read=True,
 )
 
 
@@ -107,6 +109,7 @@ ORDER BY u.email""",
     fields=("id", "email", "sessions", "last_expires_at"),
     binary=True,
     untrusted=(),
+    read=True,
 )
 
 
@@ -128,6 +131,7 @@ LIMIT $1""",
     fields=("session_id", "expires_at", "ip_address", "user_agent", "user_id", "name", "email"),
     binary=True,
     untrusted=(),
+    read=True,
 )
 
 

@@ -57,6 +57,7 @@ _GET_AUTHOR = QuerySpec(
     fields=("id", "name", "bio", "mood", "api_key"),
     binary=True,
     untrusted=(),
+    read=True,
 )
 
 
@@ -73,6 +74,7 @@ LIMIT $3""",
     fields=("id", "title", "status", "meta", "author_name", "mood", "api_key", "price", "total"),
     binary=True,
     untrusted=(),
+    read=True,
 )
 
 
