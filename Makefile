@@ -52,8 +52,8 @@ lint: $(VENV_STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(VENV_STAMP) ## mypy --strict on codegen/, generated/, bench/ and the typing tests
-	$(VENV)/bin/mypy codegen generated/chatmaps_db tests/typing bench
+typecheck: $(VENV_STAMP) ## mypy --strict on codegen/, generated/, bench/, examples/service/ and the typing tests
+	$(VENV)/bin/mypy codegen generated/chatmaps_db tests/typing bench examples/service
 
 check: $(VENV_STAMP) $(ATLAS_DEP) ## fail if migrations/ or generated/ is stale, or atlas.sum is invalid
 	$(CODEGEN) check
@@ -101,7 +101,7 @@ $(CURDIR)/.tools/bin/atlas: tools/atlas/go.mod tools/atlas/go.sum tools/atlas/pg
 # The generated package's runtime dependencies (pins as in pyproject.toml) and its build backend.
 $(WHEELS_STAMP): $(VENV_STAMP) Makefile
 	$(VENV)/bin/pip download --quiet --disable-pip-version-check -d $(WHEELS) \
-	  'pydantic==2.14.3' 'psycopg[binary]==3.3.9' 'psycopg-pool==3.3.3' 'sqlalchemy==2.1.9' 'setuptools>=65'
+	  'pydantic==2.14.3' 'psycopg[binary]==3.3.9' 'psycopg-pool==3.3.3' 'sqlalchemy==2.1.9' 'starlette==1.10.0' 'setuptools>=65'
 	$(VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps -d $(WHEELS)/old-postgres 'pgserver==0.1.4'
 	touch $@
 

@@ -82,3 +82,19 @@ def test_the_readme_install_with_the_sqlalchemy_extra(tmp_path: Path) -> None:
     proc = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["users"]
+
+
+def test_the_asgi_extra_installs_starlette_and_the_probe_runs(tmp_path: Path) -> None:
+    python = clean_venv_install(tmp_path, f"{GENERATED}[asgi]")
+    code = "import chatmaps_db.asgi as a, starlette; print(sorted(a.__all__))"
+    proc = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["['SchemaMode',", "'lifespan',", "'round_trip',", "'routes',", "'startup']"]
+    # The probe, as a container runs it: no DATABASE_URL is one line on stderr and exit 1.
+    env = {"PATH": "/usr/bin:/bin"}
+    probe = subprocess.run(
+        [str(python), "-m", "chatmaps_db", "health"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert (probe.returncode, probe.stdout) == (1, "")
+    assert probe.stderr.startswith("chatmaps_db health: DATABASE_URL is not set: export DATABASE_URL=")
+    assert probe.stderr.count("\n") == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -47,6 +47,22 @@ async def all_of(works: list[Callable[[], Awaitable[T]]]) -> list[T]:
 
 
 async def within(seconds: float, work: Callable[[], Awaitable[T]]) -> T:
-    """The result of `work()`, or TimeoutError after `seconds` (the work is cancelled)."""
-    async with asyncio.timeout(seconds):
-        return await work()
+    """The result of `work()`, or TimeoutError after `seconds`.
+
+    Past the deadline the work is cancelled but not waited for, as the sync twin leaves its
+    thread: psycopg answers a cancelled query by sending the server a cancel request, which a
+    frozen server leaves unanswered for seconds, and the caller must not wait for that.
+    """
+    task = asyncio.ensure_future(work())
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(_consume)
+        raise TimeoutError
+    return task.result()
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    """Retrieve a left-behind task's outcome, so that asyncio does not log it as never retrieved."""
+    if not task.cancelled():
+        task.exception()

@@ -1,0 +1,198 @@
+"""HTTP health handlers and a lifespan for ASGI services (Starlette, FastAPI): the `asgi` extra.
+
+    pip install 'chatmaps-db[asgi]'
+
+    from chatmaps_db import AsyncDatabase
+    from chatmaps_db.asgi import lifespan, routes
+
+    db = AsyncDatabase.from_env()
+    app = FastAPI(lifespan=lifespan(db, wait=30, schema="fail"))   # or Starlette(lifespan=...)
+    app.router.routes.extend(routes(db))                           # the one line that mounts them
+
+Routes (under `prefix`, default /api):
+
+    GET /api/health       readiness: 200 and the health JSON when the database answers and has this
+                          package's migrations; else 503 with `status` (down, busy, unmigrated,
+                          behind, ahead, diverged) and a one-line `error`. Answers within
+                          `deadline` seconds (default DATABASE_HEALTH_TIMEOUT) however the
+                          database fails. Point a load balancer or a readiness probe here.
+    GET /api/health/live  liveness: 200 unless the pool has been stuck (a leak or a deadlock in
+                          this process, which a restart fixes); never touches the database, so
+                          an outage does not restart every replica of the service at once.
+    GET /api/db/test      a round trip that proves reads and writes: BEGIN, write a row to a
+                          temporary table, read it back, ROLLBACK (nothing is left behind), and,
+                          with replicas, one read on a replica; each step's latency in ms.
+                          It writes: keep it off the public internet (see docs/DEPLOY.md).
+
+Bodies never hold a password (URLs are shown redacted) or a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from time import monotonic
+from typing import Any, Literal
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from chatmaps_db._acompat import sleep, within
+from chatmaps_db.db_async import AsyncDatabase
+from chatmaps_db.errors import ConnectError, DatabaseError, SchemaMismatch
+
+log = logging.getLogger("chatmaps_db")
+SchemaMode = Literal["fail", "warn", "off"]
+_NO_CACHE = {"Cache-Control": "no-store"}
+
+# The db test's table: temporary, so it exists only inside the test's own transaction.
+_TEST_TABLE = "CREATE TEMPORARY TABLE chatmaps_db_test (id int PRIMARY KEY, note text NOT NULL) ON COMMIT DROP"
+
+
+def routes(db: AsyncDatabase, *, prefix: str = "/api", deadline: float | None = None) -> list[Route]:
+    """The health, liveness and db test routes for `db`, as Starlette routes under `prefix`."""
+    limit = db.settings.health_timeout if deadline is None else deadline
+
+    async def health(request: Request) -> JSONResponse:
+        try:
+            found = await db.health(timeout=limit)
+        except Exception as exc:  # health() never raises; if it did, say what, not where
+            return _json({"ready": False, "status": "error", "error": _one_line(exc)}, 503)
+        return _json(found.as_dict(), 200 if found.ready else 503)
+
+    async def live(request: Request) -> JSONResponse:
+        alive = db.live()
+        body: dict[str, Any] = {"live": alive, "pool": db.stats()}
+        if not alive:
+            body["error"] = "callers have waited for a pooled connection while none came back: restart the service"
+        return _json(body, 200 if alive else 503)
+
+    async def db_test(request: Request) -> JSONResponse:
+        return await round_trip(db, limit)
+
+    prefix = prefix.rstrip("/")
+    return [
+        Route(f"{prefix}/health", health, methods=["GET", "HEAD"], name="chatmaps_db_health"),
+        Route(f"{prefix}/health/live", live, methods=["GET", "HEAD"], name="chatmaps_db_live"),
+        Route(f"{prefix}/db/test", db_test, methods=["GET", "POST"], name="chatmaps_db_test"),
+    ]
+
+
+async def round_trip(db: AsyncDatabase, deadline: float) -> JSONResponse:
+    """/api/db/test: each step timed; 503 naming the step that failed, or ran past the deadline."""
+    steps: list[dict[str, Any]] = []
+    start = monotonic()
+    current = ["connect"]
+
+    def done(step: str, since: float) -> float:
+        now = monotonic()
+        steps.append({"step": step, "ms": round((now - since) * 1000, 3)})
+        return now
+
+    async def run() -> None:
+        t = monotonic()
+        # connection(), not transaction(): the test ends its transaction itself, with ROLLBACK.
+        async with db.connection(timeout=deadline) as conn:
+            t = done("connect", t)
+            current[0] = "write"
+            await conn.execute(_TEST_TABLE)
+            await conn.execute("INSERT INTO chatmaps_db_test VALUES (1, 'chatmaps-db round trip')")
+            t = done("write", t)
+            current[0] = "read"
+            cur = await conn.execute("SELECT note FROM chatmaps_db_test WHERE id = 1")
+            row = await cur.fetchone()
+            if row is None or row[0] != "chatmaps-db round trip":
+                raise DatabaseError("the row written was not read back")
+            t = done("read", t)
+            current[0] = "rollback"
+            await conn.rollback()
+            t = done("rollback", t)
+        if db.settings.replica_urls:
+            current[0] = "replica read"
+            async with db.read(timeout=deadline) as conn:
+                await conn.execute("SELECT 1")
+            done("replica read", t)
+
+    try:
+        await within(deadline, run)
+    except TimeoutError:
+        error = f"no answer within {deadline:.2f} sec"
+    except Exception as exc:
+        error = _one_line(exc)
+    else:
+        total = round((monotonic() - start) * 1000, 3)
+        return _json({"ok": True, "steps": steps, "total_ms": total, "left_behind": 0}, 200)
+    return _json({"ok": False, "failed_step": current[0], "error": error, "steps": steps}, 503)
+
+
+def lifespan(
+    db: AsyncDatabase, *, wait: float | None = None, schema: SchemaMode = "fail", deep: bool = False
+) -> Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]:
+    """A Starlette/FastAPI lifespan: at startup open the pool (waiting up to `wait` seconds for
+    the database, if given) and check the schema; at shutdown close the pool.
+
+    schema="fail": a database without exactly this package's migrations (or, with `deep`, with
+    a column that differs) stops the startup with SchemaMismatch; "warn" logs it and starts
+    (readiness then says why it is not ready); "off" skips the check. With wait=None a database
+    that is down at startup fails the check in "fail" mode and is logged in "warn" mode.
+    The lifespan state has the database: `request.state.db`.
+    """
+
+    @asynccontextmanager
+    async def span(app: Any) -> AsyncIterator[dict[str, Any]]:
+        await startup(db, wait=wait, schema=schema, deep=deep)
+        try:
+            yield {"db": db}
+        finally:
+            await db.close()
+
+    return span
+
+
+async def startup(db: AsyncDatabase, *, wait: float | None, schema: SchemaMode, deep: bool) -> None:
+    """What lifespan() does at startup."""
+    if wait:
+        await _wait_for(db, wait)
+    if schema == "off":
+        return
+    try:
+        await db.check_schema(deep=deep)
+    except (SchemaMismatch, ConnectError) as exc:
+        if schema == "fail":
+            log.error("startup stopped: %s", exc)
+            raise
+        log.warning("starting anyway (schema check in warn mode): %s", exc)
+    else:
+        log.info("database %s has this package's migrations", db.settings.safe_url)
+
+
+async def _wait_for(db: AsyncDatabase, seconds: float) -> None:
+    """Until the database takes a connection, at most `seconds`: then ServerUnavailable, as is."""
+    deadline = monotonic() + seconds
+    pause = 0.1
+    while True:
+        try:
+            async with db.connection(timeout=max(0.1, deadline - monotonic())) as conn:
+                await conn.execute("SELECT 1")
+            return
+        except ConnectError as exc:
+            if monotonic() + pause >= deadline:
+                log.error("the database did not answer within %g s: %s", seconds, exc)
+                raise
+            log.info("waiting for the database: %s", exc)
+        await sleep(pause)
+        pause = min(2.0, pause * 2)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _json(body: dict[str, Any], status: int) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=_NO_CACHE)
+
+
+__all__ = ["SchemaMode", "lifespan", "round_trip", "routes", "startup"]

@@ -1,0 +1,88 @@
+"""An example ChatMaps service: FastAPI on the generated package and its table layer.
+
+    DATABASE_URL=postgresql://... uvicorn examples.service.app:app
+
+Request bodies are the generated Insert and Update models; responses are row models, whose
+secret columns (an account's password, a session's token) are left out of the JSON. The
+database routes come from chatmaps_db.asgi: /api/health, /api/health/live, /api/db/test.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from fastapi import FastAPI, HTTPException, Response
+
+from chatmaps_db import AsyncDatabase, models
+from chatmaps_db.asgi import SchemaMode, lifespan, routes
+from chatmaps_db.errors import UniqueViolation
+
+db = AsyncDatabase.from_env()
+# At startup: wait up to SERVICE_DB_WAIT seconds for the database, then check that it has this
+# package's migrations: SERVICE_SCHEMA_CHECK=fail (refuse to start), warn (start unready) or off.
+CHECKS: dict[str, SchemaMode] = {"fail": "fail", "warn": "warn", "off": "off"}
+schema_check = CHECKS.get(os.environ.get("SERVICE_SCHEMA_CHECK", "fail"))
+if schema_check is None:
+    raise SystemExit("SERVICE_SCHEMA_CHECK must be fail, warn or off")
+app = FastAPI(
+    title="ChatMaps example service",
+    lifespan=lifespan(db, wait=float(os.environ.get("SERVICE_DB_WAIT", "0")), schema=schema_check),
+)
+app.router.routes.extend(routes(db))
+
+
+@app.post("/api/users", status_code=201)
+async def create_user(body: models.UserInsert) -> models.User:
+    try:
+        return await db.users.insert(body)
+    except UniqueViolation:
+        raise HTTPException(409, "a user with this email exists") from None
+
+
+@app.get("/api/users")
+async def list_users(limit: int = 50) -> list[models.User]:
+    return await db.users.list(order_by="created_at", limit=limit)
+
+
+@app.get("/api/users/{user_id}")
+async def get_user(user_id: UUID) -> models.User:
+    user = await db.users.get(user_id)
+    if user is None:
+        raise HTTPException(404, "no such user")
+    return user
+
+
+@app.patch("/api/users/{user_id}")
+async def update_user(user_id: UUID, body: models.UserUpdate) -> models.User:
+    user = await db.users.update(user_id, body)
+    if user is None:
+        raise HTTPException(404, "no such user")
+    return user
+
+
+@app.delete("/api/users/{user_id}", status_code=204)
+async def delete_user(user_id: UUID) -> Response:
+    if not await db.users.delete(user_id):
+        raise HTTPException(404, "no such user")
+    return Response(status_code=204)
+
+
+@app.post("/api/accounts", status_code=201)
+async def link_account(body: models.AccountInsert) -> models.Account:
+    """The body carries the password hash or tokens; the response leaves them out."""
+    return await db.accounts.insert(body)
+
+
+@app.post("/api/users/{user_id}/sessions", status_code=201)
+async def sign_in(user_id: UUID) -> models.Session:
+    """A session with a fresh token: the token is written, and not returned in the JSON."""
+    session = models.SessionInsert(
+        user_id=user_id, token=secrets.token_urlsafe(32), expires_at=datetime.now(UTC) + timedelta(days=7)
+    )
+    async with db.transaction() as tx:
+        if await tx.users.get(user_id) is None:
+            raise HTTPException(404, "no such user")
+        return await tx.sessions.insert(session)

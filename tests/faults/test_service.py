@@ -1,0 +1,323 @@
+"""The example service (examples/service/app.py) over real HTTP: uvicorn in a subprocess, httpx,
+the fault server stopped, frozen and started under it; the probe command beside it.
+
+The transcript (status and time of each request) is printed: `pytest -s` shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from codegen.dev import pg
+from codegen.paths import GENERATED, ROOT
+
+DEADLINE = 1.0  # DATABASE_HEALTH_TIMEOUT of the service: /api/health answers within it
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def service_env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DATABASE_HEALTH_TIMEOUT": str(DEADLINE),
+        "DATABASE_APPLICATION_NAME": "example-service",
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{GENERATED}",
+    }
+
+
+class Service:
+    """uvicorn serving examples.service.app:app on a free port; every request logged with its time."""
+
+    def __init__(self, database_url: str, log: Path) -> None:
+        self.port = free_port()
+        self.log = log
+        command = [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--host", "127.0.0.1"]
+        self.proc = subprocess.Popen(
+            [*command, "--port", str(self.port), "--log-level", "warning"],
+            cwd=ROOT,
+            env=service_env(database_url),
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=DEADLINE + 2)
+        self.transcript: list[str] = []
+        for _ in range(300):
+            if self.proc.poll() is not None:
+                raise AssertionError(f"uvicorn exited {self.proc.returncode}: {log.read_text()}")
+            try:
+                self.client.get("/api/health/live")
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise AssertionError(f"uvicorn did not answer within 15 s: {log.read_text()}")
+
+    def request(self, method: str, path: str, note: str = "", **kwargs: object) -> httpx.Response:
+        start = time.monotonic()
+        response = self.client.request(method, path, **kwargs)  # type: ignore[arg-type]
+        ms = (time.monotonic() - start) * 1000
+        line = f"{method:5} {path:32} {response.status_code}  {ms:7.1f} ms  {note}".rstrip()
+        self.transcript.append(line)
+        return response
+
+    def close(self) -> None:
+        self.client.close()
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+@pytest.fixture
+def service(fault_db: str, tmp_path: Path) -> Iterator[Service]:
+    svc = Service(fault_db, tmp_path / "uvicorn.log")
+    try:
+        yield svc
+    finally:
+        svc.close()
+        print("\n" + "\n".join(svc.transcript))
+
+
+def counts(url: str) -> dict[str, int]:
+    with pg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE schemaname = 'public' ORDER BY 1"
+        ).fetchall()
+        total = {
+            str(name): int(conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])  # type: ignore[index]
+            for name, _ in rows
+            if name != "atlas_schema_revisions"
+        }
+    return total
+
+
+def frozen(server: pg.ThrowawayServer, sig: signal.Signals) -> None:
+    """SIGSTOP or SIGCONT the server and every backend: a database that accepts and never answers."""
+    pid = int((server.data / "postmaster.pid").read_text().split()[0])
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.split()
+    for p in [pid, *map(int, children)]:
+        os.kill(p, sig)
+
+
+def test_the_service_over_http_up_down_frozen_and_back(
+    service: Service, fault_db: str, restartable: pg.ThrowawayServer
+) -> None:
+    up = service.request("GET", "/api/health", "database up")
+    assert up.status_code == 200, up.text
+    body = up.json()
+    assert (body["ready"], body["status"], body["error"]) == (True, "ok", None)
+    assert body["schema_version"] == body["expected_schema_version"] and body["replicas"] == []
+    assert service.request("GET", "/api/health/live").json()["live"] is True
+
+    # The table layer behind the routes: Insert/Update models in, row models out, secrets left out.
+    created = service.request("POST", "/api/users", json={"name": "Ada", "email": "ada@example.com"})
+    assert created.status_code == 201, created.text
+    user = created.json()
+    assert set(user) == {"id", "name", "email", "email_verified", "image", "created_at", "updated_at"}
+    assert user["email_verified"] is False  # the database's default: the body left it out
+    dup = service.request("POST", "/api/users", json={"name": "Ada", "email": "ADA@example.com"})
+    assert dup.status_code == 409 and "ada" not in dup.text.lower()  # the value is not echoed
+    bad = service.request("POST", "/api/users", json={"name": "No email"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "email"]
+    patched = service.request("PATCH", f"/api/users/{user['id']}", json={"image": "https://x.example/a.png"})
+    assert patched.json()["image"] == "https://x.example/a.png" and patched.json()["name"] == "Ada"
+    account = service.request(
+        "POST",
+        "/api/accounts",
+        json={"user_id": user["id"], "account_id": "ada", "provider_id": "credential", "password": "hash$v1"},
+    )
+    assert account.status_code == 201, account.text
+    assert "password" not in account.json() and "hash$v1" not in account.text
+    session = service.request("POST", f"/api/users/{user['id']}/sessions")
+    assert session.status_code == 201 and "token" not in session.json()
+    with pg.connect(fault_db) as conn:
+        stored = conn.execute("SELECT password FROM accounts").fetchone()
+        token = conn.execute("SELECT length(token) FROM sessions").fetchone()
+    assert stored == ("hash$v1",) and token is not None and token[0] > 20  # written, just not returned
+
+    before = counts(fault_db)
+    trip = service.request("GET", "/api/db/test", "write, read back, roll back")
+    assert trip.status_code == 200, trip.text
+    result = trip.json()
+    assert [s["step"] for s in result["steps"]] == ["connect", "write", "read", "rollback"]
+    assert all(s["ms"] >= 0 for s in result["steps"]) and result["ok"] is True
+    assert counts(fault_db) == before  # nothing left behind
+    with pg.connect(fault_db) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'chatmaps_db_test'").fetchone() == (0,)
+
+    pid = service.proc.pid
+    restartable.stop()
+    down = service.request("GET", "/api/health", "database stopped")
+    assert down.status_code == 503
+    assert down.json()["status"] == "down" and down.json()["ready"] is False
+    assert down.json()["error"].startswith(f"cannot connect to {fault_db}: No such file or directory")
+    failed = service.request("GET", "/api/db/test", "database stopped")
+    assert failed.status_code == 503 and failed.json()["failed_step"] == "connect"
+    assert "Traceback" not in failed.text
+    live = service.request("GET", "/api/health/live", "an outage is not a reason to restart")
+    assert live.status_code == 200
+
+    restartable.start()
+    back = service.request("GET", "/api/health", "database started again, same service process")
+    assert back.status_code == 200 and back.json()["status"] == "ok"
+    assert service.proc.pid == pid and service.proc.poll() is None
+
+    frozen(restartable, signal.SIGSTOP)
+    try:
+        hung = service.request("GET", "/api/health", f"database frozen (SIGSTOP): the {DEADLINE:g} s deadline")
+    finally:
+        frozen(restartable, signal.SIGCONT)
+    assert hung.status_code == 503
+    assert hung.json()["error"] == f"no answer from {fault_db} within {DEADLINE:.2f} sec"
+    again = service.request("GET", "/api/health", "thawed")
+    assert again.status_code == 200, again.text
+    assert service.proc.poll() is None
+
+
+def test_the_openapi_document_builds_without_a_warning(fault_db: str) -> None:
+    code = (
+        "import json, warnings; warnings.simplefilter('error');"
+        "from examples.service.app import app; print(json.dumps(app.openapi()))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        cwd=ROOT,
+        env=service_env(fault_db),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    schemas = json.loads(proc.stdout)["components"]["schemas"]
+    assert schemas["UserInsert"]["required"] == ["name", "email"]
+    assert "default" not in schemas["UserInsert"]["properties"]["email_verified"]
+    assert "required" not in schemas["UserUpdate"]
+    # The request body takes the password; the response schema has none.
+    assert "password" in schemas["AccountInsert"]["properties"]
+    assert "password" not in schemas["Account"]["properties"]
+    assert "token" not in schemas["Session"]["properties"]
+
+
+def test_the_probe_command(fault_db: str, restartable: pg.ThrowawayServer) -> None:
+    def probe(*args: str, url: str = fault_db) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "chatmaps_db", "health", *args],
+            env=service_env(url),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    ok = probe()
+    assert (ok.returncode, ok.stderr) == (0, "")
+    assert ok.stdout.startswith(f"ok: {fault_db} answered in ")
+    as_json = probe("--json")
+    assert as_json.returncode == 0 and json.loads(as_json.stdout)["status"] == "ok"
+    restartable.stop()
+    down = probe("--json")
+    assert down.returncode == 1
+    assert json.loads(down.stdout)["status"] == "down"
+    assert down.stderr.count("\n") == 1
+    assert down.stderr.startswith(f"chatmaps_db health: down: cannot connect to {fault_db}: No such file or directory")
+    restartable.start()
+    secret = probe(url="postgresql://app:s3cret@127.0.0.1:1/app")
+    assert secret.returncode == 1 and "s3cret" not in secret.stderr and "app:***@" in secret.stderr
+    unset = subprocess.run(
+        [sys.executable, "-m", "chatmaps_db", "health"],
+        env={k: v for k, v in service_env(fault_db).items() if k != "DATABASE_URL"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert unset.returncode == 1
+    assert unset.stderr == (
+        "chatmaps_db health: DATABASE_URL is not set: export DATABASE_URL=postgresql://user:password@host:5432/dbname\n"
+    )
+
+
+def test_the_lifespan_waits_for_the_database_and_checks_the_schema(
+    restartable: pg.ThrowawayServer, fault_db: str, tmp_path: Path
+) -> None:
+    # The database is down at startup: with SERVICE_DB_WAIT the service waits, then serves.
+    restartable.stop()
+    env = {**service_env(fault_db), "SERVICE_DB_WAIT": "30"}
+    port = free_port()
+    log = tmp_path / "wait.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        time.sleep(1.0)
+        assert proc.poll() is None, log.read_text()  # still waiting, not crashed
+        restartable.start()
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=3).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError(log.read_text())
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+    # A database without the migrations: schema=fail refuses to start, with the reason in one line.
+    with pg.scratch_database(restartable.url, "unmigrated") as empty:
+        failed = subprocess.run(
+            [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--port", str(free_port())],
+            cwd=ROOT,
+            env=service_env(empty),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert failed.returncode != 0
+        assert (
+            f"startup stopped: database {empty} has no migrations applied: "
+            "run `atlas migrate apply --env prod` (or `make migrate`)\n"
+        ) in failed.stderr
+        assert "Application startup failed. Exiting." in failed.stderr
+
+        # schema=warn starts, and readiness says why it is not ready.
+        port = free_port()
+        warned = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--port", str(port)],
+            cwd=ROOT,
+            env={**service_env(empty), "SERVICE_SCHEMA_CHECK": "warn"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            for _ in range(300):
+                try:
+                    response = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=3)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            assert response.status_code == 503
+            assert response.json()["status"] == "unmigrated"
+        finally:
+            warned.terminate()
+            _, stderr = warned.communicate(timeout=10)
+        assert "starting anyway (schema check in warn mode): database" in stderr
