@@ -38,10 +38,15 @@ env "ci" {
   }
 }
 
+# Deployment (docs/DEPLOY.md): DATABASE_URL is a direct connection (not PgBouncer: Atlas's
+# lock is a session advisory lock). lock_timeout is how long a second deploy waits for the
+# first one's migrations: longer than the longest migration, or parallel deploys fail with
+# "acquiring database lock: pq: canceling statement due to user request" (Atlas's default is 10s).
 env "prod" {
   url = getenv("DATABASE_URL")
   migration {
-    dir = local.migrations
+    dir          = local.migrations
+    lock_timeout = "30m"
   }
   lint {
     destructive {

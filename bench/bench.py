@@ -26,6 +26,9 @@ largest process):
    ORM and vs today's dict rows + model_validate.
 11. checked queries (bench/queries.py): a :many join of 200k rows vs psycopg binary tuples of the
     same SQL, and what 200 queries add to generation.
+12. services and replicas (bench/service.py): 5,000 db.users.get routed to a real streaming
+    replica vs the same on the primary without replicas; /api/health over real HTTP vs
+    /api/health/live (no database I/O) on the same uvicorn.
 
 Nothing here is a test: there are no thresholds. Run it, read the ratios.
 """
@@ -492,9 +495,9 @@ def main() -> None:
             f"{r.mb:7.1f} {r.base_mb:8.1f} {r.mb / r.base_mb:5.2f}x  {r.baseline}"
         )
     print()
-    from bench import access, queries
+    from bench import access, queries, service
 
-    for line in figures + access.run() + queries.run() + pool_scenario() + faults_scenario():
+    for line in figures + access.run() + queries.run() + service.run() + pool_scenario() + faults_scenario():
         print(line)
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     print(f"\n(bench process CPU {cpu:.1f}s; machine: {os.cpu_count()} cores)")

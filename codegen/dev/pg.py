@@ -24,13 +24,14 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -105,6 +106,12 @@ class Installation:
     def has_libxml(self) -> bool:
         """Whether xml values can be stored (PostgreSQL built --with-libxml)."""
         return "--with-libxml" in self._pg_config("--configure")
+
+    @functools.cached_property
+    def has_ssl(self) -> bool:
+        """Whether the server can take TLS connections (built --with-ssl=openssl or --with-openssl)."""
+        configure = self._pg_config("--configure")
+        return "--with-openssl" in configure or "--with-ssl=openssl" in configure
 
 
 def embedded() -> Installation:
@@ -333,6 +340,65 @@ def streaming_replica(primary: ThrowawayServer) -> Iterator[ThrowawayServer]:
                 replica.stop("immediate")
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class TlsServer:
+    """A server of tls_server(): TCP on 127.0.0.1:`port` with a certificate for `localhost`."""
+
+    server: ThrowawayServer
+    port: int
+    ca_file: Path  # the CA that signed the server's certificate (sslrootcert)
+
+    def database_url(self, name: str, user: str = SUPERUSER) -> str:
+        return f"postgresql://{user}@localhost:{self.port}/{name}"
+
+
+@contextmanager
+def tls_server(openssl: str = "openssl") -> Iterator[TlsServer]:
+    """A throwaway server that also listens on TCP with TLS: a CA and a server certificate for
+    `localhost`, made with openssl, so that sslmode=verify-full can be tried as on a managed server."""
+    with throwaway_server() as server:
+        certs = server.socket_dir / "certs"
+        certs.mkdir()
+
+        def run(*args: str) -> None:
+            proc = subprocess.run([openssl, *args], cwd=certs, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise ServerFailed(f"openssl {args[0]} failed: {_last_error(proc.stderr)}")
+
+        run(*("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt"),
+            *("-days", "2", "-subj", "/CN=chatmaps-db test CA"))  # fmt: skip
+        (certs / "san.cnf").write_text("subjectAltName=DNS:localhost\n")
+        run(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        )
+        run(
+            *("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"),
+            *("-out", "server.crt", "-days", "2", "-extfile", "san.cnf"),
+        )
+        (certs / "server.key").chmod(0o600)
+        for path in (certs, certs / "server.key", certs / "server.crt"):
+            _own(path)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        server.stop()
+        tls = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -c ssl=on -c ssl_cert_file={certs / 'server.crt'} "
+            f"-c ssl_key_file={certs / 'server.key'}"
+        )
+        _start(server.install, server.data, server.socket_dir, server.socket_dir / "log", f"{THROWAWAY_OPTIONS} {tls}")
+        yield TlsServer(replace(server, url=server.url.replace("?", f"?port={port}&")), port, certs / "ca.crt")
 
 
 @contextmanager
