@@ -19,7 +19,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import IO, Any
 
 from codegen.errors import CodegenError
@@ -91,7 +91,9 @@ class Worker:
         self._proc.wait()
         for pipe in (self._proc.stdin, self._proc.stdout):
             if pipe is not None:
-                pipe.close()
+                # stdin may still hold a job for the killed worker: closing flushes it into a broken pipe.
+                with suppress(BrokenPipeError):
+                    pipe.close()
 
 
 _prestarted: dict[str, Worker] = {}

@@ -29,7 +29,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -297,22 +297,8 @@ def _socket_url(socket_dir: Path) -> str:
 def throwaway_server(install: Installation | None = None) -> Iterator[ThrowawayServer]:
     """Start a server in a temporary directory; stop and delete it afterwards."""
     install = install or installation()
-    base = Path(tempfile.mkdtemp(prefix="chatmaps-pg-"))
-    try:
-        if _server_user() is not None:
-            _own(base)
-            _let_reach(install.bindir, base)
-        data = base / "data"
-        _initdb(install, data, durable=False)
-        _start(install, data, base, base / "log", THROWAWAY_OPTIONS)
-        server = ThrowawayServer(_socket_url(base), install, data, base)
-        try:
-            yield server
-        finally:
-            if (data / "postmaster.pid").exists():
-                server.stop("immediate")
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+    with _throwaway("chatmaps-pg-", install, lambda data: _initdb(install, data, durable=False)) as server:
+        yield server
 
 
 @contextmanager
@@ -323,21 +309,34 @@ def streaming_replica(primary: ThrowawayServer) -> Iterator[ThrowawayServer]:
     The primary needs nothing set: initdb's defaults (wal_level=replica, max_wal_senders=10,
     `local replication all trust`) allow it.
     """
-    base = Path(tempfile.mkdtemp(prefix="chatmaps-replica-"))
+    source = f"host={primary.socket_dir} port=5432 user={SUPERUSER}"
+
+    def copy(data: Path) -> None:
+        args = ("-D", data, "-d", source, "-R", "-X", "stream", "-c", "fast")
+        _run(primary.install, "pg_basebackup", *args, cwd=data.parent)
+
+    with _throwaway("chatmaps-replica-", primary.install, copy) as replica:
+        yield replica
+
+
+@contextmanager
+def _throwaway(prefix: str, install: Installation, make_data: Callable[[Path], None]) -> Iterator[ThrowawayServer]:
+    """A server on a data directory `make_data` fills, in a temporary directory with its socket;
+    stopped ("immediate") and deleted afterwards."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         if _server_user() is not None:
             _own(base)
-            _let_reach(base)
+            _let_reach(install.bindir, base)
         data = base / "data"
-        source = f"host={primary.socket_dir} port=5432 user={SUPERUSER}"
-        _run(primary.install, "pg_basebackup", "-D", data, "-d", source, "-R", "-X", "stream", "-c", "fast", cwd=base)
-        _start(primary.install, data, base, base / "log", THROWAWAY_OPTIONS)
-        replica = ThrowawayServer(_socket_url(base), primary.install, data, base)
+        make_data(data)
+        _start(install, data, base, base / "log", THROWAWAY_OPTIONS)
+        server = ThrowawayServer(_socket_url(base), install, data, base)
         try:
-            yield replica
+            yield server
         finally:
             if (data / "postmaster.pid").exists():
-                replica.stop("immediate")
+                server.stop("immediate")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

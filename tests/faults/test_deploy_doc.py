@@ -58,9 +58,11 @@ def run(name: str, cwd: Path, **variables: str) -> subprocess.CompletedProcess[s
         "HOME": str(cwd),
         **variables,
     }
-    if "ATLAS" in os.environ:  # ATLAS=/path/to/atlas, as make uses it
-        Path(cwd / "bin").mkdir(exist_ok=True)
-        (cwd / "bin" / "atlas").symlink_to(os.environ["ATLAS"])
+    if "ATLAS" in os.environ:  # ATLAS=/path/to/atlas, as make exports it
+        link = cwd / "bin" / "atlas"
+        if not link.exists():
+            link.parent.mkdir(exist_ok=True)
+            link.symlink_to(os.environ["ATLAS"])
         env["PATH"] = f"{cwd / 'bin'}{os.pathsep}{env['PATH']}"
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", blocks()[name]],

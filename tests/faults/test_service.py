@@ -42,30 +42,38 @@ def service_env(database_url: str) -> dict[str, str]:
 
 
 class Service:
-    """uvicorn serving examples.service.app:app on a free port; every request logged with its time."""
+    """uvicorn serving examples.service.app:app on a free port; every request logged with its time.
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    `env` adds variables (SERVICE_DB_WAIT, SERVICE_SCHEMA_CHECK); with `ready` (the default) the
+    constructor returns once the server answers, which is after the app's lifespan startup.
+    """
+
+    def __init__(self, database_url: str, log: Path, *, ready: bool = True, **env: str) -> None:
         self.port = free_port()
         self.log = log
         command = [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--host", "127.0.0.1"]
         self.proc = subprocess.Popen(
-            [*command, "--port", str(self.port), "--log-level", "warning"],
+            [*command, "--port", str(self.port), "--log-level", "info"],
             cwd=ROOT,
-            env=service_env(database_url),
+            env={**service_env(database_url), **env},
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
         )
         self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=DEADLINE + 2)
         self.transcript: list[str] = []
-        for _ in range(300):
+        if ready:
+            self.first_answer("/api/health/live")
+
+    def first_answer(self, path: str) -> httpx.Response:
+        """The first response to GET `path`, once the server listens (at most 30 s)."""
+        for _ in range(600):
             if self.proc.poll() is not None:
-                raise AssertionError(f"uvicorn exited {self.proc.returncode}: {log.read_text()}")
+                raise AssertionError(f"uvicorn exited {self.proc.returncode}: {self.log.read_text()}")
             try:
-                self.client.get("/api/health/live")
-                return
+                return self.client.get(path)
             except httpx.TransportError:
                 time.sleep(0.05)
-        raise AssertionError(f"uvicorn did not answer within 15 s: {log.read_text()}")
+        raise AssertionError(f"uvicorn did not answer within 30 s: {self.log.read_text()}")
 
     def request(self, method: str, path: str, note: str = "", **kwargs: object) -> httpx.Response:
         start = time.monotonic()
@@ -254,31 +262,14 @@ def test_the_lifespan_waits_for_the_database_and_checks_the_schema(
 ) -> None:
     # The database is down at startup: with SERVICE_DB_WAIT the service waits, then serves.
     restartable.stop()
-    env = {**service_env(fault_db), "SERVICE_DB_WAIT": "30"}
-    port = free_port()
-    log = tmp_path / "wait.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    waiting = Service(fault_db, tmp_path / "wait.log", ready=False, SERVICE_DB_WAIT="30")
     try:
         time.sleep(1.0)
-        assert proc.poll() is None, log.read_text()  # still waiting, not crashed
+        assert waiting.proc.poll() is None, waiting.log.read_text()  # still waiting, not crashed
         restartable.start()
-        for _ in range(300):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=3).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError(log.read_text())
+        assert waiting.first_answer("/api/health").status_code == 200
     finally:
-        proc.terminate()
-        proc.wait(10)
+        waiting.close()
 
     # A database without the migrations: schema=fail refuses to start, with the reason in one line.
     with pg.scratch_database(restartable.url, "unmigrated") as empty:
@@ -299,25 +290,12 @@ def test_the_lifespan_waits_for_the_database_and_checks_the_schema(
         assert "Application startup failed. Exiting." in failed.stderr
 
         # schema=warn starts, and readiness says why it is not ready.
-        port = free_port()
-        warned = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--port", str(port)],
-            cwd=ROOT,
-            env={**service_env(empty), "SERVICE_SCHEMA_CHECK": "warn"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        warned = Service(empty, tmp_path / "warn.log", SERVICE_SCHEMA_CHECK="warn")
         try:
-            for _ in range(300):
-                try:
-                    response = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=3)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.05)
-            assert response.status_code == 503
-            assert response.json()["status"] == "unmigrated"
+            response = warned.client.get("/api/health")
         finally:
-            warned.terminate()
-            _, stderr = warned.communicate(timeout=10)
+            warned.close()
+        assert response.status_code == 503
+        assert response.json()["status"] == "unmigrated"
+        stderr = warned.log.read_text()
         assert "starting anyway (schema check in warn mode): database" in stderr
