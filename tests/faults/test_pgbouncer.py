@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 
 from chatmaps_db import ConfigError, Database, QueryCancelled
@@ -100,4 +101,18 @@ def test_session_settings_apply_per_transaction_and_never_leak(via_pgbouncer: st
         with plain.transaction() as conn:
             assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
     plain.close()
+    db.close()
+
+
+def test_read_is_read_only_behind_a_transaction_pooler_with_session_settings(via_pgbouncer: str) -> None:
+    """db.read() when _checkout has already begun a transaction for the session settings."""
+    db = Database(via_pgbouncer, pgbouncer="transaction", statement_timeout=5)
+    for _ in range(2):  # the second on a pooled connection
+        with db.read() as conn:
+            assert conn.execute("SHOW transaction_read_only").fetchone() == ("on",)
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("5s",)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction), db.read() as conn:
+            conn.execute("CREATE TABLE nope (id int)")
+    with db.transaction() as conn:  # and the connection is writable again
+        assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)
     db.close()

@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest 735800b70ce9b498); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest 0cdbbb2c3335fc90); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -297,8 +297,12 @@ class Database(Tables):
     def _reading(self, timeout: float | None) -> Iterator[Connection]:
         conn, node = self._read_checkout(timeout, autocommit=False)
         try:
-            conn.set_read_only(True)
-            with conn.transaction():
+            if conn.pgconn.transaction_status == TransactionStatus.IDLE:
+                conn.set_read_only(True)  # psycopg's BEGIN READ ONLY
+                with conn.transaction():
+                    yield conn
+            else:  # _checkout began the transaction for a pooler's session settings: make it read-only;
+                conn.execute("SET TRANSACTION READ ONLY")  # checkin ends it (a rollback: it wrote nothing)
                 yield conn
         except BaseException as exc:
             new = self._translate(exc, conn, safe_to_retry=True, node=node)

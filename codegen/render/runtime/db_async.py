@@ -298,8 +298,12 @@ class AsyncDatabase(AsyncTables):
     async def _reading(self, timeout: float | None) -> AsyncIterator[AsyncConnection]:
         conn, node = await self._read_checkout(timeout, autocommit=False)
         try:
-            await conn.set_read_only(True)
-            async with conn.transaction():
+            if conn.pgconn.transaction_status == TransactionStatus.IDLE:
+                await conn.set_read_only(True)  # psycopg's BEGIN READ ONLY
+                async with conn.transaction():
+                    yield conn
+            else:  # _checkout began the transaction for a pooler's session settings: make it read-only;
+                await conn.execute("SET TRANSACTION READ ONLY")  # checkin ends it (a rollback: it wrote nothing)
                 yield conn
         except BaseException as exc:
             new = self._translate(exc, conn, safe_to_retry=True, node=node)
