@@ -35,9 +35,10 @@ endif
 
 NAME ?=
 ALLOW_DESTRUCTIVE ?=
+FORCE ?=
 CODEGEN := $(PY) -O -m codegen
 
-.PHONY: help generate test check lint typecheck golden bench migrate status migrate-hash atlas venv db-start db-stop db-shell db-reset
+.PHONY: help generate test check lint typecheck golden bench migrate status push migrate-hash atlas venv db-start db-stop db-shell db-reset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +64,9 @@ migrate: $(VENV_STAMP) $(ATLAS_DEP) ## apply pending migrations to DATABASE_URL,
 
 status: $(VENV_STAMP) $(ATLAS_DEP) ## show applied and pending migrations on DATABASE_URL or the local server
 	$(CODEGEN) status
+
+push: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl straight onto the local dev database, no migration (ALLOW_DESTRUCTIVE=1, FORCE=1)
+	$(CODEGEN) push $(if $(ALLOW_DESTRUCTIVE),--allow-destructive) $(if $(FORCE),--force)
 
 migrate-hash: $(VENV_STAMP) $(ATLAS_DEP) ## rewrite atlas.sum after writing or (before deploying it) editing a migration by hand
 	$(CODEGEN) hash

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from codegen import output, pipeline, sqlfile
 from codegen.config import load_config
-from codegen.dev import atlas, migrations, pg, twins
+from codegen.dev import atlas, migrations, pg, push, twins
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
@@ -174,6 +174,29 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    """Apply schema.hcl straight to the local dev database, with no migration (prototyping)."""
+    url = os.environ.get("DATABASE_URL")
+    if url is None:
+        url = pg.start_local(args.data_dir).url
+    else:
+        url = _target_url(args)
+        if not args.force:
+            push.refuse_remote(url)
+    with pg.dev_database() as dev:
+        planned = push.plan(url, args.schema, dev)
+        if planned.empty:
+            print(f"{_rel(args.schema)} and {redact(url)} already match: nothing to push")
+            return 0
+        print(f"-- the plan for {redact(url)}:\n{planned.sql}")
+        push.apply(url, args.schema, dev, planned, allow_destructive=args.allow_destructive)
+    print(
+        f"pushed {_rel(args.schema)} to {redact(url)}. It is not a migration yet: run `make generate NAME=...` "
+        "to write one before you commit (`make db-reset` then rebuilds this database from migrations/)"
+    )
+    return 0
+
+
 def cmd_hash(args: argparse.Namespace) -> int:
     """Rewrite atlas.sum after a hand-written or intentionally edited migration file."""
     atlas.migrate_hash(args.migrations)
@@ -225,6 +248,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "dump-ir": cmd_dump_ir,
     "migrate": cmd_migrate,
     "status": cmd_status,
+    "push": cmd_push,
     "hash": cmd_hash,
     "db-start": cmd_db_start,
     "db-stop": cmd_db_stop,
@@ -256,11 +280,14 @@ def parser() -> argparse.ArgumentParser:
                 "--out", type=Path, help="output directory (default: generated/ and docs/; required with --from-url)"
             )
             c.add_argument("--config", type=Path, default=ROOT / "pyproject.toml", help="[tool.codegen.types] source")
-        if name in ("migrate", "status", "db-start", "db-stop", "db-reset", "db-shell"):
+        if name in ("migrate", "status", "push", "db-start", "db-stop", "db-reset", "db-shell"):
             c.add_argument("--data-dir", type=Path, default=LOCAL_DATA, help="the local server's data (.data/postgres)")
         if name in ("diff", "update"):
             c.add_argument("--name", default="", help="suffix of the new migration file")
+        if name in ("diff", "update", "push"):
             c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")
+        if name == "push":
+            c.add_argument("--force", action="store_true", help="push to a DATABASE_URL that is not on this machine")
     return p
 
 
