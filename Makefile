@@ -36,9 +36,11 @@ endif
 NAME ?=
 ALLOW_DESTRUCTIVE ?=
 FORCE ?=
+SEED ?=
+ROWS ?=
 CODEGEN := $(PY) -O -m codegen
 
-.PHONY: help generate test check lint typecheck golden bench migrate status push migrate-hash atlas venv db-start db-stop db-shell db-reset
+.PHONY: help generate test check lint typecheck golden bench migrate status push seed migrate-hash atlas venv db-start db-stop db-shell db-reset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -80,8 +82,12 @@ db-stop: $(VENV_STAMP) ## stop the local server
 db-shell: $(VENV_STAMP) ## psql on DATABASE_URL or the local server
 	$(CODEGEN) db-shell
 
-db-reset: $(VENV_STAMP) $(ATLAS_DEP) ## wipe the local server and apply all migrations
+db-reset: $(VENV_STAMP) $(ATLAS_DEP) ## wipe the local server and apply all migrations (SEED=n: then seed it)
 	$(CODEGEN) db-reset
+	$(if $(SEED),$(CODEGEN) seed --seed $(SEED) $(if $(ROWS),--rows $(ROWS)))
+
+seed: $(VENV_STAMP) ## deterministic fake rows in every table of the local database (ROWS=100, SEED=0)
+	$(CODEGEN) seed --seed $(or $(SEED),0) $(if $(ROWS),--rows $(ROWS)) $(if $(FORCE),--force)
 
 bench: $(VENV_STAMP) $(ATLAS_DEP) ## time and memory, side by side with named baselines, as ratios (no thresholds)
 	$(PY) bench/bench.py

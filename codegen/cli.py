@@ -7,12 +7,13 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from codegen import output, pipeline, sqlfile
 from codegen.config import load_config
-from codegen.dev import atlas, migrations, pg, push, twins
+from codegen.dev import atlas, migrations, pg, push, seed, twins
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
@@ -197,6 +198,26 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Fill DATABASE_URL (or the local dev server) with deterministic fake rows, through the package."""
+    url = _target_url(args)
+    if os.environ.get("DATABASE_URL") is not None and not args.force:
+        push.refuse_remote(url, "seed writes fake rows")
+    sys.path.insert(0, str(args.package.resolve()))
+    from chatmaps_db import Database  # the package in --package (generated/ by default)
+
+    catalog = introspect.introspect(url)
+    if not any(not t.view for t in catalog.tables):
+        raise UsageError(f"{redact(url)} has no tables to seed: run `make migrate` (or `make db-reset SEED=1`) first")
+    start = time.perf_counter()
+    with Database(url, min_size=0) as db:
+        report = seed.seed(db, catalog, rows=args.rows, seed=args.seed)
+    total = sum(t.rows for t in report.tables)
+    print(f"seeded {redact(url)} with {total} rows (--seed {args.seed}) in {time.perf_counter() - start:.1f} s:")
+    print("\n".join(report.lines()))
+    return 0
+
+
 def cmd_hash(args: argparse.Namespace) -> int:
     """Rewrite atlas.sum after a hand-written or intentionally edited migration file."""
     atlas.migrate_hash(args.migrations)
@@ -249,6 +270,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "migrate": cmd_migrate,
     "status": cmd_status,
     "push": cmd_push,
+    "seed": cmd_seed,
     "hash": cmd_hash,
     "db-start": cmd_db_start,
     "db-stop": cmd_db_stop,
@@ -280,14 +302,18 @@ def parser() -> argparse.ArgumentParser:
                 "--out", type=Path, help="output directory (default: generated/ and docs/; required with --from-url)"
             )
             c.add_argument("--config", type=Path, default=ROOT / "pyproject.toml", help="[tool.codegen.types] source")
-        if name in ("migrate", "status", "push", "db-start", "db-stop", "db-reset", "db-shell"):
+        if name in ("migrate", "status", "push", "seed", "db-start", "db-stop", "db-reset", "db-shell"):
             c.add_argument("--data-dir", type=Path, default=LOCAL_DATA, help="the local server's data (.data/postgres)")
         if name in ("diff", "update"):
             c.add_argument("--name", default="", help="suffix of the new migration file")
         if name in ("diff", "update", "push"):
             c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")
-        if name == "push":
-            c.add_argument("--force", action="store_true", help="push to a DATABASE_URL that is not on this machine")
+        if name in ("push", "seed"):
+            c.add_argument("--force", action="store_true", help="write to a DATABASE_URL that is not on this machine")
+        if name == "seed":
+            c.add_argument("--rows", type=int, default=seed.DEFAULT_ROWS, help="rows per table")
+            c.add_argument("--seed", type=int, default=0, help="the random seed: the same seed gives the same rows")
+            c.add_argument("--package", type=Path, default=GENERATED, help="the folder holding chatmaps_db")
     return p
 
 

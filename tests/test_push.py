@@ -89,7 +89,7 @@ def test_a_database_not_on_this_machine_is_refused_before_connecting() -> None:
     assert refused.returncode == 1
     assert refused.stderr == (
         "error: push changes a database in place, with no migration, and DATABASE_URL points at db.example.com, "
-        "not a server on this machine: push to your local dev database (unset DATABASE_URL), or FORCE=1 if you mean it\n"
+        "not a server on this machine: use your local dev database (unset DATABASE_URL), or FORCE=1 if you mean it\n"
     )
     for local in ("postgresql://app@localhost/x", "postgresql://app@127.0.0.1:5433/x", "postgresql://a@/x?host=/tmp"):
         push.refuse_remote(local)  # no error

@@ -36,7 +36,7 @@ class Plan:
         return not self.sql
 
 
-def refuse_remote(url: str) -> None:
+def refuse_remote(url: str, what: str = "push changes a database in place, with no migration") -> None:
     """UsageError unless `url` is a server on this machine (a unix socket or a loopback host)."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
@@ -44,8 +44,8 @@ def refuse_remote(url: str) -> None:
     remote = [h for h in hosts.split(",") if not h.startswith("/") and h.strip("[]") not in _LOOPBACK]
     if remote:
         raise UsageError(
-            f"push changes a database in place, with no migration, and DATABASE_URL points at {remote[0]}, "
-            "not a server on this machine: push to your local dev database (unset DATABASE_URL), "
+            f"{what}, and DATABASE_URL points at {remote[0]}, "
+            "not a server on this machine: use your local dev database (unset DATABASE_URL), "
             "or FORCE=1 if you mean it"
         )
 

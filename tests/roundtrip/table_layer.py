@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -100,6 +101,10 @@ def sync(url: str) -> None:
         "no primary key: insert_many and count", db.audit_log.insert_many([models.AuditLogInsert(message="x")] * 3) == 3
     )
     check("no primary key: count", db.audit_log.count(team_id=None) == 3)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    ticks = [models.TickInsert(), models.TickInsert(), models.TickInsert(at=at), models.TickInsert()]
+    check("insert_many of rows with every column defaulted", db.ticks.insert_many(ticks) == 4)
+    check("defaults and a value, in one call", db.ticks.count() == 4 and db.ticks.count(at=at) == 1)
     check(
         "no primary key: no get/update/delete/upsert",
         not any(hasattr(db.audit_log, m) for m in ("get", "update", "delete", "upsert")),

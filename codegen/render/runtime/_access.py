@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest a3d910e45e36b7df); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest d3f1b920e05f7b08); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -214,6 +214,10 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
         total = 0
         for given, rows in groups.items():
             columns = [i for i, f in enumerate(spec.fields) if f in given]
+            if not columns:  # rows of defaults only: COPY needs a column, INSERT ... SELECT does not
+                conn.execute(f"INSERT INTO {spec.from_sql} SELECT FROM generate_series(1, %s)", [len(rows)])
+                total += len(rows)
+                continue
             names = [spec.fields[i] for i in columns]
             get = itemgetter(*names) if len(names) > 1 else (lambda d, n=names[0]: (d[n],))
             json = tuple((j, kind) for j, i in enumerate(columns) if (kind := self._json_kind(spec.columns[i])))

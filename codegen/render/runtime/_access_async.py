@@ -215,6 +215,10 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         total = 0
         for given, rows in groups.items():
             columns = [i for i, f in enumerate(spec.fields) if f in given]
+            if not columns:  # rows of defaults only: COPY needs a column, INSERT ... SELECT does not
+                await conn.execute(f"INSERT INTO {spec.from_sql} SELECT FROM generate_series(1, %s)", [len(rows)])
+                total += len(rows)
+                continue
             names = [spec.fields[i] for i in columns]
             get = itemgetter(*names) if len(names) > 1 else (lambda d, n=names[0]: (d[n],))
             json = tuple((j, kind) for j, i in enumerate(columns) if (kind := self._json_kind(spec.columns[i])))

@@ -30,6 +30,9 @@ CREATE TABLE audit_log (
 
 CREATE TABLE info (id integer PRIMARY KEY, "row" text);
 
+-- Every column has a default: insert_many of empty Insert models writes rows of defaults.
+CREATE TABLE ticks (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
+
 CREATE VIEW team_sizes AS
     SELECT t.id AS team_id, t.slug, count(m.user_name) AS members
     FROM teams t LEFT JOIN members m ON m.team_id = t.id GROUP BY t.id, t.slug;

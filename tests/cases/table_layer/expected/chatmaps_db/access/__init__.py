@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from chatmaps_db.access.team_sizes import AsyncTeamSizeTable, TeamSizeTable
     from chatmaps_db.access.team_slugs import AsyncTeamSlugTable, TeamSlugTable
     from chatmaps_db.access.teams import AsyncTeamTable, TeamTable
+    from chatmaps_db.access.ticks import AsyncTickTable, TickTable
     from chatmaps_db.queries import AsyncQueries, Queries
 
 
@@ -60,6 +61,8 @@ class AsyncTables:
 
     teams: Lazy[AsyncTeamTable] = Lazy("chatmaps_db.access.teams", "AsyncTeamTable")
 
+    ticks: Lazy[AsyncTickTable] = Lazy("chatmaps_db.access.ticks", "AsyncTickTable")
+
 
 class Tables:
     """The tables of a Database or of one of its connections, and its checked queries."""
@@ -77,6 +80,8 @@ class Tables:
     team_slugs: Lazy[TeamSlugTable] = Lazy("chatmaps_db.access.team_slugs", "TeamSlugTable")
 
     teams: Lazy[TeamTable] = Lazy("chatmaps_db.access.teams", "TeamTable")
+
+    ticks: Lazy[TickTable] = Lazy("chatmaps_db.access.ticks", "TickTable")
 
 
 class AsyncConnection(psycopg.AsyncConnection[TupleRow], AsyncTables):

@@ -15,4 +15,5 @@ CONSTRAINTS: dict[tuple[str, str, str], tuple[str, tuple[str, ...], str]] = {
     ("public", "teams", "teams_pkey"): ("p", ("id",), ""),
     ("public", "teams", "teams_name_lower_key"): ("u", ("lower(name)",), ""),
     ("public", "teams", "teams_slug_key"): ("u", ("slug",), ""),
+    ("public", "ticks", "ticks_pkey"): ("p", ("id",), ""),
 }

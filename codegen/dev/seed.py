@@ -1,0 +1,514 @@
+"""`make seed`: realistic, deterministic fake rows in every table, like drizzle-seed.
+
+The plan comes from the database's catalog (the IR: foreign keys, unique keys, types, enums,
+lengths); the values from Faker, chosen by column name (email, name, url, ip_address, ...)
+and type; the rows go through the generated package: each is validated by the table's Insert
+model (so CHECKs the generator turned into Literal types, enums and varchar lengths hold) and
+written by the table layer's `insert_many` (binary COPY), parents before children.
+
+- A foreign key takes a value the referenced table already has (read back after its insert).
+- A unique key (primary key, UNIQUE constraint or index) gets distinct values: a counter in
+  text and numbers, distinct combinations of referenced rows for a key made of foreign keys.
+- Identity and serial columns, and generated ones, are left to the database; every other
+  column gets a value, defaults included (gen_random_uuid() and now() would differ per run).
+- A nullable column the plan cannot fill is NULL; a NOT NULL one makes the table skipped, with
+  its reason in the report. A row a CHECK refuses is skipped (the batch is retried row by row).
+- `seed` fixes every value: the same seed and schema give the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import importlib
+import random
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Any, Literal, get_args, get_origin
+
+from faker import Faker
+
+from codegen import ir
+
+# How many rows each table gets unless told: `make seed ROWS=...`.
+DEFAULT_ROWS = 100
+
+Value = Callable[[int], Any]  # row number -> value
+
+
+@dataclass
+class TableReport:
+    table: str
+    rows: int = 0
+    skipped_rows: int = 0
+    skipped: str | None = None  # why the whole table was skipped
+    seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    tables: list[TableReport] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = []
+        for t in self.tables:
+            if t.skipped:
+                out.append(f"  {t.table}: skipped: {t.skipped}")
+            else:
+                refused = "refused (a CHECK, a unique key, a partition's bounds), left out"
+                extra = f" ({t.skipped_rows} {refused})" if t.skipped_rows else ""
+                out.append(f"  {t.table}: {t.rows} rows in {t.seconds:.2f} s{extra}")
+        return out
+
+
+class Unfillable(Exception):
+    """A NOT NULL column the seeder has no value for."""
+
+
+def order(catalog: ir.Catalog) -> list[ir.Table]:
+    """The tables, parents before children (a foreign key to itself or in a cycle is left NULL)."""
+    tables = {t.qualified: t for t in catalog.tables if not t.view}
+    done: list[ir.Table] = []
+    seen: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in seen or name in path:
+            return
+        table = tables[name]
+        for fk in table.foreign_keys:
+            parent = f"{fk.ref_schema}.{fk.ref_table}"
+            if parent in tables and parent != name:
+                visit(parent, (*path, name))
+        seen.add(name)
+        done.append(table)
+
+    for name in sorted(tables):
+        visit(name, ())
+    return done
+
+
+def seed(
+    db: Any,
+    catalog: ir.Catalog,
+    *,
+    rows: int | dict[str, int] = DEFAULT_ROWS,
+    seed: int = 0,
+    only: set[str] | None = None,
+) -> Report:
+    """Fill every table of `catalog` through `db` (a generated package's Database)."""
+    bound = _tables_of(db)
+    enums = {e.qualified: e.labels for e in catalog.enums}
+    domains = {d.qualified: d for d in catalog.domains}
+    report = Report()
+    keys: dict[str, dict[tuple[str, ...], list[tuple[Any, ...]]]] = {}  # table -> columns -> values
+    for table in order(catalog):
+        if only is not None and table.qualified not in only:
+            continue
+        count = rows.get(table.qualified, DEFAULT_ROWS) if isinstance(rows, dict) else rows
+        entry = TableReport(table.qualified)
+        report.tables.append(entry)
+        if table.qualified not in bound:
+            entry.skipped = "the package has no table-layer class for it"
+            continue
+        attribute, insert_model = bound[table.qualified]
+        rng = random.Random(f"{seed}:{table.qualified}")
+        fake = Faker()
+        fake.seed_instance(rng.randrange(2**32))
+        try:
+            makers = _plan(table, insert_model, enums, domains, keys, rng, fake, count)
+        except Unfillable as exc:
+            entry.skipped = str(exc)
+            continue
+        start = perf_counter()
+        models, refused = [], 0
+        for i in range(count):
+            values = {column: make(i) for column, make in makers.items()}
+            try:
+                models.append(insert_model.model_validate(values))
+            except ValueError:
+                refused += 1
+        table_layer = getattr(db, attribute)
+        try:
+            entry.rows, entry.skipped_rows = _insert(db, table_layer, attribute, models)
+        except Exception as exc:  # one table's surprise must not stop the others: say it, go on
+            entry.skipped = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            continue
+        entry.skipped_rows += refused
+        entry.seconds = perf_counter() - start
+        keys[table.qualified] = _read_keys(db, table)
+    return report
+
+
+def _insert(db: Any, table_layer: Any, attribute: str, models: list[Any]) -> tuple[int, int]:
+    """insert_many; when the database refuses a row of the batch (a CHECK, a key, a partition's
+    bounds), row by row, each in a savepoint, leaving out the refused ones: (written, refused)."""
+    from psycopg import IntegrityError
+
+    def refused(exc: Exception) -> bool:
+        return isinstance(exc.__cause__ if exc.__cause__ is not None else exc, IntegrityError)
+
+    try:
+        return int(table_layer.insert_many(models)), 0
+    except Exception as exc:
+        if not refused(exc):
+            raise
+    written = 0
+    with db.transaction() as tx:
+        layer = getattr(tx, attribute)
+        for model in models:
+            try:
+                with tx.transaction():
+                    layer.insert_many([model])
+                written += 1
+            except Exception as exc:
+                if not refused(exc):
+                    raise
+    return written, len(models) - written
+
+
+def _tables_of(db: Any) -> dict[str, tuple[str, type[Any]]]:
+    """{schema.table: (attribute on Database, Insert model)}, from the package's table layer: the
+    Lazy attributes of its Tables class name each table's class, which holds its Spec and model."""
+    found: dict[str, tuple[str, type[Any]]] = {}
+    for klass in type(db).__mro__:
+        for attribute, value in vars(klass).items():
+            module, name = getattr(value, "module", None), getattr(value, "name", None)
+            if not isinstance(module, str) or ".access." not in module or not isinstance(name, str):
+                continue
+            cls = getattr(importlib.import_module(module), name)
+            insert = getattr(cls, "_insert_model", None)
+            if insert is not None:
+                found[cls._spec.table] = (attribute, insert)
+    return found
+
+
+def _read_keys(db: Any, table: ir.Table) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
+    """The values of every column set another table's foreign key may reference, as written."""
+    wanted = {table.primary_key} | {_index_columns(ix, table) for ix in table.indexes if ix.unique}
+    out: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    with db.connection() as conn:
+        for columns in wanted:
+            if not columns:
+                continue
+            select = ", ".join(_quote(c) for c in columns)
+            rows = conn.execute(
+                f"SELECT {select} FROM {_quote(table.schema)}.{_quote(table.name)} ORDER BY {select}"
+            ).fetchall()
+            out[columns] = [tuple(r) for r in rows]
+    return out
+
+
+def _index_columns(index: ir.Index, table: ir.Table) -> tuple[str, ...]:
+    """The columns a unique index keeps distinct: its plain columns, and the one column an
+    expression key reads (lower(email) keeps email distinct); () for a partial index."""
+    if index.predicate:
+        return ()
+    names = [c.name for c in table.columns]
+    out = []
+    for key in index.keys:
+        if key.column:
+            out.append(key.sql.strip('"'))
+            continue
+        used = [n for n in names if re.search(rf'(?<![\w"]){re.escape(n)}(?!\w)|"{re.escape(n)}"', key.sql)]
+        if len(used) != 1:
+            return ()
+        out.append(used[0])
+    return tuple(out)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _plan(
+    table: ir.Table,
+    insert_model: type[Any],
+    enums: dict[str, tuple[str, ...]],
+    domains: dict[str, ir.Domain],
+    keys: dict[str, dict[tuple[str, ...], list[tuple[Any, ...]]]],
+    rng: random.Random,
+    fake: Faker,
+    count: int,
+) -> dict[str, Value]:
+    """A value maker per column the seeder fills, keyed by column name."""
+    makers: dict[str, Value] = {}
+    left_null: set[str] = set()  # foreign keys to the table itself, or to an empty parent
+    unique_sets = [set(table.primary_key)] + [set(_index_columns(ix, table)) for ix in table.indexes if ix.unique]
+    unique_sets = [u for u in unique_sets if u]
+    fields = _model_fields(insert_model)
+    # Foreign keys first: their columns take referenced values.
+    for fk in table.foreign_keys:
+        parent = f"{fk.ref_schema}.{fk.ref_table}"
+        choices = keys.get(parent, {}).get(fk.ref_columns)
+        nullable = all(table.column(c).nullable for c in fk.columns)
+        if not choices:
+            if nullable or parent == table.qualified:
+                if not nullable:
+                    raise Unfillable(f"{table.qualified}.{fk.columns[0]} refers to its own table and is NOT NULL")
+                left_null.update(fk.columns)  # a self-reference, or a parent with no rows: NULL
+                continue
+            raise Unfillable(f"{table.qualified}.{fk.columns[0]} needs rows in {parent}, which has none")
+        in_key = any(set(fk.columns) & u for u in unique_sets)
+        pick = (
+            _distinct_picker(choices, fk, table, unique_sets, keys, count) if in_key else _random_picker(choices, rng)
+        )
+        for j, name in enumerate(fk.columns):
+            makers[name] = _part(pick, j)
+    for column in table.columns:
+        if column.name in makers or column.name in left_null or column.generated or column.identity == "always":
+            continue
+        if column.identity or (column.default or "").startswith("nextval("):
+            continue  # a counter the database keeps: deterministic on a fresh database
+        domain = domains.get(column.type.qualified) if column.type.kind == "domain" else None
+        unique = any(column.name in u and len(u) == 1 for u in unique_sets) or any(
+            column.name in u and not (u & set(makers)) for u in unique_sets
+        )
+        info = fields.get(column.name)
+        literal = _literal_choices(info.annotation if info is not None else None)
+        make = _value(column, domain, enums, literal, _bounds(info), unique, rng, fake)
+        if make is None:
+            if column.nullable or column.default is not None:
+                continue  # NULL, or the database's default
+            raise Unfillable(
+                f"no fake value for {table.qualified}.{column.name} ({column.type.sql}), which is NOT NULL"
+            )
+        makers[column.name] = make
+    return makers
+
+
+def _part(pick: Callable[[int], tuple[Any, ...]], j: int) -> Value:
+    return lambda i: pick(i)[j]
+
+
+def _random_picker(choices: list[tuple[Any, ...]], rng: random.Random) -> Callable[[int], tuple[Any, ...]]:
+    picked = [choices[rng.randrange(len(choices))] for _ in range(4096)]
+    return lambda i: picked[i % len(picked)] if i < len(picked) else choices[(i * 7919) % len(choices)]
+
+
+def _distinct_picker(
+    choices: list[tuple[Any, ...]],
+    fk: ir.ForeignKey,
+    table: ir.Table,
+    unique_sets: list[set[str]],
+    keys: dict[str, dict[tuple[str, ...], list[tuple[Any, ...]]]],
+    count: int,
+) -> Callable[[int], tuple[Any, ...]]:
+    """For a foreign key inside a unique key: row i takes a combination no other row has (mixed
+    radix over the key's foreign keys, in declaration order: this one's place is its rank)."""
+    key = next(u for u in unique_sets if set(fk.columns) & u)
+    fks = [f for f in table.foreign_keys if set(f.columns) & key]
+    sizes = [max(1, len(keys.get(f"{f.ref_schema}.{f.ref_table}", {}).get(f.ref_columns, []))) for f in fks]
+    rank = fks.index(fk)
+    below = 1
+    for size in sizes[:rank]:
+        below *= size
+    if len(fks) == 1 and len(key) == len(fk.columns):
+        return lambda i: choices[i % len(choices)]
+    return lambda i: choices[(i // below) % len(choices)]
+
+
+def _model_fields(model: type[Any]) -> dict[str, Any]:
+    """{column name: field info} of an Insert model (fields keyed by alias when they have one)."""
+    out = {}
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias if isinstance(info.validation_alias, str) else name
+        out[alias] = info
+    return out
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What the model's constraints allow (CHECKs and domains the generator made ge/le/max_length)."""
+
+    low: float | None = None
+    high: float | None = None
+    max_length: int | None = None
+
+
+def _bounds(info: Any) -> Bounds:
+    """The numeric range and length the field's metadata (and its type alias's) allow."""
+    low = high = None
+    length = None
+
+    def visit(item: Any) -> None:
+        nonlocal low, high, length
+        for attr, kind in (("ge", "low"), ("gt", "low"), ("le", "high"), ("lt", "high")):
+            value = getattr(item, attr, None)
+            if isinstance(value, int | float | decimal.Decimal):
+                step = 1 if attr in ("gt",) else (-1 if attr == "lt" else 0)
+                if kind == "low":
+                    low = float(value) + step
+                else:
+                    high = float(value) + step
+        if isinstance(getattr(item, "max_length", None), int):
+            length = item.max_length
+        for inner in getattr(item, "metadata", ()) or ():
+            visit(inner)
+        for arg in get_args(item):
+            visit(arg)
+        meta = getattr(item, "__metadata__", None)
+        if meta:
+            for m in meta:
+                visit(m)
+
+    if info is not None:
+        visit(info)
+        visit(info.annotation)
+    return Bounds(low, high, length)
+
+
+def _literal_choices(annotation: Any) -> tuple[Any, ...] | None:
+    """The values of a Literal (a CHECK ... IN (...) the generator made a type), if any."""
+    if annotation is None:
+        return None
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    for arg in get_args(annotation):
+        found = _literal_choices(arg)
+        if found:
+            return found
+    return None
+
+
+_NAMED: tuple[tuple[tuple[str, ...], Callable[[Faker], Any]], ...] = (
+    (("email",), lambda f: f.email()),
+    (("first_name", "firstname"), lambda f: f.first_name()),
+    (("last_name", "lastname", "surname"), lambda f: f.last_name()),
+    (("username", "user_name", "login", "handle"), lambda f: f.user_name()),
+    (("company", "organization", "organisation"), lambda f: f.company()),
+    (("name", "full_name", "display_name", "contact_name"), lambda f: f.name()),
+    (("title", "subject", "headline"), lambda f: f.sentence(nb_words=4).rstrip(".")),
+    (("description", "bio", "body", "content", "text", "notes", "comment", "summary"), lambda f: f.paragraph()),
+    (("url", "website", "homepage", "link"), lambda f: f.url()),
+    (("image", "avatar", "picture", "photo"), lambda f: f.image_url()),
+    (("phone", "fax", "mobile"), lambda f: f.phone_number()),
+    (("address", "street"), lambda f: f.street_address()),
+    (("city", "town"), lambda f: f.city()),
+    (("country",), lambda f: f.country()),
+    (("region", "state", "province"), lambda f: f.state()),
+    (("postal_code", "postcode", "zip", "zipcode"), lambda f: f.postcode()),
+    (("ip_address", "ip", "ipaddress"), lambda f: f.ipv4()),
+    (("user_agent",), lambda f: f.user_agent()),
+    (("token", "secret", "password", "hash", "value", "api_key", "apikey"), lambda f: f.sha256()),
+    (("slug",), lambda f: f.slug()),
+    (("color", "colour"), lambda f: f.color_name()),
+    (("provider_id", "provider"), lambda f: f.random_element(("credential", "github", "google"))),
+    (("identifier",), lambda f: f.email()),
+    (("scope",), lambda f: "openid email profile"),
+)
+
+
+def _value(
+    column: ir.Column,
+    domain: ir.Domain | None,
+    enums: dict[str, tuple[str, ...]],
+    literal: tuple[Any, ...] | None,
+    bounds: Bounds,
+    unique: bool,
+    rng: random.Random,
+    fake: Faker,
+) -> Value | None:
+    """A value maker for one column, or None when the seeder has none for its type."""
+    t = domain.base if domain is not None else column.type
+    if t.dims:
+        element = _scalar(column.name, t, enums, None, Bounds(), False, rng, fake)
+        return None if element is None else (lambda i: [element(i), element(i + 1)])
+    return _scalar(column.name, t, enums, literal, bounds, unique, rng, fake)
+
+
+def _scalar(
+    name: str,
+    t: ir.TypeRef,
+    enums: dict[str, tuple[str, ...]],
+    literal: tuple[Any, ...] | None,
+    bounds: Bounds,
+    unique: bool,
+    rng: random.Random,
+    fake: Faker,
+) -> Value | None:
+    if literal:
+        return lambda i: literal[i % len(literal)] if unique else literal[rng.randrange(len(literal))]
+    if t.kind == "enum":
+        labels = enums.get(t.qualified, ())
+        return (lambda i: labels[rng.randrange(len(labels))]) if labels else None
+    base = t.name
+    low = name.lower()
+    if base in ("text", "varchar", "bpchar", "citext", "name"):
+        limit = bounds.max_length or t.length or (255 if base != "text" else None)
+        maker = next((m for words, m in _NAMED if any(w == low or low.endswith("_" + w) for w in words)), None)
+        if maker is None:
+            maker = lambda f: f.word() if (limit or 50) < 30 else f.sentence(nb_words=3).rstrip(".")  # noqa: E731
+
+        def text(i: int) -> str:
+            value = str(maker(fake))
+            if unique:
+                value = _unique_text(value, i, "email" in low)
+            return value[:limit] if limit else value
+
+        width = t.length
+        if base == "bpchar" and width is not None and width <= 3:
+            return lambda i: fake.lexify("?" * width).upper() if not unique else _base26(i, width)
+        return text
+    if base in ("int2", "int4", "int8"):
+        first = int(bounds.low) if bounds.low is not None else 1
+        last = int(bounds.high) if bounds.high is not None else first + 999
+        if unique:
+            return lambda i: first + i
+        return lambda i: rng.randint(first, max(first, last))
+    if base in ("numeric", "float4", "float8", "money"):
+        digits = (t.precision or 10) - (t.scale or 2)
+        top = min(10 ** max(digits, 1) - 1, 10_000, int(bounds.high) if bounds.high is not None else 10_000)
+        scale = t.scale if t.scale is not None else 2
+        if base == "numeric":
+            return lambda i: decimal.Decimal(rng.randrange(0, top * 100)) / 100 + (i if unique else 0)
+        return lambda i: round(rng.uniform(0, top), scale) + (i if unique else 0)
+    if base == "bool":
+        return lambda i: rng.random() < 0.5
+    if base == "uuid":
+        return lambda i: uuid.UUID(int=rng.getrandbits(128), version=4)
+    if base in ("timestamptz", "timestamp", "date"):
+        future = any(w in low for w in ("expires", "expiry", "until", "due", "ends"))
+        origin = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+        def moment(i: int) -> Any:
+            days = rng.uniform(1, 365)
+            at = origin + dt.timedelta(days=days if future else -days)
+            if unique:
+                at += dt.timedelta(seconds=i)
+            if base == "date":
+                return at.date() + dt.timedelta(days=i if unique else 0)
+            return at if base == "timestamptz" else at.replace(tzinfo=None)
+
+        return moment
+    if base in ("time", "timetz"):
+        zone = dt.UTC if base == "timetz" else None
+        return lambda i: dt.time(rng.randrange(24), rng.randrange(60), tzinfo=zone)
+    if base == "interval":
+        return lambda i: dt.timedelta(minutes=rng.randrange(1, 600))
+    if base in ("json", "jsonb"):
+        return lambda i: {"seed": i, "word": fake.word()}
+    if base == "tsvector":
+        return lambda i: " ".join(fake.words(3))
+    if base == "bytea":
+        return lambda i: rng.randbytes(16)
+    if base in ("inet", "cidr"):
+        return lambda i: fake.ipv4() if not unique else f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"
+    return None
+
+
+def _unique_text(value: str, i: int, email: bool) -> str:
+    if email:
+        user, _, host = value.partition("@")
+        return f"{user}.{i}@{host}"
+    return f"{value} {i}"
+
+
+def _base26(i: int, width: int) -> str:
+    letters = []
+    for _ in range(width):
+        letters.append(chr(ord("A") + i % 26))
+        i //= 26
+    return "".join(reversed(letters))

@@ -1,0 +1,147 @@
+"""`make seed` (python -m codegen seed): deterministic fake rows through the package's Insert
+models and insert_many, in foreign-key order, on ChatMaps and on every corpus schema."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegen.dev import atlas, pg
+from codegen.paths import MIGRATIONS, ROOT
+from tests.package_checks import generate_from_url
+from tests.test_corpus import CORPUS, PLAIN, POSTGREST_CONFIG, load_plain, load_postgrest
+
+_LINE = re.compile(r"  (?P<table>\S.*?): (?:(?P<rows>\d+) rows in [\d.]+ s|skipped: (?P<why>.*))")
+
+
+def codegen_seed(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codegen", "seed", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def report(stdout: str) -> dict[str, int | str]:
+    """{schema.table: rows written, or why it was skipped} from the seed's report."""
+    out: dict[str, int | str] = {}
+    for line in stdout.splitlines()[1:]:
+        m = _LINE.fullmatch(line.split(" (")[0] if "rows in" in line else line)
+        assert m, line
+        out[m["table"]] = int(m["rows"]) if m["rows"] else m["why"]
+    return out
+
+
+def counts(url: str) -> dict[str, int]:
+    with pg.connect(url) as conn:
+        tables = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            " AND schemaname NOT LIKE 'atlas%'"
+        ).fetchall()
+        return {
+            f"{s}.{t}": int(conn.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0])  # type: ignore[index]
+            for s, t in tables
+            if '"' not in s + t
+        }
+
+
+def digest(url: str) -> str:
+    with pg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT u.email, u.name, u.image, a.provider_id, a.account_id, s.expires_at, s.ip_address"
+            " FROM users u JOIN accounts a ON a.user_id = u.id JOIN sessions s ON s.user_id = u.id"
+            " ORDER BY 1, 4, 5, 6, 7"
+        ).fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def test_chatmaps_seed_is_deterministic_and_respects_keys(server: pg.Server) -> None:
+    digests = []
+    for seed in ("7", "7", "8"):
+        with pg.scratch_database(server.url, "seed") as url:
+            atlas.migrate_apply(MIGRATIONS, url)
+            done = codegen_seed(url, "--rows", "300", "--seed", seed)
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.startswith(f"seeded {url} with 1200 rows (--seed {seed}) in ")
+            assert report(done.stdout) == {
+                t: 300 for t in ("public.users", "public.accounts", "public.sessions", "public.verifications")
+            }
+            with pg.connect(url) as conn:
+                one = conn.execute(
+                    "SELECT count(DISTINCT lower(email)), count(*) FILTER (WHERE email LIKE '%@%'),"
+                    " (SELECT count(*) FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE u.id IS NULL),"
+                    " (SELECT count(DISTINCT token) FROM sessions),"
+                    " (SELECT count(*) FROM accounts WHERE provider_id NOT IN ('credential', 'github', 'google'))"
+                    " FROM users"
+                ).fetchone()
+            assert one == (300, 300, 0, 300, 0)
+            digests.append(digest(url))
+    assert digests[0] == digests[1] != digests[2]
+
+
+def test_an_unmigrated_database_is_refused(server: pg.Server) -> None:
+    with pg.scratch_database(server.url, "empty") as url:
+        done = codegen_seed(url)
+    assert (done.returncode, done.stderr) == (
+        1,
+        f"error: {url} has no tables to seed: run `make migrate` (or `make db-reset SEED=1`) first\n",
+    )
+
+
+def _seed_corpus(url: str, tmp: Path, *generate_args: str) -> tuple[dict[str, int | str], dict[str, int]]:
+    out = tmp / "out"
+    made = generate_from_url(url, out, *generate_args)
+    assert made.returncode == 0, made.stderr
+    with pg.connect(url) as conn:  # the corpus files carry their own rows: start from empty tables
+        names = conn.execute(
+            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables"
+            " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+        ).fetchall()
+        conn.execute(f"TRUNCATE {', '.join(str(n[0]) for n in names)} CASCADE")
+    done = codegen_seed(url, "--rows", "30", "--package", str(out))
+    assert done.returncode == 0, done.stderr
+    return report(done.stdout), counts(url)
+
+
+# Empty after seeding, and why: pagila's payment is partitioned by month of 2022, and the
+# generated payment dates fall outside every partition.
+EMPTY = {"pagila": {"public.payment"}}
+
+
+@pytest.mark.parametrize("name", ["northwind", "chinook", "pagila"])
+def test_every_corpus_table_is_seeded(server: pg.Server, tmp_path: Path, name: str) -> None:
+    with pg.scratch_database(server.url, "seedcorpus") as url:
+        load_plain(url, CORPUS / PLAIN[name], tmp_path)
+        said, found = _seed_corpus(url, tmp_path)
+    for table, rows in said.items():
+        assert isinstance(rows, int), f"{table} skipped: {rows}"
+        if table in found:
+            assert found[table] == rows, table  # the report is what the tables hold
+    empty = {t for t, n in found.items() if n == 0 and not t.startswith("public.payment_p")}
+    assert empty == EMPTY.get(name, set())
+    assert sum(found.values()) >= 30 * (len(said) - len(empty)) - 5  # a few refused rows at most
+
+
+def test_postgrest_fixtures_are_seeded_where_a_value_can_be_made(server: pg.Server, tmp_path: Path) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text(POSTGREST_CONFIG)
+    with pg.scratch_database(server.url, "seedpgrst") as url:
+        load_postgrest(url, tmp_path)
+        said, found = _seed_corpus(url, tmp_path, "--config", str(config))
+    seeded = {t: rows for t, rows in said.items() if isinstance(rows, int) and rows > 0}
+    skipped = {t: why for t, why in said.items() if isinstance(why, str)}
+    assert len(seeded) >= 150, skipped
+    for table, rows in seeded.items():
+        if table in found:
+            assert found[table] >= rows, table  # triggers may add rows, never lose them
+    # Every skip says why, in one line.
+    assert all(why and "\n" not in why for why in skipped.values())
