@@ -38,9 +38,12 @@ ALLOW_DESTRUCTIVE ?=
 FORCE ?=
 SEED ?=
 ROWS ?=
+WRITE ?=
+HOST ?=
+PORT ?=
 CODEGEN := $(PY) -O -m codegen
 
-.PHONY: help generate test check lint typecheck golden bench migrate status push seed migrate-hash atlas venv db-start db-stop db-shell db-reset
+.PHONY: help generate test check lint typecheck golden bench migrate status push seed studio migrate-hash atlas venv db-start db-stop db-shell db-reset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -85,6 +88,9 @@ db-shell: $(VENV_STAMP) ## psql on DATABASE_URL or the local server
 db-reset: $(VENV_STAMP) $(ATLAS_DEP) ## wipe the local server and apply all migrations (SEED=n: then seed it)
 	$(CODEGEN) db-reset
 	$(if $(SEED),$(CODEGEN) seed --seed $(SEED) $(if $(ROWS),--rows $(ROWS)))
+
+studio: $(VENV_STAMP) ## browse the data at http://127.0.0.1:4983/ (sqladmin; read-only unless WRITE=1; HOST=, PORT=)
+	$(CODEGEN) studio $(if $(WRITE),--write) $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 seed: $(VENV_STAMP) ## deterministic fake rows in every table of the local database (ROWS=100, SEED=0)
 	$(CODEGEN) seed --seed $(or $(SEED),0) $(if $(ROWS),--rows $(ROWS)) $(if $(FORCE),--force)

@@ -29,6 +29,8 @@ largest process):
 12. services and replicas (bench/service.py): 5,000 db.users.get routed to a real streaming
     replica vs the same on the primary without replicas; /api/health over real HTTP vs
     /api/health/live (no database I/O) on the same uvicorn.
+13. make seed (bench/seed.py): 10k users + accounts + sessions through the Insert models and
+    insert_many vs the same Faker values generated alone.
 
 Nothing here is a test: there are no thresholds. Run it, read the ratios.
 """
@@ -495,9 +497,10 @@ def main() -> None:
             f"{r.mb:7.1f} {r.base_mb:8.1f} {r.mb / r.base_mb:5.2f}x  {r.baseline}"
         )
     print()
-    from bench import access, queries, service
+    from bench import access, queries, seed, service
 
-    for line in figures + access.run() + queries.run() + service.run() + pool_scenario() + faults_scenario():
+    lines = figures + access.run() + queries.run() + service.run() + seed.run()
+    for line in lines + pool_scenario() + faults_scenario():
         print(line)
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     print(f"\n(bench process CPU {cpu:.1f}s; machine: {os.cpu_count()} cores)")

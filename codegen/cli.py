@@ -218,6 +218,24 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_studio(args: argparse.Namespace) -> int:
+    """Browse the data in a browser (sqladmin on tables.py): read-only unless --write."""
+    import uvicorn
+
+    from codegen.dev import studio
+
+    url = _target_url(args)
+    password = os.environ.get("STUDIO_PASSWORD") or None
+    studio.check_bind(args.host, password)
+    sys.path.insert(0, str(args.package.resolve()))
+    application = studio.app(url, write=args.write, password=password)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    mode = "read-write: edits are validated by the Insert and Update models" if args.write else "read-only"
+    print(f"chatmaps-db studio on {redact(url)}, {mode}: http://{shown}:{args.port}/", flush=True)
+    uvicorn.run(application, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def cmd_hash(args: argparse.Namespace) -> int:
     """Rewrite atlas.sum after a hand-written or intentionally edited migration file."""
     atlas.migrate_hash(args.migrations)
@@ -271,6 +289,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": cmd_status,
     "push": cmd_push,
     "seed": cmd_seed,
+    "studio": cmd_studio,
     "hash": cmd_hash,
     "db-start": cmd_db_start,
     "db-stop": cmd_db_stop,
@@ -302,7 +321,7 @@ def parser() -> argparse.ArgumentParser:
                 "--out", type=Path, help="output directory (default: generated/ and docs/; required with --from-url)"
             )
             c.add_argument("--config", type=Path, default=ROOT / "pyproject.toml", help="[tool.codegen.types] source")
-        if name in ("migrate", "status", "push", "seed", "db-start", "db-stop", "db-reset", "db-shell"):
+        if name in ("migrate", "status", "push", "seed", "studio", "db-start", "db-stop", "db-reset", "db-shell"):
             c.add_argument("--data-dir", type=Path, default=LOCAL_DATA, help="the local server's data (.data/postgres)")
         if name in ("diff", "update"):
             c.add_argument("--name", default="", help="suffix of the new migration file")
@@ -313,7 +332,14 @@ def parser() -> argparse.ArgumentParser:
         if name == "seed":
             c.add_argument("--rows", type=int, default=seed.DEFAULT_ROWS, help="rows per table")
             c.add_argument("--seed", type=int, default=0, help="the random seed: the same seed gives the same rows")
+        if name in ("seed", "studio"):
             c.add_argument("--package", type=Path, default=GENERATED, help="the folder holding chatmaps_db")
+        if name == "studio":
+            c.add_argument(
+                "--host", default="127.0.0.1", help="the address to listen on (another needs STUDIO_PASSWORD)"
+            )
+            c.add_argument("--port", type=int, default=4983, help="the port (Drizzle Studio's, 4983)")
+            c.add_argument("--write", action="store_true", help="allow edits, validated by the Insert/Update models")
     return p
 
 

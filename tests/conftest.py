@@ -23,7 +23,7 @@ DESELECTED: dict[str, list[str]] = {}  # reason -> test ids, printed at the end
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "needs_server(extensions=(), libxml=False, pgbouncer=False, tls=False): what the test needs beyond the embedded build",
+        "needs_server(extensions=(), libxml=False, pgbouncer=False, tls=False, browser=False): what the test needs beyond the embedded build",
     )
 
 
@@ -31,9 +31,15 @@ def _missing(install: pg.Installation, marker: pytest.Mark) -> list[str]:
     lacks = [f"the extension {e}" for e in marker.kwargs.get("extensions", ()) if e not in install.extensions]
     lacks += ["libxml (xml values)"] if marker.kwargs.get("libxml") and not install.has_libxml else []
     lacks += ["TLS (built without OpenSSL)"] if marker.kwargs.get("tls") and not install.has_ssl else []
+    lacks += ["a browser (Debian's chromium)"] if marker.kwargs.get("browser") and not chromium() else []
     return lacks + (
         ["PgBouncer (Debian's pgbouncer)"] if marker.kwargs.get("pgbouncer") and not pgbouncer_binary() else []
     )
+
+
+def chromium() -> str | None:
+    """Debian's headless-capable Chromium, which CI's second leg installs."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def pgbouncer_binary() -> str | None:

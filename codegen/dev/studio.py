@@ -1,0 +1,226 @@
+"""`make studio`: browse the data in a browser, like Drizzle Studio, built on sqladmin.
+
+sqladmin (a maintained admin for Starlette on SQLAlchemy models) gets a view per class of the
+package's tables.py, which `make check` proves equal to schema.hcl, plus one per view and per
+table without a primary key (mapped here on all their columns). Lists paginate, sort on every
+column, search the text columns, and link rows to the rows their foreign keys name.
+
+- Read-only by default, and the database enforces it: every session of the studio's engine
+  starts with default_transaction_read_only = on; the create/edit/delete buttons are hidden too.
+- Secret columns ([tool.codegen] secret_columns: password hashes, tokens) are not shown.
+- `WRITE=1` allows edits: each form is validated by the package's Insert or Update model
+  before SQLAlchemy writes it.
+- It listens on 127.0.0.1 (Drizzle Studio's port, 4983). Another address needs `--host` and a
+  password (STUDIO_PASSWORD): a login page then guards every page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import importlib
+import ipaddress
+import json
+import types
+import uuid
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqladmin import Admin, ModelView
+from sqladmin.authentication import AuthenticationBackend
+from sqladmin.formatters import BASE_FORMATTERS
+from sqlalchemy import Engine, String, Text, create_engine, event, text
+from sqlalchemy.orm import DeclarativeBase, RelationshipProperty
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from codegen.errors import UsageError
+
+PORT = 4983
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _null(_: Any) -> Markup:
+    return Markup('<span class="text-muted fst-italic">NULL</span>')
+
+
+def _text(value: str) -> Markup:
+    return Markup('<span class="text-muted">""</span>') if value == "" else Markup(escape(value))
+
+
+def _json(value: Any) -> Markup:
+    return Markup("<code>{}</code>").format(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def _moment(value: dt.datetime) -> str:
+    return value.isoformat(sep=" ") if value.tzinfo is not None else value.isoformat(sep=" ") + " (no zone)"
+
+
+# How each type shows: NULL apart from "", JSON and arrays as JSON, enums by label, timestamps
+# with their zone (one without says so).
+FORMATTERS: dict[Any, Any] = {
+    **BASE_FORMATTERS,
+    type(None): _null,
+    str: _text,
+    dict: _json,
+    list: _json,
+    dt.datetime: _moment,
+    decimal.Decimal: str,
+    uuid.UUID: str,
+    ipaddress.IPv4Address: str,
+    ipaddress.IPv6Address: str,
+}
+
+
+def engine(url: str, *, write: bool) -> Engine:
+    """SQLAlchemy on psycopg for `url`; read-only sessions unless `write` (the server enforces it)."""
+    made = create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1).replace("postgres://", "postgresql+psycopg://", 1)
+    )
+    if not write:
+
+        @event.listens_for(made, "connect")
+        def read_only(dbapi_connection: Any, _: Any) -> None:
+            with dbapi_connection.cursor() as cur:
+                cur.execute("SET default_transaction_read_only = on")
+            dbapi_connection.commit()
+
+    return made
+
+
+def _classes(tables: types.ModuleType) -> list[type[Any]]:
+    """Every mapped class of tables.py, and one made here per view, and per table it has as a
+    Table only (no primary key): mapped on all its columns, which is enough to list and show rows."""
+    base: type[DeclarativeBase] = tables.Base
+    mapped = [m.class_ for m in base.registry.mappers]
+    seen = {cls.__table__ for cls in mapped}
+    relations = dict(base.metadata.tables)
+    views = getattr(tables, "views_metadata", None)  # views and materialized views (see render/tables.py)
+    if views is not None:
+        relations |= views.tables
+    for name, table in sorted(relations.items()):
+        if table in seen:
+            continue
+        cls_name = "".join(part.capitalize() for part in name.replace(".", "_").split("_")) or "Relation"
+        mapped.append(
+            type(cls_name, (base,), {"__table__": table, "__mapper_args__": {"primary_key": list(table.columns)}})
+        )
+    return sorted(mapped, key=lambda c: c.__table__.fullname)
+
+
+def _changes_models(package: str) -> dict[str, tuple[type[Any], type[Any]]]:
+    """{schema.table: (Insert model, Update model)} from the package's table layer."""
+    access = importlib.import_module(f"{package}.access")
+    out: dict[str, tuple[type[Any], type[Any]]] = {}
+    for value in vars(access.Tables).values():
+        module, name = getattr(value, "module", None), getattr(value, "name", None)
+        if not isinstance(module, str) or ".access." not in module or not isinstance(name, str):
+            continue
+        cls = getattr(importlib.import_module(module), name)
+        insert = getattr(cls, "_insert_model", None)
+        if insert is None:
+            continue
+        models = importlib.import_module(insert.__module__)
+        update = getattr(models, insert.__name__.removesuffix("Insert") + "Update")
+        out[cls._spec.table] = (insert, update)
+    return out
+
+
+def view_for(cls: type[Any], *, write: bool, changes: tuple[type[Any], type[Any]] | None) -> type[ModelView]:
+    """A sqladmin view of one mapped class."""
+    table = cls.__table__
+    # Secret columns (a password hash, a token: [tool.codegen] secret_columns) stay out of sight.
+    secret: frozenset[str] = getattr(changes[0], "_secret_fields", frozenset()) if changes else frozenset()
+    columns = [c for c in table.columns if c.key not in secret]
+    relations = [p for p in cls.__mapper__.iterate_properties if isinstance(p, RelationshipProperty)]
+    text_columns = [getattr(cls, c.key) for c in columns if isinstance(c.type, String | Text)]
+    editable = write and changes is not None
+
+    async def on_model_change(
+        self: ModelView, data: dict[str, Any], model: Any, is_created: bool, request: Request
+    ) -> None:
+        assert changes is not None
+        given = {
+            k: (None if v == "" and table.columns[k].nullable else v) for k, v in data.items() if k in table.columns
+        }
+        (changes[0] if is_created else changes[1]).model_validate(given)  # a ValidationError is shown on the form
+
+    attrs: dict[str, Any] = {
+        "name": table.fullname,
+        "name_plural": table.fullname,
+        "column_list": [
+            *(getattr(cls, c.key) for c in columns),
+            *(getattr(cls, r.key) for r in relations if not r.uselist),
+        ],
+        "column_details_list": [*(getattr(cls, c.key) for c in columns), *(getattr(cls, r.key) for r in relations)],
+        "column_sortable_list": [getattr(cls, c.key) for c in columns],
+        "column_searchable_list": text_columns,
+        "column_type_formatters": FORMATTERS,
+        "page_size": 25,
+        "page_size_options": [25, 50, 100, 500],
+        "can_create": editable,
+        "can_edit": editable,
+        "can_delete": editable,
+        "can_export": True,
+        "on_model_change": on_model_change,
+    }
+    return types.new_class(f"{cls.__name__}Admin", (ModelView,), {"model": cls}, lambda ns: ns.update(attrs))
+
+
+class _Password(AuthenticationBackend):
+    """One shared password (STUDIO_PASSWORD) for a studio bound beyond this machine."""
+
+    def __init__(self, password: str) -> None:
+        super().__init__(secret_key=password + ":chatmaps-db studio")
+        self._password = password
+
+    async def login(self, request: Request) -> bool:
+        form = await request.form()
+        ok = form.get("password") == self._password
+        if ok:
+            request.session["studio"] = True
+        return ok
+
+    async def logout(self, request: Request) -> bool:
+        request.session.clear()
+        return True
+
+    async def authenticate(self, request: Request) -> RedirectResponse | bool:
+        return bool(request.session.get("studio"))
+
+
+def check_bind(host: str, password: str | None) -> None:
+    """UsageError for a non-loopback address without a password."""
+    if host not in LOOPBACK and not password:
+        raise UsageError(
+            f"the studio shows every row: binding it to {host} needs a password: "
+            "set STUDIO_PASSWORD (and keep the address private), or use HOST=127.0.0.1"
+        )
+
+
+def app(url: str, *, write: bool = False, package: str = "chatmaps_db", password: str | None = None) -> Starlette:
+    """The studio's ASGI app for `url`: sqladmin at /, every table and view of the package."""
+    tables = importlib.import_module(f"{package}.tables")
+    changes = _changes_models(package)
+    made = Starlette()
+    auth = _Password(password) if password else None
+    mode = "read-write" if write else "read-only"
+    made_engine = engine(url, write=write)
+    title = f"studio: {mode}"
+    admin = Admin(made, made_engine, base_url="/", title=title, authentication_backend=auth)
+    with made_engine.connect() as conn:  # reading one would fail: "has not been populated"
+        empty = {f"{r[0]}.{r[1]}" for r in conn.execute(text(_UNPOPULATED))}
+    for cls in _classes(tables):
+        name = f"{cls.__table__.schema or 'public'}.{cls.__table__.name}"
+        if name in empty:
+            print(f"note: {name} is left out: a materialized view with no data yet (REFRESH MATERIALIZED VIEW it)")
+            continue
+        admin.add_view(view_for(cls, write=write, changes=changes.get(name)))
+    return made
+
+
+_UNPOPULATED = """
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'm' AND NOT c.relispopulated
+"""
