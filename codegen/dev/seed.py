@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import importlib
 import random
 import re
 import uuid
@@ -32,6 +31,7 @@ from typing import Any, Literal, get_args, get_origin
 from faker import Faker
 
 from codegen import ir
+from codegen.dev import package
 
 # How many rows each table gets unless told: `make seed ROWS=...`.
 DEFAULT_ROWS = 100
@@ -170,19 +170,8 @@ def _insert(db: Any, table_layer: Any, attribute: str, models: list[Any]) -> tup
 
 
 def _tables_of(db: Any) -> dict[str, tuple[str, type[Any]]]:
-    """{schema.table: (attribute on Database, Insert model)}, from the package's table layer: the
-    Lazy attributes of its Tables class name each table's class, which holds its Spec and model."""
-    found: dict[str, tuple[str, type[Any]]] = {}
-    for klass in type(db).__mro__:
-        for attribute, value in vars(klass).items():
-            module, name = getattr(value, "module", None), getattr(value, "name", None)
-            if not isinstance(module, str) or ".access." not in module or not isinstance(name, str):
-                continue
-            cls = getattr(importlib.import_module(module), name)
-            insert = getattr(cls, "_insert_model", None)
-            if insert is not None:
-                found[cls._spec.table] = (attribute, insert)
-    return found
+    """{schema.table: (attribute on Database, Insert model)}."""
+    return {t: (attribute, cls._insert_model) for t, (attribute, cls) in package.table_classes(type(db)).items()}
 
 
 def _read_keys(db: Any, table: ir.Table) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:

@@ -35,6 +35,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from codegen.dev import package
 from codegen.errors import UsageError
 
 PORT = 4983
@@ -109,22 +110,10 @@ def _classes(tables: types.ModuleType) -> list[type[Any]]:
     return sorted(mapped, key=lambda c: c.__table__.fullname)
 
 
-def _changes_models(package: str) -> dict[str, tuple[type[Any], type[Any]]]:
+def _changes_models(name: str) -> dict[str, tuple[type[Any], type[Any]]]:
     """{schema.table: (Insert model, Update model)} from the package's table layer."""
-    access = importlib.import_module(f"{package}.access")
-    out: dict[str, tuple[type[Any], type[Any]]] = {}
-    for value in vars(access.Tables).values():
-        module, name = getattr(value, "module", None), getattr(value, "name", None)
-        if not isinstance(module, str) or ".access." not in module or not isinstance(name, str):
-            continue
-        cls = getattr(importlib.import_module(module), name)
-        insert = getattr(cls, "_insert_model", None)
-        if insert is None:
-            continue
-        models = importlib.import_module(insert.__module__)
-        update = getattr(models, insert.__name__.removesuffix("Insert") + "Update")
-        out[cls._spec.table] = (insert, update)
-    return out
+    access = importlib.import_module(f"{name}.access")
+    return {t: package.changes_models(cls) for t, (_, cls) in package.table_classes(access.Tables).items()}
 
 
 def view_for(cls: type[Any], *, write: bool, changes: tuple[type[Any], type[Any]] | None) -> type[ModelView]:
@@ -199,10 +188,10 @@ def check_bind(host: str, password: str | None) -> None:
         )
 
 
-def app(url: str, *, write: bool = False, package: str = "chatmaps_db", password: str | None = None) -> Starlette:
-    """The studio's ASGI app for `url`: sqladmin at /, every table and view of the package."""
-    tables = importlib.import_module(f"{package}.tables")
-    changes = _changes_models(package)
+def app(url: str, *, write: bool = False, name: str = "chatmaps_db", password: str | None = None) -> Starlette:
+    """The studio's ASGI app for `url`: sqladmin at /, every table and view of the package `name`."""
+    tables = importlib.import_module(f"{name}.tables")
+    changes = _changes_models(name)
     made = Starlette()
     auth = _Password(password) if password else None
     mode = "read-write" if write else "read-only"
