@@ -12,7 +12,6 @@ Time is the median of REPEAT interleaved runs. `python -m bench.service` runs th
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -57,9 +56,7 @@ def run() -> list[str]:
             routed.close()
             direct.close()
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
+        port = pg.free_port()
         env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": f"{ROOT}{os.pathsep}{GENERATED}"}
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--port", str(port), "--log-level", "error"],

@@ -175,15 +175,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_target(args: argparse.Namespace, what: str) -> str:
+    """_target_url, refusing a DATABASE_URL not on this machine unless --force: `what` the command does."""
+    url = _target_url(args)
+    if "DATABASE_URL" in os.environ and not args.force:
+        push.refuse_remote(url, what)
+    return url
+
+
 def cmd_push(args: argparse.Namespace) -> int:
     """Apply schema.hcl straight to the local dev database, with no migration (prototyping)."""
-    url = os.environ.get("DATABASE_URL")
-    if url is None:
-        url = pg.start_local(args.data_dir).url
-    else:
-        url = _target_url(args)
-        if not args.force:
-            push.refuse_remote(url)
+    url = _local_target(args, "push changes a database in place, with no migration")
     with pg.dev_database() as dev:
         planned = push.plan(url, args.schema, dev)
         if planned.empty:
@@ -200,9 +202,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     """Fill DATABASE_URL (or the local dev server) with deterministic fake rows, through the package."""
-    url = _target_url(args)
-    if os.environ.get("DATABASE_URL") is not None and not args.force:
-        push.refuse_remote(url, "seed writes fake rows")
+    url = _local_target(args, "seed writes fake rows")
     sys.path.insert(0, str(args.package.resolve()))
     from chatmaps_db import Database  # the package in --package (generated/ by default)
 

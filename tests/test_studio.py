@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,15 +27,9 @@ from tests.test_corpus import CORPUS, PLAIN, load_plain
 OUTPUT = ROOT / ".test-output"  # the browser's screenshots (git ignores it)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Studio:
     def __init__(self, url: str, *args: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
+        self.port = pg.free_port()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "codegen", "studio", "--port", str(self.port), *args],
             cwd=ROOT,

@@ -171,7 +171,21 @@ def replace_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def remote_hosts(url: str) -> list[str]:
+    """The hosts of `url` that are not on this machine (a unix socket or a loopback name is)."""
+    parts = urlsplit(url)
+    hosts = dict(parse_qsl(parts.query)).get("host", parts.hostname or "")
+    return [h for h in hosts.split(",") if h and not h.startswith("/") and h.strip("[]") not in LOCAL_HOSTS]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def atlas_url(url: str) -> str:
@@ -183,7 +197,7 @@ def atlas_url(url: str) -> str:
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     scheme = "postgres" if parts.scheme in ("postgres", "postgresql") else parts.scheme
-    local = query.get("host", "").startswith("/") or (not query.get("host") and parts.hostname in _LOCAL_HOSTS)
+    local = query.get("host", "").startswith("/") or (not query.get("host") and parts.hostname in LOCAL_HOSTS)
     if local and "sslmode" not in query:
         query["sslmode"] = "disable"
     return urlunsplit(parts._replace(scheme=scheme, query=urlencode(query, safe="/")))
@@ -388,9 +402,7 @@ def tls_server(openssl: str = "openssl") -> Iterator[TlsServer]:
         (certs / "server.key").chmod(0o600)
         for path in (certs, certs / "server.key", certs / "server.crt"):
             _own(path)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
+        port = free_port()
         server.stop()
         tls = (
             f"-c listen_addresses=127.0.0.1 -p {port} -c ssl=on -c ssl_cert_file={certs / 'server.crt'} "

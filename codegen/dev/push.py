@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 from pglast import ast, parser
 from pglast.enums import AlterTableType, ObjectType
 
 from codegen.dev import atlas
-from codegen.dev.pg import atlas_url
+from codegen.dev.pg import atlas_url, remote_hosts
 from codegen.errors import DestructiveChange, UsageError
 
-_LOOPBACK = ("localhost", "127.0.0.1", "::1", "")
 _DROPS = {ObjectType.OBJECT_SCHEMA: "schema", ObjectType.OBJECT_TABLE: "table"}
 
 
@@ -38,10 +36,7 @@ class Plan:
 
 def refuse_remote(url: str, what: str = "push changes a database in place, with no migration") -> None:
     """UsageError unless `url` is a server on this machine (a unix socket or a loopback host)."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    hosts = query.get("host", parts.hostname or "")
-    remote = [h for h in hosts.split(",") if not h.startswith("/") and h.strip("[]") not in _LOOPBACK]
+    remote = remote_hosts(url)
     if remote:
         raise UsageError(
             f"{what}, and DATABASE_URL points at {remote[0]}, "

@@ -104,6 +104,7 @@ def seed(
     domains = {d.qualified: d for d in catalog.domains}
     report = Report()
     keys: dict[str, dict[tuple[str, ...], list[tuple[Any, ...]]]] = {}  # table -> columns -> values
+    referenced = referenced_keys(catalog)
     for table in order(catalog):
         if only is not None and table.qualified not in only:
             continue
@@ -138,7 +139,7 @@ def seed(
             continue
         entry.skipped_rows += refused
         entry.seconds = perf_counter() - start
-        keys[table.qualified] = _read_keys(db, table)
+        keys[table.qualified] = read_keys(db, table, referenced.get(table.qualified, set()))
     return report
 
 
@@ -174,14 +175,22 @@ def _tables_of(db: Any) -> dict[str, tuple[str, type[Any]]]:
     return {t: (attribute, cls._insert_model) for t, (attribute, cls) in package.table_classes(type(db)).items()}
 
 
-def _read_keys(db: Any, table: ir.Table) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
-    """The values of every column set another table's foreign key may reference, as written."""
-    wanted = {table.primary_key} | {_index_columns(ix, table) for ix in table.indexes if ix.unique}
+def referenced_keys(catalog: ir.Catalog) -> dict[str, set[tuple[str, ...]]]:
+    """{schema.table: the column sets some foreign key references}: what read_keys reads back."""
+    out: dict[str, set[tuple[str, ...]]] = {}
+    for table in catalog.tables:
+        for fk in table.foreign_keys:
+            out.setdefault(f"{fk.ref_schema}.{fk.ref_table}", set()).add(fk.ref_columns)
+    return out
+
+
+def read_keys(db: Any, table: ir.Table, wanted: set[tuple[str, ...]]) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
+    """The values `table` now holds in each column set of `wanted` (no query when none is)."""
     out: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    if not wanted:
+        return out
     with db.connection() as conn:
-        for columns in wanted:
-            if not columns:
-                continue
+        for columns in sorted(wanted):
             select = ", ".join(_quote(c) for c in columns)
             rows = conn.execute(
                 f"SELECT {select} FROM {_quote(table.schema)}.{_quote(table.name)} ORDER BY {select}"
@@ -252,9 +261,8 @@ def _plan(
         if column.identity or (column.default or "").startswith("nextval("):
             continue  # a counter the database keeps: deterministic on a fresh database
         domain = domains.get(column.type.qualified) if column.type.kind == "domain" else None
-        unique = any(column.name in u and len(u) == 1 for u in unique_sets) or any(
-            column.name in u and not (u & set(makers)) for u in unique_sets
-        )
+        # The first column filled of a unique key makes it distinct (a key with a foreign key: its combinations).
+        unique = any(column.name in u and not (u & set(makers)) for u in unique_sets)
         info = fields.get(column.name)
         literal = _literal_choices(info.annotation if info is not None else None)
         make = _value(column, domain, enums, literal, _bounds(info), unique, rng, fake)
@@ -274,7 +282,7 @@ def _part(pick: Callable[[int], tuple[Any, ...]], j: int) -> Value:
 
 def _random_picker(choices: list[tuple[Any, ...]], rng: random.Random) -> Callable[[int], tuple[Any, ...]]:
     picked = [choices[rng.randrange(len(choices))] for _ in range(4096)]
-    return lambda i: picked[i % len(picked)] if i < len(picked) else choices[(i * 7919) % len(choices)]
+    return lambda i: picked[i] if i < len(picked) else choices[(i * 7919) % len(choices)]
 
 
 def _distinct_picker(

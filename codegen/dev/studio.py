@@ -36,10 +36,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from codegen.dev import package
+from codegen.dev.pg import LOCAL_HOSTS
 from codegen.errors import UsageError
 
 PORT = 4983
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _null(_: Any) -> Markup:
@@ -181,7 +181,7 @@ class _Password(AuthenticationBackend):
 
 def check_bind(host: str, password: str | None) -> None:
     """UsageError for a non-loopback address without a password."""
-    if host not in LOOPBACK and not password:
+    if host not in LOCAL_HOSTS and not password:
         raise UsageError(
             f"the studio shows every row: binding it to {host} needs a password: "
             "set STUDIO_PASSWORD (and keep the address private), or use HOST=127.0.0.1"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,12 +22,6 @@ from codegen.dev import pg
 from codegen.paths import GENERATED, ROOT
 
 DEADLINE = 1.0  # DATABASE_HEALTH_TIMEOUT of the service: /api/health answers within it
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def service_env(database_url: str) -> dict[str, str]:
@@ -49,7 +42,7 @@ class Service:
     """
 
     def __init__(self, database_url: str, log: Path, *, ready: bool = True, **env: str) -> None:
-        self.port = free_port()
+        self.port = pg.free_port()
         self.log = log
         command = [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--host", "127.0.0.1"]
         self.proc = subprocess.Popen(
@@ -274,7 +267,7 @@ def test_the_lifespan_waits_for_the_database_and_checks_the_schema(
     # A database without the migrations: schema=fail refuses to start, with the reason in one line.
     with pg.scratch_database(restartable.url, "unmigrated") as empty:
         failed = subprocess.run(
-            [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--port", str(free_port())],
+            [sys.executable, "-m", "uvicorn", "examples.service.app:app", "--port", str(pg.free_port())],
             cwd=ROOT,
             env=service_env(empty),
             capture_output=True,
