@@ -99,7 +99,7 @@ bench: $(VENV_STAMP) $(ATLAS_DEP) ## time and memory, side by side with named ba
 	$(PY) bench/bench.py
 
 golden: $(VENV_STAMP) $(ATLAS_DEP) ## rewrite tests/cases/*/expected after an intended generator change (review the diff)
-	UPDATE_GOLDEN=1 $(PY) -m pytest tests/test_cases.py
+	UPDATE_GOLDEN=1 $(PY) -m codegen.dev.lock $(CURDIR) "make golden" -- $(PY) -m pytest tests/test_cases.py
 
 atlas: $(ATLAS_DEP) ## build the pinned Atlas CLI into .tools/bin/atlas
 

@@ -12,14 +12,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from codegen import output, pipeline, sqlfile
-from codegen.config import load_config
-from codegen.dev import atlas, migrations, pg, push, seed, twins
+from codegen.config import Config, load_config
+from codegen.dev import atlas, lock, migrations, pg, push, seed, twins
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
 from codegen.redact import redact
 from codegen.render.runtime.errors import ConfigError
 from codegen.render.runtime.settings import validate_url
+from codegen.signals import Stopped, stop_on_signals
+
+
+def _config(args: argparse.Namespace) -> Config:
+    """[tool.codegen]: --config's file; else, for a package made from migrations/, the project's
+    own (pyproject.toml beside migrations/); another database (--from-url) gets none."""
+    if getattr(args, "config", None):
+        return load_config(args.config, required=True)
+    if getattr(args, "from_url", None):
+        return Config()
+    return load_config(args.migrations.resolve().parent / "pyproject.toml")
 
 
 def _rel(path: Path) -> str:
@@ -55,6 +66,7 @@ def _report_diff(result: migrations.DiffResult, args: argparse.Namespace) -> Non
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Diff schema.hcl into a new, linted migration (no code generation)."""
+    migrations.check_order(args.migrations)
     with pg.dev_database() as dev:
         result = migrations.diff_and_lint(
             args.schema, args.migrations, dev, name=args.name, allow_destructive=args.allow_destructive
@@ -74,9 +86,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         with pg.dev_database(server) as dev:
             migrations.check(args.schema, args.migrations, dev)
         print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
-        out = pipeline.build_from_migrations(
-            args.migrations, load_config(ROOT / "pyproject.toml"), server, _queries(args)
-        )
+        out = pipeline.build_from_migrations(args.migrations, _config(args), server, _queries(args))
     files = pipeline.placed(out, GENERATED, DOCS)
     stale = output.diff(files, pipeline.managed(GENERATED), ROOT)
     if stale:
@@ -93,7 +103,8 @@ def cmd_update(args: argparse.Namespace) -> int:
     from that copy, in memory; only when both succeed are migrations/, atlas.sum and
     generated/ written. A failure leaves all three as they were.
     """
-    config = load_config(args.config)
+    config = _config(args)
+    migrations.check_order(args.migrations)
     for twin in twins.refresh():
         print(f"derived {_rel(twin)} from its async source")
     with pg.dev_server() as server, tempfile.TemporaryDirectory(prefix="chatmaps-generate-") as tmp:
@@ -115,7 +126,7 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Generate the Python package from the migrations (or from --from-url) and write it."""
-    config = load_config(args.config)
+    config = _config(args)
     if args.from_url:
         if args.out is None:
             raise UsageError(
@@ -279,6 +290,10 @@ def cmd_db_shell(args: argparse.Namespace) -> int:
     os.execv(pg.psql_path(), [pg.psql_path(), url])
 
 
+# The commands that write migrations/ (and generated/) hold the project's lock while they run.
+_LOCKED = {"update", "diff", "hash", "generate"}
+_MAKE_NAMES = {"update": "generate", "hash": "migrate-hash"}
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "update": cmd_update,
     "diff": cmd_diff,
@@ -320,7 +335,11 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument(
                 "--out", type=Path, help="output directory (default: generated/ and docs/; required with --from-url)"
             )
-            c.add_argument("--config", type=Path, default=ROOT / "pyproject.toml", help="[tool.codegen.types] source")
+            c.add_argument(
+                "--config",
+                type=Path,
+                help="the file with [tool.codegen] (default: pyproject.toml; with --from-url: none)",
+            )
         if name in ("migrate", "status", "push", "seed", "studio", "db-start", "db-stop", "db-reset", "db-shell"):
             c.add_argument("--data-dir", type=Path, default=LOCAL_DATA, help="the local server's data (.data/postgres)")
         if name in ("diff", "update"):
@@ -345,7 +364,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    stop_on_signals()
     try:
+        if args.command in _LOCKED and not getattr(args, "from_url", None):
+            # the project: the folder holding migrations/ (schema.hcl, generated/ beside it)
+            args.migrations.parent.mkdir(parents=True, exist_ok=True)
+            with lock.project_lock(
+                args.migrations.resolve().parent, f"make {_MAKE_NAMES.get(args.command, args.command)}"
+            ):
+                return COMMANDS[args.command](args)
         return COMMANDS[args.command](args)
     except CodegenError as exc:
         if args.debug:
@@ -355,3 +382,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Stopped as stop:  # everything above has been cleaned up on the way here
+        print(f"error: {stop}", file=sys.stderr)
+        return 128 + stop.signum

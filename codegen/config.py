@@ -28,11 +28,15 @@ class Config:
     # Array elements are `T | None` (PostgreSQL arrays hold NULLs whatever NOT NULL says);
     # `not_null_array_elements = true` declares that this schema's arrays never do.
     not_null_array_elements: bool = False
+    source: str = "pyproject.toml"  # the file it came from, as error messages name it
 
 
-def load_config(pyproject: Path) -> Config:
-    """Read [tool.codegen] from `pyproject` (an empty Config when the file is absent)."""
+def load_config(pyproject: Path, *, required: bool = False) -> Config:
+    """Read [tool.codegen] from `pyproject` (an empty Config when the file is absent, unless
+    `required`: a file named by --config must exist)."""
     if not pyproject.exists():
+        if required:
+            raise CodegenError(f"{pyproject}: no such file (--config): name a TOML file with a [tool.codegen] table")
         return Config()
     try:
         data = tomllib.loads(pyproject.read_text())
@@ -54,4 +58,12 @@ def load_config(pyproject: Path) -> Config:
     not_null = section.get("not_null_array_elements", False)
     if not isinstance(not_null, bool):
         raise CodegenError(f"{pyproject}: [tool.codegen] not_null_array_elements must be true or false")
-    return Config(types, names, tuple(secrets), not_null)
+    return Config(types, names, tuple(secrets), not_null, _shown(pyproject))
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the working directory when it is under it (pyproject.toml), else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

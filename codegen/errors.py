@@ -40,6 +40,11 @@ class DestructiveChange(CodegenError):
     """A new migration would drop data and carries no explicit opt-in."""
 
 
+class MigrationOrder(CodegenError):
+    """A migration's version is in the future, not a timestamp, or shared with another file:
+    the next generated migration would sort before it."""
+
+
 class UsageError(CodegenError):
     """The command cannot do what it was asked without risking files it does not own."""
 

@@ -61,15 +61,27 @@ class ForeignKey:
     ref_columns: tuple[str, ...]
     on_update: str
     on_delete: str
+    deferrable: bool = False
+    initially_deferred: bool = False
 
 
 @dataclass(frozen=True)
 class IndexKey:
-    sql: str  # a column's name, or an expression's SQL (pg_get_indexdef(index, n, true))
-    column: bool  # True: a plain column
+    sql: str  # the key's SQL (pg_get_indexdef(index, n, true)): a quoted name where one needs quoting
+    column: str | None  # a plain column's name, as it is (never quoted); None: an expression
     opclass: str | None = None  # a non-default operator class
     descending: bool = False
     nulls_first: bool | None = None  # None: the default for the direction
+    collation: str | None = None  # COLLATE of the key where it is not the column's (quoted SQL)
+
+    @property
+    def suffix(self) -> str:
+        """What follows the key in CREATE INDEX: COLLATE, operator class, order, NULLS."""
+        parts = [f"COLLATE {self.collation}" if self.collation else "", self.opclass or ""]
+        parts += ["DESC" if self.descending else ""]
+        if self.nulls_first is not None:
+            parts.append("NULLS FIRST" if self.nulls_first else "NULLS LAST")
+        return " ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,11 @@ class Index:
     include: tuple[str, ...] = ()  # INCLUDE (...) columns
     predicate: str | None = None  # a partial index's WHERE
     constraint: bool = False  # the index of a UNIQUE constraint (not a CREATE INDEX)
+    nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+)
+    exclusion: tuple[str, ...] = ()  # the index of an EXCLUDE constraint: its operator per key
+    deferrable: bool = False  # of the UNIQUE or EXCLUDE constraint that owns the index
+    initially_deferred: bool = False
+    storage: tuple[str, ...] = ()  # WITH (...) storage parameters, as "name=value"
 
 
 @dataclass(frozen=True)

@@ -60,12 +60,16 @@ def _build(url: str, config: Config, w: worker.Worker, queries: sqlfile.Parsed) 
     described = describe.describe(url, queries) if queries.queries or queries.problems else ()
     # tables.py in the worker, while this process does the rest
     tables_py = w.submit(_TABLES, "build", catalog, not config.not_null_array_elements)
-    # The config may serve other databases (generate --from-url): entries for tables this one
-    # lacks are skipped; a missing column of a table it has is a typo, which plan() reports.
-    known = {t.qualified for t in catalog.tables}
-    secrets = tuple(c for c in config.secret_columns if c.rsplit(".", 1)[0] in known)
+    # The config is this database's own (generate --from-url another one gets none unless
+    # --config says): a secret column it lacks is a typo, which plan() reports.
+    secrets = config.secret_columns
     models = plan.plan(
-        catalog, config.types, config.names, secrets, not_null_array_elements=config.not_null_array_elements
+        catalog,
+        config.types,
+        config.names,
+        secrets,
+        not_null_array_elements=config.not_null_array_elements,
+        config_file=config.source,
     )
     access = access_plan.plan(catalog, models)
     checked = queries_plan.plan(

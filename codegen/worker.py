@@ -23,6 +23,7 @@ from contextlib import contextmanager, suppress
 from typing import IO, Any
 
 from codegen.errors import CodegenError
+from codegen.signals import Stopped, stop_on_signals
 
 
 class WorkerFailed(CodegenError):
@@ -73,7 +74,11 @@ class Worker:
             raise WorkerFailed(f"the codegen worker process exited with code {self._proc.wait()}") from None
         if not ok:
             value.add_note(where)  # the worker's traceback, which --debug shows
-            raise value
+            if isinstance(value, CodegenError):
+                raise value
+            # A library's own exception: one line for the user, the traceback under --debug.
+            first = str(value).splitlines()[0] if str(value) else ""
+            raise WorkerFailed(f"the codegen worker failed: {type(value).__name__}: {first}") from value
         return value
 
     def close(self) -> None:
@@ -86,9 +91,16 @@ class Worker:
             raise WorkerFailed(f"the codegen worker process exited with code {self._proc.returncode}")
 
     def kill(self) -> None:
-        """Stop the worker now: the caller failed, and a result nobody reads would block it."""
-        self._proc.kill()
-        self._proc.wait()
+        """Stop the worker now: the caller failed, and a result nobody reads would block it.
+
+        SIGTERM first, which the worker turns into SystemExit so that its temporary folders
+        are removed on the way out; SIGKILL only if it does not end within seconds."""
+        self._proc.terminate()
+        try:
+            self._proc.wait(_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
         for pipe in (self._proc.stdin, self._proc.stdout):
             if pipe is not None:
                 # stdin may still hold a job for the killed worker: closing flushes it into a broken pipe.
@@ -96,6 +108,7 @@ class Worker:
                     pipe.close()
 
 
+_STOP_SECONDS = 10
 _prestarted: dict[str, Worker] = {}
 
 
@@ -131,6 +144,10 @@ def _serve(preload: str, jobs: IO[bytes], results: IO[bytes]) -> None:
             answer: tuple[bool, Any, str] = (True, getattr(importlib.import_module(module), name)(*args), "")
         except Exception as exc:
             answer = (False, exc, f"in the codegen worker process:\n{traceback.format_exc()}")
+        # What the job printed sits in sys.stdout's buffer (fd 1 is stderr here): out before the
+        # answer, since os._exit() above would drop it.
+        sys.stdout.flush()
+        sys.stderr.flush()
         try:
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # an exception that does not pickle still reaches the caller
@@ -140,8 +157,14 @@ def _serve(preload: str, jobs: IO[bytes], results: IO[bytes]) -> None:
 
 
 if __name__ == "__main__":
+    stop_on_signals()
     # Results go out on the original stdout; fd 1 now points at stderr, so that whatever a
     # library prints in a job shows there instead of corrupting the results.
     results = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    _serve(sys.argv[1], sys.stdin.buffer, results)
+    try:
+        _serve(sys.argv[1], sys.stdin.buffer, results)
+    except Stopped as stop:  # the caller stopped us: the folders are gone, say nothing
+        os._exit(128 + stop.signum)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the caller reports it
+        os._exit(130)

@@ -56,7 +56,8 @@ def test_case(case: str, server: pg.Server, tmp_path: Path) -> None:
         loaded = pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(here / "schema.sql"))
         assert loaded.returncode == 0, f"{here / 'schema.sql'}: {loaded.stderr}"
         extra = ["--queries", str(here / "queries")] if (here / "queries").is_dir() else []
-        proc = generate_from_url(url, out, "--config", str(config if config.exists() else here / "none.toml"), *extra)
+        extra += ["--config", str(config)] if config.exists() else []
+        proc = generate_from_url(url, out, *extra)
     expected_dir = here / "expected"
     should_fail = not expected_dir.is_dir()
     assert proc.returncode == (1 if should_fail else 0), f"exit {proc.returncode}:\n{proc.stderr}"

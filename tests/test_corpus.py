@@ -25,6 +25,7 @@ from codegen.dev import pg
 from codegen.introspect import catalog as introspect
 from codegen.paths import ROOT
 from tests.package_checks import LOAD_EVERYTHING, generate_from_url, mypy_strict, run_python
+from tests.test_ddl_roundtrip import roundtrip as ddl_roundtrip
 
 CORPUS = Path(os.environ.get("CHATMAPS_CORPUS", ROOT.parent / "shared" / "corpus"))
 REPORT: list[CorpusRow] = []  # printed by conftest.pytest_terminal_summary
@@ -62,6 +63,7 @@ class CorpusRow:
     unsupported: dict[str, int]  # kind -> count
     not_loaded: str
     seconds: float
+    ddl_compared: int = 0  # indexes and constraints compiled back from tables.py, all equal
 
 
 def psql(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -126,12 +128,14 @@ def generate_and_check(name: str, url: str, out: Path, config: Path | None = Non
     summary = smoke.stdout.splitlines()[-1]
     assert re.fullmatch(r"\d+ tables and views, [1-9]\d* written and read back, 0 bugs", summary), smoke.stdout
 
+    compared, _ = ddl_roundtrip(url, out)
+
     catalog = introspect.introspect(url)
     assert len(catalog.unsupported) == len(notes) - len(warnings)
     types = sorted({c.type.sql.split("(")[0] for t in catalog.tables for c in t.columns})
     kinds = dict(sorted(Counter(u.kind for u in catalog.unsupported).items()))
     columns = sum(len(t.columns) for t in catalog.tables)
-    return CorpusRow(name, len(catalog.tables), columns, types, kinds, "", seconds)
+    return CorpusRow(name, len(catalog.tables), columns, types, kinds, "", seconds, compared)
 
 
 PLAIN = {

@@ -185,7 +185,7 @@ def test_make_generate_is_all_or_nothing_and_names_the_migration(
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
-        "error: pyproject.toml: [tool.codegen] secret_columns lists 'public.users.locaton', which is not a column: "
+        f"error: {config}: [tool.codegen] secret_columns lists 'public.users.locaton', which is not a column: "
         "write schema.table.column as in docs/SCHEMA.md"
     ]
     assert (snapshot(migrations), snapshot(out)) == before

@@ -12,9 +12,10 @@ import asyncio
 import inspect
 import typing
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
+import psycopg
 import pytest
 
 from chatmaps_db import AsyncDatabase, Database, models
@@ -26,7 +27,16 @@ from chatmaps_db.queries import (
     ListUsersWithSessionCountRow,
 )
 
-NOW = datetime.now(UTC)
+
+@pytest.fixture
+def now(migrated_db: str) -> datetime:
+    """The server's clock when the test starts (never at import: a loaded machine reaches a test
+    minutes after collection). Expiries are hours or days from it, far beyond a test's length."""
+    with psycopg.connect(migrated_db) as conn:
+        row = conn.execute("SELECT now()").fetchone()
+    assert row is not None
+    value: datetime = row[0]
+    return value
 
 
 @pytest.fixture
@@ -44,10 +54,10 @@ def _session(db: Database, user: models.User, token: str, expires: datetime) -> 
     return db.sessions.insert(models.SessionInsert(user_id=user.id, token=token, expires_at=expires, user_agent="test"))
 
 
-def test_session_with_user_by_token(db: Database) -> None:
+def test_session_with_user_by_token(db: Database, now: datetime) -> None:
     ada = _user(db, "ada@example.com")
-    live = _session(db, ada, "live-token", NOW + timedelta(days=1))
-    _session(db, ada, "old-token", NOW - timedelta(days=1))
+    live = _session(db, ada, "live-token", now + timedelta(days=1))
+    _session(db, ada, "old-token", now - timedelta(days=1))
     found = db.queries.get_session_with_user(token="live-token")
     assert isinstance(found, GetSessionWithUserRow)
     assert (found.session_id, found.user_id, found.email, found.name) == (live.id, ada.id, ada.email, "ada")
@@ -58,10 +68,10 @@ def test_session_with_user_by_token(db: Database) -> None:
     assert db.queries.get_session_with_user(token="live-token", validate=True) == found
 
 
-def test_a_result_that_is_exactly_a_tables_row_is_that_model(db: Database) -> None:
+def test_a_result_that_is_exactly_a_tables_row_is_that_model(db: Database, now: datetime) -> None:
     ada = _user(db, "ada@example.com")
-    first = _session(db, ada, "t1", NOW + timedelta(hours=1))
-    second = _session(db, ada, "t2", NOW + timedelta(hours=2))
+    first = _session(db, ada, "t1", now + timedelta(hours=1))
+    second = _session(db, ada, "t2", now + timedelta(hours=2))
     rows = db.queries.list_user_sessions(user_id=ada.id)
     assert rows == [second, first]  # ORDER BY created_at DESC; models.Session, equal to the table layer's
     assert all(type(r) is models.Session for r in rows)
@@ -73,10 +83,10 @@ def test_a_result_that_is_exactly_a_tables_row_is_that_model(db: Database) -> No
     assert [a.account_id for a in github] == ["a1"] and type(github[0]) is models.Account
 
 
-def test_left_join_and_aggregates(db: Database) -> None:
+def test_left_join_and_aggregates(db: Database, now: datetime) -> None:
     ada, bob = _user(db, "ada@example.com"), _user(db, "bob@example.com")
-    _session(db, ada, "t1", NOW + timedelta(hours=1))
-    last = _session(db, ada, "t2", NOW + timedelta(hours=5))
+    _session(db, ada, "t1", now + timedelta(hours=1))
+    last = _session(db, ada, "t2", now + timedelta(hours=5))
     rows = db.queries.list_users_with_session_count()
     assert [(r.email, r.sessions, r.last_expires_at) for r in rows] == [
         ("ada@example.com", 2, last.expires_at),
@@ -88,18 +98,18 @@ def test_left_join_and_aggregates(db: Database) -> None:
     assert hints["last_expires_at"] == datetime | None or type(None) in typing.get_args(hints["last_expires_at"])
 
 
-def test_execrows_narg_and_returning(db: Database) -> None:
+def test_execrows_narg_and_returning(db: Database, now: datetime) -> None:
     ada = _user(db, "ada@example.com")
-    _session(db, ada, "old1", NOW - timedelta(hours=1))
-    _session(db, ada, "old2", NOW - timedelta(hours=2))
-    _session(db, ada, "live", NOW + timedelta(hours=2))
+    _session(db, ada, "old1", now - timedelta(hours=1))
+    _session(db, ada, "old2", now - timedelta(hours=2))
+    _session(db, ada, "live", now + timedelta(hours=2))
     assert db.queries.delete_expired_sessions() == 2
     assert db.queries.delete_expired_sessions() == 0
     assert [s.token for s in db.sessions.list()] == ["live"]
 
     account = db.accounts.insert(models.AccountInsert(user_id=ada.id, account_id="a1", provider_id="github"))
     updated = db.queries.update_account_tokens(
-        access_token="at", access_token_expires_at=NOW, refresh_token=None, id=account.id
+        access_token="at", access_token_expires_at=now, refresh_token=None, id=account.id
     )
     assert updated is not None and type(updated) is models.Account
     assert (updated.access_token, updated.refresh_token) == ("at", None)
@@ -109,9 +119,9 @@ def test_execrows_narg_and_returning(db: Database) -> None:
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
 
 
-def test_copyfrom_and_a_delete_returning_secret(db: Database) -> None:
+def test_copyfrom_and_a_delete_returning_secret(db: Database, now: datetime) -> None:
     rows = [
-        CreateVerificationsParams(f"user-{i}@example.com", f"secret-{i}", NOW + timedelta(minutes=i))
+        CreateVerificationsParams(f"user-{i}@example.com", f"secret-{i}", now + timedelta(days=i))
         for i in range(1, 501)
     ]
     assert db.queries.create_verifications(rows) == 500
@@ -122,12 +132,12 @@ def test_copyfrom_and_a_delete_returning_secret(db: Database) -> None:
     assert "secret-7" not in repr(taken) and "value" not in taken.model_dump()  # a secret column stays secret
     assert db.queries.consume_verification(identifier="user-7@example.com") is None  # consumed
     with pytest.raises(NotNullViolation, match=r"public\.verifications\.value is NOT NULL"):
-        db.queries.create_verifications([CreateVerificationsParams("x", None, NOW)])  # type: ignore[arg-type]
+        db.queries.create_verifications([CreateVerificationsParams("x", None, now)])  # type: ignore[arg-type]
 
 
-def test_queries_run_inside_a_transaction(db: Database) -> None:
+def test_queries_run_inside_a_transaction(db: Database, now: datetime) -> None:
     ada = _user(db, "ada@example.com")
-    _session(db, ada, "old", NOW - timedelta(hours=1))
+    _session(db, ada, "old", now - timedelta(hours=1))
     with pytest.raises(RuntimeError, match="undo"), db.transaction() as tx:
         assert tx.queries.delete_expired_sessions() == 1
         assert tx.sessions.count() == 0
@@ -135,17 +145,17 @@ def test_queries_run_inside_a_transaction(db: Database) -> None:
     assert db.sessions.count() == 1  # rolled back with its transaction
 
 
-def test_async_twin(migrated_db: str) -> None:
+def test_async_twin(migrated_db: str, now: datetime) -> None:
     async def main() -> None:
         adb = AsyncDatabase(migrated_db)
         try:
             ada = await adb.users.insert(models.UserInsert(name="Ada", email="ada@example.com"))
             await adb.sessions.insert(
-                models.SessionInsert(user_id=ada.id, token="tok", expires_at=NOW + timedelta(hours=1))
+                models.SessionInsert(user_id=ada.id, token="tok", expires_at=now + timedelta(hours=1))
             )
             found = await adb.queries.get_session_with_user(token="tok")
             assert found is not None and found.user_id == ada.id and isinstance(found.session_id, UUID)
-            assert await adb.queries.create_verifications([CreateVerificationsParams("i", "v", NOW)]) == 1
+            assert await adb.queries.create_verifications([CreateVerificationsParams("i", "v", now)]) == 1
             async with adb.transaction() as tx:
                 assert len(await tx.queries.list_user_sessions(user_id=ada.id)) == 1
         finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -167,9 +168,8 @@ def test_make_check_fails_when_a_migration_breaks_a_query(tmp_path: Path, projec
     folder = tmp_path / "queries"
     shutil.copytree(QUERIES, folder)
     schema.write_text(schema.read_text().replace('column "image" {', 'column "avatar" {', 1))
-    (migrations / "20990101000000_rename_image.sql").write_text(
-        'ALTER TABLE "users" RENAME COLUMN "image" TO "avatar";\n'
-    )
+    version = datetime.now(UTC).strftime("%Y%m%d%H%M%S")  # after every other migration, and not in the future
+    (migrations / f"{version}_rename_image.sql").write_text('ALTER TABLE "users" RENAME COLUMN "image" TO "avatar";\n')
     base = [sys.executable, "-m", "codegen"]
     hashed = subprocess.run(
         [*base, "hash", "--migrations", str(migrations)], capture_output=True, text=True, check=False

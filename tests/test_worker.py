@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import pytest
 
-from codegen.worker import worker
+from codegen.errors import UnsupportedSchema
+from codegen.paths import ROOT
+from codegen.worker import WorkerFailed, worker
 
 
-def test_a_job_returns_its_value_and_a_failure_comes_back_as_the_same_exception() -> None:
+def test_a_job_returns_its_value_and_a_failure_comes_back_as_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the worker imports tests.worker_jobs
     with worker("json") as w:
         assert w.submit("json", "dumps", {"a": [1, None]}).result() == '{"a": [1, null]}'
-        with pytest.raises(ValueError, match="Expecting value") as info:
+        with pytest.raises(WorkerFailed) as info:
             w.submit("json", "loads", "not json").result()
-        assert "in the codegen worker process:\nTraceback" in info.value.__notes__[0]  # shown by --debug
+        # One line for the user; the library's own exception and the worker's traceback under --debug.
+        assert (
+            str(info.value) == "the codegen worker failed: JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
+        )
+        cause = info.value.__cause__
+        assert isinstance(cause, ValueError)
+        assert "in the codegen worker process:\nTraceback" in cause.__notes__[0]
+        with pytest.raises(UnsupportedSchema, match=r"^a user error"):  # the package's own errors pass as they are
+            w.submit("tests.worker_jobs", "refuse", "a user error").result()
         assert w.submit("math", "hypot", 3, 4).result() == 5.0  # the worker lives on after a failure
 
 
-def test_what_a_job_prints_cannot_corrupt_its_result(capfd: pytest.CaptureFixture[str]) -> None:
+def test_what_a_job_prints_cannot_corrupt_its_result(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """And it reaches stderr: without PYTHONUNBUFFERED (a login shell's default) print() is buffered."""
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
     with worker("builtins") as w:
         assert w.submit("builtins", "print", "stray output").result() is None
     assert "stray output" in capfd.readouterr().err

@@ -9,13 +9,19 @@ from __future__ import annotations
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from codegen.dev import atlas
-from codegen.errors import DestructiveChange, OutOfSync
+from codegen.errors import DestructiveChange, MigrationOrder, OutOfSync
 from codegen.paths import ROOT
 
 NOLINT_DESTRUCTIVE = "-- atlas:nolint destructive"
+# Atlas names a migration `<UTC time>.sql` in this form; files apply in the order of their names.
+VERSION_FORMAT = "%Y%m%d%H%M%S"
+# How far ahead of this machine's clock a version may be (another machine's clock, or a second
+# generate in the same second, which takes the next second) before it counts as the future.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,53 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def version(path: Path) -> str:
+    """A migration file's version: its name up to the first `_` (or `.sql`)."""
+    return path.stem.split("_", 1)[0]
+
+
+def _parse_version(text: str) -> datetime | None:
+    if len(text) != 14 or not text.isdigit():
+        return None
+    try:
+        return datetime.strptime(text, VERSION_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def check_order(migrations: Path, now: datetime | None = None) -> None:
+    """Raise MigrationOrder, one line per file, if a migration would sort wrongly against the
+    next generated one: its version is not a timestamp like Atlas's, lies in the future, or is
+    shared with another file. A generated migration is dated now, so it would apply before a
+    future-dated file whose schema it was diffed against."""
+    now = now or datetime.now(UTC)
+    suggestion = now.strftime(VERSION_FORMAT)
+    problems: list[str] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(_sql_files(migrations)):
+        text = version(path)
+        rest = path.name[len(text) :].removeprefix("_") or "migration.sql"
+        fix = f"rename it (before it is deployed anywhere) to {suggestion}_{rest} and run `make migrate-hash`"
+        when = _parse_version(text)
+        if text in seen:
+            problems.append(
+                f"{_display(path)}: version {text} is also {seen[text].name}'s, and Atlas keeps one version once: {fix}"
+            )
+        elif when is None:
+            problems.append(
+                f"{_display(path)}: version {text!r} is not a UTC timestamp (YYYYMMDDHHMMSS), so it sorts out of "
+                f"order with generated migrations: {fix}"
+            )
+        elif when > now + CLOCK_SKEW:
+            problems.append(
+                f"{_display(path)}: dated {when:%Y-%m-%d %H:%M:%S} UTC, in the future, so the next generated "
+                f"migration would apply before it: {fix}"
+            )
+        seen.setdefault(text, path)
+    if problems:
+        raise MigrationOrder("\n".join(problems))
+
+
 def diff_and_lint(
     schema: Path, migrations: Path, dev_url: str, *, name: str = "", allow_destructive: bool = False
 ) -> DiffResult:
@@ -48,14 +101,16 @@ def diff_and_lint(
     `-- atlas:nolint destructive`, so the opt-in is recorded in the file for review.
     """
     migrations.mkdir(parents=True, exist_ok=True)
-    before = _sql_files(migrations)
+    before = {path: path.read_bytes() for path in _sql_files(migrations)}
     atlas.migrate_diff(name, schema, migrations, dev_url)
-    added = sorted(_sql_files(migrations) - before)
+    added = sorted(_sql_files(migrations) - before.keys())
+    for path, text in before.items():
+        if path.read_bytes() != text:  # the same NAME in the same second: Atlas wrote over it
+            added.append(path.rename(path.with_name(f"new-{path.name}")))
+            path.write_bytes(text)
     if not added:
         return DiffResult(None)
-    new_file = added[-1]
-    if not name:
-        new_file = _name_after_change(new_file, migrations)
+    new_file = _rename(added[-1], set(before), name, migrations)
     try:
         findings = atlas.migrate_lint_latest(migrations, dev_url)
     except Exception:
@@ -76,14 +131,25 @@ def diff_and_lint(
     return DiffResult(new_file, tuple(f for f in findings if not f.destructive))
 
 
-def _name_after_change(new_file: Path, migrations: Path) -> Path:
-    """`<version>.sql` -> `<version>_<change>.sql`, with atlas.sum rewritten to match."""
-    # Imported here: pglast's parser costs 0.1 s, and only a new migration needs it.
-    from codegen.dev.migration_name import name_from_sql
+def _rename(new_file: Path, existing: set[Path], name: str, migrations: Path) -> Path:
+    """Atlas's `<version>[_name].sql` -> `<unique version>_<name or change>.sql`, atlas.sum to match.
 
-    named = new_file.with_name(f"{new_file.stem}_{name_from_sql(new_file.read_text())}.sql")
-    new_file.rename(named)
-    atlas.migrate_hash(migrations)
+    Atlas dates a file to the second, so a second generate in the same second would overwrite
+    the first one's file: the version becomes one second after the latest when it is not later."""
+    stamp = version(new_file).removeprefix("new-")
+    latest = max((v for v in map(_parse_version, map(version, existing)) if v is not None), default=None)
+    when = _parse_version(stamp)
+    if latest is not None and when is not None and when <= latest:
+        stamp = (latest + timedelta(seconds=1)).strftime(VERSION_FORMAT)
+    if not name:
+        # Imported here: pglast's parser costs 0.1 s, and only a new migration needs it.
+        from codegen.dev.migration_name import name_from_sql
+
+        name = name_from_sql(new_file.read_text())
+    named = new_file.with_name(f"{stamp}_{name}.sql")
+    if named != new_file:
+        new_file.rename(named)
+        atlas.migrate_hash(migrations)
     return named
 
 
@@ -116,7 +182,9 @@ def pending_sql(schema: Path, migrations: Path, dev_url: str) -> str:
 
 
 def check(schema: Path, migrations: Path, dev_url: str) -> None:
-    """Raise OutOfSync unless atlas.sum is valid and migrations/ matches schema.hcl."""
+    """Raise OutOfSync unless atlas.sum is valid and migrations/ matches schema.hcl (and
+    MigrationOrder if a file would sort out of order)."""
+    check_order(migrations)
     atlas.migrate_validate(migrations, dev_url)
     pending = pending_sql(schema, migrations, dev_url)
     if pending:

@@ -338,21 +338,36 @@ def _throwaway(prefix: str, install: Installation, make_data: Callable[[Path], N
     """A server on a data directory `make_data` fills, in a temporary directory with its socket;
     stopped ("immediate") and deleted afterwards."""
     base = Path(tempfile.mkdtemp(prefix=prefix))
+    data = base / "data"
     try:
         if _server_user() is not None:
             _own(base)
             _let_reach(install.bindir, base)
-        data = base / "data"
         make_data(data)
         _start(install, data, base, base / "log", THROWAWAY_OPTIONS)
-        server = ThrowawayServer(_socket_url(base), install, data, base)
-        try:
-            yield server
-        finally:
-            if (data / "postmaster.pid").exists():
-                server.stop("immediate")
+        yield ThrowawayServer(_socket_url(base), install, data, base)
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        # Also when stopped half-way through pg_ctl start (SIGTERM): never orphan a postmaster.
+        try:
+            _stop_leftover(ThrowawayServer(_socket_url(base), install, data, base))
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _stop_leftover(server: ThrowawayServer) -> None:
+    """Stop whatever still runs on the server's data: the server, or (stopped half-way through
+    initdb) the single-user backend that pg_ctl refuses to stop, which is killed instead."""
+    running = _running_pid(server.data)
+    if running is None:
+        return
+    try:
+        server.stop("immediate")
+    except ServerFailed:
+        os.kill(running[0], signal.SIGKILL)
+        for _ in range(200):  # it goes within milliseconds; 10 s at most
+            if _running_pid(server.data) is None:
+                return
+            time.sleep(0.05)
 
 
 @dataclass(frozen=True)

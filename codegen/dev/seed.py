@@ -207,8 +207,8 @@ def _index_columns(index: ir.Index, table: ir.Table) -> tuple[str, ...]:
     names = [c.name for c in table.columns]
     out = []
     for key in index.keys:
-        if key.column:
-            out.append(key.sql.strip('"'))
+        if key.column is not None:
+            out.append(key.column)
             continue
         used = [n for n in names if re.search(rf'(?<![\w"]){re.escape(n)}(?!\w)|"{re.escape(n)}"', key.sql)]
         if len(used) != 1:

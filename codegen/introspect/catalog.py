@@ -66,29 +66,35 @@ SELECT c.conrelid, c.contypid, c.conname, c.contype, pg_get_constraintdef(c.oid)
        rn.nspname, r.relname,
        ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(num, ord)
              JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num ORDER BY k.ord)::text[],
-       c.confupdtype, c.confdeltype
+       c.confupdtype, c.confdeltype, c.condeferrable, c.condeferred
 FROM pg_constraint c
 LEFT JOIN pg_class r ON r.oid = c.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
 WHERE c.conrelid = ANY(%s) OR c.contypid = ANY(%s)
 ORDER BY c.conrelid, c.contypid, c.conname
 """
 
-# One row per index: its keys (a column's name, or an expression's text; a non-default
+# One row per index: its keys (the key's SQL and, for a plain column, its name; a non-default
 # operator class; the indoption bits 1 = DESC, 2 = NULLS FIRST), INCLUDE columns, predicate,
-# access method, and whether a UNIQUE constraint owns it.
+# access method, NULLS NOT DISTINCT (a column since PostgreSQL 15: read through to_jsonb so that
+# older servers answer false), and the UNIQUE or EXCLUDE constraint that owns it (its kind,
+# operators and deferrability).
 _INDEXES_SQL = """
 SELECT i.indrelid, c.relname, i.indisunique, pg_get_indexdef(i.indexrelid),
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::text[],
-       ARRAY(SELECT i.indkey[k - 1] <> 0 FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::bool[],
+       ARRAY(SELECT a.attname FROM generate_series(1, i.indnkeyatts) k LEFT JOIN pg_attribute a
+             ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] AND i.indkey[k - 1] <> 0 ORDER BY k)::text[],
        ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname END
              FROM generate_series(1, i.indnkeyatts) k JOIN pg_opclass oc ON oc.oid = i.indclass[k - 1] ORDER BY k)::text[],
        ARRAY(SELECT i.indoption[k - 1] FROM generate_series(1, i.indnkeyatts) k ORDER BY k)::int[],
        ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(i.indnkeyatts + 1, i.indnatts) k
              ORDER BY k)::text[],
        pg_get_expr(i.indpred, i.indrelid, true), am.amname,
-       EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.indexrelid AND x.conrelid = i.indrelid
-               AND x.contype = 'u')
+       COALESCE((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false), x.contype,
+       ARRAY(SELECT o.oprname FROM unnest(x.conexclop) WITH ORDINALITY e(op, ord)
+             JOIN pg_operator o ON o.oid = e.op ORDER BY e.ord)::text[],
+       COALESCE(x.condeferrable, false), COALESCE(x.condeferred, false), COALESCE(c.reloptions, '{}')
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+LEFT JOIN pg_constraint x ON x.conindid = i.indexrelid AND x.conrelid = i.indrelid AND x.contype IN ('u', 'x')
 WHERE i.indrelid = ANY(%s) AND NOT i.indisprimary
 ORDER BY i.indrelid, c.relname
 """
@@ -181,6 +187,26 @@ def _ordering(indoption: int) -> tuple[bool, bool | None]:
     return descending, (None if nulls_first == descending else nulls_first)
 
 
+def _key_collations(definition: str, count: int) -> list[str | None]:
+    """Each key's COLLATE where it differs from the key's own (pg_get_indexdef() prints it then;
+    its per-key form does not), read from the definition with PostgreSQL's own parser."""
+    if " COLLATE " not in definition:
+        return [None] * count
+    import pglast  # only for the rare index with a COLLATE: its parser costs 0.1 s to load
+
+    stmt = pglast.parse_sql(definition)[0].stmt
+    assert isinstance(stmt, pglast.ast.IndexStmt)
+    out: list[str | None] = []
+    for elem in (stmt.indexParams or ())[:count]:
+        names = [n.sval for n in elem.collation or ()]
+        out.append(".".join(_quote(n) for n in names) or None)
+    return out
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def introspect(url: str) -> ir.Catalog:
     """Read every user table, enum, domain and composite type reachable at `url`."""
     with pg.connect(url) as conn:
@@ -229,14 +255,36 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
     fks: dict[int, list[ir.ForeignKey]] = defaultdict(list)
     checks: dict[int, list[ir.Check]] = defaultdict(list)
     domain_checks: dict[int, list[ir.Check]] = defaultdict(list)
-    for relid, typid, name, kind, definition, cols, rschema, rtable, rcols, upd, dele in conn.execute(
-        _CONSTRAINTS_SQL, (oids, domain_oids)
-    ):
+    for (
+        relid,
+        typid,
+        name,
+        kind,
+        definition,
+        cols,
+        rschema,
+        rtable,
+        rcols,
+        upd,
+        dele,
+        deferrable,
+        deferred,
+    ) in conn.execute(_CONSTRAINTS_SQL, (oids, domain_oids)):
         if kind == "p":
             pks[relid] = (name, tuple(cols))
         elif kind == "f":
             fks[relid].append(
-                ir.ForeignKey(name, tuple(cols), rschema, rtable, tuple(rcols), _ACTIONS[upd], _ACTIONS[dele])
+                ir.ForeignKey(
+                    name,
+                    tuple(cols),
+                    rschema,
+                    rtable,
+                    tuple(rcols),
+                    _ACTIONS[upd],
+                    _ACTIONS[dele],
+                    deferrable,
+                    deferred,
+                )
             )
         elif kind == "c" and typid:
             domain_checks[typid].append(ir.Check(name, definition))
@@ -256,13 +304,35 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
         include,
         predicate,
         method,
-        owned,
+        nulls_not_distinct,
+        owner,
+        operators,
+        deferrable,
+        deferred,
+        storage,
     ) in conn.execute(_INDEXES_SQL, (oids,)):
+        collations = _key_collations(definition, len(keys))
         index_keys = tuple(
-            ir.IndexKey(sql, is_column, opclass, *_ordering(opt))
-            for sql, is_column, opclass, opt in zip(keys, plain, opclasses, options, strict=True)
+            ir.IndexKey(sql, column, opclass, *_ordering(opt), collation)
+            for sql, column, opclass, opt, collation in zip(keys, plain, opclasses, options, collations, strict=True)
         )
-        indexes[relid].append(ir.Index(name, unique, definition, index_keys, method, tuple(include), predicate, owned))
+        indexes[relid].append(
+            ir.Index(
+                name,
+                unique,
+                definition,
+                index_keys,
+                method,
+                tuple(include),
+                predicate,
+                owner == "u",
+                nulls_not_distinct,
+                tuple(operators),
+                deferrable,
+                deferred,
+                tuple(storage),
+            )
+        )
 
     tables = tuple(
         ir.Table(

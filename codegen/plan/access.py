@@ -99,8 +99,10 @@ def _key_columns(index: ir.Index, by_name: dict[str, ColumnPlan]) -> list[tuple[
     """(column, function) per part of a unique index usable as a key; [] when it is not one."""
     parts: list[tuple[ColumnPlan, str]] = []
     for key in index.keys:
-        if key.column and key.sql in by_name:
-            parts.append((by_name[key.sql], ""))
+        if key.column is not None:
+            if key.column not in by_name:
+                return []
+            parts.append((by_name[key.column], ""))
             continue
         match = _CASE_KEY.fullmatch(key.sql)
         if match is None or match[2] not in by_name or by_name[match[2]].annotation != "str":
@@ -322,7 +324,7 @@ def _constraints(table: ir.Table) -> list[str]:
         out.append(f"{(*key, table.primary_key_name)!r}: ('p', {tuple(table.primary_key)!r}, ''),")
     for index in table.indexes:
         if index.unique and index.name != table.primary_key_name:
-            out.append(f"{(*key, index.name)!r}: ('u', {tuple(k.sql for k in index.keys)!r}, ''),")
+            out.append(f"{(*key, index.name)!r}: ('u', {tuple(k.column or k.sql for k in index.keys)!r}, ''),")
     for fk in table.foreign_keys:
         target = f"{fk.ref_schema}.{fk.ref_table} ({', '.join(fk.ref_columns)})"
         out.append(f"{(*key, fk.name)!r}: ('f', {fk.columns!r}, {target!r}),")

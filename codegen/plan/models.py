@@ -157,6 +157,7 @@ class _Planner:
         self.class_names = class_names  # [tool.codegen.names]: "schema.table" -> class name
         self.secret_columns: frozenset[str] = frozenset()  # [tool.codegen] secret_columns: schema.table.column
         self.nullable_elements = True  # [tool.codegen] not_null_array_elements = true turns it off
+        self.config_file = "pyproject.toml"  # where [tool.codegen] came from, for the messages
         self.imports: set[tuple[str, str]] = {("pydantic", "Field")}
         self.taken: dict[str, str] = {}  # Python class name -> the object that took it
         self.hstore: set[str] = set()
@@ -197,7 +198,7 @@ class _Planner:
             configured = self.class_names[qualified]
             if configured in self.reserved:
                 raise UnsupportedSchema(
-                    f'pyproject.toml: [tool.codegen.names] "{qualified}" = "{configured}" is a name the models '
+                    f'{self.config_file}: [tool.codegen.names] "{qualified}" = "{configured}" is a name the models '
                     "import: choose another"
                 )
             return configured
@@ -513,9 +514,11 @@ def plan(
     secret_columns: tuple[str, ...] = (),
     *,
     not_null_array_elements: bool = False,
+    config_file: str = "pyproject.toml",
 ) -> ModelsPlan:
-    """Turn the IR into ready-to-print model code."""
+    """Turn the IR into ready-to-print model code (`config_file` names the [tool.codegen] source)."""
     p = _Planner(catalog, overrides or {}, class_names or {})
+    p.config_file = config_file
     p.secret_columns = frozenset(secret_columns)
     p.nullable_elements = not not_null_array_elements
     problems: list[str] = []  # every problem is reported, one line each, not just the first
@@ -523,7 +526,7 @@ def plan(
     for entry in secret_columns:
         if entry not in known:
             problems.append(
-                f"pyproject.toml: [tool.codegen] secret_columns lists {entry!r}, which is not a column: "
+                f"{config_file}: [tool.codegen] secret_columns lists {entry!r}, which is not a column: "
                 "write schema.table.column as in docs/SCHEMA.md"
             )
 

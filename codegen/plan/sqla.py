@@ -24,9 +24,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.types import TypeEngine
 
 from codegen import ir
+from codegen.errors import UnsupportedSchema
 from codegen.plan import sqltext
 from codegen.plan.typemap import PG_TYPES
 from codegen.render.runtime.sqltypes import PgType
@@ -93,26 +95,93 @@ class _Types:
         return cls()  # type: ignore[no-any-return]
 
 
-def _index(index: ir.Index, columns: dict[str, Column[Any]]) -> Index | UniqueConstraint:
-    if index.constraint and all(k.column for k in index.keys):
-        return UniqueConstraint(*(k.sql for k in index.keys), name=index.name)
-    elements: list[Any] = []
-    for key in index.keys:
-        # key.sql is pg_get_indexdef()'s text for the key, identifiers already quoted: a plain
-        # column stays a Column; anything with an expression, opclass or ordering is that text.
-        suffix = (f" {key.opclass}" if key.opclass else "") + (" DESC" if key.descending else "")
-        if key.nulls_first is not None:
-            suffix += " NULLS FIRST" if key.nulls_first else " NULLS LAST"
-        plain = key.column and not suffix and key.sql in columns
-        elements.append(columns[key.sql] if plain else text(key.sql + suffix))
-    kwargs: dict[str, Any] = {"unique": index.unique}
+def _deferrability(deferrable: bool, initially_deferred: bool) -> dict[str, Any]:
+    """DEFERRABLE [INITIALLY DEFERRED] as SQLAlchemy's constraint keywords."""
+    return {"deferrable": True, "initially": "DEFERRED" if initially_deferred else None} if deferrable else {}
+
+
+def _key(key: ir.IndexKey, columns: dict[str, Column[Any]]) -> Any:
+    """A plain column stays a Column (by its name: key.sql is quoted where the name needs it);
+    a key with an expression, collation, opclass or ordering is its SQL text."""
+    if key.column in columns and not key.suffix:
+        return columns[key.column]
+    return text(f"{key.sql} {key.suffix}".rstrip())
+
+
+def _index(index: ir.Index, columns: dict[str, Column[Any]]) -> Index | UniqueConstraint | ExcludeConstraint:
+    options: dict[str, Any] = {"postgresql_nulls_not_distinct": True} if index.nulls_not_distinct else {}
+    deferrability = _deferrability(index.deferrable, index.initially_deferred)
+    if index.exclusion:
+        return ExcludeConstraint(
+            *((text(f"{k.sql} {k.suffix}".rstrip()), op) for k, op in zip(index.keys, index.exclusion, strict=True)),
+            name=index.name,
+            using=index.method,
+            where=text(index.predicate) if index.predicate else None,
+            **deferrability,
+        )
+    if index.constraint and not index.storage and all(k.column and not k.suffix for k in index.keys):
+        if index.include:
+            options["postgresql_include"] = list(index.include)
+        names = [k.column for k in index.keys if k.column]
+        return UniqueConstraint(*names, name=index.name, **deferrability, **options)
+    kwargs: dict[str, Any] = {"unique": index.unique, **options}
     if index.method != "btree":
         kwargs["postgresql_using"] = index.method
     if index.predicate:
         kwargs["postgresql_where"] = text(index.predicate)
     if index.include:
         kwargs["postgresql_include"] = list(index.include)
-    return Index(index.name, *elements, **kwargs)
+    if index.storage:
+        kwargs["postgresql_with"] = dict(option.split("=", 1) for option in index.storage)
+    return Index(index.name, *(_key(k, columns) for k in index.keys), **kwargs)
+
+
+def _table(md: MetaData, t: ir.Table, types: _Types, known: set[str]) -> None:
+    """`t` as a Table on `md` (its columns, keys, checks and indexes)."""
+    columns: dict[str, Column[Any]] = {}
+    for c in t.columns:
+        extra: list[Any] = []
+        if c.identity:
+            extra.append(Identity(always=c.identity == "always"))
+        if c.generated:
+            extra.append(Computed(text(c.generated), persisted=True))
+        columns[c.name] = Column(
+            c.name,
+            types.of(c.type),
+            *extra,
+            nullable=c.nullable,
+            server_default=text(c.default) if c.default else None,
+            comment=c.comment,
+            autoincrement=False if not c.identity else "auto",
+        )
+    items: list[Any] = list(columns.values())
+    if t.primary_key:
+        items.append(PrimaryKeyConstraint(*t.primary_key, name=t.primary_key_name or None))
+    for fk in t.foreign_keys:
+        target = f"{fk.ref_schema}.{fk.ref_table}"
+        if target not in known:
+            continue  # a table this catalog lacks (another schema's): the database enforces it
+        prefix = f"{fk.ref_table}" if fk.ref_schema == "public" else target
+        items.append(
+            ForeignKeyConstraint(
+                list(fk.columns),
+                [f"{prefix}.{col}" for col in fk.ref_columns],
+                name=fk.name,
+                ondelete=None if fk.on_delete == _NO_ACTION else fk.on_delete,
+                onupdate=None if fk.on_update == _NO_ACTION else fk.on_update,
+                **_deferrability(fk.deferrable, fk.initially_deferred),
+            )
+        )
+    items += [CheckConstraint(text(_check_body(c.expression)), name=c.name) for c in t.checks]
+    items += [_index(index, columns) for index in t.indexes]
+    Table(
+        t.name,
+        md,
+        *items,
+        schema=None if t.schema == "public" else t.schema,
+        comment=t.comment,
+        info={"kind": t.kind},
+    )
 
 
 def metadata(catalog: ir.Catalog) -> MetaData:
@@ -122,47 +191,10 @@ def metadata(catalog: ir.Catalog) -> MetaData:
     types = _Types(catalog)
     known = {t.qualified for t in catalog.tables if not t.view}
     for t in catalog.tables:
-        columns: dict[str, Column[Any]] = {}
-        for c in t.columns:
-            extra: list[Any] = []
-            if c.identity:
-                extra.append(Identity(always=c.identity == "always"))
-            if c.generated:
-                extra.append(Computed(text(c.generated), persisted=True))
-            columns[c.name] = Column(
-                c.name,
-                types.of(c.type),
-                *extra,
-                nullable=c.nullable,
-                server_default=text(c.default) if c.default else None,
-                comment=c.comment,
-                autoincrement=False if not c.identity else "auto",
-            )
-        items: list[Any] = list(columns.values())
-        if t.primary_key:
-            items.append(PrimaryKeyConstraint(*t.primary_key, name=t.primary_key_name or None))
-        for fk in t.foreign_keys:
-            target = f"{fk.ref_schema}.{fk.ref_table}"
-            if target not in known:
-                continue  # a table this catalog lacks (another schema's): the database enforces it
-            prefix = f"{fk.ref_table}" if fk.ref_schema == "public" else target
-            items.append(
-                ForeignKeyConstraint(
-                    list(fk.columns),
-                    [f"{prefix}.{col}" for col in fk.ref_columns],
-                    name=fk.name,
-                    ondelete=None if fk.on_delete == _NO_ACTION else fk.on_delete,
-                    onupdate=None if fk.on_update == _NO_ACTION else fk.on_update,
-                )
-            )
-        items += [CheckConstraint(text(_check_body(c.expression)), name=c.name) for c in t.checks]
-        items += [_index(index, columns) for index in t.indexes]
-        Table(
-            t.name,
-            md,
-            *items,
-            schema=None if t.schema == "public" else t.schema,
-            comment=t.comment,
-            info={"kind": t.kind},
-        )
+        try:
+            _table(md, t, types, known)
+        except (sqlalchemy.exc.SQLAlchemyError, ValueError, TypeError) as exc:
+            # One line naming the table; --debug shows where it came from.
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UnsupportedSchema(f"{t.qualified}: tables.py cannot describe it: {detail}") from exc
     return md

@@ -10,6 +10,9 @@
   ...) gets a trailing `_`.
 - render_relationship_arguments: a join over a composite key is `lambda: and_(a, b)`, not
   `and_(lambda: a, lambda: b)`.
+- render_constraint: an EXCLUDE constraint is an ExcludeConstraint (the base raised a
+  TypeError), and a UNIQUE constraint keeps DEFERRABLE, INITIALLY, NULLS NOT DISTINCT and
+  INCLUDE (the base printed its columns and name only).
 - render_column_type: a DOMAIN's collation is a keyword (SQLAlchemy 2 declares it so);
   HSTORE is written without `Text()`, which it did not import.
 - render_column_python_type: a type SQLAlchemy cannot name in Python (xml, geometric types,
@@ -28,13 +31,17 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
+from sqlacodegen import generators
 from sqlacodegen.generators import DeclarativeGenerator
 from sqlacodegen.models import ColumnAttribute, Model, ModelClass, RelationshipAttribute
-from sqlalchemy import Column, Engine, Index, MetaData, Table, create_engine
-from sqlalchemy.dialects.postgresql import ARRAY, DOMAIN, HSTORE
+from sqlacodegen.utils import render_callable
+from sqlacodegen.utils import uses_default_name as _base_uses_default_name
+from sqlalchemy import Column, Engine, Index, MetaData, Table, UniqueConstraint, create_engine
+from sqlalchemy.dialects.postgresql import ARRAY, DOMAIN, HSTORE, ExcludeConstraint
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import NullType, TypeEngine
 
@@ -110,6 +117,26 @@ class Generator(DeclarativeGenerator):
         self.add_literal_import("sqlalchemy", "text")
         sql = expr if isinstance(expr, str) else str(expr.compile(dialect=self.bind.dialect))
         return f"text({sql!r})"
+
+    def render_constraint(self, constraint: Any) -> str:
+        # The base renders neither EXCLUDE constraints (a TypeError) nor a UNIQUE constraint's
+        # DEFERRABLE, INITIALLY and PostgreSQL options (NULLS NOT DISTINCT, INCLUDE).
+        if isinstance(constraint, ExcludeConstraint):
+            self.add_import(ExcludeConstraint)
+            elements = [f"({self._text(expr)}, {op!r})" for expr, _, op in constraint._render_exprs]
+            kwargs = {"name": repr(constraint.name), "using": repr(constraint.using)}
+            if constraint.where is not None:
+                kwargs["where"] = self._text(constraint.where)
+            return render_callable("ExcludeConstraint", *elements, kwargs=kwargs | self._deferrability(constraint))
+        if not isinstance(constraint, UniqueConstraint):
+            return super().render_constraint(constraint)
+        kwargs = {"name": repr(constraint.name)} | self._deferrability(constraint)
+        kwargs |= {k: repr(v) for k, v in sorted(constraint.kwargs.items())}
+        return render_callable("UniqueConstraint", *(repr(c.name) for c in constraint.columns), kwargs=kwargs)
+
+    @staticmethod
+    def _deferrability(constraint: Any) -> dict[str, str]:
+        return {k: repr(getattr(constraint, k)) for k in ("deferrable", "initially") if getattr(constraint, k)}
 
     def render_relationship_arguments(self, relationship: RelationshipAttribute) -> Mapping[str, Any]:
         kwargs = dict(super().render_relationship_arguments(relationship))
@@ -238,11 +265,28 @@ def warm() -> None:
     _engine()
 
 
+def _uses_default_name(constraint: Any) -> bool:
+    """sqlacodegen's uses_default_name, which raises a TypeError for an EXCLUDE constraint: such
+    a constraint always has a name of its own (so it is rendered, never folded into a column)."""
+    return False if isinstance(constraint, ExcludeConstraint) else _base_uses_default_name(constraint)
+
+
+@contextmanager
+def _knows_exclude_constraints() -> Iterator[None]:
+    """While generating, sqlacodegen's table renderers (render_table, render_table_args, which
+    would otherwise have to be copied whole) ask _uses_default_name instead of their own."""
+    setattr(generators, "uses_default_name", _uses_default_name)  # noqa: B010 (not an export of its)
+    try:
+        yield
+    finally:
+        setattr(generators, "uses_default_name", _base_uses_default_name)  # noqa: B010
+
+
 def generate(metadata: MetaData, nullable_elements: bool = True) -> tuple[str, tuple[str, ...]]:
     """tables.py's source for `metadata`, and the warnings raised on the way, one line each."""
     generator = Generator(metadata, _engine(), ["nojoined"])
     generator.nullable_elements = nullable_elements
-    with warnings.catch_warnings(record=True) as caught:
+    with _knows_exclude_constraints(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         source = generator.generate()
     return source, tuple(dict.fromkeys(f"warning: {w.message}" for w in caught))
