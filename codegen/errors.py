@@ -32,6 +32,10 @@ class ChecksumMismatch(AtlasFailed):
     """A migration file differs from what atlas.sum recorded."""
 
 
+class SchemaError(AtlasFailed):
+    """Atlas refused schema.hcl: the message names the file, the line and the likely cause."""
+
+
 class MissingExtension(AtlasFailed):
     """A migration needs a PostgreSQL extension the server does not have."""
 

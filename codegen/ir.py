@@ -102,6 +102,15 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Partitioning:
+    """How a partitioned table spreads its rows: PARTITION BY strategy (columns)."""
+
+    strategy: Literal["range", "list", "hash"]
+    columns: tuple[str, ...]  # the key's columns ("" for an expression)
+    bounds: tuple[str, ...]  # each partition's FOR VALUES ... / DEFAULT (pg_get_expr), sorted
+
+
+@dataclass(frozen=True)
 class Table:
     schema: str
     name: str
@@ -113,6 +122,7 @@ class Table:
     checks: tuple[Check, ...] = ()
     comment: str | None = None
     kind: RelationKind = "table"
+    partitioning: Partitioning | None = None  # a partitioned table's key and its partitions' bounds
 
     @property
     def partitioned(self) -> bool:

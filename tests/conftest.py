@@ -118,12 +118,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     tr.section("corpus: generate --from-url on schemas nobody here wrote")
     tr.write_line(
-        f"{'schema':24} {'tables':>6} {'columns':>7} {'types':>5} {'unsupported':>11} {'ddl round trip':>14} {'time':>6}"
+        f"{'schema':24} {'tables':>6} {'columns':>7} {'types':>5} {'unsupported':>11} {'ddl round trip':>14} "
+        f"{'write path':>10} {'time':>6}"
     )
     for r in sorted(REPORT, key=lambda r: r.schema):
         tr.write_line(
             f"{r.schema:24} {r.tables:>6} {r.columns:>7} {len(r.types):>5} {sum(r.unsupported.values()):>11} "
-            f"{f'{r.ddl_compared}, 0 diff':>14} {r.seconds:>5.1f}s"
+            f"{f'{r.ddl_compared}, 0 diff':>14} {f'{r.write_path[0]}/{r.write_path[1]}':>10} {r.seconds:>5.1f}s"
         )
     for r in sorted(REPORT, key=lambda r: r.schema):
         kinds = ", ".join(f"{n} {k}" for k, n in r.unsupported.items()) or "none"
@@ -131,3 +132,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"  {r.schema}: unsupported (one note each): {kinds}" + (f"; {r.not_loaded}" if r.not_loaded else "")
         )
         tr.write_line(f"    types met: {', '.join(r.types)}")
+        for line in r.left_out:
+            tr.write_line(f"    not on the whole write path: {line.strip()}")

@@ -11,8 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from codegen.dev import hcl_errors
 from codegen.dev.pg import atlas_url, installation
-from codegen.errors import AtlasFailed, ChecksumMismatch, MissingExtension, ToolMissing
+from codegen.errors import AtlasFailed, ChecksumMismatch, MissingExtension, SchemaError, ToolMissing
 from codegen.paths import ATLAS_DEFAULT, ROOT
 from codegen.redact import redact
 
@@ -53,6 +54,11 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         missing_extension(proc.stderr + proc.stdout, folder)
         if "checksum mismatch" in proc.stderr + proc.stdout and folder:
             raise ChecksumMismatch(sum_mismatch(Path(folder.removeprefix("file://"))))
+        target = _arg(args, "--to") or ""
+        if target.startswith("file://") and target.endswith(".hcl"):  # the error is about schema.hcl
+            schema = Path(target.removeprefix("file://"))
+            shown = str(schema.relative_to(ROOT)) if schema.is_relative_to(ROOT) else str(schema)
+            raise SchemaError(hcl_errors.explain(first_error_line(proc), schema, shown))
         raise AtlasFailed(f"atlas {' '.join(args[:2])} failed: {first_error_line(proc)}")
     return proc
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from codegen.dev import atlas
+from codegen.dev import atlas, hcl_errors
 from codegen.errors import DestructiveChange, MigrationOrder, OutOfSync
 from codegen.paths import ROOT
 
@@ -100,6 +100,7 @@ def diff_and_lint(
     unless `allow_destructive`, in which case each flagged statement is marked with
     `-- atlas:nolint destructive`, so the opt-in is recorded in the file for review.
     """
+    hcl_errors.check(schema, _display(schema))
     migrations.mkdir(parents=True, exist_ok=True)
     before = {path: path.read_bytes() for path in _sql_files(migrations)}
     atlas.migrate_diff(name, schema, migrations, dev_url)
@@ -185,6 +186,7 @@ def check(schema: Path, migrations: Path, dev_url: str) -> None:
     """Raise OutOfSync unless atlas.sum is valid and migrations/ matches schema.hcl (and
     MigrationOrder if a file would sort out of order)."""
     check_order(migrations)
+    hcl_errors.check(schema, _display(schema))
     atlas.migrate_validate(migrations, dev_url)
     pending = pending_sql(schema, migrations, dev_url)
     if pending:

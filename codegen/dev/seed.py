@@ -273,7 +273,71 @@ def _plan(
                 f"no fake value for {table.qualified}.{column.name} ({column.type.sql}), which is NOT NULL"
             )
         makers[column.name] = make
+    partitioned = _partition_maker(table, rng)
+    if partitioned is not None:  # a value some partition takes (pagila's payment: months of 2022)
+        makers[partitioned[0]] = partitioned[1]
     return makers
+
+
+_RANGE = re.compile(r"^FOR VALUES FROM \((?P<low>[^,]+)\) TO \((?P<high>[^,]+)\)$")
+_LIST = re.compile(r"^FOR VALUES IN \((?P<items>.+)\)$")
+
+
+def _bound(text: str, base: str) -> Any:
+    """One partition bound's literal as the column's Python value; None for MINVALUE, MAXVALUE, NULL."""
+    text = text.strip()
+    if text in ("MINVALUE", "MAXVALUE", "NULL"):
+        return None
+    plain = text[1:-1].replace("''", "'") if text.startswith("'") and text.endswith("'") else text
+    if base == "date":
+        return dt.date.fromisoformat(plain)
+    if base in ("timestamptz", "timestamp"):
+        return dt.datetime.fromisoformat(plain)
+    if base in ("int2", "int4", "int8"):
+        return int(plain)
+    if base == "numeric":
+        return decimal.Decimal(plain)
+    return plain if base in ("text", "varchar", "bpchar") else None
+
+
+def _partition_maker(table: ir.Table, rng: random.Random) -> tuple[str, Value] | None:
+    """(column, maker) drawing values inside the partitions of a table partitioned by one plain
+    column (RANGE or LIST), so that every row finds its partition; None when any value goes
+    (a DEFAULT partition, hash partitioning) or the bounds are not literals it can read."""
+    part = table.partitioning
+    if part is None or part.strategy == "hash" or len(part.columns) != 1 or not part.columns[0]:
+        return None
+    if "DEFAULT" in part.bounds or not part.bounds:
+        return None
+    column = table.column(part.columns[0])
+    base = column.type.name
+    if part.strategy == "list":
+        values = []
+        for bound in part.bounds:
+            match = _LIST.match(bound)
+            if match is None:
+                return None
+            values += [_bound(item, base) for item in re.findall(r"'(?:[^']|'')*'|[^,\s]+", match["items"])]
+        values = [v for v in values if v is not None]
+        return (column.name, lambda i: values[rng.randrange(len(values))]) if values else None
+    ranges = []
+    for bound in part.bounds:
+        match = _RANGE.match(bound)
+        low, high = (_bound(match[k], base) for k in ("low", "high")) if match else (None, None)
+        if low is None or high is None or isinstance(low, str):
+            return None
+        ranges.append((low, high))
+
+    def inside(i: int) -> Any:
+        low, high = ranges[rng.randrange(len(ranges))]
+        if isinstance(low, int):
+            return rng.randrange(low, high)
+        if isinstance(low, decimal.Decimal):
+            return low + (high - low) * decimal.Decimal(rng.random()).quantize(decimal.Decimal("0.0001"))
+        value = low + (high - low) * rng.random()  # dates and timestamps: a moment between
+        return value if not isinstance(value, dt.datetime) or base == "timestamptz" else value.replace(tzinfo=None)
+
+    return column.name, inside
 
 
 def _part(pick: Callable[[int], tuple[Any, ...]], j: int) -> Value:

@@ -6,7 +6,7 @@ Every query ends in ORDER BY, so the IR is the same from run to run.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 
@@ -50,6 +50,17 @@ WHERE c.relispartition AND c.relkind IN ('r', 'p') AND {_USER_NS}
 ORDER BY n.nspname, c.relname
 """
 
+# A partitioned table's strategy, key columns (an expression: "") and its partitions' bounds.
+_PARTITIONING_SQL = """
+SELECT p.partrelid, p.partstrat,
+       ARRAY(SELECT COALESCE(a.attname, '') FROM unnest(p.partattrs) WITH ORDINALITY k(num, ord)
+             LEFT JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = k.num ORDER BY k.ord)::text[],
+       ARRAY(SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = p.partrelid ORDER BY 1)::text[]
+FROM pg_partitioned_table p WHERE p.partrelid = ANY(%s)
+ORDER BY p.partrelid
+"""
+
 _COLUMNS_SQL = """
 SELECT a.attrelid, a.attname, a.attnum, a.atttypid, a.atttypmod, format_type(a.atttypid, a.atttypmod),
        a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,
@@ -59,6 +70,8 @@ WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
 
+# Constraints as declared: not the copies PostgreSQL makes of a foreign key to a partitioned
+# table, one per partition (they have a conparentid; the declared one covers them).
 _CONSTRAINTS_SQL = """
 SELECT c.conrelid, c.contypid, c.conname, c.contype, pg_get_constraintdef(c.oid),
        ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(num, ord)
@@ -69,7 +82,7 @@ SELECT c.conrelid, c.contypid, c.conname, c.contype, pg_get_constraintdef(c.oid)
        c.confupdtype, c.confdeltype, c.condeferrable, c.condeferred
 FROM pg_constraint c
 LEFT JOIN pg_class r ON r.oid = c.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
-WHERE c.conrelid = ANY(%s) OR c.contypid = ANY(%s)
+WHERE (c.conrelid = ANY(%s) OR c.contypid = ANY(%s)) AND c.conparentid = 0
 ORDER BY c.conrelid, c.contypid, c.conname
 """
 
@@ -291,6 +304,11 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
         elif kind == "c":
             checks[relid].append(ir.Check(name, definition, tuple(cols)))
 
+    strategies: dict[str, Literal["range", "list", "hash"]] = {"r": "range", "l": "list", "h": "hash"}
+    partitionings = {
+        relid: ir.Partitioning(strategies[strategy], tuple(columns), tuple(bounds))
+        for relid, strategy, columns, bounds in conn.execute(_PARTITIONING_SQL, (oids,))
+    }
     indexes: dict[int, list[ir.Index]] = defaultdict(list)
     for (
         relid,
@@ -346,6 +364,7 @@ def _read(conn: psycopg.Connection[tuple[Any, ...]]) -> ir.Catalog:
             checks=tuple(checks[oid]),
             comment=comment,
             kind=_RELKIND[relkind],
+            partitioning=partitionings.get(oid),
         )
         for oid, schema, name, relkind, comment in table_rows
     )

@@ -2,7 +2,9 @@
 
 Handled (as pg_get_constraintdef prints them): comparisons with a number, AND of those,
 length()/char_length() bounds, `~` regexes, and `= ANY (ARRAY[...])` lists of strings.
-Anything else is returned as unparsed, so the planner names it in the docstring.
+Anything else is returned as unparsed, so the planner names it in the docstring. A `~` regex
+becomes a pattern only where PostgreSQL's and pydantic's engines agree (plan/regex.py); any
+other is left to the database, and the field's description says so.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from codegen.plan import sqltext
+from codegen.plan import regex, sqltext
 
 _COL = r'(?:"(?P<qcol>(?:[^"]|"")+)"|(?P<col>[A-Za-z_][\w$]*))'
 _NUM = r"\(?'?(?P<num>-?\d+(?:\.\d+)?)'?\)?(?:::[a-z ]+(?:\(\d+(?:,\d+)?\))?)?"
@@ -30,6 +32,7 @@ class Constraints:
 
     kwargs: dict[str, object] = field(default_factory=dict)
     literals: tuple[str, ...] = ()
+    database_only: list[str] = field(default_factory=list)  # terms only the database checks
 
 
 def _strip(expr: str) -> str:
@@ -76,7 +79,11 @@ def _apply(term: str, column: str, out: Constraints) -> bool:
             out.kwargs[key] = n + delta
         return True
     if (m := _REGEX.match(term)) and _column_ok(m, column):
-        out.kwargs["pattern"] = m["re"].replace("''", "'")
+        translated = regex.translate(m["re"].replace("''", "'"))
+        if translated is None or "pattern" in out.kwargs:
+            out.database_only.append(term)
+        else:
+            out.kwargs["pattern"] = translated
         return True
     if (m := _ANY.match(term)) and _column_ok(m, column):
         values = []

@@ -270,11 +270,14 @@ class _Planner:
 
     def constraints(
         self, ref: ir.TypeRef, column_checks: list[ir.Check], column: str
-    ) -> tuple[dict[str, object], tuple[str, ...], list[ir.Check]]:
-        """Field kwargs from the type's modifiers and the CHECKs that touch only this column."""
+    ) -> tuple[dict[str, object], tuple[str, ...], list[ir.Check], list[str]]:
+        """Field kwargs from the type's modifiers and the CHECKs that touch only this column; the
+        CHECKs not understood; and notes on the terms only the database checks (a regex that
+        means something else in pydantic's engine)."""
         kwargs: dict[str, object] = {}
         literals: tuple[str, ...] = ()
         unparsed: list[ir.Check] = []
+        database_only: list[str] = []
         if ref.dims == 0:
             if ref.name in ("varchar", "bpchar") and ref.length:
                 kwargs["max_length"] = ref.length
@@ -291,7 +294,8 @@ class _Planner:
                 continue
             kwargs.update(parsed.kwargs)
             literals = parsed.literals or literals
-        return kwargs, literals, unparsed
+            database_only += [f"{check.name}: checked by the database only: {term}" for term in parsed.database_only]
+        return kwargs, literals, unparsed, database_only
 
     # -- fields --------------------------------------------------------------
     @staticmethod
@@ -362,7 +366,7 @@ class _Planner:
             except UnsupportedSchema as exc:
                 unmapped.append(str(exc))
                 continue
-            kwargs, literals, unparsed = self.constraints(col.type, single.get(col.name, []), col.name)
+            kwargs, literals, unparsed, database_only = self.constraints(col.type, single.get(col.name, []), col.name)
             access_imports: set[tuple[str, str]] = set()
             access_ann = self.annotation(col.type, where, "builtins.list", access_imports)
             if literals and ann == "str":
@@ -386,7 +390,7 @@ class _Planner:
             )
             table_checks.extend(unparsed)
             nullable_ann = f"{ann} | None" if col.nullable else ann
-            desc = col.comment
+            desc = "\n".join(filter(None, [col.comment, *database_only])) or None
             row.append(
                 self.field_line(
                     py, nullable_ann, default=None, alias=alias, kwargs=kwargs, description=desc, secret=secret
@@ -472,13 +476,15 @@ class _Planner:
     def domain(self, domain: ir.Domain) -> AliasPlan:
         where = f"domain {domain.qualified}"
         ann = self.annotation(domain.base, where)
-        kwargs, literals, unparsed = self.constraints(domain.base, list(domain.checks), "VALUE")
+        kwargs, literals, unparsed, database_only = self.constraints(domain.base, list(domain.checks), "VALUE")
         if literals and ann == "str":
             self.imports.add(("typing", "Literal"))
             ann = f"Literal[{', '.join(repr(v) for v in literals)}]"
         comment = f"Domain {domain.qualified}" + (f": {domain.comment}" if domain.comment else "")
         if unparsed:
             comment += "; checked by the database only: " + "; ".join(c.expression for c in unparsed)
+        if database_only:
+            comment += "; " + "; ".join(database_only)
         name = self.domain_names[domain.qualified]
         if kwargs:
             self.imports.add(("typing", "Annotated"))

@@ -38,6 +38,7 @@ from typing import Any
 from sqlacodegen import generators
 from sqlacodegen.generators import DeclarativeGenerator
 from sqlacodegen.models import ColumnAttribute, Model, ModelClass, RelationshipAttribute
+from sqlacodegen.utils import get_constraint_sort_key as _base_constraint_sort_key
 from sqlacodegen.utils import render_callable
 from sqlacodegen.utils import uses_default_name as _base_uses_default_name
 from sqlalchemy import Column, Engine, Index, MetaData, Table, UniqueConstraint, create_engine
@@ -271,15 +272,26 @@ def _uses_default_name(constraint: Any) -> bool:
     return False if isinstance(constraint, ExcludeConstraint) else _base_uses_default_name(constraint)
 
 
+def _constraint_sort_key(constraint: Any) -> tuple[str, str]:
+    """sqlacodegen's order of a table's constraints, ties broken by name: two EXCLUDE constraints
+    over expressions (or two foreign keys on the same columns) tied, and came out in set order."""
+    return _base_constraint_sort_key(constraint), str(constraint.name or "")
+
+
 @contextmanager
 def _knows_exclude_constraints() -> Iterator[None]:
     """While generating, sqlacodegen's table renderers (render_table, render_table_args, which
-    would otherwise have to be copied whole) ask _uses_default_name instead of their own."""
-    setattr(generators, "uses_default_name", _uses_default_name)  # noqa: B010 (not an export of its)
+    would otherwise have to be copied whole) use _uses_default_name and _constraint_sort_key
+    instead of their own module's functions."""
+    replaced = {"uses_default_name": _uses_default_name, "get_constraint_sort_key": _constraint_sort_key}
+    saved = {name: getattr(generators, name) for name in replaced}
+    for name, function in replaced.items():
+        setattr(generators, name, function)
     try:
         yield
     finally:
-        setattr(generators, "uses_default_name", _base_uses_default_name)  # noqa: B010
+        for name, function in saved.items():
+            setattr(generators, name, function)
 
 
 def generate(metadata: MetaData, nullable_elements: bool = True) -> tuple[str, tuple[str, ...]]:

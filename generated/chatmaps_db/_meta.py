@@ -7,7 +7,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-SCHEMA_HASH = "bfe415e3f895e5a0"
+SCHEMA_HASH = "33eeb10838681f36"
 MIGRATION_VERSION: str | None = "20261122215456"
 # Every migration this package was generated from, oldest first: check_schema() compares the set.
 MIGRATIONS: tuple[str, ...] = (

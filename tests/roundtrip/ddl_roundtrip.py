@@ -21,12 +21,15 @@ from chatmaps_db import tables
 
 DIALECT = postgresql.dialect()
 
-# Every constraint of a table (not NOT NULL, which is a column's), and every index that no
-# constraint owns, with PostgreSQL's own text of each. Partitions are their parent's.
+# Every constraint of a table (not NOT NULL, which is a column's; not the copies PostgreSQL
+# makes of a foreign key to a partitioned table, one per partition, which have a parent), and
+# every index that no constraint owns, with PostgreSQL's own text of each. Partitions are their
+# parent's.
 ORIGINALS = """
 SELECT n.nspname, r.relname, c.conname, 'constraint', pg_get_constraintdef(c.oid)
 FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
 WHERE c.contype IN ('p', 'u', 'f', 'c', 'x') AND r.relkind IN ('r', 'p') AND NOT r.relispartition
+  AND c.conparentid = 0
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'atlas_schema_revisions')
 UNION ALL
 SELECT n.nspname, r.relname, x.relname, 'index', pg_get_indexdef(i.indexrelid)

@@ -9,7 +9,7 @@ from typing import Any
 
 from chatmaps_db import models
 
-SCHEMA_HASH = "4e4b9956ef1d5dc9"
+SCHEMA_HASH = "bf18a11b83c4b344"
 MIGRATION_VERSION: str | None = None
 # Every migration this package was generated from, oldest first: check_schema() compares the set.
 MIGRATIONS: tuple[str, ...] = ()
