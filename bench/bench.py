@@ -7,8 +7,10 @@ largest process):
 2. `make generate`, one column added          Atlas apply and sqlacodegen run by hand on
                                               the same embedded PostgreSQL, nothing else.
    Both also vs "before": the same command in commit BEFORE's checkout (git archive).
-3. generate --from-url, synthetic 500    vs  sqlacodegen alone; and vs "before".
-   tables (bench/synth.py)
+3. generate --from-url, synthetic 500    vs  sqlacodegen alone; and vs "before". Four ways:
+   tables (bench/synth.py)                    as is (format cache warm), cold format cache,
+                                              serial (CODEGEN_WORKERS=0), and both sides
+                                              on one core (taskset -c 0).
 4. tables.py's MetaData from the IR      vs  SQLAlchemy's MetaData.reflect() (the two paths
                                               to sqlacodegen's generator; we keep the IR's).
 5. import chatmaps_db.models and use one vs  "before" (one models.py, built at import); plus
@@ -56,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "generated")]
 
 from bench import synth  # noqa: E402
+from codegen import fmt  # noqa: E402
 from codegen.dev import atlas, pg  # noqa: E402
 from codegen.paths import MIGRATIONS, SCHEMA  # noqa: E402
 
@@ -227,11 +230,34 @@ def synthetic_scenarios(results: list[Result], before: Path | None) -> list[str]
         def ours() -> tuple[float, float]:
             return measure([[*gen, str(ours_out)]], cwd=ROOT)
 
-        results.append(
-            side_by_side(
-                label, "sqlacodegen alone (RSS)", ours, lambda: measure([[*sqlacodegen, "--outfile", f"{tmp}/sa.py"]])
+        def cold_cache() -> None:
+            shutil.rmtree(fmt.CACHE, ignore_errors=True)
+
+        alone = [*sqlacodegen, "--outfile", f"{tmp}/sa.py"]
+        one_core = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+        # The same generation four ways, each against sqlacodegen alone run the same way: the
+        # default (a worker process beside, formatted files kept in .tools/cache/ruff), the
+        # format cache emptied first, serial (the worker's job in-process, CODEGEN_WORKERS=0),
+        # and both sides on one core (where generate goes serial by itself).
+        for variant, prefix, prepare in (
+            ("", [], None),
+            (", cold format cache", [], cold_cache),
+            (", serial", ["env", "CODEGEN_WORKERS=0"], None),
+            (", one core", one_core, None),
+        ):
+            if variant == ", one core" and not one_core:
+                continue
+            base_prefix = one_core if variant == ", one core" else []
+            results.append(
+                side_by_side(
+                    label + variant,
+                    "sqlacodegen alone (RSS)" + (", one core" if base_prefix else ""),
+                    lambda prefix=prefix, prepare=prepare: measure(  # type: ignore[misc]
+                        [[*prefix, *gen, str(ours_out)]], prepare, cwd=ROOT
+                    ),
+                    lambda base_prefix=base_prefix: measure([[*base_prefix, *alone]]),  # type: ignore[misc]
+                )
             )
-        )
         if before is not None:
             results.append(
                 side_by_side(label, f"before, {BEFORE}", ours, lambda: measure([[*gen, str(old_out)]], cwd=before))

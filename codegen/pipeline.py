@@ -55,7 +55,7 @@ def build_from_migrations(
         return _build(url, config, w, queries)
 
 
-def _build(url: str, config: Config, w: worker.Worker, queries: sqlfile.Parsed) -> Output:
+def _build(url: str, config: Config, w: worker.Worker | worker.InProcess, queries: sqlfile.Parsed) -> Output:
     catalog = introspect.introspect(url)
     described = describe.describe(url, queries) if queries.queries or queries.problems else ()
     # tables.py in the worker, while this process does the rest

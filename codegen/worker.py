@@ -30,6 +30,12 @@ class WorkerFailed(CodegenError):
     """The worker process died before it answered (its stderr above says why)."""
 
 
+def _user_error(exc: Exception) -> CodegenError:
+    """A library's exception as one line for the user (its traceback, the cause, under --debug)."""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return WorkerFailed(f"the codegen worker failed: {type(exc).__name__}: {first}")
+
+
 class Job:
     """A job sent to the worker; result() waits for it and returns or re-raises."""
 
@@ -76,9 +82,7 @@ class Worker:
             value.add_note(where)  # the worker's traceback, which --debug shows
             if isinstance(value, CodegenError):
                 raise value
-            # A library's own exception: one line for the user, the traceback under --debug.
-            first = str(value).splitlines()[0] if str(value) else ""
-            raise WorkerFailed(f"the codegen worker failed: {type(value).__name__}: {first}") from value
+            raise _user_error(value) from value
         return value
 
     def close(self) -> None:
@@ -108,21 +112,55 @@ class Worker:
                     pipe.close()
 
 
+class InProcess:
+    """The same interface, run in this process (the serial path): a job runs when its result
+    is asked for, so that it still follows the caller's own work."""
+
+    def submit(self, module: str, name: str, *args: Any) -> _Deferred:
+        return _Deferred(lambda: getattr(importlib.import_module(module), name)(*args))
+
+
+class _Deferred:
+    def __init__(self, call: Any) -> None:
+        self._call = call
+
+    def result(self) -> Any:
+        try:
+            return self._call()
+        except CodegenError:
+            raise
+        except Exception as exc:
+            raise _user_error(exc) from exc
+
+
 _STOP_SECONDS = 10
 _prestarted: dict[str, Worker] = {}
+
+
+def parallel() -> bool:
+    """Whether a second process helps: not with one CPU to run on (taskset, a container's quota
+    of one), where it only adds a second interpreter's start; CODEGEN_WORKERS=0 or 1 decides."""
+    chosen = os.environ.get("CODEGEN_WORKERS", "")
+    if chosen in ("0", "1"):
+        return chosen == "1"
+    return len(os.sched_getaffinity(0)) > 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) > 1
 
 
 def prestart(preload: str) -> None:
     """Start a worker for `preload` now, for the next worker(preload) to take: the CLI does
     this first thing, so that the worker's imports overlap its own."""
-    if preload not in _prestarted:
+    if preload not in _prestarted and parallel():
         _prestarted[preload] = Worker(preload)
 
 
 @contextmanager
-def worker(preload: str) -> Iterator[Worker]:
-    """A worker process that imports `preload` at once (and runs its `warm()`); stopped on exit."""
-    w = _prestarted.pop(preload, None) or Worker(preload)
+def worker(preload: str) -> Iterator[Worker | InProcess]:
+    """A worker process that imports `preload` at once (and runs its `warm()`); stopped on
+    exit. In-process instead when a second process does not help (parallel())."""
+    w = _prestarted.pop(preload, None) or (Worker(preload) if parallel() else None)
+    if w is None:
+        yield InProcess()
+        return
     try:
         yield w
     except BaseException:

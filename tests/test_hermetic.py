@@ -85,6 +85,7 @@ def _alive(pid: int) -> bool:
 def test_a_stopped_worker_removes_its_temporary_folders(private_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The caller failed while the worker formatted tables.py: stopping it must not leak the copy."""
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the worker imports tests.worker_jobs
+    monkeypatch.setenv("CODEGEN_WORKERS", "1")  # a process, even on one CPU
     ready = private_tmp / "ready"
     with pytest.raises(RuntimeError, match="the caller failed"), worker("json") as w:
         w.submit("tests.worker_jobs", "hold_a_temporary_folder", str(ready))
