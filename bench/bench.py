@@ -231,12 +231,12 @@ def synthetic_scenarios(results: list[Result], before: Path | None) -> list[str]
             return measure([[*gen, str(ours_out)]], cwd=ROOT)
 
         def cold_cache() -> None:
-            shutil.rmtree(fmt.CACHE, ignore_errors=True)
+            fmt.CACHE.unlink(missing_ok=True)
 
         alone = [*sqlacodegen, "--outfile", f"{tmp}/sa.py"]
         one_core = ["taskset", "-c", "0"] if shutil.which("taskset") else []
         # The same generation four ways, each against sqlacodegen alone run the same way: the
-        # default (a worker process beside, formatted files kept in .tools/cache/ruff), the
+        # default (a worker process beside, formatted files kept in .tools/cache/ruff.sqlite), the
         # format cache emptied first, serial (the worker's job in-process, CODEGEN_WORKERS=0),
         # and both sides on one core (where generate goes serial by itself).
         for variant, prefix, prepare in (
