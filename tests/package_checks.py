@@ -45,6 +45,18 @@ def generate_from_url(
     return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
 
 
+def codegen_seed(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m codegen seed ARGS` on `url` (as DATABASE_URL), from the project's folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "codegen", "seed", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def models_source(out: Path) -> str:
     """out/chatmaps_db/models/, every module, the package's __init__ first: what one models.py held."""
     return models_source_of({f"models/{p.name}": p.read_text() for p in (out / "chatmaps_db" / "models").glob("*.py")})

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -25,7 +24,7 @@ import pytest
 from codegen.dev import pg
 from codegen.introspect import catalog as introspect
 from codegen.paths import ROOT
-from tests.package_checks import LOAD_EVERYTHING, generate_from_url, mypy_strict, run_python
+from tests.package_checks import LOAD_EVERYTHING, codegen_seed, generate_from_url, mypy_strict, run_python
 from tests.test_ddl_roundtrip import roundtrip as ddl_roundtrip
 
 CORPUS = Path(os.environ.get("CHATMAPS_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -127,14 +126,7 @@ def generate_and_check(name: str, url: str, out: Path, config: Path | None = Non
     assert imp.returncode == 0, imp.stderr[-3000:]
     # Rows in every table (make seed's engine, beside the schema's own), then the table layer's
     # whole write path on every table: insert, get, update, delete, upsert.
-    seeded = subprocess.run(
-        [sys.executable, "-m", "codegen", "seed", "--rows", "20", "--package", str(out)],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    seeded = codegen_seed(url, "--rows", "20", "--package", str(out))
     assert seeded.returncode == 0, seeded.stderr
     smoke = run_python(out, "-W", "ignore", str(ROOT / "tests" / "roundtrip" / "corpus_smoke.py"), url)
     assert smoke.returncode == 0, smoke.stdout[-3000:] + smoke.stderr[-3000:]

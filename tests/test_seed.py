@@ -4,31 +4,17 @@ models and insert_many, in foreign-key order, on ChatMaps and on every corpus sc
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from codegen.dev import atlas, pg
-from codegen.paths import MIGRATIONS, ROOT
-from tests.package_checks import generate_from_url
+from codegen.paths import MIGRATIONS
+from tests.package_checks import codegen_seed, generate_from_url
 from tests.test_corpus import CORPUS, PLAIN, POSTGREST_CONFIG, load_plain, load_postgrest
 
 _LINE = re.compile(r"  (?P<table>\S.*?): (?:(?P<rows>\d+) rows in [\d.]+ s|skipped: (?P<why>.*))")
-
-
-def codegen_seed(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "codegen", "seed", *args],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def report(stdout: str) -> dict[str, int | str]:
