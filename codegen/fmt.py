@@ -25,7 +25,8 @@ from codegen.paths import ROOT
 CACHE = ROOT / ".tools" / "cache" / "ruff.sqlite"
 _KEEP_SECONDS = 30 * 24 * 3600
 
-_COMMON = ["--isolated", "--line-length", "120", "--target-version", "py311"]
+# --no-cache: the folder is a scratch one; ruff's cache there would only be written and lost.
+_COMMON = ["--isolated", "--no-cache", "--line-length", "120", "--target-version", "py311"]
 _ISORT = ["--config", 'lint.isort.known-first-party = ["chatmaps_db"]']
 
 

@@ -9,8 +9,10 @@ with the reason printed at the end, on one that does not."""
 from __future__ import annotations
 
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -20,7 +22,14 @@ from codegen.paths import MIGRATIONS, SCHEMA
 DESELECTED: dict[str, list[str]] = {}  # reason -> test ids, printed at the end
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # SIGTERM (a CI timeout, `kill`) ends the run as Ctrl-C does: fixtures are torn down, so the
+    # session's server is stopped and its folder removed instead of left running.
+    signal.signal(signal.SIGTERM, _interrupt)
     config.addinivalue_line(
         "markers",
         "needs_server(extensions=(), libxml=False, pgbouncer=False, tls=False, browser=False): what the test needs beyond the embedded build",

@@ -30,9 +30,11 @@ from tests.test_ddl_roundtrip import roundtrip as ddl_roundtrip
 CORPUS = Path(os.environ.get("CHATMAPS_CORPUS", ROOT.parent / "shared" / "corpus"))
 REPORT: list[CorpusRow] = []  # printed by conftest.pytest_terminal_summary
 
-pytestmark = pytest.mark.skipif(
+# Every test that loads a corpus schema carries it (here, test_seed.py, test_studio.py).
+needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS} (set CHATMAPS_CORPUS to its folder)"
 )
+pytestmark = needs_corpus
 
 # Statements of PostgREST's fixtures that fail to load, by what the server lacks. PostGIS
 # (three tables: shops, shop_bles, lines, and what depends on them) is on no server here;

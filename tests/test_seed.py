@@ -12,7 +12,7 @@ import pytest
 from codegen.dev import atlas, pg
 from codegen.paths import MIGRATIONS
 from tests.package_checks import codegen_seed, generate_from_url
-from tests.test_corpus import CORPUS, PLAIN, POSTGREST_CONFIG, load_plain, load_postgrest
+from tests.test_corpus import CORPUS, PLAIN, POSTGREST_CONFIG, load_plain, load_postgrest, needs_corpus
 
 _LINE = re.compile(r"  (?P<table>\S.*?): (?:(?P<rows>\d+) rows in [\d.]+ s|skipped: (?P<why>.*))")
 
@@ -105,6 +105,7 @@ EMPTY: dict[str, set[str]] = {}
 FEW = {"pagila": {"public.payment"}}
 
 
+@needs_corpus
 @pytest.mark.parametrize("name", ["northwind", "chinook", "pagila"])
 def test_every_corpus_table_is_seeded(server: pg.Server, tmp_path: Path, name: str) -> None:
     with pg.scratch_database(server.url, "seedcorpus") as url:
@@ -121,6 +122,7 @@ def test_every_corpus_table_is_seeded(server: pg.Server, tmp_path: Path, name: s
     assert sum(full.values()) >= 30 * (len(full) - len(empty)) - 5  # a few refused rows at most
 
 
+@needs_corpus
 def test_postgrest_fixtures_are_seeded_where_a_value_can_be_made(server: pg.Server, tmp_path: Path) -> None:
     config = tmp_path / "pyproject.toml"
     config.write_text(POSTGREST_CONFIG)

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from codegen.dev import atlas, pg, studio
 from codegen.paths import MIGRATIONS, ROOT
 from tests.package_checks import generate_from_url
-from tests.test_corpus import CORPUS, PLAIN, load_plain
+from tests.test_corpus import CORPUS, PLAIN, load_plain, needs_corpus
 
 OUTPUT = ROOT / ".test-output"  # the browser's screenshots (git ignores it)
 
@@ -185,6 +185,7 @@ def test_a_public_bind_needs_a_password(seeded: str) -> None:
         guarded.close()
 
 
+@needs_corpus
 def test_views_and_tables_without_a_primary_key_are_listed(server: pg.Server, tmp_path: Path) -> None:
     with pg.scratch_database(server.url, "studiopagila") as url:
         load_plain(url, CORPUS / PLAIN["pagila"], tmp_path)
