@@ -16,7 +16,7 @@ from codegen.config import Config, load_config
 from codegen.dev import atlas, lock, migrations, pg, twins
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
-from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA
+from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA, shown
 from codegen.redact import redact
 from codegen.render.runtime.errors import ConfigError
 from codegen.render.runtime.settings import validate_url
@@ -33,13 +33,6 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(args.migrations.resolve().parent / "pyproject.toml")
 
 
-def _rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
-
-
 def _queries(args: argparse.Namespace) -> sqlfile.Parsed:
     """The checked queries (--queries DIR; by default the queries/ beside the migrations, when
     it exists), split and checked; prepared later on the generating database. A package made
@@ -49,19 +42,19 @@ def _queries(args: argparse.Namespace) -> sqlfile.Parsed:
         if getattr(args, "from_url", None):
             return sqlfile.NONE
         directory = args.migrations.parent / "queries"
-    return sqlfile.read(directory, _rel(directory))
+    return sqlfile.read(directory, shown(directory))
 
 
 def _report_diff(result: migrations.DiffResult, args: argparse.Namespace) -> None:
     """What diff_and_lint did, naming the file where it lands in args.migrations (update stages a copy)."""
     if result.new_file is None:
-        print(f"{_rel(args.schema)} unchanged: {_rel(args.migrations)}/ already matches it, no new migration")
+        print(f"{shown(args.schema)} unchanged: {shown(args.migrations)}/ already matches it, no new migration")
         return
     written = args.migrations / result.new_file.name
     for w in result.warnings:
-        print(f"warning: {_rel(written)}:{w.line}: {w.text} ({w.code})", file=sys.stderr)
+        print(f"warning: {shown(written)}:{w.line}: {w.text} ({w.code})", file=sys.stderr)
     note = " (destructive changes allowed by ALLOW_DESTRUCTIVE=1)" if args.allow_destructive else ""
-    print(f"wrote {_rel(written)}: linted{note}; review it and commit")
+    print(f"wrote {shown(written)}: linted{note}; review it and commit")
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -85,7 +78,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     with pg.dev_server() as server:
         with pg.dev_database(server) as dev:
             migrations.check(args.schema, args.migrations, dev)
-        print(f"ok: {_rel(args.migrations)}/ matches {_rel(args.schema)} and atlas.sum is valid")
+        print(f"ok: {shown(args.migrations)}/ matches {shown(args.schema)} and atlas.sum is valid")
         out = pipeline.build_from_migrations(args.migrations, _config(args), server, _queries(args))
     files = pipeline.placed(out, GENERATED, DOCS)
     stale = output.diff(files, pipeline.managed(GENERATED), ROOT)
@@ -106,7 +99,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     config = _config(args)
     migrations.check_order(args.migrations)
     for twin in twins.refresh():
-        print(f"derived {_rel(twin)} from its async source")
+        print(f"derived {shown(twin)} from its async source")
     with pg.dev_server() as server, tempfile.TemporaryDirectory(prefix="chatmaps-generate-") as tmp:
         staged = Path(tmp) / "migrations"
         if args.migrations.exists():
@@ -154,7 +147,7 @@ def _report_generated(out: pipeline.Output, changed: list[Path], target: Path) -
     for line in out.warnings:
         print(line, file=sys.stderr)
     what = f"{len(changed)} file(s) changed" if changed else "no file changed"
-    print(f"generated {len(out.catalog.tables)} tables into {_rel(target)}/: {what}")
+    print(f"generated {len(out.catalog.tables)} tables into {shown(target)}/: {what}")
 
 
 def cmd_dump_ir(args: argparse.Namespace) -> int:
@@ -204,12 +197,12 @@ def cmd_push(args: argparse.Namespace) -> int:
     with pg.dev_database() as dev:
         planned = push.plan(url, args.schema, dev)
         if planned.empty:
-            print(f"{_rel(args.schema)} and {redact(url)} already match: nothing to push")
+            print(f"{shown(args.schema)} and {redact(url)} already match: nothing to push")
             return 0
         print(f"-- the plan for {redact(url)}:\n{planned.sql}")
         push.apply(url, args.schema, dev, planned, allow_destructive=args.allow_destructive)
     print(
-        f"pushed {_rel(args.schema)} to {redact(url)}. It is not a migration yet: run `make generate NAME=...` "
+        f"pushed {shown(args.schema)} to {redact(url)}. It is not a migration yet: run `make generate NAME=...` "
         "to write one before you commit (`make db-reset` then rebuilds this database from migrations/)"
     )
     return 0
@@ -255,7 +248,7 @@ def cmd_studio(args: argparse.Namespace) -> int:
 def cmd_hash(args: argparse.Namespace) -> int:
     """Rewrite atlas.sum after a hand-written or intentionally edited migration file."""
     atlas.migrate_hash(args.migrations)
-    print(f"{_rel(args.migrations / 'atlas.sum')} rewritten: review the migration files and commit")
+    print(f"{shown(args.migrations / 'atlas.sum')} rewritten: review the migration files and commit")
     return 0
 
 

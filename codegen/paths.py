@@ -12,3 +12,11 @@ GENERATED = ROOT / "generated"
 DOCS = ROOT / "docs"
 LOCAL_DATA = ROOT / ".data" / "postgres"
 ATLAS_DEFAULT = ROOT / ".tools" / "bin" / "atlas"
+
+
+def shown(path: Path) -> str:
+    """`path` as messages name it: relative to the project when inside it, else as given."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)

@@ -14,7 +14,7 @@ from pathlib import Path
 from codegen.dev import hcl_errors
 from codegen.dev.pg import atlas_url, installation
 from codegen.errors import AtlasFailed, ChecksumMismatch, MissingExtension, SchemaError, ToolMissing
-from codegen.paths import ATLAS_DEFAULT, ROOT
+from codegen.paths import ATLAS_DEFAULT, ROOT, shown
 from codegen.redact import redact
 
 
@@ -57,8 +57,7 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         target = _arg(args, "--to") or ""
         if target.startswith("file://") and target.endswith(".hcl"):  # the error is about schema.hcl
             schema = Path(target.removeprefix("file://"))
-            shown = str(schema.relative_to(ROOT)) if schema.is_relative_to(ROOT) else str(schema)
-            raise SchemaError(hcl_errors.explain(first_error_line(proc), schema, shown))
+            raise SchemaError(hcl_errors.explain(first_error_line(proc), schema, shown(schema)))
         raise AtlasFailed(f"atlas {' '.join(args[:2])} failed: {first_error_line(proc)}")
     return proc
 

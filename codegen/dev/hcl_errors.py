@@ -159,9 +159,8 @@ def _suggest(word: str, known: set[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
-def _structure(schema: Path, shown: str) -> list[str]:
+def _structure(lines: list[str], shown: str) -> list[str]:
     """Unknown block types and unknown attributes in known blocks, one line each."""
-    lines = schema.read_text().splitlines()
     blocks, attributes = _blocks(lines)
     problems = []
     for block in blocks:
@@ -182,10 +181,10 @@ def _structure(schema: Path, shown: str) -> list[str]:
     return problems
 
 
-def _type_line(schema: Path, shown: str, name: str) -> str:
+def _type_line(lines: list[str], shown: str, name: str) -> str:
     """`schema.hcl:N` of the first `type = name` or `sql("name")`, else the file alone."""
     pattern = re.compile(rf'\btype\s*=\s*(?:{re.escape(name)}\b|sql\("\s*{re.escape(name)}\b)')
-    for number, text in enumerate(schema.read_text().splitlines(), 1):
+    for number, text in enumerate(lines, 1):
         if pattern.search(text):
             return f"{shown}:{number}"
     return shown
@@ -205,7 +204,7 @@ def _extension(name: str) -> str:
 def check(schema: Path, shown: str) -> None:
     """Raise SchemaError for a misspelt block or attribute before Atlas runs: Atlas ignores an
     unknown attribute, so `nul = true` would silently make a column NOT NULL."""
-    problems = _structure(schema, shown)
+    problems = _structure(schema.read_text().splitlines(), shown)
     if problems:
         raise SchemaError("\n".join(problems))
 
@@ -213,10 +212,10 @@ def check(schema: Path, shown: str) -> None:
 def explain(message: str, schema: Path, shown: str) -> str:
     """Atlas's one-line `message` about `schema` (named `shown` to the user), as what to fix:
     one line per problem, each naming the file and line."""
-    structure = _structure(schema, shown)
+    lines = schema.read_text().splitlines()
+    structure = _structure(lines, shown)
     if structure:  # the true cause of "Unknown variable" after a misspelt block, or of "nil type"
         return "\n".join(structure)
-    lines = schema.read_text().splitlines()
     if (m := _LOCATION.search(message)) is not None:
         number = int(m["line"])
         text = m["text"].rstrip(".")
@@ -230,7 +229,7 @@ def explain(message: str, schema: Path, shown: str) -> str:
             )
         return f"{shown}:{number}: `{source}`: {text}"
     if (m := _PQ_TYPE.search(message)) is not None:
-        where = _type_line(schema, shown, m["type"])
+        where = _type_line(lines, shown, m["type"])
         cause = _extension(m["type"]) or ": create the type in a hand-written migration first"
         return f'{where}: table "{m["table"]}" uses the type {m["type"]}, which the dev database does not have{cause}'
     if (m := _NIL_TYPE.search(message)) is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from codegen.dev import atlas, hcl_errors
 from codegen.errors import DestructiveChange, MigrationOrder, OutOfSync
-from codegen.paths import ROOT
+from codegen.paths import shown
 
 NOLINT_DESTRUCTIVE = "-- atlas:nolint destructive"
 # Atlas names a migration `<UTC time>.sql` in this form; files apply in the order of their names.
@@ -34,13 +34,6 @@ class DiffResult:
 
 def _sql_files(migrations: Path) -> set[Path]:
     return set(migrations.glob("*.sql"))
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(ROOT))
-    except ValueError:
-        return str(path)
 
 
 def version(path: Path) -> str:
@@ -73,16 +66,16 @@ def check_order(migrations: Path, now: datetime | None = None) -> None:
         when = _parse_version(text)
         if text in seen:
             problems.append(
-                f"{_display(path)}: version {text} is also {seen[text].name}'s, and Atlas keeps one version once: {fix}"
+                f"{shown(path)}: version {text} is also {seen[text].name}'s, and Atlas keeps one version once: {fix}"
             )
         elif when is None:
             problems.append(
-                f"{_display(path)}: version {text!r} is not a UTC timestamp (YYYYMMDDHHMMSS), so it sorts out of "
+                f"{shown(path)}: version {text!r} is not a UTC timestamp (YYYYMMDDHHMMSS), so it sorts out of "
                 f"order with generated migrations: {fix}"
             )
         elif when > now + CLOCK_SKEW:
             problems.append(
-                f"{_display(path)}: dated {when:%Y-%m-%d %H:%M:%S} UTC, in the future, so the next generated "
+                f"{shown(path)}: dated {when:%Y-%m-%d %H:%M:%S} UTC, in the future, so the next generated "
                 f"migration would apply before it: {fix}"
             )
         seen.setdefault(text, path)
@@ -100,7 +93,7 @@ def diff_and_lint(
     unless `allow_destructive`, in which case each flagged statement is marked with
     `-- atlas:nolint destructive`, so the opt-in is recorded in the file for review.
     """
-    hcl_errors.check(schema, _display(schema))
+    hcl_errors.check(schema, shown(schema))
     migrations.mkdir(parents=True, exist_ok=True)
     before = {path: path.read_bytes() for path in _sql_files(migrations)}
     atlas.migrate_diff(name, schema, migrations, dev_url)
@@ -122,7 +115,7 @@ def diff_and_lint(
         _discard(new_file, migrations)
         first = destructive[0]
         raise DestructiveChange(
-            f"{_display(schema)}: the new migration would drop data: {first.text} ({first.code}) in "
+            f"{shown(schema)}: the new migration would drop data: {first.text} ({first.code}) in "
             f"`{first.statement}`; no migration was written. If the loss is intended, run "
             f"`make generate {f'NAME={name} ' if name else ''}ALLOW_DESTRUCTIVE=1`"
         )
@@ -186,11 +179,11 @@ def check(schema: Path, migrations: Path, dev_url: str) -> None:
     """Raise OutOfSync unless atlas.sum is valid and migrations/ matches schema.hcl (and
     MigrationOrder if a file would sort out of order)."""
     check_order(migrations)
-    hcl_errors.check(schema, _display(schema))
+    hcl_errors.check(schema, shown(schema))
     atlas.migrate_validate(migrations, dev_url)
     pending = pending_sql(schema, migrations, dev_url)
     if pending:
         first = next((ln for ln in pending.splitlines() if ln and not ln.startswith("--")), "")
         raise OutOfSync(
-            f"{_display(migrations)} is behind {_display(schema)} (next: `{first}`): run `make generate` and commit"
+            f"{shown(migrations)} is behind {shown(schema)} (next: `{first}`): run `make generate` and commit"
         )

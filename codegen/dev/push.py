@@ -18,6 +18,7 @@ from pglast.enums import AlterTableType, ObjectType
 from codegen.dev import atlas, hcl_errors
 from codegen.dev.pg import atlas_url, remote_hosts
 from codegen.errors import DestructiveChange, UsageError
+from codegen.paths import shown
 
 _DROPS = {ObjectType.OBJECT_SCHEMA: "schema", ObjectType.OBJECT_TABLE: "table"}
 
@@ -47,7 +48,7 @@ def refuse_remote(url: str, what: str = "push changes a database in place, with 
 
 def plan(url: str, schema: Path, dev_url: str) -> Plan:
     """Atlas's plan for bringing `url` to `schema` (no change made)."""
-    hcl_errors.check(schema, str(schema))
+    hcl_errors.check(schema, shown(schema))
     proc = atlas.run(*_apply_args(url, schema, dev_url), "--dry-run")
     sql = _statements(proc.stdout)
     return Plan(sql, tuple(drops(sql)))

@@ -105,6 +105,10 @@ def _key(key: ir.IndexKey, columns: dict[str, Column[Any]]) -> Any:
     a key with an expression, collation, opclass or ordering is its SQL text."""
     if key.column in columns and not key.suffix:
         return columns[key.column]
+    return _key_text(key)
+
+
+def _key_text(key: ir.IndexKey) -> Any:
     return text(f"{key.sql} {key.suffix}".rstrip())
 
 
@@ -113,7 +117,7 @@ def _index(index: ir.Index, columns: dict[str, Column[Any]]) -> Index | UniqueCo
     deferrability = _deferrability(index.deferrable, index.initially_deferred)
     if index.exclusion:
         return ExcludeConstraint(
-            *((text(f"{k.sql} {k.suffix}".rstrip()), op) for k, op in zip(index.keys, index.exclusion, strict=True)),
+            *((_key_text(k), op) for k, op in zip(index.keys, index.exclusion, strict=True)),
             name=index.name,
             using=index.method,
             where=text(index.predicate) if index.predicate else None,

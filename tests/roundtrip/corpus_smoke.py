@@ -140,17 +140,25 @@ def sample(annotation: Any) -> Any:
     return values[name]
 
 
-def fresh_row(tx: Connection, table: Any) -> tuple[set[str], str]:
-    """An empty table: insert a row of its required fields, then the whole write path on it."""
+def insert_required(tx: Connection, table: Any) -> str:
+    """Insert a row of the table's required fields: "" when done, else why it could not be."""
     insert_cls = table._insert_model
     try:
         values = {f: sample(i.annotation) for f, i in insert_cls.model_fields.items() if i.is_required()}
         with tx.transaction():
             table.insert(insert_cls.model_validate(values))
     except KeyError as exc:
-        return set(), f"empty, and no sample value for {exc}"
+        return f"empty, and no sample value for {exc}"
     except ConstraintViolation as exc:  # a foreign key to an empty table, most often
-        return set(), f"empty, and a row of its required fields was refused ({exc.constraint})"
+        return f"empty, and a row of its required fields was refused ({exc.constraint})"
+    return ""
+
+
+def fresh_row(tx: Connection, table: Any) -> tuple[set[str], str]:
+    """An empty table: insert a row of its required fields, then the whole write path on it."""
+    refused = insert_required(tx, table)
+    if refused:
+        return set(), refused
     done, why = write_path(tx, table, table.list(limit=ROWS_TRIED))
     return done | {"insert"}, why
 
@@ -171,19 +179,13 @@ def smoke(tx: Connection, attribute: str) -> tuple[set[str], str]:
             except ConstraintViolation as exc:  # a copy of a row breaks its unique keys
                 return set(), f"no primary key, and a copy of a row was refused ({exc.constraint})"
             return {"insert"}, "no primary key: no get, update, delete or upsert"
-        return fresh_row_without_key(tx, table)
+        refused = insert_required(tx, table)
+        return (
+            (set(), f"no primary key, and {refused}")
+            if refused
+            else ({"insert"}, "no primary key: no get, update, delete or upsert")
+        )
     return write_path(tx, table, rows) if rows else fresh_row(tx, table)
-
-
-def fresh_row_without_key(tx: Connection, table: Any) -> tuple[set[str], str]:
-    insert_cls = table._insert_model
-    try:
-        values = {f: sample(i.annotation) for f, i in insert_cls.model_fields.items() if i.is_required()}
-        with tx.transaction():
-            table.insert(insert_cls.model_validate(values))
-    except (KeyError, ConstraintViolation):
-        return set(), "no primary key, and empty"
-    return {"insert"}, "no primary key: no get, update, delete or upsert"
 
 
 def main(url: str) -> int:
