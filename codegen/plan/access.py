@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from codegen import ir
 from codegen.errors import UnsupportedSchema
 from codegen.plan.models import ColumnPlan, ModelsPlan, TablePlan
+from codegen.plan.sqltext import sql_name
 
 # Attributes of Database, AsyncDatabase and their connections (psycopg's Connection): a table
 # attribute named like one gets a trailing _ (db.info_). tests/test_access.py checks this
@@ -79,11 +80,6 @@ class AccessPlan:
     def renamed(self) -> str:
         """`info -> info_, ...`: the tables whose attribute got a trailing _."""
         return ", ".join(f"{t.attribute[:-1]} -> {t.attribute}" for t in self.tables if t.attribute != t.module)
-
-
-def quote(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _tuple(names: list[str]) -> str:
@@ -163,8 +159,8 @@ def _spec(t: _Table, keys: list[tuple[str, list[tuple[ColumnPlan, str]], bool]])
     cols = t.columns
     key_lines = []
     for name, parts, _ in keys:
-        sql = tuple(f"{fn}({quote(c.name)})" if fn else quote(c.name) for c, fn in parts)
-        params = tuple(f"{fn}(%s)" if fn else "%s" for _, fn in parts)
+        sql = tuple(f"{fn}({sql_name(c.name)})" if fn else sql_name(c.name) for c, fn in parts)
+        params = tuple(f"{fn}(%s::{c.sql_type})" if fn else f"%s::{c.sql_type}" for c, fn in parts)
         columns = tuple(c.name for c, _ in parts)
         key_lines.append(f"Key({name!r}, {sql!r}, {params!r}, {columns!r})")
     filters = [t.index[c.name] for c in t.filters()]
@@ -173,10 +169,12 @@ def _spec(t: _Table, keys: list[tuple[str, list[tuple[ColumnPlan, str]], bool]])
     primary = [t.index[c] for c in t.table.primary_key] if not t.table.view else []
     args = [
         f"table={t.table.qualified!r}",
-        f"from_sql={quote(t.table.schema) + '.' + quote(t.table.name)!r}",
+        f"from_sql={sql_name(t.table.schema) + '.' + sql_name(t.table.name)!r}",
         f"columns={tuple(c.name for c in cols)!r}",
         f"fields={tuple(c.field for c in cols)!r}",
-        f"quoted={tuple(quote(c.name) for c in cols)!r}",
+        f"quoted={tuple(sql_name(c.name) for c in cols)!r}",
+        f"types={tuple(c.sql_type for c in cols)!r}",
+        f"json={tuple((i, c.json) for i, c in enumerate(cols) if c.json)!r}",
         f"binary={all(c.binary for c in cols)!r}",
         f"untrusted={tuple(i for i, c in enumerate(cols) if not c.trusted)!r}",
         f"keys=({''.join(k + ', ' for k in key_lines)})",

@@ -15,6 +15,7 @@ from typing import TypeVar
 from codegen import ir
 from codegen.errors import UnsupportedSchema
 from codegen.plan import checks, names
+from codegen.plan.sqltext import sql_name
 from codegen.plan.typemap import PG_TYPES, Filter, PyType, lookup
 from codegen.render.runtime import schema_check
 
@@ -86,6 +87,8 @@ class ColumnPlan:
     trusted: bool
     filter: Filter
     insertable: bool  # in the Insert model (not generated, not identity ALWAYS)
+    sql_type: str = ""  # what its values are sent as (param_type): '"pg_catalog"."int4"[]'
+    json: str = ""  # json_kind(): "jsonb", "json[]", ...: its values are wrapped for psycopg
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,9 @@ class ModelsPlan:
     pg_enums: tuple[tuple[str, str], ...]  # (schema.name, class)
     pg_composites: tuple[tuple[str, str], ...]
     pg_hstore: tuple[str, ...]  # hstore types in use (schema.hstore): the pool registers their adapter
+    # Element types whose arrays psycopg does not know (a domain, an extension's type), quoted, and
+    # the type their elements load as (a domain's base type): ready `'"public"."percent"': '...',` lines.
+    pg_arrays: tuple[str, ...]
     schema_hash: str
     migration_version: str | None
     migrations: tuple[str, ...]  # every migration the package was generated from, oldest first
@@ -161,6 +167,7 @@ class _Planner:
         self.imports: set[tuple[str, str]] = {("pydantic", "Field")}
         self.taken: dict[str, str] = {}  # Python class name -> the object that took it
         self.hstore: set[str] = set()
+        self.arrays: dict[str, str] = {}  # see ModelsPlan.pg_arrays
         imported = {n for py in (*PG_TYPES.values(), *overrides.values()) for _, n in py.imports} | set(_MODULE_NAMES)
         # What a models module or the models package imports: no class may take these names.
         self.reserved = frozenset(imported | {"Any", "TYPE_CHECKING"})
@@ -263,10 +270,37 @@ class _Planner:
             return self.access_flags(self.domains[ref.qualified].base)
         if ref.kind == "composite" and ref.qualified in self.composites:
             flags = [self.access_flags(a.type) for a in self.composites[ref.qualified].attributes]
-            # No filter: psycopg sends a tuple as `record`, which `=` will not compare with the type.
-            return all(f[0] for f in flags), all(f[1] for f in flags), "none"
+            # Compared and ordered attribute by attribute: as well as its least comparable attribute.
+            filters: list[Filter] = ["none", "eq", "order"]
+            least = min((filters.index(f[2]) for f in flags), default=0)
+            return all(f[0] for f in flags), all(f[1] for f in flags), filters[least]
         py = lookup(ref, ref.qualified, self.overrides)
         return py.binary, py.trusted, py.filter
+
+    def json_kind(self, ref: ir.TypeRef) -> str:
+        """ "json", "jsonb", "jsonb[]" (an array of them; a domain is its base): how a value of this
+        type is wrapped for psycopg (_types.json_param), or "" for another type."""
+        dims = ref.dims
+        while ref.kind == "domain" and ref.qualified in self.domains:
+            ref = self.domains[ref.qualified].base
+            dims = max(dims, ref.dims)
+        if ref.kind == "base" and ref.schema == "pg_catalog" and ref.name in ("json", "jsonb"):
+            return ref.name + "[]" * dims
+        return ""
+
+    def param_type(self, ref: ir.TypeRef) -> str:
+        """The type a value for a column of type `ref` is sent as, quoted: the column's own type, a
+        domain's base type (a filter value is compared, not checked, as PostgreSQL does for a
+        literal), without modifiers (a cast to varchar(8) or char(4) would cut the value).
+        Arrays of types psycopg does not know are noted for the pool to register (pg_arrays)."""
+        base = ref
+        while base.kind == "domain" and base.qualified in self.domains:
+            base = self.domains[base.qualified].base
+        if ref.dims:  # an array of a domain stays one: PostgreSQL has no `percent[] = numeric[]`
+            if ref.kind == "domain" or (ref.kind == "base" and ref.schema != "pg_catalog"):
+                self.arrays[_quoted(ref.schema, ref.name)] = _quoted(base.schema, base.name)
+            return f"{sql_name(ref.schema)}.{sql_name(ref.name)}[]"
+        return f"{sql_name(base.schema)}.{sql_name(base.name)}" + ("[]" if base.dims else "")
 
     def constraints(
         self, ref: ir.TypeRef, column_checks: list[ir.Check], column: str
@@ -351,7 +385,7 @@ class _Planner:
 
         row, insert, update = [], [], []
         columns: list[ColumnPlan] = []
-        json_columns: dict[str, str] = {}  # column -> json|jsonb: to_db() wraps these for psycopg
+        json_columns: dict[str, str] = {}  # column -> json, jsonb[], ...: to_db() wraps these for psycopg
         secrets: list[str] = []  # Python names of the secret columns
         unmapped: list[str] = []  # every column without a Python type, not just the first
         for col in table.columns:
@@ -386,6 +420,8 @@ class _Planner:
                     trusted,
                     filter_,
                     insertable=not (col.generated or col.identity == "always"),
+                    sql_type=self.param_type(col.type),
+                    json=self.json_kind(col.type),
                 )
             )
             table_checks.extend(unparsed)
@@ -398,8 +434,8 @@ class _Planner:
             )
             if col.generated or col.identity == "always":
                 continue  # the database computes these; PostgreSQL refuses a value
-            if col.type.kind == "base" and col.type.dims == 0 and col.type.name in ("json", "jsonb"):
-                json_columns[col.name] = col.type.name
+            if json := self.json_kind(col.type):
+                json_columns[col.name] = json
             domain = self.domains.get(col.type.qualified) if col.type.kind == "domain" else None
             has_default = bool(col.default or col.identity or (domain and domain.default))
             ins_default = "UNSET" if has_default else ("None" if col.nullable else None)
@@ -570,6 +606,7 @@ def plan(
         pg_enums=tuple((e.pg_name, e.name) for e in enums),
         pg_composites=tuple((c.qualified, p.composite_names[c.qualified]) for c in catalog.composites),
         pg_hstore=tuple(sorted(p.hstore)),
+        pg_arrays=tuple(f"{name!r}: {base!r}," for name, base in sorted(p.arrays.items())),
         schema_hash=catalog.digest(),
         migration_version=catalog.migration_version,
         migrations=catalog.migrations,
@@ -577,6 +614,11 @@ def plan(
         shape_hash=schema_check.shape_hash(catalog.shape),
         shape_rows=tuple(repr(row) for row in catalog.shape),
     )
+
+
+def _quoted(schema: str, name: str) -> str:
+    """`"public"."percent"`: a type's name as regtype reads it, whatever its case or characters."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
 
 
 def _import_lines(imports: set[tuple[str, str]]) -> tuple[str, ...]:

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from codegen import ir, sqlfile
 from codegen.errors import QueryError
 from codegen.plan import names, nullability
-from codegen.plan.access import Method, quote
+from codegen.plan.access import Method
 from codegen.plan.models import SECRET_TAG, ClassPlan, ColumnPlan, ModelsPlan, TablePlan, TypeNamer, docstring
+from codegen.plan.sqltext import sql_name
 from codegen.plan.typemap import PyType
 
 # The methods' own parameters: a query parameter named like one gets a trailing _.
@@ -175,7 +176,7 @@ class _Queries:
             assert query.copy is not None
             schema, table, columns = query.copy
             found = self.named.named(schema, table)
-            target = f"{quote(found.schema)}.{quote(found.name)}" if found else quote(table)
+            target = f"{sql_name(found.schema)}.{sql_name(found.name)}" if found else sql_name(table)
             params_class = query.name + "Params"
             classes.append(
                 ClassPlan(
@@ -187,7 +188,7 @@ class _Queries:
             )
             imports.add(("typing", "NamedTuple"))
             imports.add(("collections.abc", "Iterable"))
-            spec_args.append(f"copy=({target!r}, {tuple(quote(c) for c in columns)!r})")
+            spec_args.append(f"copy=({target!r}, {tuple(sql_name(c) for c in columns)!r})")
             spec_args.append(f"json={json!r}")
             m = Method(method, f"rows: Iterable[{params_class}]", "int", f"return self._copyfrom({constant}, rows)", "")
             returns = "int"
@@ -238,8 +239,8 @@ class _Queries:
                 nullable = nullable or column[1].nullable
             else:
                 ann = self.annotation(ref, f"{query.file}:{query.line}: {query.name} parameter {p.spelled}", imports)[0]
-            if ref.kind == "base" and ref.dims == 0 and ref.name in ("json", "jsonb"):
-                json.append((p.number - 1, ref.name))
+            if kind := self.types.json_kind(ref):
+                json.append((p.number - 1, kind))
             full = f"{ann} | None" if nullable else ann
             decls.append(f"{name}: {full}")
             by_number[p.number] = name

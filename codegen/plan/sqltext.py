@@ -53,3 +53,9 @@ def group_at(text: str, start: int) -> str | None:
         if depth == 0:
             return text[start + 1 : pos]
     return None
+
+
+def sql_name(name: str) -> str:
+    """A quoted identifier as it goes into SQL that psycopg formats (its %s placeholders): `"a""b"`,
+    with a % doubled (`"50%%off"`), so that a table or column named with one cannot break a call."""
+    return '"' + name.replace('"', '""').replace("%", "%%") + '"'

@@ -97,7 +97,8 @@ PG_TYPES: dict[str, PyType] = {
     "numeric": _t("Decimal", _DECIMAL, sqla="NUMERIC"),
     "float4": _t("float", sqla="REAL"),
     "float8": _t("float", sqla="DOUBLE_PRECISION"),
-    # PostgreSQL prints money by locale ("$1,234.56"); money_value() parses that form.
+    # PostgreSQL prints money by locale ("$1,234.56"); money_value() parses that form. It filters
+    # and orders: the table layer sends a Decimal as money (every value as its column's type).
     "money": _t(
         "Annotated[Decimal, money_value()]",
         _DECIMAL,
@@ -106,7 +107,6 @@ PG_TYPES: dict[str, PyType] = {
         sqla="MONEY",
         binary=False,
         trusted=False,
-        filter="none",  # money = numeric has no operator: a Decimal cannot be compared without a cast
     ),
     # text
     "text": _t("str", sqla="TEXT"),

@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import psycopg
 from psycopg import AsyncCursor, AsyncRawCursor
 from psycopg.pq import Format
-from psycopg.types.json import Json, Jsonb
 
 from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, violation
-from chatmaps_db._types import Changes, Row
+from chatmaps_db._types import Changes, Row, json_param
 from chatmaps_db.access import AsyncConnection
 
 if TYPE_CHECKING:
@@ -121,7 +120,8 @@ class AsyncRelation(AsyncBound, Generic[R]):
     # -- reads -------------------------------------------------------------------------------
 
     async def _get(self, key: int, values: Sequence[Any], validate: bool | None) -> R | None:
-        rows = await self._fetch(self._spec.select_by_key(key), values, validate, read=True)
+        spec = self._spec
+        rows = await self._fetch(spec.select_by_key(key), spec.key_values(key, values), validate, read=True)
         return rows[0] if rows else None
 
     async def _list(
@@ -223,7 +223,8 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
                 continue
             names = [spec.fields[i] for i in columns]
             get = itemgetter(*names) if len(names) > 1 else (lambda d, n=names[0]: (d[n],))
-            json = tuple((j, kind) for j, i in enumerate(columns) if (kind := self._json_kind(spec.columns[i])))
+            kinds = dict(spec.json)
+            json = tuple((j, kinds[i]) for j, i in enumerate(columns) if i in kinds)
             await _copy(
                 conn,
                 spec.from_sql,
@@ -235,9 +236,6 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
             total += len(rows)
         return total
 
-    def _json_kind(self, column: str) -> str:
-        return self._insert_model._json_columns.get(column, "")
-
     def _changes(self, row: Any, cls: type[Changes], method: str) -> Changes:
         if not isinstance(row, cls):
             raise TypeError(f"{self._spec.table}.{method} takes {cls.__name__}, not {type(row).__name__}")
@@ -247,8 +245,8 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         if not data:
             return "DEFAULT VALUES"
         spec = self._spec
-        columns = ", ".join(spec.quoted[spec.by_column[c]] for c in data)
-        return f"({columns}) VALUES ({', '.join(['%s'] * len(data))})"
+        at = [spec.by_column[c] for c in data]
+        return f"({', '.join(spec.quoted[i] for i in at)}) VALUES ({', '.join(spec.param[i] for i in at)})"
 
     async def _update(self, key: Sequence[Any], changes: Changes, validate: bool | None) -> R | None:
         if not isinstance(changes, Changes) or isinstance(changes, self._insert_model):
@@ -260,11 +258,11 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         cache_key = ("update", tuple(data))
         sql = spec.cache.get(cache_key)
         if sql is None:
-            sets = ", ".join(f"{spec.quoted[spec.by_column[c]]} = %s" for c in data)
+            sets = ", ".join(f"{spec.quoted[i]} = {spec.param[i]}" for i in (spec.by_column[c] for c in data))
             sql = spec.cache[cache_key] = (
                 f"UPDATE {spec.from_sql} SET {sets} WHERE {spec.key_where(0)} RETURNING {spec.select}"
             )
-        rows = await self._fetch(sql, [*data.values(), *key], validate)
+        rows = await self._fetch(sql, [*data.values(), *spec.key_values(0, key)], validate)
         return rows[0] if rows else None
 
     async def _delete(self, key: Sequence[Any]) -> bool:
@@ -272,7 +270,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         sql = spec.cache.get("delete")
         if sql is None:
             sql = spec.cache["delete"] = f"DELETE FROM {spec.from_sql} WHERE {spec.key_where(0)}"
-        return await self._rowcount(sql, key) > 0
+        return await self._rowcount(sql, spec.key_values(0, key)) > 0
 
     async def _upsert(self, row: InsertT, on: str, validate: bool | None) -> R:
         data = self._changes(row, self._insert_model, "upsert").to_db()
@@ -365,7 +363,7 @@ class AsyncQueryRunner(AsyncBound):
 
 async def _column_oids(conn: AsyncConnection, table: str, select: str) -> tuple[int, ...]:
     """The type oids of a table's columns, as this database numbers them (COPY's binary format needs them)."""
-    cur = await conn.execute(f"SELECT {select} FROM {table} LIMIT 0")
+    cur = await conn.execute(f"SELECT {select} FROM {table} LIMIT 0", ())  # (): a %% in a name is unescaped
     return tuple(d.type_code for d in cur.description or ())
 
 
@@ -382,7 +380,8 @@ async def _copy(
     binary = all(_has_binary_dumper(conn, oid) for oid in oids)
     target = f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
     try:
-        async with conn.cursor().copy(target) as copy:
+        # Names are written for psycopg's formatting (a % doubled), which a COPY without parameters skips.
+        async with conn.cursor().copy(target.replace("%%", "%")) as copy:
             if binary:
                 copy.set_types(oids)
                 for row in rows:
@@ -401,8 +400,7 @@ def _wrap_json(values: Sequence[Any], json: tuple[tuple[int, str], ...]) -> list
     """`values` with the json/jsonb ones at these positions wrapped for psycopg (a dict is not adapted alone)."""
     out = list(values)
     for i, kind in json:
-        if out[i] is not None:
-            out[i] = (Jsonb if kind == "jsonb" else Json)(out[i])
+        out[i] = json_param(kind, out[i])
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import psycopg.errors as pe
 from pydantic import TypeAdapter
 
-from chatmaps_db._types import UNSET, Row
+from chatmaps_db._types import UNSET, Row, json_param
 from chatmaps_db.errors import (
     CheckViolation,
     ConstraintViolation,
@@ -37,7 +37,7 @@ class Key:
 
     name: str  # "id", "email", "provider_id_account_id"
     sql: tuple[str, ...]  # each part as the index has it: '"id"', 'lower("email")'
-    params: tuple[str, ...]  # the placeholder each part compares with: '%s', 'lower(%s)'
+    params: tuple[str, ...]  # the placeholder each part compares with: '%s::"pg_catalog"."uuid"', 'lower(%s::...)'
     columns: tuple[str, ...]  # the columns it is made of
 
 
@@ -48,6 +48,8 @@ class Spec:
     columns: tuple[str, ...]  # column names, in table order
     fields: tuple[str, ...]  # the row model's field names, same order
     quoted: tuple[str, ...]  # '"email_verified"', same order
+    types: tuple[str, ...]  # the type each column's values are sent as ('"pg_catalog"."int4"[]'), same order
+    json: tuple[tuple[int, str], ...]  # (column, "json" | "jsonb" | "jsonb[]" ...): values wrapped for psycopg
     binary: bool  # every column has a binary loader: results come in PostgreSQL's binary format
     untrusted: tuple[int, ...] = ()  # columns whose loaded value the model must still convert (money, overrides)
     keys: tuple[Key, ...] = ()  # keys[0] is the primary key when there is one
@@ -56,15 +58,31 @@ class Spec:
     orderable: tuple[int, ...] = ()  # columns order_by may name
     primary: tuple[int, ...] = ()  # primary key columns (keyset paging's tie-breaker)
     select: str = field(init=False)
+    param: tuple[str, ...] = field(init=False, repr=False)  # '%s::"pg_catalog"."int4"': a value as its column's type
+    any_param: tuple[str, ...] = field(init=False, repr=False)  # '%s::"pg_catalog"."int4"[]': a list filter's
     by_column: dict[str, int] = field(init=False, repr=False)
     key_named: dict[str, int] = field(init=False, repr=False)  # upsert(on=name) -> its index in keys
+    key_json: tuple[tuple[tuple[int, str], ...], ...] = field(init=False, repr=False)  # per key: its json parts
     order: dict[str, tuple[int, bool]] = field(init=False, repr=False)
     cache: dict[Any, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _setattr(self, "select", ", ".join(self.quoted))
+        # psycopg sends a Python value as the type it picks (a list[int] as smallint[] or bigint[] by its
+        # largest element), and `integer[] = smallint[]` has no operator: every value says its column's type.
+        _setattr(self, "param", tuple(f"%s::{t}" for t in self.types))
+        _setattr(self, "any_param", tuple("" if t.endswith("]") else f"%s::{t}[]" for t in self.types))
         _setattr(self, "by_column", {c: i for i, c in enumerate(self.columns)})
         _setattr(self, "key_named", {k.name: i for i, k in enumerate(self.keys)})
+        kinds = dict(self.json)
+        _setattr(
+            self,
+            "key_json",
+            tuple(
+                tuple((j, kinds[i]) for j, c in enumerate(k.columns) if (i := self.by_column[c]) in kinds)
+                for k in self.keys
+            ),
+        )
         order = {}
         for i in self.orderable:
             order[self.fields[i]] = (i, False)
@@ -81,6 +99,16 @@ class Spec:
             k = self.keys[key]
             found = self.cache[("key", key)] = " AND ".join(f"{s} = {p}" for s, p in zip(k.sql, k.params, strict=True))
         return found
+
+    def key_values(self, key: int, values: Sequence[Any]) -> Sequence[Any]:
+        """The values of keys[key] as psycopg sends them: a json or jsonb one wrapped."""
+        wrap = self.key_json[key]
+        if not wrap:
+            return values
+        out = list(values)
+        for j, kind in wrap:
+            out[j] = json_param(kind, out[j])
+        return out
 
     def select_by_key(self, key: int) -> str:
         found = self.cache.get(("get", key))
@@ -102,11 +130,11 @@ class Spec:
                 parts.append(f"{name} IS NULL")
             elif type(value) is list and column in self.listable:
                 shape.append((position, "in"))
-                parts.append(f"{name} = ANY(%s)")
+                parts.append(f"{name} = ANY({self.any_param[column]})")
                 params.append(value)
             else:
                 shape.append(position)
-                parts.append(f"{name} = %s")
+                parts.append(f"{name} = {self.param[column]}")
                 params.append(value)
         return tuple(shape), (" WHERE " + " AND ".join(parts)) if parts else ""
 
@@ -140,8 +168,9 @@ class Spec:
                 beyond = f"{name} IS NOT NULL" if desc else "FALSE"
                 level = f"{name} IS NULL"
             else:
-                beyond = f"{name} {'<' if desc else '>'} %s" + ("" if desc else f" OR {name} IS NULL")
-                level = f"{name} = %s"
+                param = self.param[column]
+                beyond = f"{name} {'<' if desc else '>'} {param}" + ("" if desc else f" OR {name} IS NULL")
+                level = f"{name} = {param}"
             clause = f"({beyond}) OR ({level} AND ({clause}))"
         for value in values:  # the placeholders, in the order they appear: beyond, then level, per key
             if value is not None:

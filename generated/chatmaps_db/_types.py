@@ -79,14 +79,24 @@ class Changes(Row):
         None means SQL NULL; JSON values are wrapped in psycopg's Json/Jsonb; secret
         columns are included (they are the point of an insert).
         """
-        # Imported here: importing the models need not import psycopg (0.1 s).
-        from psycopg.types.json import Json, Jsonb
-
         data = self.model_dump(exclude_unset=True, by_alias=True, context={"reveal": "*"})
         for column, kind in self._json_columns.items():
             if data.get(column) is not None:
-                data[column] = (Jsonb if kind == "jsonb" else Json)(data[column])
+                data[column] = json_param(kind, data[column])
         return data
+
+
+def json_param(kind: str, value: Any) -> Any:
+    """`value` of a json or jsonb column (`kind`; "jsonb[]": an array of them) wrapped for psycopg,
+    which otherwise sends a dict as hstore or fails, a list as an array, and a str as text."""
+    # Imported here: importing the models need not import psycopg (0.1 s).
+    from psycopg.types.json import Json, Jsonb
+
+    if value is None:
+        return None
+    if kind.endswith("[]"):
+        return [json_param(kind[:-2], item) for item in value]
+    return (Jsonb if kind == "jsonb" else Json)(value)
 
 
 def psycopg_value(cls: type[Any]) -> PlainValidator:

@@ -27,15 +27,25 @@ from typing import TypeVar, Unpack
 
 import psycopg
 from psycopg import errors
-from psycopg.pq import TransactionStatus
+from psycopg.pq import Format, TransactionStatus
 from psycopg.types import TypeInfo
+from psycopg.types.array import register_array
 from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.enum import EnumInfo, register_enum
 from psycopg.types.hstore import register_hstore
 
 from chatmaps_db import geometry, schema_check
 from chatmaps_db._acompat import all_of, sleep, within
-from chatmaps_db._meta import MIGRATION_VERSION, MIGRATIONS, PG_COMPOSITES, PG_ENUMS, PG_HSTORE, SHAPE_HASH, TABLES
+from chatmaps_db._meta import (
+    MIGRATION_VERSION,
+    MIGRATIONS,
+    PG_ARRAYS,
+    PG_COMPOSITES,
+    PG_ENUMS,
+    PG_HSTORE,
+    SHAPE_HASH,
+    TABLES,
+)
 from chatmaps_db.access import AsyncConnection, AsyncTables
 from chatmaps_db.errors import (
     ConfigError,
@@ -70,6 +80,13 @@ SELECT CASE
   WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
   ELSE COALESCE(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0)
 END::float8
+"""
+
+# PG_ARRAYS' element types: (name, oid, array oid, delimiter, the oid their elements load as).
+_ARRAY_TYPES_SQL = """
+SELECT u.name, t.oid::int8, t.typarray::int8, t.typdelim::text, to_regtype(u.base)::oid::int8
+FROM unnest(%s::text[], %s::text[]) AS u(name, base)
+JOIN pg_catalog.pg_type t ON t.oid = to_regtype(u.name) AND t.typarray <> 0
 """
 
 
@@ -120,6 +137,7 @@ class AsyncDatabase(AsyncTables):
         self._enum_infos: dict[str, EnumInfo] = {}
         self._composite_infos: dict[str, CompositeInfo] = {}
         self._hstore_infos: dict[str, TypeInfo] = {}
+        self._array_infos: list[tuple[TypeInfo, int]] | None = None  # PG_ARRAYS: (element, its base's oid)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Unpack[Options]) -> AsyncDatabase:
@@ -209,7 +227,26 @@ class AsyncDatabase(AsyncTables):
                 self._hstore_infos[name] = hinfo
             register_hstore(self._hstore_infos[name], conn)
         geometry.register(conn)  # point, box, ...: psycopg returns text; these load as typed values
+        if PG_ARRAYS:
+            await self._register_arrays(conn)
         await conn.commit()
+
+    async def _register_arrays(self, conn: AsyncConnection) -> None:
+        """Teach psycopg the arrays of PG_ARRAYS' types (one query per database): without this it
+        returns a domain's or citext's array as its text ('{1.50}'), or in binary as bytes."""
+        if self._array_infos is None:
+            cur = await conn.execute(_ARRAY_TYPES_SQL, (list(PG_ARRAYS), list(PG_ARRAYS.values())))
+            self._array_infos = [
+                (TypeInfo(name, oid, array_oid, delimiter=delimiter), base)
+                for name, oid, array_oid, delimiter, base in await cur.fetchall()
+            ]
+        for info, base in self._array_infos:
+            if base != info.oid:  # a domain: its elements load as its base type's values
+                for fmt in (Format.TEXT, Format.BINARY):
+                    loader = conn.adapters.get_loader(base, fmt)
+                    if loader is not None:
+                        conn.adapters.register_loader(info.oid, loader)
+            register_array(info, conn)
 
     def _settings_sql(self, *, local: bool) -> str:
         calls = ", ".join(f"set_config('{name}', %s, {str(local).lower()})" for name in self._local_settings)

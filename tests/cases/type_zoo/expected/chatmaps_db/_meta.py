@@ -33,3 +33,6 @@ PG_COMPOSITES: dict[str, Any] = {
 }
 # hstore types the models use: loaded as dict[str, str | None].
 PG_HSTORE: tuple[str, ...] = ()
+# Element types whose arrays psycopg does not know (a domain, an extension's type) -> the type their
+# elements load as (a domain's base type); quoted as regtype reads them.
+PG_ARRAYS: dict[str, str] = {}

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Awaitable, Sequence
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
-from chatmaps_db._types import UNSET
+from chatmaps_db._types import UNSET, money_value
 from chatmaps_db.models.teams import Team, TeamInsert, TeamUpdate
 
 # What order_by takes: a column's field name, or with a leading - for descending.
-TeamOrder = Literal["id", "-id", "slug", "-slug", "name", "-name", "tags", "-tags", "name_length", "-name_length"]
+TeamOrder = Literal[
+    "id", "-id", "slug", "-slug", "name", "-name", "budget", "-budget", "tags", "-tags", "name_length", "-name_length"
+]
 
 _SPEC = Spec(
     table="public.teams",
@@ -23,16 +26,26 @@ _SPEC = Spec(
     columns=("id", "slug", "name", "budget", "tags", "settings", "name_length"),
     fields=("id", "slug", "name", "budget", "tags", "settings", "name_length"),
     quoted=('"id"', '"slug"', '"name"', '"budget"', '"tags"', '"settings"', '"name_length"'),
+    types=(
+        '"pg_catalog"."int8"',
+        '"pg_catalog"."text"',
+        '"pg_catalog"."text"',
+        '"pg_catalog"."money"',
+        '"pg_catalog"."text"[]',
+        '"pg_catalog"."jsonb"',
+        '"pg_catalog"."int4"',
+    ),
+    json=((5, "jsonb"),),
     binary=False,
     untrusted=(3,),
     keys=(
-        Key("id", ('"id"',), ("%s",), ("id",)),
-        Key("name", ('lower("name")',), ("lower(%s)",), ("name",)),
-        Key("slug", ('"slug"',), ("%s",), ("slug",)),
+        Key("id", ('"id"',), ('%s::"pg_catalog"."int8"',), ("id",)),
+        Key("name", ('lower("name")',), ('lower(%s::"pg_catalog"."text")',), ("name",)),
+        Key("slug", ('"slug"',), ('%s::"pg_catalog"."text"',), ("slug",)),
     ),
-    filters=(0, 1, 2, 4, 6),
-    listable=frozenset([0, 1, 2, 6]),
-    orderable=(0, 1, 2, 4, 6),
+    filters=(0, 1, 2, 3, 4, 6),
+    listable=frozenset([0, 1, 2, 3, 6]),
+    orderable=(0, 1, 2, 3, 4, 6),
     primary=(0,),
 )
 
@@ -62,6 +75,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
         name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
         tags: builtins.list[str | None] = UNSET,
         name_length: int | builtins.list[int] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
@@ -70,7 +84,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Team]]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, slug, name, tags, name_length), order_by, after, limit, validate)
+        return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, validate)
 
     def count(
         self,
@@ -78,11 +92,12 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
         name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
         tags: builtins.list[str | None] = UNSET,
         name_length: int | builtins.list[int] | None = UNSET,
     ) -> Awaitable[int]:
         """How many rows list() with these filters would return."""
-        return self._count((id, slug, name, tags, name_length))
+        return self._count((id, slug, name, budget, tags, name_length))
 
     def update(self, id: int, changes: TeamUpdate, *, validate: bool | None = None) -> Awaitable[Team | None]:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
@@ -124,6 +139,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
         name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
         tags: builtins.list[str | None] = UNSET,
         name_length: int | builtins.list[int] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
@@ -132,7 +148,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         validate: bool | None = None,
     ) -> builtins.list[Team]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, slug, name, tags, name_length), order_by, after, limit, validate)
+        return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, validate)
 
     def count(
         self,
@@ -140,11 +156,12 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
         name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
         tags: builtins.list[str | None] = UNSET,
         name_length: int | builtins.list[int] | None = UNSET,
     ) -> int:
         """How many rows list() with these filters would return."""
-        return self._count((id, slug, name, tags, name_length))
+        return self._count((id, slug, name, budget, tags, name_length))
 
     def update(self, id: int, changes: TeamUpdate, *, validate: bool | None = None) -> Team | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
