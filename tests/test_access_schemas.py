@@ -36,7 +36,7 @@ def test_keys_views_no_primary_key_and_errors(layer: tuple[str, Path]) -> None:
     url, out = layer
     proc = run_python(out, str(HERE / "roundtrip" / "table_layer.py"), url)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.splitlines() == ["35 checks"], proc.stdout
+    assert proc.stdout.splitlines() == ["43 checks"], proc.stdout
 
 
 def _rejected(source: Path, cwd: Path, mypy_path: Path) -> tuple[dict[int, str], dict[int, set[str]]]:

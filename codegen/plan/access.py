@@ -255,7 +255,8 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
                 update_sig,
                 f"{row} | None",
                 f"return self._update({values}, changes, validate)",
-                "Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none.",
+                "Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none "
+                "(or a BEFORE UPDATE trigger skipped it).",
             )
         )
         delete_sig = decls[0] if len(decls) == 1 else "*, " + ", ".join(decls)
@@ -265,7 +266,7 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
                 delete_sig,
                 "bool",
                 f"return self._delete({values})",
-                "Delete the row with this primary key; False if there was none.",
+                "Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it).",
             )
         )
     if primary is not None and plan.insert is not None:
@@ -277,7 +278,8 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
                 f"row: {plan.insert.name}, *, on: Literal[{choices}] = {primary[0]!r}, {_VALIDATE}",
                 row,
                 "return self._upsert(row, on, validate)",
-                "Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row.",
+                "Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row "
+                "(RowSkipped if a BEFORE trigger returned NULL).",
             )
         )
     view = table.view

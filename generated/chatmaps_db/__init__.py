@@ -19,6 +19,7 @@ from chatmaps_db.errors import (
     DatabaseError,
     PoolExhausted,
     QueryCancelled,
+    RowSkipped,
     SchemaMismatch,
     ServerUnavailable,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Health",
     "PoolExhausted",
     "QueryCancelled",
+    "RowSkipped",
     "SchemaMismatch",
     "ServerUnavailable",
     "models",

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from chatmaps_db import AsyncDatabase, Database, models
-from chatmaps_db.errors import CheckViolation, ForeignKeyViolation, UniqueViolation
+from chatmaps_db.errors import CheckViolation, ForeignKeyViolation, RowSkipped, UniqueViolation
 
 CHECKS: list[tuple[str, bool]] = []
 
@@ -110,6 +110,23 @@ def sync(url: str) -> None:
         not any(hasattr(db.audit_log, m) for m in ("get", "update", "delete", "upsert")),
     )
 
+    skipped = "public.notes.insert wrote no row: trigger no spam (BEFORE INSERT) returned NULL for it, so there is no row to return"
+    raises(
+        "a trigger skips an insert", RowSkipped, lambda: db.notes.insert(models.NoteInsert(id=1, body="spam")), skipped
+    )
+    check("nothing was written", db.notes.count() == 0)
+    raises(
+        "a trigger skips an upsert",
+        RowSkipped,
+        lambda: db.notes.upsert(models.NoteInsert(id=1, body="more spam")),
+        skipped.replace(".insert", ".upsert").replace("(BEFORE INSERT)", "(BEFORE INSERT or UPDATE)"),
+    )
+    notes = [models.NoteInsert(id=i, body="spam" if i % 2 else "ham") for i in range(10)]
+    check("insert_many counts the rows written, not those a trigger skipped", db.notes.insert_many(notes) == 5)
+    check("... which are the rows in the table", db.notes.count() == 5)
+    check("an update a trigger skipped is None", db.notes.update(0, models.NoteUpdate(body="spam")) is None)
+    check("... and the row is unchanged", (n := db.notes.get(0)) is not None and n.body == "ham")
+
     info = db.info_.insert(models.InfoInsert(id=1, row="r"))
     with db.connection() as conn:
         check("a table named info is db.info_", db.info_.get(1) == info and conn.info.backend_pid > 0)
@@ -137,6 +154,11 @@ def asynchronous(url: str) -> None:
             async with db.transaction() as tx:
                 await tx.audit_log.insert_many([models.AuditLogInsert(message="in tx")])
                 check("async tx count", await tx.audit_log.count(message="in tx") == 1)
+            try:
+                await db.notes.insert(models.NoteInsert(id=100, body="spam"))
+                check("async insert a trigger skipped raises RowSkipped", False)
+            except RowSkipped as exc:
+                check("async insert a trigger skipped raises RowSkipped", exc.triggers == ("no spam",))
 
     asyncio.run(main())
 

@@ -11,7 +11,7 @@ per call shape, a query's from its QuerySpec, prepared and described at generate
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -23,11 +23,18 @@ from psycopg.pq import Format
 from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, violation
 from chatmaps_db._types import Changes, Row, json_param
 from chatmaps_db.access import AsyncConnection
+from chatmaps_db.errors import RowSkipped
 
 if TYPE_CHECKING:
     from chatmaps_db.db_async import AsyncDatabase
 
 R = TypeVar("R", bound=Row)
+# pg_trigger.tgtype bits: a row trigger (1) that fires BEFORE (2) on INSERT (4) or UPDATE (16).
+_BEFORE_INSERT, _BEFORE_UPDATE = 4, 16
+_SKIPPERS_SQL = (
+    "SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal "
+    "AND tgenabled <> 'D' AND tgtype & 3 = 3 AND tgtype & %s <> 0 ORDER BY tgname"
+)
 InsertT = TypeVar("InsertT", bound=Changes)
 UpdateT = TypeVar("UpdateT", bound=Changes)
 T = TypeVar("T", bound=Row)
@@ -171,7 +178,8 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
     _insert_model: ClassVar[type[Changes]]
 
     async def insert(self, row: InsertT, *, validate: bool | None = None) -> R:
-        """Insert one row (the fields set in `row`; the rest take their defaults); the row as stored."""
+        """Insert one row (the fields set in `row`; the rest take their defaults); the row as stored
+        (RowSkipped if a BEFORE INSERT trigger returned NULL for it: nothing was written)."""
         data = self._changes(row, self._insert_model, "insert").to_db()
         spec = self._spec
         key = ("insert", tuple(data))
@@ -179,10 +187,11 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         if sql is None:
             sql = spec.cache[key] = f"INSERT INTO {spec.from_sql} {self._values(data)} RETURNING {spec.select}"
         rows = await self._fetch(sql, list(data.values()), validate)
-        return rows[0]  # type: ignore[no-any-return]
+        return rows[0] if rows else await self._skipped("insert", _BEFORE_INSERT)  # type: ignore[no-any-return]
 
     async def insert_many(self, rows: Iterable[InsertT]) -> int:
-        """Insert every row with COPY (binary where every column's type allows); how many.
+        """Insert every row with COPY (binary where every column's type allows); how many were written
+        (fewer than given when a BEFORE INSERT trigger returned NULL for some: PostgreSQL's count).
 
         Rows are grouped by the fields they set (one COPY per group, in one transaction):
         a field left out takes the column's default, which COPY cannot say per row.
@@ -216,14 +225,14 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         for given, rows in groups.items():
             columns = [i for i, f in enumerate(spec.fields) if f in given]
             if not columns:  # rows of defaults only: COPY needs a column, INSERT ... SELECT does not
-                await conn.execute(f"INSERT INTO {spec.from_sql} SELECT FROM generate_series(1, %s)", [len(rows)])
-                total += len(rows)
+                cur = await conn.execute(f"INSERT INTO {spec.from_sql} SELECT FROM generate_series(1, %s)", [len(rows)])
+                total += cur.rowcount
                 continue
             names = [spec.fields[i] for i in columns]
             get = itemgetter(*names) if len(names) > 1 else (lambda d, n=names[0]: (d[n],))
             kinds = dict(spec.json)
             json = tuple((j, kinds[i]) for j, i in enumerate(columns) if i in kinds)
-            await _copy(
+            total += await _copy(
                 conn,
                 spec.from_sql,
                 [spec.quoted[i] for i in columns],
@@ -231,8 +240,27 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
                 (get(row.__dict__) for row in rows),
                 json,
             )
-            total += len(rows)
         return total
+
+    async def _skipped(self, method: str, events: int) -> Any:
+        """Raise RowSkipped: `method` (insert, upsert) returned no row, which only a BEFORE row
+        trigger returning NULL does; named from the catalog (looked up only now, on this path)."""
+        spec = self._spec
+        event = "INSERT" if events == _BEFORE_INSERT else "INSERT or UPDATE"
+        try:
+            async with self._connection() as conn:
+                cur = await conn.execute(_SKIPPERS_SQL, (spec.from_sql.replace("%%", "%"), events))
+                names = tuple(r[0] for r in await cur.fetchall())
+        except psycopg.Error:
+            names = ()
+        which = (
+            f"trigger {', '.join(names)} (BEFORE {event})" if names else f"a BEFORE {event} trigger (of a partition?)"
+        )
+        raise RowSkipped(
+            f"{spec.table}.{method} wrote no row: {which} returned NULL for it, so there is no row to return",
+            table=spec.table,
+            triggers=names,
+        )
 
     def _changes(self, row: Any, cls: type[Changes], method: str) -> Changes:
         if not isinstance(row, cls):
@@ -294,7 +322,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
                 f"RETURNING {spec.select}"
             )
         rows = await self._fetch(sql, list(data.values()), validate)
-        return rows[0]  # type: ignore[no-any-return]
+        return rows[0] if rows else await self._skipped("upsert", _BEFORE_INSERT | _BEFORE_UPDATE)  # type: ignore[no-any-return]
 
 
 class AsyncQueryRunner(AsyncBound):
@@ -343,20 +371,12 @@ class AsyncQueryRunner(AsyncBound):
     async def _copyfrom(self, spec: QuerySpec, rows: Iterable[Sequence[Any]]) -> int:
         assert spec.copy is not None
         table, columns = spec.copy
-        count = 0
-
-        def counted() -> Iterator[Sequence[Any]]:
-            nonlocal count
-            for row in rows:
-                count += 1
-                yield row
-
         async with self._connection() as conn:
             oids = self._oids.get(spec.name)
             if oids is None:
                 oids = self._oids[spec.name] = await _column_oids(conn, table, ", ".join(columns))
-            await _copy(conn, table, list(columns), list(oids), counted(), spec.json)
-        return count
+            # PostgreSQL's count of the rows written, as :copyfrom in sqlc (a trigger may skip some).
+            return await _copy(conn, table, list(columns), list(oids), rows, spec.json)
 
 
 async def _column_oids(conn: AsyncConnection, table: str, select: str) -> tuple[int, ...]:
@@ -372,14 +392,16 @@ async def _copy(
     oids: list[int],
     rows: Iterable[Sequence[Any]],
     json: tuple[tuple[int, str], ...],
-) -> None:
+) -> int:
     """COPY rows (value sequences in `columns` order) into `table`: binary when every column's type
-    has a binary dumper, else text with json values wrapped; a broken constraint is our error."""
+    has a binary dumper, else text with json values wrapped; a broken constraint is our error.
+    How many rows PostgreSQL wrote (a BEFORE INSERT trigger returning NULL skips one)."""
     binary = all(_has_binary_dumper(conn, oid) for oid in oids)
     target = f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
     try:
         # Names are written for psycopg's formatting (a % doubled), which a COPY without parameters skips.
-        async with conn.cursor().copy(target.replace("%%", "%")) as copy:
+        cur = conn.cursor()
+        async with cur.copy(target.replace("%%", "%")) as copy:
             if binary:
                 copy.set_types(oids)
                 for row in rows:
@@ -392,6 +414,7 @@ async def _copy(
         if ours is None:
             raise
         raise ours from exc
+    return cur.rowcount
 
 
 def _wrap_json(values: Sequence[Any], json: tuple[tuple[int, str], ...]) -> list[Any]:

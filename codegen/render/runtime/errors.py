@@ -8,6 +8,7 @@
     ├── ConnectionLost       the connection broke while in use; `safe_to_retry` says if nothing was committed
     ├── QueryCancelled       the server cancelled a statement (`timeout` names statement_timeout or lock_timeout)
     ├── SchemaMismatch       the database is not at the migrations this package was generated from
+    ├── RowSkipped           insert() or upsert() wrote no row: a BEFORE trigger returned NULL (names it)
     └── ConstraintViolation  the table layer (db.users.insert, ...) broke a constraint; names it, never a value
         ├── UniqueViolation      another row has the same key
         ├── ForeignKeyViolation  a referenced row is missing, or a referencing row still exists
@@ -73,6 +74,18 @@ class QueryCancelled(DatabaseError):
 
 class SchemaMismatch(DatabaseError):
     """The database is not at the migrations this package was generated from."""
+
+
+class RowSkipped(DatabaseError):
+    """insert() or upsert() wrote no row, so it has none to return: a BEFORE INSERT (or, for an
+    upsert that conflicted, BEFORE UPDATE) row trigger returned NULL. Nothing was written.
+    insert_many() does not raise: it returns how many rows were written. update() returns None
+    and delete() False, as for a key with no row."""
+
+    def __init__(self, message: str, *, table: str, triggers: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.table = table  # schema.table
+        self.triggers = triggers  # the BEFORE row triggers that may have skipped it, by name
 
 
 class ConstraintViolation(DatabaseError):

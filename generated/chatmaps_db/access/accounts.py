@@ -227,17 +227,17 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
         )
 
     def update(self, id: UUID, changes: AccountUpdate, *, validate: bool | None = None) -> Awaitable[Account | None]:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: UUID) -> Awaitable[bool]:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
         self, row: AccountInsert, *, on: Literal["id", "provider_id_account_id"] = "id", validate: bool | None = None
     ) -> Awaitable[Account]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 
@@ -339,17 +339,17 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
         )
 
     def update(self, id: UUID, changes: AccountUpdate, *, validate: bool | None = None) -> Account | None:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: UUID) -> bool:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
         self, row: AccountInsert, *, on: Literal["id", "provider_id_account_id"] = "id", validate: bool | None = None
     ) -> Account:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 

@@ -132,17 +132,17 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
         return self._count((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at))
 
     def update(self, id: UUID, changes: SessionUpdate, *, validate: bool | None = None) -> Awaitable[Session | None]:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: UUID) -> Awaitable[bool]:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
         self, row: SessionInsert, *, on: Literal["id", "token"] = "id", validate: bool | None = None
     ) -> Awaitable[Session]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 
@@ -202,15 +202,15 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         return self._count((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at))
 
     def update(self, id: UUID, changes: SessionUpdate, *, validate: bool | None = None) -> Session | None:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: UUID) -> bool:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(self, row: SessionInsert, *, on: Literal["id", "token"] = "id", validate: bool | None = None) -> Session:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 

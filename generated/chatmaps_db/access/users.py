@@ -114,17 +114,17 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
         return self._count((id, name, email, email_verified, image, created_at, updated_at))
 
     def update(self, id: UUID, changes: UserUpdate, *, validate: bool | None = None) -> Awaitable[User | None]:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: UUID) -> Awaitable[bool]:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
         self, row: UserInsert, *, on: Literal["id", "email"] = "id", validate: bool | None = None
     ) -> Awaitable[User]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 
@@ -178,15 +178,15 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         return self._count((id, name, email, email_verified, image, created_at, updated_at))
 
     def update(self, id: UUID, changes: UserUpdate, *, validate: bool | None = None) -> User | None:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: UUID) -> bool:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(self, row: UserInsert, *, on: Literal["id", "email"] = "id", validate: bool | None = None) -> User:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 

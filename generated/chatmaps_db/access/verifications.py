@@ -102,17 +102,17 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
     def update(
         self, id: UUID, changes: VerificationUpdate, *, validate: bool | None = None
     ) -> Awaitable[Verification | None]:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: UUID) -> Awaitable[bool]:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
         self, row: VerificationInsert, *, on: Literal["id"] = "id", validate: bool | None = None
     ) -> Awaitable[Verification]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 
@@ -158,17 +158,17 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
         return self._count((id, identifier, value, expires_at, created_at, updated_at))
 
     def update(self, id: UUID, changes: VerificationUpdate, *, validate: bool | None = None) -> Verification | None:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: UUID) -> bool:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
         self, row: VerificationInsert, *, on: Literal["id"] = "id", validate: bool | None = None
     ) -> Verification:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 

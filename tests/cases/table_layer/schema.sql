@@ -33,6 +33,17 @@ CREATE TABLE info (id integer PRIMARY KEY, "row" text);
 -- Every column has a default: insert_many of empty Insert models writes rows of defaults.
 CREATE TABLE ticks (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
 
+-- A BEFORE trigger that returns NULL skips the row: insert() and upsert() have no row to return.
+CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL);
+CREATE FUNCTION drop_spam() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.body LIKE '%spam%' THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER "no spam" BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION drop_spam();
+
 CREATE VIEW team_sizes AS
     SELECT t.id AS team_id, t.slug, count(m.user_name) AS members
     FROM teams t LEFT JOIN members m ON m.team_id = t.id GROUP BY t.id, t.slug;

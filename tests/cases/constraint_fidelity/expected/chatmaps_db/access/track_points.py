@@ -109,11 +109,11 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
     def update(
         self, id: int, changes: TrackPointUpdate, *, validate: bool | None = None
     ) -> Awaitable[TrackPoint | None]:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: int) -> Awaitable[bool]:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
@@ -123,7 +123,7 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         on: Literal["id", "label", "position_Order", "with_space"] = "id",
         validate: bool | None = None,
     ) -> Awaitable[TrackPoint]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 
@@ -179,11 +179,11 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         return self._count((id, position, Order, with_space, label))
 
     def update(self, id: int, changes: TrackPointUpdate, *, validate: bool | None = None) -> TrackPoint | None:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: int) -> bool:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
@@ -193,7 +193,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         on: Literal["id", "label", "position_Order", "with_space"] = "id",
         validate: bool | None = None,
     ) -> TrackPoint:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 

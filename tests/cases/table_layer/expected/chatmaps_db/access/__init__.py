@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from chatmaps_db.access.audit_log import AsyncAuditLogTable, AuditLogTable
     from chatmaps_db.access.info import AsyncInfoTable, InfoTable
     from chatmaps_db.access.members import AsyncMemberTable, MemberTable
+    from chatmaps_db.access.notes import AsyncNoteTable, NoteTable
     from chatmaps_db.access.team_sizes import AsyncTeamSizeTable, TeamSizeTable
     from chatmaps_db.access.team_slugs import AsyncTeamSlugTable, TeamSlugTable
     from chatmaps_db.access.teams import AsyncTeamTable, TeamTable
@@ -54,6 +55,8 @@ class AsyncTables:
     info_: Lazy[AsyncInfoTable] = Lazy("chatmaps_db.access.info", "AsyncInfoTable")
 
     members: Lazy[AsyncMemberTable] = Lazy("chatmaps_db.access.members", "AsyncMemberTable")
+
+    notes: Lazy[AsyncNoteTable] = Lazy("chatmaps_db.access.notes", "AsyncNoteTable")
 
     team_sizes: Lazy[AsyncTeamSizeTable] = Lazy("chatmaps_db.access.team_sizes", "AsyncTeamSizeTable")
 
@@ -74,6 +77,8 @@ class Tables:
     info_: Lazy[InfoTable] = Lazy("chatmaps_db.access.info", "InfoTable")
 
     members: Lazy[MemberTable] = Lazy("chatmaps_db.access.members", "MemberTable")
+
+    notes: Lazy[NoteTable] = Lazy("chatmaps_db.access.notes", "NoteTable")
 
     team_sizes: Lazy[TeamSizeTable] = Lazy("chatmaps_db.access.team_sizes", "TeamSizeTable")
 

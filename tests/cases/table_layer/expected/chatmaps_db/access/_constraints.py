@@ -11,6 +11,7 @@ CONSTRAINTS: dict[tuple[str, str, str], tuple[str, tuple[str, ...], str]] = {
     ("public", "members", "members_pkey"): ("p", ("team_id", "user_name"), ""),
     ("public", "members", "members_team_id_fkey"): ("f", ("team_id",), "public.teams (id)"),
     ("public", "members", "members_limit_check"): ("c", ("limit",), 'CHECK (("limit" > 0))'),
+    ("public", "notes", "notes_pkey"): ("p", ("id",), ""),
     ("public", "team_slugs", "team_slugs_slug_key"): ("u", ("slug",), ""),
     ("public", "teams", "teams_pkey"): ("p", ("id",), ""),
     ("public", "teams", "teams_name_lower_key"): ("u", ("lower(name)",), ""),

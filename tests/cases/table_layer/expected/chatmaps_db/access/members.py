@@ -83,17 +83,17 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
     def update(
         self, changes: MemberUpdate, *, team_id: int, user_name: str, validate: bool | None = None
     ) -> Awaitable[Member | None]:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((team_id, user_name), changes, validate)
 
     def delete(self, *, team_id: int, user_name: str) -> Awaitable[bool]:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((team_id, user_name))
 
     def upsert(
         self, row: MemberInsert, *, on: Literal["team_id_user_name"] = "team_id_user_name", validate: bool | None = None
     ) -> Awaitable[Member]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 
@@ -137,17 +137,17 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
     def update(
         self, changes: MemberUpdate, *, team_id: int, user_name: str, validate: bool | None = None
     ) -> Member | None:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((team_id, user_name), changes, validate)
 
     def delete(self, *, team_id: int, user_name: str) -> bool:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((team_id, user_name))
 
     def upsert(
         self, row: MemberInsert, *, on: Literal["team_id_user_name"] = "team_id_user_name", validate: bool | None = None
     ) -> Member:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 

@@ -100,17 +100,17 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         return self._count((id, slug, name, budget, tags, name_length))
 
     def update(self, id: int, changes: TeamUpdate, *, validate: bool | None = None) -> Awaitable[Team | None]:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: int) -> Awaitable[bool]:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
         self, row: TeamInsert, *, on: Literal["id", "name", "slug"] = "id", validate: bool | None = None
     ) -> Awaitable[Team]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 
@@ -164,17 +164,17 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         return self._count((id, slug, name, budget, tags, name_length))
 
     def update(self, id: int, changes: TeamUpdate, *, validate: bool | None = None) -> Team | None:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id,), changes, validate)
 
     def delete(self, id: int) -> bool:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
     def upsert(
         self, row: TeamInsert, *, on: Literal["id", "name", "slug"] = "id", validate: bool | None = None
     ) -> Team:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 

@@ -67,17 +67,17 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
     def update(
         self, changes: EventUpdate, *, id: int, at: date, validate: bool | None = None
     ) -> Awaitable[Event | None]:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id, at), changes, validate)
 
     def delete(self, *, id: int, at: date) -> Awaitable[bool]:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id, at))
 
     def upsert(
         self, row: EventInsert, *, on: Literal["id_at"] = "id_at", validate: bool | None = None
     ) -> Awaitable[Event]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 
@@ -110,15 +110,15 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
         return self._count((id, at))
 
     def update(self, changes: EventUpdate, *, id: int, at: date, validate: bool | None = None) -> Event | None:
-        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none."""
+        """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
         return self._update((id, at), changes, validate)
 
     def delete(self, *, id: int, at: date) -> bool:
-        """Delete the row with this primary key; False if there was none."""
+        """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id, at))
 
     def upsert(self, row: EventInsert, *, on: Literal["id_at"] = "id_at", validate: bool | None = None) -> Event:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row."""
+        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
         return self._upsert(row, on, validate)
 
 
