@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
+from uuid import uuid4
 
 import pytest
 from psycopg.rows import dict_row
@@ -18,7 +19,9 @@ from chatmaps_db import (
     MIGRATION_VERSION,
     AsyncDatabase,
     ConfigError,
+    ConnectError,
     Database,
+    LoginRefused,
     SchemaMismatch,
     ServerUnavailable,
     models,
@@ -59,15 +62,80 @@ def tcp_url(server: pg.Server) -> Iterator[tuple[str, str]]:
             conn.execute("DROP ROLE app")
 
 
-def test_wrong_password(tcp_url: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("user", "database", "reason", "fix"),
+    [
+        (
+            f"app:wrong-{SECRET}",
+            "postgres",
+            'password authentication failed for user "app"',
+            "check the user name and password in the URL",
+        ),
+        ("app", "postgres", "fe_sendauth: no password supplied", "the server wants a password: put it in the URL"),
+        (
+            f"app:{SECRET}",
+            "no_such_db",
+            'database "no_such_db" does not exist',
+            "check the user and database names in the URL, or create them",
+        ),
+        (
+            f"nobody:{SECRET}",
+            "postgres",
+            'role "nobody" does not exist',
+            "check the user and database names in the URL, or create them",
+        ),
+    ],
+)
+def test_a_refused_login_is_not_retryable_and_says_what_to_check(
+    tcp_url: tuple[str, str], user: str, database: str, reason: str, fix: str
+) -> None:
     host, port = tcp_url
-    db = Database(f"postgresql://app:wrong-{SECRET}@/postgres?host={host}&port={port}", connect_timeout=5)
-    with pytest.raises(ServerUnavailable) as info, db.connection():
+    db = Database(f"postgresql://{user}@/{database}?host={host}&port={port}", connect_timeout=5)
+    shown = db.settings.safe_url
+    with pytest.raises(LoginRefused) as info, db.connection():
         pass
+    assert not isinstance(info.value, ConnectError)  # what retry loops and lifespan(wait=) wait out
+    assert str(info.value).startswith(f"{shown} refused the login: {reason}"), str(info.value)
+    assert fix in str(info.value) and SECRET not in str(info.value)
+    assert info.value.cause.startswith(reason)
+    health = db.health()
+    assert (health.status, health.error, health.ready) == ("refused", str(info.value), False)
+    assert SECRET not in repr(health)
+
+
+def test_table_layer_on_an_unmigrated_database_says_to_migrate(fresh_db: str) -> None:
+    """The health check says `unmigrated`; the table layer says the same, not psycopg's UndefinedTable."""
+    db = Database(fresh_db)
+    assert db.health().status == "unmigrated"
+    with pytest.raises(SchemaMismatch) as info:
+        db.users.list()
     assert str(info.value) == (
-        f"cannot connect to postgresql://app:***@/postgres?host={host}&port={port}: "
-        'password authentication failed for user "app"'
+        'public.users: relation "public.users" does not exist in this database: it lacks this package\'s '
+        "migrations: run `atlas migrate apply --env prod` (or `make migrate`)"
     )
+    with pytest.raises(SchemaMismatch) as info:
+        db.queries.list_active_sessions(max_rows=1)
+    assert str(info.value).startswith('query ListActiveSessions: relation "sessions" does not exist in this database')
+
+
+def test_a_sql_ascii_database_is_refused_at_connect(server: pg.Server) -> None:
+    """Its text would arrive as bytes (and health would compare b'2026...' with '2026...')."""
+    name = "ascii_" + uuid4().hex[:8]
+    with pg.connect(server.url) as conn:
+        conn.execute(f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    try:
+        db = Database(pg.replace_database(server.url, name))
+        with pytest.raises(ConfigError) as info, db.connection():
+            pass
+        assert str(info.value) == (
+            f"{db.settings.safe_url}: the database's encoding is SQL_ASCII, which chatmaps_db cannot read text from: "
+            "create it with ENCODING 'UTF8' (CREATE DATABASE name ENCODING 'UTF8' TEMPLATE template0)"
+        )
+        health = db.health()
+        assert (health.status, health.error) == ("refused", str(info.value))
+        db.close()
+    finally:
+        pg.drop_database(server.url, name)
 
 
 def test_unreachable_host_fails_within_the_connect_timeout() -> None:

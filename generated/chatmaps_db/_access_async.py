@@ -19,18 +19,22 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import psycopg
+import psycopg.errors as pe
 from psycopg import AsyncCursor, AsyncRawCursor
 from psycopg.pq import Format
 
 from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, violation
 from chatmaps_db._types import Changes, Row, json_param
 from chatmaps_db.access import AsyncConnection
-from chatmaps_db.errors import RowSkipped
+from chatmaps_db.errors import RowSkipped, SchemaMismatch
+from chatmaps_db.schema_check import APPLY
 
 if TYPE_CHECKING:
     from chatmaps_db.db_async import AsyncDatabase
 
 R = TypeVar("R", bound=Row)
+# What a statement checked at generate time meets in a database without the migrations.
+_MISSING = (pe.UndefinedTable, pe.UndefinedColumn, pe.UndefinedObject, pe.UndefinedFunction)
 # pg_trigger.tgtype bits: a row trigger (1) that fires BEFORE (2) on INSERT (4) or UPDATE (16).
 _BEFORE_INSERT, _BEFORE_UPDATE = 4, 16
 _SKIPPERS_SQL = (
@@ -67,8 +71,9 @@ class AsyncBound:
         return self._db._statement(read=read)
 
     @staticmethod
-    async def _execute(cur: AsyncCursor[Any], sql: str, params: Sequence[Any], binary: bool) -> None:
-        """Execute one statement; a broken constraint raises the package's error (violation())."""
+    async def _execute(cur: AsyncCursor[Any], sql: str, params: Sequence[Any], binary: bool, what: str) -> None:
+        """Execute one statement of `what` (a table, a query); a broken constraint raises the package's
+        error (violation()), and a table, column or type the database lacks SchemaMismatch."""
         try:
             await cur.execute(sql, params, binary=binary)
         except psycopg.IntegrityError as exc:
@@ -76,6 +81,12 @@ class AsyncBound:
             if ours is None:
                 raise
             raise ours from exc
+        except _MISSING as exc:
+            # Statements checked against the migrations at generate time: this database is not at them.
+            raise SchemaMismatch(
+                f"{what}: {exc.diag.message_primary or type(exc).__name__} in this database: it lacks this package's "
+                f"migrations: {APPLY}"
+            ) from exc
 
 
 class AsyncRelation(AsyncBound, Generic[R]):
@@ -105,7 +116,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
         self, conn: AsyncConnection, sql: str, params: Sequence[Any], maker: RowMaker | None = None
     ) -> AsyncCursor[Any]:
         cur: AsyncCursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
-        await self._execute(cur, sql, params, self._spec.binary)
+        await self._execute(cur, sql, params, self._spec.binary, self._spec.table)
         return cur
 
     async def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None, *, read: bool = False) -> list[Any]:
@@ -350,7 +361,7 @@ class AsyncQueryRunner(AsyncBound):
         cur: AsyncCursor[Any] = (
             AsyncRawCursor(conn) if maker is None else AsyncRawCursor(conn, row_factory=lambda _: maker)
         )
-        await self._execute(cur, spec.sql, params, spec.binary)
+        await self._execute(cur, spec.sql, params, spec.binary, f"query {spec.name}")
         return cur
 
     async def _one(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> T | None:

@@ -13,7 +13,7 @@ after an outage reconnects at once, with no backoff to wait out.
 - When no connection is idle and the pool is full, the caller queues, up to pool_timeout,
   then gets PoolExhausted. A returned connection goes straight to the first in the queue
   (no caller overtakes another), and a freed slot lets the first one connect. When a
-  connection attempt fails, every queued caller gets ServerUnavailable with its reason at once.
+  connection attempt fails, every queued caller gets its ServerUnavailable (or LoginRefused) at once.
 - On return, a connection in a transaction is rolled back; a broken one is dropped; idle
   ones beyond min_size are closed after max_idle.
 """
@@ -29,7 +29,7 @@ from psycopg.pq import ConnStatus, TransactionStatus
 
 from chatmaps_db._acompat import event, lock, wait_event
 from chatmaps_db.access import AsyncConnection
-from chatmaps_db.errors import PoolExhausted, ServerUnavailable
+from chatmaps_db.errors import LoginRefused, PoolExhausted, ServerUnavailable
 from chatmaps_db.settings import Settings
 
 Connector = Callable[[], Awaitable[AsyncConnection]]
@@ -53,7 +53,7 @@ class _Waiter:
         self.event = event()
         self.conn: AsyncConnection | None = None
         self.slot = False  # a place to open a connection of its own
-        self.failure: ServerUnavailable | None = None
+        self.failure: ServerUnavailable | LoginRefused | None = None
 
 
 class AsyncPool:
@@ -119,8 +119,8 @@ class AsyncPool:
                 self._busy[id(waiter.conn)] = start
                 return waiter.conn
             if waiter.failure is not None:
-                # A connection attempt failed while this caller waited: the server is down.
-                raise ServerUnavailable(str(waiter.failure), cause=waiter.failure.cause)
+                # A connection attempt failed while this caller waited: the server is down, or refused us.
+                raise type(waiter.failure)(str(waiter.failure), cause=waiter.failure.cause)
             if waiter.slot:
                 return None
             self._waiters.remove(waiter)
@@ -144,7 +144,7 @@ class AsyncPool:
                 self._size -= 1
                 self._progress = monotonic()
                 self._counts["connect_errors"] += 1
-                if isinstance(exc, ServerUnavailable):
+                if isinstance(exc, ServerUnavailable | LoginRefused):
                     while self._waiters:  # they fail now, with this reason
                         waiter = self._waiters.popleft()
                         waiter.failure = exc

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest a90494d990df1c5f); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 88941381c5f22e29); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -18,18 +18,22 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import psycopg
+import psycopg.errors as pe
 from psycopg import Cursor, RawCursor
 from psycopg.pq import Format
 
 from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, violation
 from chatmaps_db._types import Changes, Row, json_param
 from chatmaps_db.access import Connection
-from chatmaps_db.errors import RowSkipped
+from chatmaps_db.errors import RowSkipped, SchemaMismatch
+from chatmaps_db.schema_check import APPLY
 
 if TYPE_CHECKING:
     from chatmaps_db.db import Database
 
 R = TypeVar("R", bound=Row)
+# What a statement checked at generate time meets in a database without the migrations.
+_MISSING = (pe.UndefinedTable, pe.UndefinedColumn, pe.UndefinedObject, pe.UndefinedFunction)
 # pg_trigger.tgtype bits: a row trigger (1) that fires BEFORE (2) on INSERT (4) or UPDATE (16).
 _BEFORE_INSERT, _BEFORE_UPDATE = 4, 16
 _SKIPPERS_SQL = (
@@ -66,8 +70,9 @@ class Bound:
         return self._db._statement(read=read)
 
     @staticmethod
-    def _execute(cur: Cursor[Any], sql: str, params: Sequence[Any], binary: bool) -> None:
-        """Execute one statement; a broken constraint raises the package's error (violation())."""
+    def _execute(cur: Cursor[Any], sql: str, params: Sequence[Any], binary: bool, what: str) -> None:
+        """Execute one statement of `what` (a table, a query); a broken constraint raises the package's
+        error (violation()), and a table, column or type the database lacks SchemaMismatch."""
         try:
             cur.execute(sql, params, binary=binary)
         except psycopg.IntegrityError as exc:
@@ -75,6 +80,12 @@ class Bound:
             if ours is None:
                 raise
             raise ours from exc
+        except _MISSING as exc:
+            # Statements checked against the migrations at generate time: this database is not at them.
+            raise SchemaMismatch(
+                f"{what}: {exc.diag.message_primary or type(exc).__name__} in this database: it lacks this package's "
+                f"migrations: {APPLY}"
+            ) from exc
 
 
 class Relation(Bound, Generic[R]):
@@ -102,7 +113,7 @@ class Relation(Bound, Generic[R]):
 
     def _run(self, conn: Connection, sql: str, params: Sequence[Any], maker: RowMaker | None = None) -> Cursor[Any]:
         cur: Cursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
-        self._execute(cur, sql, params, self._spec.binary)
+        self._execute(cur, sql, params, self._spec.binary, self._spec.table)
         return cur
 
     def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None, *, read: bool = False) -> list[Any]:
@@ -345,7 +356,7 @@ class QueryRunner(Bound):
         if spec.json:
             params = _wrap_json(params, spec.json)
         cur: Cursor[Any] = RawCursor(conn) if maker is None else RawCursor(conn, row_factory=lambda _: maker)
-        self._execute(cur, spec.sql, params, spec.binary)
+        self._execute(cur, spec.sql, params, spec.binary, f"query {spec.name}")
         return cur
 
     def _one(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> T | None:

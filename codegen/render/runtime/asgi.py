@@ -41,7 +41,7 @@ from starlette.routing import Route
 
 from chatmaps_db._acompat import sleep, within
 from chatmaps_db.db_async import AsyncDatabase
-from chatmaps_db.errors import ConnectError, DatabaseError, SchemaMismatch
+from chatmaps_db.errors import ConfigError, ConnectError, DatabaseError, LoginRefused, SchemaMismatch
 
 log = logging.getLogger("chatmaps_db")
 SchemaMode = Literal["fail", "warn", "off"]
@@ -159,7 +159,7 @@ async def startup(db: AsyncDatabase, *, wait: float | None, schema: SchemaMode, 
         return
     try:
         await db.check_schema(deep=deep)
-    except (SchemaMismatch, ConnectError) as exc:
+    except (SchemaMismatch, ConnectError, LoginRefused, ConfigError) as exc:
         if schema == "fail":
             log.error("startup stopped: %s", exc)
             raise

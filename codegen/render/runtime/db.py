@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest e57ec7c731d75f79); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest a6276b40ffe2acdb); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -50,6 +50,7 @@ from chatmaps_db.errors import (
     ConfigError,
     ConnectError,
     ConnectionLost,
+    LoginRefused,
     PoolExhausted,
     QueryCancelled,
     SchemaMismatch,
@@ -87,6 +88,30 @@ SELECT u.name, t.oid::int8, t.typarray::int8, t.typdelim::text, to_regtype(u.bas
 FROM unnest(%s::text[], %s::text[]) AS u(name, base)
 JOIN pg_catalog.pg_type t ON t.oid = to_regtype(u.name) AND t.typarray <> 0
 """
+
+# How a server refuses a login for good (its English messages), and what to check. Anything else
+# (down, starting, full, no answer, or a server speaking another language) is ServerUnavailable.
+_REFUSALS = (
+    ("password authentication failed", "check the user name and password in the URL"),
+    ("no password supplied", "the server wants a password: put it in the URL (or in ~/.pgpass)"),
+    ("authentication failed", "check the user name and how the server authenticates it (pg_hba.conf)"),
+    (
+        "no pg_hba.conf entry",
+        "the server's pg_hba.conf lets no such login in: check the host, user, database and sslmode",
+    ),
+    ('" does not exist', "check the user and database names in the URL, or create them"),
+    ("permission denied for database", "the user lacks CONNECT on the database: GRANT CONNECT ON DATABASE ... TO ..."),
+    ("is not permitted to log in", "the role is NOLOGIN: ALTER ROLE ... LOGIN"),
+    ("is not currently accepting connections", "the database does not allow connections (ALLOW_CONNECTIONS false)"),
+)
+
+
+def _refusal(reason: str) -> str | None:
+    """What to fix when libpq's `reason` says the server refused the login for good, else None."""
+    for words, fix in _REFUSALS:
+        if words in reason:
+            return fix
+    return None
 
 
 def _reason(exc: BaseException) -> str:
@@ -165,6 +190,9 @@ class Database(Tables):
             conn = Connection.connect(node.settings.url, **kwargs)
         except psycopg.Error as exc:
             reason = _reason(exc)
+            fix = _refusal(reason)
+            if fix:
+                raise LoginRefused(f"{where} refused the login: {reason}: {fix}", cause=reason) from None
             raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
         conn.validate_rows = self.settings.validate_rows
         try:
@@ -180,6 +208,12 @@ class Database(Tables):
 
     def _configure(self, conn: Connection, node: _Node) -> None:
         """Detect a pooler, set the session settings, and teach psycopg our enums and composites."""
+        if conn.info.parameter_status("server_encoding") == "SQL_ASCII":
+            # Bytes of no known encoding: psycopg returns text as bytes, and nothing can say what they mean.
+            raise ConfigError(
+                f"{node.settings.safe_url}: the database's encoding is SQL_ASCII, which chatmaps_db cannot read text "
+                "from: create it with ENCODING 'UTF8' (CREATE DATABASE name ENCODING 'UTF8' TEMPLATE template0)"
+            )
         if self.settings.pgbouncer in ("auto", "off"):
             cur = conn.execute("SELECT pg_backend_pid()")
             row = cur.fetchone()
@@ -366,6 +400,9 @@ class Database(Tables):
                 continue
             except (ServerUnavailable, ConnectionLost) as exc:
                 self._skip(node, "down", getattr(exc, "cause", None) or str(exc))
+                continue
+            except (LoginRefused, ConfigError) as exc:
+                self._skip(node, "refused", str(exc))
                 continue
             self._recovered(node)
             return conn, node
@@ -561,6 +598,9 @@ class Database(Tables):
                 node.pool.checkin(conn)
         except PoolExhausted as exc:
             return ReplicaHealth(url, "busy", error=str(exc))
+        except (LoginRefused, ConfigError) as exc:
+            self._skip(node, "refused", str(exc))
+            return ReplicaHealth(url, "refused", error=str(exc))
         except (ConnectError, psycopg.OperationalError) as exc:
             error = str(exc) if isinstance(exc, ConnectError) else _reason(exc)
             self._skip(node, "down", error)
@@ -586,6 +626,8 @@ class Database(Tables):
                 applied = self._applied_migrations(conn)
         except PoolExhausted as exc:
             return Health("busy", expected_schema_version=expected, pool=self._pool.stats(), error=str(exc))
+        except (LoginRefused, ConfigError) as exc:
+            return Health("refused", expected_schema_version=expected, pool=self._pool.stats(), error=str(exc))
         except (ConnectError, ConnectionLost, psycopg.OperationalError) as exc:
             error = str(exc) if isinstance(exc, (ConnectError, ConnectionLost)) else _reason(exc)
             return Health("down", expected_schema_version=expected, pool=self._pool.stats(), error=error)

@@ -1,9 +1,11 @@
 """Errors raised by chatmaps_db. Messages are one line and never contain a password.
 
     DatabaseError
-    ├── ConfigError          DATABASE_URL or a setting is missing or malformed (raised before any I/O)
-    ├── ConnectError         no connection could be had; nothing was sent to the server
-    │   ├── ServerUnavailable    the server refused, is down, or did not answer (with libpq's reason)
+    ├── ConfigError          DATABASE_URL or a setting is malformed, or the database is SQL_ASCII
+    ├── LoginRefused         the server refused the login for good: user, password, database name,
+    │                        pg_hba.conf or CONNECT permission (retrying will not help; not a ConnectError)
+    ├── ConnectError         no connection could be had, for now; nothing was sent to the server
+    │   ├── ServerUnavailable    the server is down, starting, full, or did not answer (libpq's reason)
     │   └── PoolExhausted        every pooled connection stayed busy for the whole pool timeout
     ├── ConnectionLost       the connection broke while in use; `safe_to_retry` says if nothing was committed
     ├── QueryCancelled       the server cancelled a statement (`timeout` names statement_timeout or lock_timeout)
@@ -28,7 +30,18 @@ class DatabaseError(Exception):
 
 
 class ConfigError(DatabaseError):
-    """DATABASE_URL or a pool setting is missing or malformed."""
+    """DATABASE_URL or a pool setting is missing or malformed (raised before any I/O), or the
+    database it names cannot hold this package's data (SQL_ASCII encoding, raised at connect)."""
+
+
+class LoginRefused(DatabaseError):
+    """The server answered and refused the login: wrong password, unknown user, no such database,
+    no pg_hba.conf entry, no CONNECT permission. Retrying will not help, so it is not a
+    ConnectError (which retry loops and `lifespan(wait=...)` wait out): fix DATABASE_URL or the server."""
+
+    def __init__(self, message: str, *, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause  # the server's reason, as libpq gives it (never a password)
 
 
 class ConnectError(DatabaseError):
@@ -38,7 +51,7 @@ class ConnectError(DatabaseError):
 
 
 class ServerUnavailable(ConnectError):
-    """The server could not be reached, is starting or stopping, or refused the login."""
+    """The server could not be reached, is starting or stopping, or has no connection slot free."""
 
     def __init__(self, message: str, *, cause: str) -> None:
         super().__init__(message)

@@ -7,17 +7,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 # ok          ready: the server answered and has exactly this package's migrations
-# down        the server refused, did not answer within the deadline, or the connection broke
+# down        the server is down or full, did not answer within the deadline, or the connection broke
+# refused     the server refused the login (user, password, database name, pg_hba.conf, CONNECT),
+#             or the database cannot be used (SQL_ASCII): waiting will not help; fix the configuration
 # busy        every pooled connection stayed busy past the deadline (the server may be fine)
 # unmigrated  no Atlas migration was ever applied to this database
 # behind      some of this package's migrations are not applied yet (deploy migrations first)
 # ahead       the database has newer migrations than this package (upgrade the service)
 # diverged    the database has a migration this package does not know, older than its newest,
 #             or one failed partway
-Status = Literal["ok", "down", "busy", "unmigrated", "behind", "ahead", "diverged"]
-# A read replica: ok; down (refused, no answer, or broken); busy (its pool); lagging (replays
-# the primary's changes more than replica_max_lag seconds late). Reads skip one that is not ok.
-ReplicaStatus = Literal["ok", "down", "busy", "lagging"]
+Status = Literal["ok", "down", "refused", "busy", "unmigrated", "behind", "ahead", "diverged"]
+# A read replica: ok; down (no answer, or broken); refused (the login, as above); busy (its pool);
+# lagging (replays the primary's changes more than replica_max_lag seconds late). Reads skip one
+# that is not ok.
+ReplicaStatus = Literal["ok", "down", "refused", "busy", "lagging"]
 
 
 @dataclass(frozen=True)
