@@ -118,6 +118,34 @@ def test_lists_paginates_searches_sorts_and_follows_foreign_keys(read_only: Stud
     assert "sessions" in user_page.lower()
 
 
+def test_related_rows_show_by_a_label_with_a_link(read_only: Studio, seeded: str) -> None:
+    """A foreign key shows the row it names by a unique text column (users: email), else by its key
+    (sessions: their token is unique but secret), linked to that row; never a Python repr."""
+    with pg.connect(seeded) as conn:
+        user_id, email = conn.execute(  # type: ignore[misc]
+            "SELECT u.id, u.email FROM users u JOIN sessions s ON s.user_id = u.id ORDER BY s.id LIMIT 1"
+        ).fetchone()
+        sessions = [str(r[0]) for r in conn.execute("SELECT id FROM sessions WHERE user_id = %s", [user_id])]
+        session_token = conn.execute("SELECT token FROM sessions WHERE user_id = %s", [user_id]).fetchone()[0]  # type: ignore[index]
+    pages = {
+        "/sessions/list?sortBy=id&sort=asc": read_only.get("/sessions/list?sortBy=id&sort=asc"),
+        "/accounts/list": read_only.get("/accounts/list"),
+        f"/users/details/{user_id}": read_only.get(f"/users/details/{user_id}"),
+        f"/sessions/details/{sessions[0]}": read_only.get(f"/sessions/details/{sessions[0]}"),
+    }
+    for path, page in pages.items():
+        assert " object at 0x" not in page and "&lt;chatmaps_db" not in page, path
+    link = re.compile(r'<a href="http://127\.0\.0\.1:\d+/(\w+)/details/([^"]+)">\s*([^<]*?)\s*</a>')
+    in_list = {(t, k): label for t, k, label in link.findall(pages["/sessions/list?sortBy=id&sort=asc"])}
+    assert in_list[("users", str(user_id))] == email  # the session's user, by email, linked
+    in_detail = {(t, k): label for t, k, label in link.findall(pages[f"/users/details/{user_id}"])}
+    for session_id in sessions:  # the user's sessions, by key (the token is secret)
+        assert in_detail[("sessions", session_id)] == f"({session_id})"  # sqladmin's compact list
+    assert session_token not in pages[f"/users/details/{user_id}"]
+    in_session = {(t, k): label for t, k, label in link.findall(pages[f"/sessions/details/{sessions[0]}"])}
+    assert in_session[("users", str(user_id))] == email
+
+
 def test_types_are_shown_readably_and_secrets_not_at_all(read_only: Studio, seeded: str) -> None:
     with pg.connect(seeded) as conn:
         null_id = conn.execute("SELECT id FROM users WHERE email = 'null@x.io'").fetchone()[0]  # type: ignore[index]
@@ -230,6 +258,8 @@ def test_a_real_browser_opens_the_users_list_and_a_row(read_only: Studio, seeded
     assert email in listing and "read-only" in listing
     row = visit(f"/users/details/{user_id}", "studio-user-row.png")
     assert email in row
+    sessions = visit("/sessions/list", "studio-sessions-list.png")  # each session's user by email, linked
+    assert " object at 0x" not in sessions and re.search(r'/users/details/[^"]+">\s*[\w.+-]+@', sessions)
     for shot in ("studio-users-list.png", "studio-user-row.png"):
         assert (OUTPUT / shot).stat().st_size > 10_000
     print(f"\nscreenshots: {OUTPUT / 'studio-users-list.png'}, {OUTPUT / 'studio-user-row.png'}")

@@ -3,7 +3,8 @@
 sqladmin (a maintained admin for Starlette on SQLAlchemy models) gets a view per class of the
 package's tables.py, which `make check` proves equal to schema.hcl, plus one per view and per
 table without a primary key (mapped here on all their columns). Lists paginate, sort on every
-column, search the text columns, and link rows to the rows their foreign keys name.
+column, search the text columns, and link rows to the rows their foreign keys name, shown by
+a label (a unique text column such as email, else the key: labeler()) beside the key's column.
 
 - Read-only by default, and the database enforces it: every session of the studio's engine
   starts with default_transaction_read_only = on; the create/edit/delete buttons are hidden too.
@@ -23,6 +24,7 @@ import ipaddress
 import json
 import types
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -30,7 +32,7 @@ from sqladmin import Admin, ModelView
 from sqladmin.authentication import AuthenticationBackend
 from sqladmin.formatters import BASE_FORMATTERS
 from sqlalchemy import Engine, String, Text, create_engine, event, text
-from sqlalchemy.orm import DeclarativeBase, RelationshipProperty
+from sqlalchemy.orm import DeclarativeBase, RelationshipProperty, configure_mappers
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -107,6 +109,7 @@ def _classes(tables: types.ModuleType) -> list[type[Any]]:
         mapped.append(
             type(cls_name, (base,), {"__table__": table, "__mapper_args__": {"primary_key": list(table.columns)}})
         )
+    configure_mappers()  # each relationship's columns (local_columns) are known from here on
     return sorted(mapped, key=lambda c: c.__table__.fullname)
 
 
@@ -116,8 +119,51 @@ def _changes_models(name: str) -> dict[str, tuple[type[Any], type[Any]]]:
     return {t: package.changes_models(cls) for t, (_, cls) in package.table_classes(access.Tables).items()}
 
 
-def view_for(cls: type[Any], *, write: bool, changes: tuple[type[Any], type[Any]] | None) -> type[ModelView]:
-    """A sqladmin view of one mapped class."""
+def _unique_columns(name: str) -> dict[str, list[str]]:
+    """{schema.table: the columns of its one-column unique keys}, from the package's table layer
+    (its keys include a unique index on lower(email), which the SQLAlchemy table has only as text)."""
+    access = importlib.import_module(f"{name}.access")
+    return {
+        t: [k.columns[0] for k in cls._spec.keys if len(k.columns) == 1]
+        for t, (_, cls) in package.table_classes(access.Tables).items()
+    }
+
+
+# A row's label, where a unique text column has one of these names, in this order of preference.
+_LABEL_NAMES = ("email", "username", "user_name", "login", "handle", "slug", "name", "title", "code")
+
+
+def labeler(cls: type[Any], unique: list[str], secret: frozenset[str]) -> Callable[[Any], str]:
+    """How a row of `cls` shows where another row refers to it (a foreign key, a list of related
+    rows): a unique text column that is not secret (email, then the others by _LABEL_NAMES,
+    then any), else its primary key; never an object's repr."""
+    table = cls.__table__
+    mapper = cls.__mapper__
+    texts = [
+        c for c in unique if c in table.columns and c not in secret and isinstance(table.columns[c].type, String | Text)
+    ]
+    texts.sort(key=lambda c: _LABEL_NAMES.index(c) if c in _LABEL_NAMES else len(_LABEL_NAMES))
+    shown = [mapper.get_property_by_column(table.columns[c]).key for c in texts[:1]]
+    key = [mapper.get_property_by_column(c).key for c in mapper.primary_key]
+
+    def label(row: Any) -> str:
+        for attr in shown:
+            value = getattr(row, attr, None)
+            if value not in (None, ""):
+                return str(value)
+        return ", ".join(str(getattr(row, attr, "")) for attr in key)
+
+    return label
+
+
+def view_for(
+    cls: type[Any],
+    *,
+    write: bool,
+    changes: tuple[type[Any], type[Any]] | None,
+    formatters: dict[Any, Any] | None = None,
+) -> type[ModelView]:
+    """A sqladmin view of one mapped class; `formatters`: FORMATTERS and each class's labeler()."""
     table = cls.__table__
     # Secret columns (a password hash, a token: [tool.codegen] secret_columns) stay out of sight.
     secret: frozenset[str] = getattr(changes[0], "_secret_fields", frozenset()) if changes else frozenset()
@@ -138,14 +184,12 @@ def view_for(cls: type[Any], *, write: bool, changes: tuple[type[Any], type[Any]
     attrs: dict[str, Any] = {
         "name": table.fullname,
         "name_plural": table.fullname,
-        "column_list": [
-            *(getattr(cls, c.key) for c in columns),
-            *(getattr(cls, r.key) for r in relations if not r.uselist),
-        ],
+        "column_list": _beside_their_keys(cls, columns, [r for r in relations if not r.uselist]),
         "column_details_list": [*(getattr(cls, c.key) for c in columns), *(getattr(cls, r.key) for r in relations)],
         "column_sortable_list": [getattr(cls, c.key) for c in columns],
         "column_searchable_list": text_columns,
-        "column_type_formatters": FORMATTERS,
+        "column_type_formatters": formatters or FORMATTERS,
+        "column_type_formatters_detail": formatters or FORMATTERS,
         "page_size": 25,
         "page_size_options": [25, 50, 100, 500],
         "can_create": editable,
@@ -155,6 +199,17 @@ def view_for(cls: type[Any], *, write: bool, changes: tuple[type[Any], type[Any]
         "on_model_change": on_model_change,
     }
     return types.new_class(f"{cls.__name__}Admin", (ModelView,), {"model": cls}, lambda ns: ns.update(attrs))
+
+
+def _beside_their_keys(cls: type[Any], columns: list[Any], relations: list[RelationshipProperty[Any]]) -> list[Any]:
+    """The list's columns, each many-to-one relation (its row's label, linked) right after its
+    foreign key's last column, where it is seen without scrolling to the end."""
+    out: list[Any] = []
+    for c in columns:
+        out.append(getattr(cls, c.key))
+        out += [getattr(cls, r.key) for r in relations if max(r.local_columns, key=lambda k: k.key) is c]
+    placed = set(out)
+    return out + [getattr(cls, r.key) for r in relations if getattr(cls, r.key) not in placed]
 
 
 class _Password(AuthenticationBackend):
@@ -200,12 +255,17 @@ def app(url: str, *, write: bool = False, name: str = "chatmaps_db", password: s
     admin = Admin(made, made_engine, base_url="/", title=title, authentication_backend=auth)
     with made_engine.connect() as conn:  # reading one would fail: "has not been populated"
         empty = {f"{r[0]}.{r[1]}" for r in conn.execute(text(_UNPOPULATED))}
-    for cls in _classes(tables):
-        name = f"{cls.__table__.schema or 'public'}.{cls.__table__.name}"
-        if name in empty:
-            print(f"note: {name} is left out: a materialized view with no data yet (REFRESH MATERIALIZED VIEW it)")
+    classes = {f"{cls.__table__.schema or 'public'}.{cls.__table__.name}": cls for cls in _classes(tables)}
+    unique = _unique_columns(name)
+    formatters = dict(FORMATTERS)
+    for table, cls in classes.items():  # a related row shows by its label, with a link to it
+        secret = getattr(changes[table][0], "_secret_fields", frozenset()) if table in changes else frozenset()
+        formatters[cls] = labeler(cls, unique.get(table, []), secret)
+    for table, cls in classes.items():
+        if table in empty:
+            print(f"note: {table} is left out: a materialized view with no data yet (REFRESH MATERIALIZED VIEW it)")
             continue
-        admin.add_view(view_for(cls, write=write, changes=changes.get(name)))
+        admin.add_view(view_for(cls, write=write, changes=changes.get(table), formatters=formatters))
     return made
 
 
