@@ -204,12 +204,14 @@ def view_for(
 def _beside_their_keys(cls: type[Any], columns: list[Any], relations: list[RelationshipProperty[Any]]) -> list[Any]:
     """The list's columns, each many-to-one relation (its row's label, linked) right after its
     foreign key's last column, where it is seen without scrolling to the end."""
-    out: list[Any] = []
+    after: dict[str, list[Any]] = {}
+    for r in relations:
+        last = [c.key for c in columns if c in r.local_columns][-1:] or [""]  # "": its key columns are secret
+        after.setdefault(last[0], []).append(getattr(cls, r.key))
+    out = []
     for c in columns:
-        out.append(getattr(cls, c.key))
-        out += [getattr(cls, r.key) for r in relations if max(r.local_columns, key=lambda k: k.key) is c]
-    placed = set(out)
-    return out + [getattr(cls, r.key) for r in relations if getattr(cls, r.key) not in placed]
+        out += [getattr(cls, c.key), *after.pop(c.key, [])]
+    return out + [attr for attrs in after.values() for attr in attrs]
 
 
 class _Password(AuthenticationBackend):
@@ -259,7 +261,9 @@ def app(url: str, *, write: bool = False, name: str = "chatmaps_db", password: s
     unique = _unique_columns(name)
     formatters = dict(FORMATTERS)
     for table, cls in classes.items():  # a related row shows by its label, with a link to it
-        secret = getattr(changes[table][0], "_secret_fields", frozenset()) if table in changes else frozenset()
+        secret: frozenset[str] = (
+            getattr(changes[table][0], "_secret_fields", frozenset()) if table in changes else frozenset()
+        )
         formatters[cls] = labeler(cls, unique.get(table, []), secret)
     for table, cls in classes.items():
         if table in empty:
