@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen.dev import atlas, pg
+from codegen.dev import atlas, pg, seed
 from codegen.paths import MIGRATIONS
 from tests.package_checks import codegen_seed, generate_from_url
 from tests.test_corpus import CORPUS, PLAIN, POSTGREST_CONFIG, load_plain, load_postgrest, needs_corpus
@@ -137,3 +137,81 @@ def test_postgrest_fixtures_are_seeded_where_a_value_can_be_made(server: pg.Serv
             assert found[table] >= rows, table  # triggers may add rows, never lose them
     # Every skip says why, in one line.
     assert all(why and "\n" not in why for why in skipped.values())
+
+
+PLAUSIBLE = """
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE users (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL,
+    email text NOT NULL UNIQUE,
+    avatar_url text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE places (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    owner_id bigint NOT NULL REFERENCES users,
+    name text NOT NULL,
+    latitude double precision NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+    longitude double precision NOT NULL,
+    lat numeric(9, 6),
+    lng numeric(9, 6),
+    y numeric(8, 5),
+    ip_address text,
+    website_url text,
+    opens_on date NOT NULL,
+    closes_on date NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (opens_on < closes_on)
+);
+COMMENT ON COLUMN places.y IS 'Latitude of the entrance, in degrees';
+-- Two rows at most, ever: a second seed can add none, and must say why.
+CREATE TABLE feelings (mood mood PRIMARY KEY);
+"""
+
+
+def test_values_look_like_their_columns_and_a_second_seed_adds_rows(server: pg.Server, tmp_path: Path) -> None:
+    with pg.scratch_database(server.url, "plausible") as url:
+        loaded = pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-c", PLAUSIBLE)
+        assert loaded.returncode == 0, loaded.stderr
+        out = tmp_path / "out"
+        made = generate_from_url(url, out)
+        assert made.returncode == 0, made.stderr
+        first = codegen_seed(url, "--rows", "100", "--package", str(out))
+        assert first.returncode == 0, first.stderr
+        assert report(first.stdout) == {"public.users": 100, "public.places": 100, "public.feelings": 2}
+        assert "(98 refused and left out: 98 by unique key feelings_pkey)" in first.stdout
+        with pg.connect(url) as conn:
+            facts = conn.execute(
+                """SELECT
+                    count(*) FILTER (WHERE latitude NOT BETWEEN -90 AND 90 OR lat NOT BETWEEN -90 AND 90
+                                       OR y NOT BETWEEN -90 AND 90),
+                    count(*) FILTER (WHERE longitude NOT BETWEEN -180 AND 180 OR lng NOT BETWEEN -180 AND 180),
+                    max(abs(longitude)) > 90 AND min(latitude) < 0 AND max(latitude) > 0,
+                    count(*) FILTER (WHERE ip_address !~ '^([0-9]{1,3}\\.){3}[0-9]{1,3}$'),
+                    count(*) FILTER (WHERE website_url !~ '^https?://'),
+                    count(*) FILTER (WHERE updated_at < created_at OR closes_on <= opens_on),
+                    (SELECT count(*) FROM users WHERE updated_at < created_at OR avatar_url !~ '^https?://')
+                FROM places"""
+            ).fetchone()
+            assert facts == (0, 0, True, 0, 0, 0, 0)
+            kinds = "|".join(seed.PLACE_KINDS)
+            (odd_places,) = conn.execute(f"SELECT count(*) FROM places WHERE name !~ ' ({kinds})$'").fetchone()  # type: ignore[misc]
+            (personal,) = conn.execute(f"SELECT count(*) FROM users WHERE name ~ ' ({kinds})$'").fetchone()  # type: ignore[misc]
+            assert (odd_places, personal) == (0, 0)  # a place's name is a place's, a user's a person's
+        second = codegen_seed(url, "--rows", "100", "--package", str(out))
+        assert second.returncode == 0, second.stderr
+        assert report(second.stdout) == {"public.users": 100, "public.places": 100, "public.feelings": 0}
+        assert (
+            "  public.feelings: 0 rows in" in second.stdout
+            and "(none added: all 100 were refused: 100 by unique key feelings_pkey; the table already had 2 rows, "
+            "whose values they repeat)"
+            in second.stdout
+        ), second.stdout
+        with pg.connect(url) as conn:
+            totals = conn.execute(
+                "SELECT count(*), count(DISTINCT email), (SELECT count(*) FROM places) FROM users"
+            ).fetchone()
+        assert totals == (200, 200, 200)

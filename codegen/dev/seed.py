@@ -13,7 +13,13 @@ written by the table layer's `insert_many` (binary COPY), parents before childre
   column gets a value, defaults included (gen_random_uuid() and now() would differ per run).
 - A nullable column the plan cannot fill is NULL; a NOT NULL one makes the table skipped, with
   its reason in the report. A row a CHECK refuses is skipped (the batch is retried row by row).
-- `seed` fixes every value: the same seed and schema give the same rows.
+- Values look like their column: by its name (email, ip_address, *_url, latitude/longitude
+  within their ranges), its table (a place's `name` is a place's, a user's a person's), its
+  comment ("Latitude of ..."), and its CHECKs; one row keeps created_at <= updated_at,
+  starts <= ends, and a CHECK (a < b) in order.
+- `seed` fixes every value: the same seed and schema give the same rows. A table that has rows
+  gets new ones after them (a second `make seed` adds rows); the report says why any row was
+  refused, by constraint.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import decimal
 import random
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -46,6 +53,14 @@ class TableReport:
     skipped_rows: int = 0
     skipped: str | None = None  # why the whole table was skipped
     seconds: float = 0.0
+    existing: int = 0  # rows it had before (a second `make seed` adds new ones after them)
+    refusals: Counter[str] = field(default_factory=Counter)  # why rows were refused: how many each
+
+    @property
+    def why_refused(self) -> str:
+        reasons = ", ".join(f"{n} by {why}" for why, n in self.refusals.most_common())
+        had = f"; the table already had {self.existing} rows, whose values they repeat" if self.existing else ""
+        return reasons + had
 
 
 @dataclass
@@ -57,10 +72,13 @@ class Report:
         for t in self.tables:
             if t.skipped:
                 out.append(f"  {t.table}: skipped: {t.skipped}")
-            else:
-                refused = "refused (a CHECK, a unique key, a partition's bounds), left out"
-                extra = f" ({t.skipped_rows} {refused})" if t.skipped_rows else ""
-                out.append(f"  {t.table}: {t.rows} rows in {t.seconds:.2f} s{extra}")
+                continue
+            line = f"  {t.table}: {t.rows} rows in {t.seconds:.2f} s"
+            if t.skipped_rows and not t.rows:
+                line += f" (none added: all {t.skipped_rows} were refused: {t.why_refused})"
+            elif t.skipped_rows:
+                line += f" ({t.skipped_rows} refused and left out: {t.why_refused})"
+            out.append(line)
         return out
 
 
@@ -115,7 +133,11 @@ def seed(
             entry.skipped = "the package has no table-layer class for it"
             continue
         attribute, insert_model = bound[table.qualified]
-        rng = random.Random(f"{seed}:{table.qualified}")
+        table_layer = getattr(db, attribute)
+        # A table with rows (a second `make seed`) gets new ones: other random draws, and unique
+        # counters that start after its rows. The first run on an empty table is the same as ever.
+        entry.existing = existing = table_layer.count()
+        rng = random.Random(f"{seed}:{table.qualified}" + (f":{existing}" if existing else ""))
         fake = Faker()
         fake.seed_instance(rng.randrange(2**32))
         try:
@@ -124,35 +146,37 @@ def seed(
             entry.skipped = str(exc)
             continue
         start = perf_counter()
-        models, refused = [], 0
-        for i in range(count):
+        models = []
+        pairs = orderings(table)
+        for i in range(existing, existing + count):
             values = {column: make(i) for column, make in makers.items()}
+            in_order(values, pairs, rng)  # updated_at after created_at, CHECK (lo < hi), ...
             try:
                 models.append(insert_model.model_validate(values))
             except ValueError:
-                refused += 1
-        table_layer = getattr(db, attribute)
+                entry.refusals["the Insert model (a CHECK or length it checks)"] += 1
         try:
-            entry.rows, entry.skipped_rows = _insert(db, table_layer, attribute, models)
+            entry.rows = _insert(db, table_layer, attribute, models, entry.refusals)
         except Exception as exc:  # one table's surprise must not stop the others: say it, go on
             entry.skipped = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
             continue
-        entry.skipped_rows += refused
+        entry.skipped_rows = sum(entry.refusals.values())
         entry.seconds = perf_counter() - start
         keys[table.qualified] = read_keys(db, table, referenced.get(table.qualified, set()))
     return report
 
 
-def _insert(db: Any, table_layer: Any, attribute: str, models: list[Any]) -> tuple[int, int]:
+def _insert(db: Any, table_layer: Any, attribute: str, models: list[Any], refusals: Counter[str]) -> int:
     """insert_many; when the database refuses a row of the batch (a CHECK, a key, a partition's
-    bounds), row by row, each in a savepoint, leaving out the refused ones: (written, refused)."""
+    bounds), row by row, each in a savepoint, leaving out the refused ones, counted in
+    `refusals` by constraint: how many were written."""
     from psycopg import IntegrityError
 
     def refused(exc: Exception) -> bool:
         return isinstance(exc.__cause__ if exc.__cause__ is not None else exc, IntegrityError)
 
     try:
-        return int(table_layer.insert_many(models)), 0
+        return int(table_layer.insert_many(models))
     except Exception as exc:
         if not refused(exc):
             raise
@@ -162,12 +186,27 @@ def _insert(db: Any, table_layer: Any, attribute: str, models: list[Any]) -> tup
         for model in models:
             try:
                 with tx.transaction():
-                    layer.insert_many([model])
-                written += 1
+                    written += layer.insert_many([model])
             except Exception as exc:
                 if not refused(exc):
                     raise
-    return written, len(models) - written
+                refusals[_refusal(exc)] += 1
+    return written
+
+
+def _refusal(exc: Exception) -> str:
+    """The constraint that refused a row, as the report names it."""
+    kind = type(exc).__name__
+    constraint = getattr(exc, "constraint", None)
+    if kind == "UniqueViolation":
+        return f"unique key {constraint}"
+    if kind == "ForeignKeyViolation":
+        return f"foreign key {constraint}"
+    if kind == "CheckViolation" and constraint is None:
+        return "no partition for the row" if "partition" in str(exc.__cause__ or exc) else "a domain's CHECK"
+    if kind == "CheckViolation":
+        return f"CHECK {constraint}"
+    return kind
 
 
 def _tables_of(db: Any) -> dict[str, tuple[str, type[Any]]]:
@@ -265,7 +304,7 @@ def _plan(
         unique = any(column.name in u and not (u & set(makers)) for u in unique_sets)
         info = fields.get(column.name)
         literal = _literal_choices(info.annotation if info is not None else None)
-        make = _value(column, domain, enums, literal, _bounds(info), unique, rng, fake)
+        make = _value(table.qualified, column, domain, enums, literal, _bounds(info), unique, rng, fake)
         if make is None:
             if column.nullable or column.default is not None:
                 continue  # NULL, or the database's default
@@ -440,7 +479,7 @@ _NAMED: tuple[tuple[tuple[str, ...], Callable[[Faker], Any]], ...] = (
     (("last_name", "lastname", "surname"), lambda f: f.last_name()),
     (("username", "user_name", "login", "handle"), lambda f: f.user_name()),
     (("company", "organization", "organisation"), lambda f: f.company()),
-    (("name", "full_name", "display_name", "contact_name"), lambda f: f.name()),
+    (("full_name", "display_name", "contact_name"), lambda f: f.name()),
     (("title", "subject", "headline"), lambda f: f.sentence(nb_words=4).rstrip(".")),
     (("description", "bio", "body", "content", "text", "notes", "comment", "summary"), lambda f: f.paragraph()),
     (("url", "website", "homepage", "link"), lambda f: f.url()),
@@ -462,7 +501,108 @@ _NAMED: tuple[tuple[tuple[str, ...], Callable[[Faker], Any]], ...] = (
 )
 
 
+# A table whose rows are people: its `name` is a person's. A place: a place's. Else a title.
+_PEOPLE = re.compile(
+    r"(^|_)(users?|people|persons?|customers?|employees?|authors?|contacts?|members?|staff|students?|actors?|"
+    r"artists?|players?|patients?|owners?|profiles?|accounts?|drivers?|teachers?|clients?)$"
+)
+_PLACES = re.compile(
+    r"(^|_)(places?|locations?|venues?|cit(y|ies)|stores?|shops?|sites?|spots?|pois?|landmarks?|restaurants?|"
+    r"cafes?|parks?|buildings?|addresses|stations?|stops?|airports?|hotels?|branches|offices?|points?)$"
+)
+PLACE_KINDS = ("Café", "Park", "Market", "Books", "Bakery", "Gallery", "Garden", "Square", "Station", "Museum")
+
+
+def _name_maker(table: str) -> Callable[[Faker], Any]:
+    """What a column named `name` holds, by what its table's rows are."""
+    if _PEOPLE.search(table):
+        return lambda f: f.name()
+    if _PLACES.search(table):
+        return lambda f: f"{f.last_name()} {f.random_element(PLACE_KINDS)}"
+    return lambda f: f.catch_phrase()
+
+
+# Coordinates, by the column's name or comment: (low, high) in degrees.
+_COORDINATES = (
+    (("lat", "latitude"), (-90.0, 90.0)),
+    (("lng", "lon", "long", "longitude"), (-180.0, 180.0)),
+)
+
+
+def _named(name: str, words: tuple[str, ...]) -> bool:
+    return any(w == name or name.endswith("_" + w) for w in words)
+
+
+def _text_maker(name: str, table: str, comment: str) -> Callable[[Faker], Any] | None:
+    """The Faker maker a text column's name says (an exact name before a suffix: ip_address is an
+    IP, not an address); a `name` (or `city_name`) by what the table (or the prefix) holds; else
+    the first one its comment mentions."""
+    for words, maker in _NAMED:
+        if name in words:
+            return maker
+    suffixes = [(len(w), maker) for words, maker in _NAMED for w in words if name.endswith("_" + w)]
+    if suffixes:
+        return max(suffixes, key=lambda found: found[0])[1]
+    if name == "name" or name.endswith("_name"):
+        return _name_maker(name.removesuffix("name").rstrip("_") or table)
+    said = set(re.findall(r"[a-z]+", comment)) & _TELLING
+    return next((maker for words, maker in _NAMED if said & set(words)), None)
+
+
+# Words of a column's comment that say what it holds (not "value", "text", "token": too loose).
+_TELLING = frozenset({"email", "url", "website", "homepage", "ip", "phone", "city", "country", "postcode", "slug"})
+
+
+# Columns one row holds in an order: (earlier, later) name patterns. A table's CHECK (a < b) adds its own.
+_IN_ORDER = (
+    (
+        re.compile(r"(created|inserted|added)(_at|_on)?$"),
+        re.compile(r"(updated|modified|changed|deleted|archived)(_at|_on)?$"),
+    ),
+    (
+        re.compile(r"(starts?|begins?)(_at|_on|_date|_time)?$|^valid_from$"),
+        re.compile(r"(ends?|finish(es)?)(_at|_on|_date|_time)?$|^valid_(to|until)$"),
+    ),
+)
+_CHECK_ORDER = re.compile(r'^CHECK \(\((?P<a>\w+|"[^"]+") (?P<op><=?|>=?) (?P<b>\w+|"[^"]+")\)\)$')
+
+
+def orderings(table: ir.Table) -> list[tuple[str, str, bool]]:
+    """(earlier, later, strictly) pairs of a table's columns that one row must hold in order:
+    created_at before updated_at, starts_at before ends_at (by name), and CHECK (a < b)."""
+    names = [c.name for c in table.columns if c.type.dims == 0 and not c.generated]
+    pairs: list[tuple[str, str, bool]] = []
+    for first, then in _IN_ORDER:
+        for a in (n for n in names if first.search(n)):
+            pairs += [(a, b, False) for b in names if then.search(b) and b != a and b.split("_")[0] != "last"]
+    for check in table.checks:
+        m = _CHECK_ORDER.match(check.expression)
+        if m is None:
+            continue
+        a, b = (x.strip('"').replace('""', '"') for x in (m["a"], m["b"]))
+        if a in names and b in names:
+            pairs.append((a, b, m["op"] == "<") if m["op"].startswith("<") else (b, a, m["op"] == ">"))
+    return pairs
+
+
+def in_order(values: dict[str, Any], pairs: list[tuple[str, str, bool]], rng: random.Random) -> None:
+    """Put each pair of one row's values in order: the later one moved past the earlier."""
+    for a, b, strict in pairs:
+        early, late = values.get(a), values.get(b)
+        if early is None or late is None or type(early) is not type(late):
+            continue
+        if late > early or (late == early and not strict):
+            continue
+        if isinstance(early, dt.datetime):
+            values[b] = early + dt.timedelta(minutes=rng.randint(1, 60 * 24 * 30))
+        elif isinstance(early, dt.date):
+            values[b] = early + dt.timedelta(days=rng.randint(1, 30))
+        elif isinstance(early, int | float | decimal.Decimal) and not isinstance(early, bool):
+            values[b] = early + 1
+
+
 def _value(
+    table: str,
     column: ir.Column,
     domain: ir.Domain | None,
     enums: dict[str, tuple[str, ...]],
@@ -475,13 +615,15 @@ def _value(
     """A value maker for one column, or None when the seeder has none for its type."""
     t = domain.base if domain is not None else column.type
     if t.dims:
-        element = _scalar(column.name, t, enums, None, Bounds(), False, rng, fake)
+        element = _scalar(column.name, table, column.comment, t, enums, None, Bounds(), False, rng, fake)
         return None if element is None else (lambda i: [element(i), element(i + 1)])
-    return _scalar(column.name, t, enums, literal, bounds, unique, rng, fake)
+    return _scalar(column.name, table, column.comment, t, enums, literal, bounds, unique, rng, fake)
 
 
 def _scalar(
     name: str,
+    table: str,
+    comment: str | None,
     t: ir.TypeRef,
     enums: dict[str, tuple[str, ...]],
     literal: tuple[Any, ...] | None,
@@ -497,9 +639,10 @@ def _scalar(
         return (lambda i: labels[rng.randrange(len(labels))]) if labels else None
     base = t.name
     low = name.lower()
+    said = (comment or "").lower()
     if base in ("text", "varchar", "bpchar", "citext", "name"):
         limit = bounds.max_length or t.length or (255 if base != "text" else None)
-        maker = next((m for words, m in _NAMED if any(w == low or low.endswith("_" + w) for w in words)), None)
+        maker = _text_maker(low, table.rpartition(".")[2].lower(), said)
         if maker is None:
             maker = lambda f: f.word() if (limit or 50) < 30 else f.sentence(nb_words=3).rstrip(".")  # noqa: E731
 
@@ -522,10 +665,21 @@ def _scalar(
     if base in ("numeric", "float4", "float8", "money"):
         digits = (t.precision or 10) - (t.scale or 2)
         top = min(10 ** max(digits, 1) - 1, 10_000, int(bounds.high) if bounds.high is not None else 10_000)
+        bottom = max(int(bounds.low), -top) if bounds.low is not None and bounds.low < 0 else 0
         scale = t.scale if t.scale is not None else 2
+        degrees = next(
+            (span for words, span in _COORDINATES if _named(low, words) or f" {words[-1]}" in f" {said}"), None
+        )
+        if degrees is not None and not unique:  # a coordinate: within its range, and the CHECK's
+            lo = max(degrees[0], bounds.low if bounds.low is not None else degrees[0])
+            hi = min(degrees[1], bounds.high if bounds.high is not None else degrees[1])
+            places = min(t.scale if t.scale is not None else 6, 6)
+            if base == "numeric":
+                return lambda i: decimal.Decimal(str(round(rng.uniform(lo, hi), places)))
+            return lambda i: round(rng.uniform(lo, hi), places)
         if base == "numeric":
-            return lambda i: decimal.Decimal(rng.randrange(0, top * 100)) / 100 + (i if unique else 0)
-        return lambda i: round(rng.uniform(0, top), scale) + (i if unique else 0)
+            return lambda i: decimal.Decimal(rng.randrange(bottom * 100, top * 100)) / 100 + (i if unique else 0)
+        return lambda i: round(rng.uniform(bottom, top), scale) + (i if unique else 0)
     if base == "bool":
         return lambda i: rng.random() < 0.5
     if base == "uuid":
