@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen.dev import atlas, pg, seed
+from codegen.dev import atlas, pg
+from codegen.dev.seed import PLACE_KINDS
 from codegen.paths import MIGRATIONS
 from tests.package_checks import codegen_seed, generate_from_url
 from tests.test_corpus import CORPUS, PLAIN, POSTGREST_CONFIG, load_plain, load_postgrest, needs_corpus
@@ -197,7 +198,7 @@ def test_values_look_like_their_columns_and_a_second_seed_adds_rows(server: pg.S
                 FROM places"""
             ).fetchone()
             assert facts == (0, 0, True, 0, 0, 0, 0)
-            kinds = "|".join(seed.PLACE_KINDS)
+            kinds = "|".join(PLACE_KINDS)
             (odd_places,) = conn.execute(f"SELECT count(*) FROM places WHERE name !~ ' ({kinds})$'").fetchone()  # type: ignore[misc]
             (personal,) = conn.execute(f"SELECT count(*) FROM users WHERE name ~ ' ({kinds})$'").fetchone()  # type: ignore[misc]
             assert (odd_places, personal) == (0, 0)  # a place's name is a place's, a user's a person's
