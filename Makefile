@@ -46,7 +46,7 @@ CODEGEN := $(PY) -O -m codegen
 .PHONY: help generate test check lint typecheck golden bench migrate status push seed studio migrate-hash atlas venv db-start db-stop db-shell db-reset
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> generated/ + docs/SCHEMA.md (NAME=add_x, ALLOW_DESTRUCTIVE=1)
 	$(CODEGEN) update --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive)
@@ -105,7 +105,16 @@ atlas: $(ATLAS_DEP) ## build the pinned Atlas CLI into .tools/bin/atlas
 
 venv: $(VENV_STAMP) ## create .venv with the pinned Python tools
 
-$(VENV_STAMP): pyproject.toml
+# What .venv installs from pyproject.toml ([project], [build-system]), rewritten only when that
+# changes: editing [tool.codegen] (types, names, secret columns) does not reinstall .venv.
+REQUIREMENTS := .tools/requirements.json
+$(REQUIREMENTS): pyproject.toml
+	@mkdir -p $(@D)
+	@$(PYTHON) -c 'import json, sys, tomllib, pathlib; d = tomllib.loads(pathlib.Path(sys.argv[1]).read_text()); \
+	  text = json.dumps({k: d.get(k) for k in ("project", "build-system")}, sort_keys=True, indent=1); \
+	  out = pathlib.Path(sys.argv[2]); out.exists() and out.read_text() == text or out.write_text(text)' pyproject.toml $@
+
+$(VENV_STAMP): $(REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@

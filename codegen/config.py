@@ -20,11 +20,15 @@ class Config:
     whose generated class names would collide.
     secret_columns: ["schema.table.column", ...], kept out of repr() and serialisation
     (as is any column whose comment holds @secret).
+    server_columns: ["schema.table.column", ...], set by the server, never by an API's client
+    (as is any column whose comment holds @server): its table gets <Row>Create and <Row>Patch
+    models without them, for request bodies.
     """
 
     types: dict[str, PyType] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     secret_columns: tuple[str, ...] = ()
+    server_columns: tuple[str, ...] = ()
     # Array elements are `T | None` (PostgreSQL arrays hold NULLs whatever NOT NULL says);
     # `not_null_array_elements = true` declares that this schema's arrays never do.
     not_null_array_elements: bool = False
@@ -54,11 +58,16 @@ def load_config(pyproject: Path, *, required: bool = False) -> Config:
         raise CodegenError(
             f'{pyproject}: [tool.codegen] secret_columns must be a list of "schema.table.column" strings'
         )
+    server = section.get("server_columns", [])
+    if not isinstance(server, list) or not all(isinstance(s, str) and s.count(".") >= 2 for s in server):
+        raise CodegenError(
+            f'{pyproject}: [tool.codegen] server_columns must be a list of "schema.table.column" strings'
+        )
     types = {str(k): parse_override(str(v)) for k, v in section.get("types", {}).items()}
     not_null = section.get("not_null_array_elements", False)
     if not isinstance(not_null, bool):
         raise CodegenError(f"{pyproject}: [tool.codegen] not_null_array_elements must be true or false")
-    return Config(types, names, tuple(secrets), not_null, _shown(pyproject))
+    return Config(types, names, tuple(secrets), tuple(server), not_null, _shown(pyproject))
 
 
 def _shown(path: Path) -> str:

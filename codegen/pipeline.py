@@ -70,6 +70,7 @@ def _build(url: str, config: Config, w: worker.Worker | worker.InProcess, querie
         secrets,
         not_null_array_elements=config.not_null_array_elements,
         config_file=config.source,
+        server_columns=config.server_columns,
     )
     access = access_plan.plan(catalog, models)
     checked = queries_plan.plan(

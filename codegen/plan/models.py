@@ -41,6 +41,8 @@ _MODULE_NAMES = (
 _BUILTINS = ("str", "int", "float", "bool", "bytes", "list", "dict", "object", "type", "tuple", "set", "frozenset")
 # A column whose comment holds this tag is secret, like one listed in [tool.codegen] secret_columns.
 SECRET_TAG = "@secret"
+# A column whose comment holds this tag is the server's, like one listed in [tool.codegen] server_columns.
+SERVER_TAG = "@server"
 _T = TypeVar("_T")
 _P = TypeVar("_P")
 _ARG_ORDER = ("max_length", "min_length", "max_digits", "decimal_places", "gt", "ge", "lt", "le", "pattern")
@@ -54,6 +56,7 @@ class ClassPlan:
     fields: tuple[str, ...]  # ready `name: annotation = Field(...)` lines
     classvars: tuple[str, ...] = ()  # ready `_name: ClassVar[...] = ...` lines
     kind: str = "class"
+    methods: tuple[str, ...] = ()  # ready method definitions, each one or more lines
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,11 @@ class TablePlan:
     imports: tuple[str, ...] = ()  # ready `from x import y` lines that module needs
     stem: str = ""  # User for users: Insert, Update and the table layer's classes are named from it
     columns: tuple[ColumnPlan, ...] = ()
+    inputs: tuple[ClassPlan, ...] = ()  # <Row>Create and <Row>Patch, where it has server columns
 
     @property
     def classes(self) -> tuple[ClassPlan, ...]:
-        return tuple(c for c in (self.row, self.insert, self.update) if c is not None)
+        return tuple(c for c in (self.row, self.insert, self.update, *self.inputs) if c is not None)
 
     @property
     def class_names(self) -> str:
@@ -162,6 +166,7 @@ class _Planner:
         self.overrides = overrides
         self.class_names = class_names  # [tool.codegen.names]: "schema.table" -> class name
         self.secret_columns: frozenset[str] = frozenset()  # [tool.codegen] secret_columns: schema.table.column
+        self.server_columns: frozenset[str] = frozenset()  # [tool.codegen] server_columns: schema.table.column
         self.nullable_elements = True  # [tool.codegen] not_null_array_elements = true turns it off
         self.config_file = "pyproject.toml"  # where [tool.codegen] came from, for the messages
         self.imports: set[tuple[str, str]] = {("pydantic", "Field")}
@@ -384,6 +389,9 @@ class _Planner:
                 table_checks.append(check)
 
         row, insert, update = [], [], []
+        insert_fields: list[str] = []  # the field of each Insert line, and of each Update line
+        update_fields: list[str] = []
+        server: set[str] = set()  # fields of server columns: left out of <Row>Create and <Row>Patch
         columns: list[ColumnPlan] = []
         json_columns: dict[str, str] = {}  # column -> json, jsonb[], ...: to_db() wraps these for psycopg
         secrets: list[str] = []  # Python names of the secret columns
@@ -434,6 +442,8 @@ class _Planner:
             )
             if col.generated or col.identity == "always":
                 continue  # the database computes these; PostgreSQL refuses a value
+            if where in self.server_columns or SERVER_TAG in (col.comment or ""):
+                server.add(py)
             if json := self.json_kind(col.type):
                 json_columns[col.name] = json
             domain = self.domains.get(col.type.qualified) if col.type.kind == "domain" else None
@@ -444,6 +454,7 @@ class _Planner:
                     py, nullable_ann, default=ins_default, alias=alias, kwargs=kwargs, description=desc, secret=secret
                 )
             )
+            insert_fields.append(py)
             if col.name in table.primary_key:
                 continue
             update.append(
@@ -451,6 +462,7 @@ class _Planner:
                     py, nullable_ann, default="UNSET", alias=alias, kwargs=kwargs, description=desc, secret=secret
                 )
             )
+            update_fields.append(py)
 
         if unmapped:
             raise UnsupportedSchema("\n".join(unmapped))
@@ -475,6 +487,36 @@ class _Planner:
         row_class = ClassPlan(cls, row_base, docstring(comment, *notes), tuple(row), secret_vars)
         if table.view:
             return TablePlan(table.qualified, row_class, None, None, stem=stem, columns=tuple(columns))
+        inputs: tuple[ClassPlan, ...] = ()
+        if server:
+            creates = tuple(line for f, line in zip(insert_fields, insert, strict=True) if f not in server)
+            patches = tuple(line for f, line in zip(update_fields, update, strict=True) if f not in server)
+            left_out = ", ".join(f for f in insert_fields if f in server)
+            base = "SecretInput" if secrets else "Input"
+            inputs = (
+                ClassPlan(
+                    stem + "Create",
+                    base,
+                    docstring(
+                        f"A new {table.qualified} row as a client gives it: {stem}Insert without the columns "
+                        f"the server sets ({left_out}); a body that gives one is refused."
+                    ),
+                    creates,
+                    classvars + secret_vars,
+                    methods=(_to_model("to_insert", stem + "Insert", "the server's columns take their defaults"),),
+                ),
+                ClassPlan(
+                    stem + "Patch",
+                    base,
+                    docstring(
+                        f"Changes to a {table.qualified} row as a client gives them: {stem}Update without the "
+                        f"columns the server sets ({left_out}); a body that gives one is refused."
+                    ),
+                    patches,
+                    classvars + secret_vars,
+                    methods=(_to_model("to_update", stem + "Update", "only the fields given are written"),),
+                ),
+            )
         return TablePlan(
             table.qualified,
             row_class,
@@ -496,6 +538,7 @@ class _Planner:
             ),
             stem=stem,
             columns=tuple(columns),
+            inputs=inputs,
         )
 
     def enum(self, enum: ir.Enum) -> EnumPlan:
@@ -557,20 +600,23 @@ def plan(
     *,
     not_null_array_elements: bool = False,
     config_file: str = "pyproject.toml",
+    server_columns: tuple[str, ...] = (),
 ) -> ModelsPlan:
     """Turn the IR into ready-to-print model code (`config_file` names the [tool.codegen] source)."""
     p = _Planner(catalog, overrides or {}, class_names or {})
     p.config_file = config_file
     p.secret_columns = frozenset(secret_columns)
+    p.server_columns = frozenset(server_columns)
     p.nullable_elements = not not_null_array_elements
     problems: list[str] = []  # every problem is reported, one line each, not just the first
     known = {f"{t.qualified}.{c.name}" for t in catalog.tables for c in t.columns}
-    for entry in secret_columns:
-        if entry not in known:
-            problems.append(
-                f"{config_file}: [tool.codegen] secret_columns lists {entry!r}, which is not a column: "
-                "write schema.table.column as in docs/SCHEMA.md"
-            )
+    for setting, entries in (("secret_columns", secret_columns), ("server_columns", server_columns)):
+        for entry in entries:
+            if entry not in known:
+                problems.append(
+                    f"{config_file}: [tool.codegen] {setting} lists {entry!r}, which is not a column: "
+                    "write schema.table.column as in docs/SCHEMA.md"
+                )
 
     def each(make: Callable[[_T], _P], items: Iterable[_T]) -> tuple[_P, ...]:
         planned = []
@@ -613,6 +659,15 @@ def plan(
         table_names=tuple(t.qualified for t in catalog.tables),
         shape_hash=schema_check.shape_hash(catalog.shape),
         shape_rows=tuple(repr(row) for row in catalog.shape),
+    )
+
+
+def _to_model(method: str, target: str, note: str) -> str:
+    """A ready `def to_insert(self) -> UserInsert:` of a <Row>Create (or to_update of a <Row>Patch)."""
+    return (
+        f"def {method}(self) -> {target}:\n"
+        f'    """The {target} of the fields given: {note}."""\n'
+        f"    return {target}.model_validate(self.given())"
     )
 
 

@@ -2,8 +2,10 @@
 
     DATABASE_URL=postgresql://... uvicorn examples.service.app:app
 
-Request bodies are the generated Insert and Update models; responses are row models, whose
-secret columns (an account's password, a session's token) are left out of the JSON. The
+Request bodies are the generated Create and Patch models: the Insert and Update models without
+the columns the server sets ([tool.codegen] server_columns: a user's id, email_verified and
+timestamps), so a client that gives one gets 422. Responses are row models, whose secret
+columns (an account's password, a session's token) are left out of the JSON. The
 database routes come from chatmaps_db.asgi: /api/health, /api/health/live, /api/db/test.
 """
 
@@ -35,9 +37,9 @@ app.router.routes.extend(routes(db))
 
 
 @app.post("/api/users", status_code=201)
-async def create_user(body: models.UserInsert) -> models.User:
+async def create_user(body: models.UserCreate) -> models.User:
     try:
-        return await db.users.insert(body)
+        return await db.users.insert(body.to_insert())
     except UniqueViolation:
         raise HTTPException(409, "a user with this email exists") from None
 
@@ -56,8 +58,8 @@ async def get_user(user_id: UUID) -> models.User:
 
 
 @app.patch("/api/users/{user_id}")
-async def update_user(user_id: UUID, body: models.UserUpdate) -> models.User:
-    user = await db.users.update(user_id, body)
+async def update_user(user_id: UUID, body: models.UserPatch) -> models.User:
+    user = await db.users.update(user_id, body.to_update())
     if user is None:
         raise HTTPException(404, "no such user")
     return user
@@ -71,9 +73,9 @@ async def delete_user(user_id: UUID) -> Response:
 
 
 @app.post("/api/accounts", status_code=201)
-async def link_account(body: models.AccountInsert) -> models.Account:
+async def link_account(body: models.AccountCreate) -> models.Account:
     """The body carries the password hash or tokens; the response leaves them out."""
-    return await db.accounts.insert(body)
+    return await db.accounts.insert(body.to_insert())
 
 
 @app.post("/api/users/{user_id}/sessions", status_code=201)

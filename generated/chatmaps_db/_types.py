@@ -180,3 +180,27 @@ class SecretChanges(Changes):
     @model_serializer(mode="wrap")
     def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):  # type: ignore[no-untyped-def]
         return _with_secrets(self, handler, info)
+
+
+class Input(Changes):
+    """A request body: a table's Insert or Update model without the columns the server sets
+    ([tool.codegen] server_columns, or @server in a column's comment). A field it does not have
+    is refused (extra="forbid": FastAPI answers 422 naming it); to_insert()/to_update() make the
+    model the table layer takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, by column name, secret ones included."""
+        return self.model_dump(exclude_unset=True, by_alias=True, context={"reveal": "*"})
+
+
+class SecretInput(Input):
+    """An Input with secret columns: hidden as in SecretRow; given() includes them."""
+
+    _secret_fields: ClassVar[frozenset[str]] = frozenset()
+
+    # No return annotation, on purpose: see SecretRow.
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):  # type: ignore[no-untyped-def]
+        return _with_secrets(self, handler, info)

@@ -133,8 +133,25 @@ def test_the_service_over_http_up_down_frozen_and_back(
     assert dup.status_code == 409 and "ada" not in dup.text.lower()  # the value is not echoed
     bad = service.request("POST", "/api/users", json={"name": "No email"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "email"]
+    # Columns the server sets (server_columns): a body that gives one is refused, naming it, and nothing is written.
+    forged = {
+        "name": "Eve",
+        "email": "eve@example.com",
+        "id": "00000000-0000-0000-0000-000000000001",
+        "email_verified": True,
+        "created_at": "2000-01-01T00:00:00Z",
+    }
+    refused = service.request("POST", "/api/users", json=forged)
+    assert refused.status_code == 422, refused.text
+    assert sorted(d["loc"][-1] for d in refused.json()["detail"]) == ["created_at", "email_verified", "id"]
+    assert all(d["type"] == "extra_forbidden" for d in refused.json()["detail"])
+    with pg.connect(fault_db) as conn:
+        assert conn.execute("SELECT count(*) FROM users WHERE email = 'eve@example.com'").fetchone() == (0,)
+    sneaky = service.request("PATCH", f"/api/users/{user['id']}", json={"email_verified": True})
+    assert sneaky.status_code == 422 and sneaky.json()["detail"][0]["loc"] == ["body", "email_verified"]
     patched = service.request("PATCH", f"/api/users/{user['id']}", json={"image": "https://x.example/a.png"})
     assert patched.json()["image"] == "https://x.example/a.png" and patched.json()["name"] == "Ada"
+    assert patched.json()["email_verified"] is False
     account = service.request(
         "POST",
         "/api/accounts",
@@ -204,11 +221,13 @@ def test_the_openapi_document_builds_without_a_warning(fault_db: str) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     schemas = json.loads(proc.stdout)["components"]["schemas"]
-    assert schemas["UserInsert"]["required"] == ["name", "email"]
-    assert "default" not in schemas["UserInsert"]["properties"]["email_verified"]
-    assert "required" not in schemas["UserUpdate"]
+    # The request bodies: the columns the server sets are not in them, and no other field may be given.
+    assert schemas["UserCreate"]["required"] == ["name", "email"]
+    assert set(schemas["UserCreate"]["properties"]) == {"name", "email", "image"}
+    assert schemas["UserCreate"]["additionalProperties"] is False
+    assert "required" not in schemas["UserPatch"] and "email_verified" not in schemas["UserPatch"]["properties"]
     # The request body takes the password; the response schema has none.
-    assert "password" in schemas["AccountInsert"]["properties"]
+    assert "password" in schemas["AccountCreate"]["properties"] and "id" not in schemas["AccountCreate"]["properties"]
     assert "password" not in schemas["Account"]["properties"]
     assert "token" not in schemas["Session"]["properties"]
 

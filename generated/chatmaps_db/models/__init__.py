@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from chatmaps_db._types import UNSET
 
 if TYPE_CHECKING:
-    from chatmaps_db.models.accounts import Account, AccountInsert, AccountUpdate
+    from chatmaps_db.models.accounts import Account, AccountCreate, AccountInsert, AccountPatch, AccountUpdate
     from chatmaps_db.models.sessions import Session, SessionInsert, SessionUpdate
-    from chatmaps_db.models.users import User, UserInsert, UserUpdate
+    from chatmaps_db.models.users import User, UserCreate, UserInsert, UserPatch, UserUpdate
     from chatmaps_db.models.verifications import Verification, VerificationInsert, VerificationUpdate
 
 # Model -> the module under chatmaps_db.models that defines it.
@@ -28,12 +28,16 @@ _LAZY: dict[str, str] = {
     "Account": "accounts",
     "AccountInsert": "accounts",
     "AccountUpdate": "accounts",
+    "AccountCreate": "accounts",
+    "AccountPatch": "accounts",
     "Session": "sessions",
     "SessionInsert": "sessions",
     "SessionUpdate": "sessions",
     "User": "users",
     "UserInsert": "users",
     "UserUpdate": "users",
+    "UserCreate": "users",
+    "UserPatch": "users",
     "Verification": "verifications",
     "VerificationInsert": "verifications",
     "VerificationUpdate": "verifications",
@@ -59,13 +63,17 @@ def __dir__() -> list[str]:
 __all__ = [
     "UNSET",
     "Account",
+    "AccountCreate",
     "AccountInsert",
+    "AccountPatch",
     "AccountUpdate",
     "Session",
     "SessionInsert",
     "SessionUpdate",
     "User",
+    "UserCreate",
     "UserInsert",
+    "UserPatch",
     "UserUpdate",
     "Verification",
     "VerificationInsert",

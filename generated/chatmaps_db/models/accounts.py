@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from chatmaps_db._types import SecretChanges, SecretRow, unset
+from chatmaps_db._types import SecretChanges, SecretInput, SecretRow, unset
 
 
 class Account(SecretRow):
@@ -121,8 +121,87 @@ class AccountUpdate(SecretChanges):
     updated_at: AwareDatetime = Field(default_factory=unset, description="When the row was last changed (UTC).")
 
 
+class AccountCreate(SecretInput):
+    """A new public.accounts row as a client gives it: AccountInsert without the columns the server sets (id, created_at, updated_at); a body that gives one is refused."""
+
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(["access_token", "id_token", "password", "refresh_token"])
+
+    user_id: UUID = Field(description="The user this account belongs to.")
+    account_id: str = Field(description="The account's id at the provider (the user id for credential accounts).")
+    provider_id: str = Field(description="The provider, such as credential, google or github.")
+    access_token: str | None = Field(
+        default=None, description="OAuth access token, if the provider issued one.", repr=False, exclude=True
+    )
+    refresh_token: str | None = Field(
+        default=None, description="OAuth refresh token, if the provider issued one.", repr=False, exclude=True
+    )
+    id_token: str | None = Field(
+        default=None, description="OpenID Connect id token, if the provider issued one.", repr=False, exclude=True
+    )
+    access_token_expires_at: AwareDatetime | None = Field(
+        default=None, description="When the access token expires (UTC)."
+    )
+    refresh_token_expires_at: AwareDatetime | None = Field(
+        default=None, description="When the refresh token expires (UTC)."
+    )
+    scope: str | None = Field(default=None, description="OAuth scopes granted, as the provider lists them.")
+    password: str | None = Field(
+        default=None,
+        description="Password hash for credential accounts; never the password itself.",
+        repr=False,
+        exclude=True,
+    )
+
+    def to_insert(self) -> AccountInsert:
+        """The AccountInsert of the fields given: the server's columns take their defaults."""
+        return AccountInsert.model_validate(self.given())
+
+
+class AccountPatch(SecretInput):
+    """Changes to a public.accounts row as a client gives them: AccountUpdate without the columns the server sets (id, created_at, updated_at); a body that gives one is refused."""
+
+    _secret_fields: ClassVar[frozenset[str]] = frozenset(["access_token", "id_token", "password", "refresh_token"])
+
+    user_id: UUID = Field(default_factory=unset, description="The user this account belongs to.")
+    account_id: str = Field(
+        default_factory=unset, description="The account's id at the provider (the user id for credential accounts)."
+    )
+    provider_id: str = Field(default_factory=unset, description="The provider, such as credential, google or github.")
+    access_token: str | None = Field(
+        default_factory=unset, description="OAuth access token, if the provider issued one.", repr=False, exclude=True
+    )
+    refresh_token: str | None = Field(
+        default_factory=unset, description="OAuth refresh token, if the provider issued one.", repr=False, exclude=True
+    )
+    id_token: str | None = Field(
+        default_factory=unset,
+        description="OpenID Connect id token, if the provider issued one.",
+        repr=False,
+        exclude=True,
+    )
+    access_token_expires_at: AwareDatetime | None = Field(
+        default_factory=unset, description="When the access token expires (UTC)."
+    )
+    refresh_token_expires_at: AwareDatetime | None = Field(
+        default_factory=unset, description="When the refresh token expires (UTC)."
+    )
+    scope: str | None = Field(default_factory=unset, description="OAuth scopes granted, as the provider lists them.")
+    password: str | None = Field(
+        default_factory=unset,
+        description="Password hash for credential accounts; never the password itself.",
+        repr=False,
+        exclude=True,
+    )
+
+    def to_update(self) -> AccountUpdate:
+        """The AccountUpdate of the fields given: only the fields given are written."""
+        return AccountUpdate.model_validate(self.given())
+
+
 __all__ = [
     "Account",
     "AccountInsert",
     "AccountUpdate",
+    "AccountCreate",
+    "AccountPatch",
 ]

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from chatmaps_db._types import Changes, Row, unset
+from chatmaps_db._types import Changes, Input, Row, unset
 
 
 class User(Row):
@@ -55,8 +55,34 @@ class UserUpdate(Changes):
     updated_at: AwareDatetime = Field(default_factory=unset, description="When the row was last changed (UTC).")
 
 
+class UserCreate(Input):
+    """A new public.users row as a client gives it: UserInsert without the columns the server sets (id, email_verified, created_at, updated_at); a body that gives one is refused."""
+
+    name: str = Field(description="Display name.")
+    email: str = Field(description="Sign-in email address; unique regardless of letter case.")
+    image: str | None = Field(default=None, description="URL of the profile picture, if any.")
+
+    def to_insert(self) -> UserInsert:
+        """The UserInsert of the fields given: the server's columns take their defaults."""
+        return UserInsert.model_validate(self.given())
+
+
+class UserPatch(Input):
+    """Changes to a public.users row as a client gives them: UserUpdate without the columns the server sets (id, email_verified, created_at, updated_at); a body that gives one is refused."""
+
+    name: str = Field(default_factory=unset, description="Display name.")
+    email: str = Field(default_factory=unset, description="Sign-in email address; unique regardless of letter case.")
+    image: str | None = Field(default_factory=unset, description="URL of the profile picture, if any.")
+
+    def to_update(self) -> UserUpdate:
+        """The UserUpdate of the fields given: only the fields given are written."""
+        return UserUpdate.model_validate(self.given())
+
+
 __all__ = [
     "User",
     "UserInsert",
     "UserUpdate",
+    "UserCreate",
+    "UserPatch",
 ]

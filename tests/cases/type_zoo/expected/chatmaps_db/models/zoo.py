@@ -14,7 +14,13 @@ from psycopg.types.multirange import Multirange
 from psycopg.types.range import Range
 from pydantic import AwareDatetime, Field, JsonValue, NaiveDatetime
 
-from chatmaps_db._types import Changes, Row, money_value, psycopg_value, unset
+from chatmaps_db._types import (
+    Changes,
+    Row,
+    money_value,
+    psycopg_value,
+    unset,
+)
 from chatmaps_db.models._shared import ALine, MoneyAmount, Mood, OddNumber, Origin, Percent, ShortCode
 
 
