@@ -115,6 +115,7 @@ $(REQUIREMENTS): pyproject.toml
 	  out = pathlib.Path(sys.argv[2]); out.exists() and out.read_text() == text or out.write_text(text)' pyproject.toml $@
 
 $(VENV_STAMP): $(REQUIREMENTS)
+	@echo "creating .venv: the Python tools and the embedded PostgreSQL from PyPI (a minute or two, once)" >&2
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@

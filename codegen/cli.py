@@ -201,6 +201,16 @@ def cmd_push(args: argparse.Namespace) -> int:
             return 0
         print(f"-- the plan for {redact(url)}:\n{planned.sql}")
         push.apply(url, args.schema, dev, planned, allow_destructive=args.allow_destructive)
+        # Back where migrations/ leaves a database (a prototype undone): nothing to write down.
+        matches = args.migrations.is_dir() and not atlas.schema_diff(
+            f"file://{args.migrations}", f"file://{args.schema}", dev
+        )
+    if matches:
+        print(
+            f"pushed {shown(args.schema)} to {redact(url)}, which now matches {shown(args.migrations)}/ again: "
+            "there is no change to write as a migration"
+        )
+        return 0
     print(
         f"pushed {shown(args.schema)} to {redact(url)}. It is not a migration yet: run `make generate NAME=...` "
         "to write one before you commit (`make db-reset` then rebuilds this database from migrations/)"

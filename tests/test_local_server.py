@@ -111,7 +111,7 @@ def test_data_left_by_an_older_major_version_is_refused_in_one_line(data_dir: Pa
         ),
         (
             f"mysql://app:{SECRET}@db/chat",
-            "DATABASE_URL must start with postgresql:// (it starts with 'mysql://'): expected postgresql://user:password@host:5432/dbname",
+            "DATABASE_URL must start with postgresql:// or postgres:// (it starts with 'mysql://'): expected postgresql://user:password@host:5432/dbname",
         ),
         ("", "DATABASE_URL is empty: set it to postgresql://user:password@host:5432/dbname"),
     ],

@@ -36,6 +36,14 @@ COMMENT ON COLUMN "public"."places"."id" IS 'Primary key';
             "add_users_a_and_2_more",
         ),
         ('ALTER TABLE "public"."Users Table" ADD COLUMN "Ünïcode Col" text;', "add_users_table_unicode_col"),
+        # Atlas writes a column change before a new table; the name says the table first.
+        ('ALTER TABLE "public"."users" ADD COLUMN "bio" text NULL;\n' + CREATE_PLACES, "add_places_and_add_users_bio"),
+        (
+            'ALTER TABLE "public"."users" ADD COLUMN "bio" text, ADD COLUMN "age" int;\n'
+            + CREATE_PLACES
+            + 'DROP TABLE "public"."old";',
+            "add_places_and_3_more",
+        ),
     ],
 )
 def test_name_says_what_changes(sql: str, name: str) -> None:

@@ -79,6 +79,11 @@ def test_push_a_new_column_then_a_destructive_change_refused_then_allowed(migrat
     allowed = codegen_push(migrated, "--allow-destructive")
     assert allowed.returncode == 0, allowed.stderr
     assert "nickname" not in columns(migrated)
+    # Back where migrations/ leaves a database: nothing to write down, and it says so.
+    assert TAIL not in allowed.stdout
+    assert allowed.stdout.splitlines()[-1] == (
+        f"pushed schema.hcl to {migrated}, which now matches migrations/ again: there is no change to write as a migration"
+    )
     again = codegen_push(migrated)
     assert (again.returncode, again.stdout) == (0, f"schema.hcl and {migrated} already match: nothing to push\n")
 

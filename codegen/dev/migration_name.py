@@ -90,9 +90,10 @@ def _file_safe(word: str) -> str:
 
 
 def name_from_sql(text: str) -> str:
-    """`add_places`, `add_places_and_drop_users_bio`, `add_places_and_3_more`."""
+    """`add_places`, `add_places_and_drop_users_bio`, `add_places_and_3_more`: new tables first,
+    then dropped ones, then the rest, so that "and N more" never hides a table."""
     created: set[str] = set()  # the indexes, comments and keys of a new table are part of "add_<table>"
-    words: list[str] = []
+    ranked: list[tuple[int, str]] = []
     for raw in pglast.parse_sql(text):
         statement = raw.stmt
         if statement is None:
@@ -101,8 +102,9 @@ def name_from_sql(text: str) -> str:
             created.add(_table_of(statement) or "")
         elif _table_of(statement) in created:
             continue
-        words += [w for w in _changes(statement) if w not in words]
-    words = [_file_safe(w) for w in words] or ["change"]
+        rank = 0 if isinstance(statement, ast.CreateStmt) else 1 if isinstance(statement, ast.DropStmt) else 2
+        ranked += [(rank, w) for w in _changes(statement) if w not in {r[1] for r in ranked}]
+    words = [_file_safe(w) for _, w in sorted(ranked, key=lambda r: r[0])] or ["change"]
     if len(words) == 1:
         name = words[0]
     elif len(words) == 2:

@@ -219,6 +219,8 @@ def test_replica_urls_from_the_environment() -> None:
     assert "s3cret" not in repr(db.settings) and "postgresql://app:***@r1,r2:5432/app" in repr(db.settings)
     assert db_async.REPLICA_RETRY_AFTER == 5.0
     bad = {**env, "DATABASE_REPLICA_URLS": "postgresql://app:s3cret@r1/app, mysql://r2/app"}
-    with pytest.raises(Exception, match=r"^DATABASE_REPLICA_URLS \(URL 2 of 2\) must start with postgresql://") as exc:
+    with pytest.raises(
+        Exception, match=r"^DATABASE_REPLICA_URLS \(URL 2 of 2\) must start with postgresql:// or postgres://"
+    ) as exc:
         Database.from_env(bad)
     assert "s3cret" not in str(exc.value)

@@ -17,14 +17,17 @@ ENCODE = "python: urllib.parse.quote(password, safe='')"
     [
         (
             f"mysql://app:{SECRET}@db:3306/x",
-            f"DATABASE_URL must start with postgresql:// (it starts with 'mysql://'): {FORMAT}",
+            f"DATABASE_URL must start with postgresql:// or postgres:// (it starts with 'mysql://'): {FORMAT}",
         ),
         # A typo: nothing after the scheme-like start may be shown.
         (
             f"postgresql//app:{SECRET}@db/chat",
-            f"DATABASE_URL must start with postgresql:// (it starts with 'postgresql//'): {FORMAT}",
+            f"DATABASE_URL must start with postgresql:// or postgres:// (it starts with 'postgresql//'): {FORMAT}",
         ),
-        (f"app:{SECRET}@db/chat", f"DATABASE_URL must start with postgresql:// (it starts with 'app:'): {FORMAT}"),
+        (
+            f"app:{SECRET}@db/chat",
+            f"DATABASE_URL must start with postgresql:// or postgres:// (it starts with 'app:'): {FORMAT}",
+        ),
         (
             f"postgresql://app:{SECRET}@db:54x2/chat",
             f"DATABASE_URL has a port that is not a number from 1 to 65535: {FORMAT}",

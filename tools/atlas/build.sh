@@ -23,9 +23,21 @@ if [ -z "$have" ] || [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)
   exit 1
 fi
 
+echo "building Atlas v0.13.1 from the Go module proxy into ${out#"$root"/} (a few minutes, once)" >&2
+# Go's progress (a hundred "go: downloading" lines) goes to a log, shown only if the build fails.
+mkdir -p "$root/.tools"
+log=$root/.tools/atlas-build.log
+: >"$log"
+trap 'status=$?; [ $status -eq 0 ] || { tail -n 40 "$log" >&2; echo "atlas build failed (exit $status): the whole log is $log" >&2; }' EXIT
+
 cd "$here"
-lib=$(go mod download -json ariga.io/atlas | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-[ -d "$lib" ] || { echo "atlas build: go mod download ariga.io/atlas failed" >&2; exit 1; }
+json=$(go mod download -json ariga.io/atlas 2>>"$log") || true
+lib=$(sed -n 's/^\t"Dir": "\(.*\)",$/\1/p' <<<"$json")
+if [ ! -d "$lib" ]; then
+  why=$(sed -n 's/^\t"Error": "\(.*\)",*$/\1/p' <<<"$json")
+  echo "atlas build: go mod download ariga.io/atlas failed: ${why:-see the log}: check the network to the Go module proxy (GOPROXY)" >&2
+  exit 1
+fi
 
 rm -rf "$work" && mkdir -p "$work"
 cp -R "$lib" "$work/lib" && chmod -R u+w "$work/lib"
@@ -36,6 +48,7 @@ go mod edit -modfile="$work/go.mod" -replace="ariga.io/atlas=$work/lib"
 mkdir -p "$(dirname "$out")"
 CGO_ENABLED=0 go build -modfile="$work/go.mod" -trimpath \
   -ldflags "-s -w -X ariga.io/atlas/cmd/atlas/internal/cmdapi.version=v0.13.1+pg16" \
-  -o "$out.tmp" ariga.io/atlas/cmd/atlas
+  -o "$out.tmp" ariga.io/atlas/cmd/atlas 2>>"$log"
 mv "$out.tmp" "$out"
 rm -rf "$work"
+echo "built $("$out" version | head -1)" >&2

@@ -177,7 +177,7 @@ def validate_url(url: str, source: str = "DATABASE_URL") -> str:
     scheme, sep, _ = url.partition("://")
     if not sep or scheme not in ("postgresql", "postgres"):
         raise ConfigError(
-            f"{source} must start with postgresql:// (it starts with {_prefix(url)!r}): expected {URL_FORMAT}"
+            f"{source} must start with postgresql:// or postgres:// (it starts with {_prefix(url)!r}): expected {URL_FORMAT}"
         )
     if "#" in url:
         raise ConfigError(f"{source} contains '#': percent-encode it as %23 (in a password, for example)")
