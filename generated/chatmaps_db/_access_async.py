@@ -83,6 +83,9 @@ class AsyncBound:
             raise ours from exc
         except _MISSING as exc:
             # Statements checked against the migrations at generate time: this database is not at them.
+            # Not an error raised inside a function or trigger (it has a CONTEXT): that is the function's.
+            if exc.diag.context is not None:
+                raise
             raise SchemaMismatch(
                 f"{what}: {exc.diag.message_primary or type(exc).__name__} in this database: it lacks this package's "
                 f"migrations: {APPLY}"

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 88941381c5f22e29); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest b030b5910db81abd); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -82,6 +82,9 @@ class Bound:
             raise ours from exc
         except _MISSING as exc:
             # Statements checked against the migrations at generate time: this database is not at them.
+            # Not an error raised inside a function or trigger (it has a CONTEXT): that is the function's.
+            if exc.diag.context is not None:
+                raise
             raise SchemaMismatch(
                 f"{what}: {exc.diag.message_primary or type(exc).__name__} in this database: it lacks this package's "
                 f"migrations: {APPLY}"
