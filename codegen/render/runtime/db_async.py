@@ -308,7 +308,7 @@ class AsyncDatabase(AsyncTables):
                 await conn.set_autocommit(autocommit)
         except BaseException as exc:
             await node.pool.checkin(conn)
-            new = self._translate(exc, conn, safe_to_retry=True, node=node)
+            new = await self._translate(exc, None, safe_to_retry=True, node=node)
             if new is None:
                 raise
             raise new from exc
@@ -324,20 +324,26 @@ class AsyncDatabase(AsyncTables):
         node.lag_checked = monotonic()
         return node.lag
 
-    def _translate(
-        self, exc: BaseException, conn: AsyncConnection, *, safe_to_retry: bool, node: _Node | None = None
+    async def _translate(
+        self, exc: BaseException, conn: AsyncConnection | None, *, safe_to_retry: bool, node: _Node | None = None
     ) -> Exception | None:
-        """Our error for a psycopg error met while using `conn`, or None to let it pass as it is."""
+        """Our error for a psycopg error met while using `conn`, or None to let it pass as it is.
+        `conn` None: it is back in the pool already (no SHOW for a timeout's value)."""
         where = (node or self._primary).settings.safe_url
         if isinstance(exc, errors.QueryCanceled):
             text = (exc.diag.message_primary or "").lower()
-            timeout = "statement_timeout" if "statement timeout" in text else None
-            limit = f" (statement_timeout is {self.settings.statement_timeout:g} s)" if timeout else ""
-            return QueryCancelled(f"the server cancelled a statement on {where}: {text}{limit}", timeout=timeout)
-        if isinstance(exc, errors.LockNotAvailable) and "lock timeout" in (exc.diag.message_primary or ""):
+            if "statement timeout" not in text:  # pg_cancel_backend(), or a client's cancel
+                return QueryCancelled(f"the server cancelled a statement on {where}: {text}", timeout=None)
+            value = await self._timeout_value(conn, "statement_timeout", self.settings.statement_timeout)
             return QueryCancelled(
-                f"the server cancelled a statement on {where}: it waited longer than lock_timeout "
-                f"({self.settings.lock_timeout:g} s) for a lock",
+                f"the server cancelled a statement on {where}: {text} (statement_timeout {value})",
+                timeout="statement_timeout",
+            )
+        if isinstance(exc, errors.LockNotAvailable) and "lock timeout" in (exc.diag.message_primary or ""):
+            value = await self._timeout_value(conn, "lock_timeout", self.settings.lock_timeout)
+            return QueryCancelled(
+                f"the server cancelled a statement on {where}: it waited longer than lock_timeout for a lock "
+                f"(lock_timeout {value})",
                 timeout="lock_timeout",
             )
         if isinstance(exc, _SERVER_ENDED) or (isinstance(exc, psycopg.OperationalError) and conn.broken):
@@ -349,6 +355,27 @@ class AsyncDatabase(AsyncTables):
             )
             return ConnectionLost(f"connection to {where} lost: {reason}; {outcome}", safe_to_retry=safe_to_retry)
         return None
+
+    async def _timeout_value(self, conn: AsyncConnection | None, name: str, ours: float | None) -> str:
+        """`is 0.2 s` (this package's setting), else the value as the server has it, whatever set it
+        (the role, the database, postgresql.conf, the URL's options, a SET): from SHOW."""
+        if ours is not None:
+            return f"is {ours:g} s"
+        shown = None
+        if conn is not None and not conn.broken:
+            try:
+                if conn.pgconn.transaction_status == TransactionStatus.INERROR:
+                    await conn.rollback()  # the transaction is lost anyway; SHOW needs a working one
+                cur = await conn.execute(f"SHOW {name}")
+                row = await cur.fetchone()
+                shown = str(row[0]) if row else None
+            except psycopg.Error:
+                shown = None
+        if shown is None:
+            return "was set on the server (its value could not be read)"
+        if shown in ("0", "0ms"):  # off for the session now: it was SET LOCAL in that transaction
+            return "was set for that transaction only (SET LOCAL); the session's is 0"
+        return f"is {shown}, set on the server, the role, the database or the URL (chatmaps_db sets none)"
 
     def _statement(self, *, read: bool = False) -> AbstractAsyncContextManager[AsyncConnection]:
         """A pooled connection for one statement of the table layer (db.users.get, ...), in
@@ -377,7 +404,7 @@ class AsyncDatabase(AsyncTables):
                 await conn.execute("SET TRANSACTION READ ONLY")  # checkin ends it (a rollback: it wrote nothing)
                 yield conn
         except BaseException as exc:
-            new = self._translate(exc, conn, safe_to_retry=True, node=node)
+            new = await self._translate(exc, conn, safe_to_retry=True, node=node)
             if new is None:
                 raise
             self._lost(node, new)
@@ -455,7 +482,7 @@ class AsyncDatabase(AsyncTables):
                 await conn.commit()
         except BaseException as exc:
             # A loss here is not safe to retry: the block may have committed on its own.
-            new = self._translate(exc, conn, safe_to_retry=read, node=node)
+            new = await self._translate(exc, conn, safe_to_retry=read, node=node)
             if new is None:
                 raise
             self._lost(node, new)
@@ -474,7 +501,7 @@ class AsyncDatabase(AsyncTables):
                 committing = True
         except BaseException as exc:
             # Lost before COMMIT was sent: the server rolls the transaction back, so it is safe.
-            new = self._translate(exc, conn, safe_to_retry=not committing)
+            new = await self._translate(exc, conn, safe_to_retry=not committing)
             if new is None:
                 raise
             raise new from exc
