@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest c63ae5a024508325); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest 8ab8dd62f8bbc7ac); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -307,7 +307,7 @@ class Database(Tables):
                 conn.set_autocommit(autocommit)
         except BaseException as exc:
             node.pool.checkin(conn)
-            new = self._translate(exc, None, safe_to_retry=True, node=node)
+            new = self._translate(exc, conn, safe_to_retry=True, node=node, returned=True)
             if new is None:
                 raise
             raise new from exc
@@ -324,22 +324,29 @@ class Database(Tables):
         return node.lag
 
     def _translate(
-        self, exc: BaseException, conn: Connection | None, *, safe_to_retry: bool, node: _Node | None = None
+        self,
+        exc: BaseException,
+        conn: Connection,
+        *,
+        safe_to_retry: bool,
+        node: _Node | None = None,
+        returned: bool = False,
     ) -> Exception | None:
         """Our error for a psycopg error met while using `conn`, or None to let it pass as it is.
-        `conn` None: it is back in the pool already (no SHOW for a timeout's value)."""
+        `returned`: `conn` is back in the pool already (no SHOW for a timeout's value)."""
+        usable = None if returned else conn
         where = (node or self._primary).settings.safe_url
         if isinstance(exc, errors.QueryCanceled):
             text = (exc.diag.message_primary or "").lower()
             if "statement timeout" not in text:  # pg_cancel_backend(), or a client's cancel
                 return QueryCancelled(f"the server cancelled a statement on {where}: {text}", timeout=None)
-            value = self._timeout_value(conn, "statement_timeout", self.settings.statement_timeout)
+            value = self._timeout_value(usable, "statement_timeout", self.settings.statement_timeout)
             return QueryCancelled(
                 f"the server cancelled a statement on {where}: {text} (statement_timeout {value})",
                 timeout="statement_timeout",
             )
         if isinstance(exc, errors.LockNotAvailable) and "lock timeout" in (exc.diag.message_primary or ""):
-            value = self._timeout_value(conn, "lock_timeout", self.settings.lock_timeout)
+            value = self._timeout_value(usable, "lock_timeout", self.settings.lock_timeout)
             return QueryCancelled(
                 f"the server cancelled a statement on {where}: it waited longer than lock_timeout for a lock "
                 f"(lock_timeout {value})",
