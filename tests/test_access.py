@@ -273,3 +273,22 @@ def test_table_attributes_avoid_every_name_the_database_and_connections_have(db:
     assert names - tables - RESERVED_ATTRIBUTES == set()
     for cls in (Database, AsyncDatabase, Connection, AsyncConnection):
         assert "users" in vars(cls) or any("users" in vars(base) for base in inspect.getmro(cls))
+
+
+def test_update_takes_only_its_own_tables_update_model(db: Database) -> None:
+    """Another table's Update has columns of the same names (user_id): it moved a session to
+    another user; one with other names raised a bare KeyError."""
+    user = db.users.insert(models.UserInsert(name="Ada", email="ada@example.com"))
+    other = db.users.insert(models.UserInsert(name="Bob", email="bob@example.com"))
+    session = db.sessions.insert(
+        models.SessionInsert(user_id=user.id, token="t", expires_at=datetime.now(UTC) + timedelta(days=1))
+    )
+    with pytest.raises(TypeError) as info:
+        db.sessions.update(session.id, models.AccountUpdate(user_id=other.id))  # type: ignore[arg-type]
+    assert str(info.value) == "public.sessions.update takes SessionUpdate, not AccountUpdate"
+    with pytest.raises(TypeError, match=r"^public.users.update takes UserUpdate, not SessionUpdate$"):
+        db.users.update(user.id, models.SessionUpdate(token="x"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^public.users.update takes UserUpdate, not UserInsert$"):
+        db.users.update(user.id, models.UserInsert(name="x", email="x@x"))  # type: ignore[arg-type]
+    still = db.sessions.get(session.id)
+    assert still is not None and still.user_id == user.id

@@ -288,7 +288,7 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
     base = "Relation" if view else "Table"
     classvars = ["_spec = _SPEC", f"_row = {row}"]
     if not view:
-        classvars += [f"_insert_model = {models[1]}"]
+        classvars += [f"_insert_model = {models[1]}", f"_update_model = {models[2]}"]
     kind = "view" if view else "table"
     doc = f'"""{table.qualified} through a database or one of its connections: db.{attribute}, tx.{attribute}."""'
     names = [f"{stem}Table", f"Async{stem}Table", f"{stem}Order"]

@@ -192,6 +192,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
     a primary key (generated per table, typed by its key)."""
 
     _insert_model: ClassVar[type[Changes]]
+    _update_model: ClassVar[type[Changes]]
 
     async def insert(self, row: InsertT, *, validate: bool | None = None) -> R:
         """Insert one row (the fields set in `row`; the rest take their defaults); the row as stored
@@ -291,8 +292,10 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         return f"({', '.join(spec.quoted[i] for i in at)}) VALUES ({', '.join(spec.param[i] for i in at)})"
 
     async def _update(self, key: Sequence[Any], changes: Changes, validate: bool | None) -> R | None:
-        if not isinstance(changes, Changes) or isinstance(changes, self._insert_model):
-            raise TypeError(f"{self._spec.table}.update takes its Update model, not {type(changes).__name__}")
+        if type(changes) is not self._update_model:  # another table's Update would write its columns here
+            raise TypeError(
+                f"{self._spec.table}.update takes {self._update_model.__name__}, not {type(changes).__name__}"
+            )
         data = changes.to_db()
         if not data:
             return await self._get(0, key, validate)

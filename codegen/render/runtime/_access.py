@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest b030b5910db81abd); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 06a9027a6c777407); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -189,6 +189,7 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
     a primary key (generated per table, typed by its key)."""
 
     _insert_model: ClassVar[type[Changes]]
+    _update_model: ClassVar[type[Changes]]
 
     def insert(self, row: InsertT, *, validate: bool | None = None) -> R:
         """Insert one row (the fields set in `row`; the rest take their defaults); the row as stored
@@ -288,8 +289,10 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
         return f"({', '.join(spec.quoted[i] for i in at)}) VALUES ({', '.join(spec.param[i] for i in at)})"
 
     def _update(self, key: Sequence[Any], changes: Changes, validate: bool | None) -> R | None:
-        if not isinstance(changes, Changes) or isinstance(changes, self._insert_model):
-            raise TypeError(f"{self._spec.table}.update takes its Update model, not {type(changes).__name__}")
+        if type(changes) is not self._update_model:  # another table's Update would write its columns here
+            raise TypeError(
+                f"{self._spec.table}.update takes {self._update_model.__name__}, not {type(changes).__name__}"
+            )
         data = changes.to_db()
         if not data:
             return self._get(0, key, validate)

@@ -135,6 +135,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
     _spec = _SPEC
     _row = Account
     _insert_model = AccountInsert
+    _update_model = AccountUpdate
 
     def get(self, id: UUID, *, validate: bool | None = None) -> Awaitable[Account | None]:
         """The row whose primary key (id) has these values, or None."""
@@ -247,6 +248,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
     _spec = _SPEC
     _row = Account
     _insert_model = AccountInsert
+    _update_model = AccountUpdate
 
     def get(self, id: UUID, *, validate: bool | None = None) -> Account | None:
         """The row whose primary key (id) has these values, or None."""

@@ -82,6 +82,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
     _spec = _SPEC
     _row = Session
     _insert_model = SessionInsert
+    _update_model = SessionUpdate
 
     def get(self, id: UUID, *, validate: bool | None = None) -> Awaitable[Session | None]:
         """The row whose primary key (id) has these values, or None."""
@@ -152,6 +153,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
     _spec = _SPEC
     _row = Session
     _insert_model = SessionInsert
+    _update_model = SessionUpdate
 
     def get(self, id: UUID, *, validate: bool | None = None) -> Session | None:
         """The row whose primary key (id) has these values, or None."""

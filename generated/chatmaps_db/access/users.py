@@ -70,6 +70,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
     _spec = _SPEC
     _row = User
     _insert_model = UserInsert
+    _update_model = UserUpdate
 
     def get(self, id: UUID, *, validate: bool | None = None) -> Awaitable[User | None]:
         """The row whose primary key (id) has these values, or None."""
@@ -134,6 +135,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
     _spec = _SPEC
     _row = User
     _insert_model = UserInsert
+    _update_model = UserUpdate
 
     def get(self, id: UUID, *, validate: bool | None = None) -> User | None:
         """The row whose primary key (id) has these values, or None."""

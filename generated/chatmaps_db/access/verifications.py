@@ -64,6 +64,7 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
     _spec = _SPEC
     _row = Verification
     _insert_model = VerificationInsert
+    _update_model = VerificationUpdate
 
     def get(self, id: UUID, *, validate: bool | None = None) -> Awaitable[Verification | None]:
         """The row whose primary key (id) has these values, or None."""
@@ -122,6 +123,7 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
     _spec = _SPEC
     _row = Verification
     _insert_model = VerificationInsert
+    _update_model = VerificationUpdate
 
     def get(self, id: UUID, *, validate: bool | None = None) -> Verification | None:
         """The row whose primary key (id) has these values, or None."""

@@ -59,6 +59,7 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
     _spec = _SPEC
     _row = TrackPoint
     _insert_model = TrackPointInsert
+    _update_model = TrackPointUpdate
 
     def get(self, id: int, *, validate: bool | None = None) -> Awaitable[TrackPoint | None]:
         """The row whose primary key (id) has these values, or None."""
@@ -133,6 +134,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
     _spec = _SPEC
     _row = TrackPoint
     _insert_model = TrackPointInsert
+    _update_model = TrackPointUpdate
 
     def get(self, id: int, *, validate: bool | None = None) -> TrackPoint | None:
         """The row whose primary key (id) has these values, or None."""

@@ -43,6 +43,7 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
     _spec = _SPEC
     _row = AuditLog
     _insert_model = AuditLogInsert
+    _update_model = AuditLogUpdate
 
     def list(
         self,
@@ -74,6 +75,7 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
     _spec = _SPEC
     _row = AuditLog
     _insert_model = AuditLogInsert
+    _update_model = AuditLogUpdate
 
     def list(
         self,

@@ -41,6 +41,7 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
     _spec = _SPEC
     _row = Info
     _insert_model = InfoInsert
+    _update_model = InfoUpdate
 
     def get(self, id: int, *, validate: bool | None = None) -> Awaitable[Info | None]:
         """The row whose primary key (id) has these values, or None."""
@@ -84,6 +85,7 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
     _spec = _SPEC
     _row = Info
     _insert_model = InfoInsert
+    _update_model = InfoUpdate
 
     def get(self, id: int, *, validate: bool | None = None) -> Info | None:
         """The row whose primary key (id) has these values, or None."""

@@ -49,6 +49,7 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
     _spec = _SPEC
     _row = Member
     _insert_model = MemberInsert
+    _update_model = MemberUpdate
 
     def get(self, *, team_id: int, user_name: str, validate: bool | None = None) -> Awaitable[Member | None]:
         """The row whose primary key (team_id, user_name) has these values, or None."""
@@ -103,6 +104,7 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
     _spec = _SPEC
     _row = Member
     _insert_model = MemberInsert
+    _update_model = MemberUpdate
 
     def get(self, *, team_id: int, user_name: str, validate: bool | None = None) -> Member | None:
         """The row whose primary key (team_id, user_name) has these values, or None."""

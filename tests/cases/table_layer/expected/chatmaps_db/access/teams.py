@@ -56,6 +56,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
     _spec = _SPEC
     _row = Team
     _insert_model = TeamInsert
+    _update_model = TeamUpdate
 
     def get(self, id: int, *, validate: bool | None = None) -> Awaitable[Team | None]:
         """The row whose primary key (id) has these values, or None."""
@@ -120,6 +121,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
     _spec = _SPEC
     _row = Team
     _insert_model = TeamInsert
+    _update_model = TeamUpdate
 
     def get(self, id: int, *, validate: bool | None = None) -> Team | None:
         """The row whose primary key (id) has these values, or None."""

@@ -483,6 +483,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
     _spec = _SPEC
     _row = Zoo
     _insert_model = ZooInsert
+    _update_model = ZooUpdate
 
     def get(self, id: int, *, validate: bool | None = None) -> Awaitable[Zoo | None]:
         """The row whose primary key (id) has these values, or None."""
@@ -741,6 +742,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
     _spec = _SPEC
     _row = Zoo
     _insert_model = ZooInsert
+    _update_model = ZooUpdate
 
     def get(self, id: int, *, validate: bool | None = None) -> Zoo | None:
         """The row whose primary key (id) has these values, or None."""

@@ -42,6 +42,7 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
     _spec = _SPEC
     _row = Event
     _insert_model = EventInsert
+    _update_model = EventUpdate
 
     def get(self, *, id: int, at: date, validate: bool | None = None) -> Awaitable[Event | None]:
         """The row whose primary key (id, at) has these values, or None."""
@@ -87,6 +88,7 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
     _spec = _SPEC
     _row = Event
     _insert_model = EventInsert
+    _update_model = EventUpdate
 
     def get(self, *, id: int, at: date, validate: bool | None = None) -> Event | None:
         """The row whose primary key (id, at) has these values, or None."""
