@@ -173,7 +173,7 @@ def _insert(db: Any, table_layer: Any, attribute: str, models: list[Any], refusa
     from psycopg import IntegrityError
 
     def refused(exc: Exception) -> bool:
-        return isinstance(exc.__cause__ if exc.__cause__ is not None else exc, IntegrityError)
+        return isinstance(getattr(exc, "pg_error", None) or exc, IntegrityError)
 
     try:
         return int(table_layer.insert_many(models))
@@ -203,7 +203,7 @@ def _refusal(exc: Exception) -> str:
     if kind == "ForeignKeyViolation":
         return f"foreign key {constraint}"
     if kind == "CheckViolation" and constraint is None:
-        return "no partition for the row" if "partition" in str(exc.__cause__ or exc) else "a domain's CHECK"
+        return "no partition for the row" if "partition" in str(getattr(exc, "pg_error", None) or exc) else "a domain's CHECK"
     if kind == "CheckViolation":
         return f"CHECK {constraint}"
     return kind

@@ -80,7 +80,6 @@ class AsyncBound:
             ours = violation(exc)
             if ours is None:
                 raise
-            raise ours from exc
         except _MISSING as exc:
             # Statements checked against the migrations at generate time: this database is not at them.
             # Not an error raised inside a function or trigger (it has a CONTEXT): that is the function's.
@@ -90,6 +89,11 @@ class AsyncBound:
                 f"{what}: {exc.diag.message_primary or type(exc).__name__} in this database: it lacks this package's "
                 f"migrations: {APPLY}"
             ) from exc
+        else:
+            return
+        # Raised here, outside the except block, so that no traceback or logger prints psycopg's error,
+        # whose DETAIL holds the row's values (a token, an email): it is ours.pg_error.
+        raise ours
 
 
 class AsyncRelation(AsyncBound, Generic[R]):
@@ -432,8 +436,10 @@ async def _copy(
         ours = violation(exc)
         if ours is None:
             raise
-        raise ours from exc
-    return cur.rowcount
+    else:
+        return cur.rowcount
+    # Outside the except block: psycopg's error (values in its DETAIL) is ours.pg_error only.
+    raise ours
 
 
 def _wrap_json(values: Sequence[Any], json: tuple[tuple[int, str], ...]) -> list[Any]:

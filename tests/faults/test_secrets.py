@@ -140,3 +140,50 @@ def test_connection_errors_and_health_never_show_a_password(fault_server: pg.Thr
     health = db.health()
     assert health.status == "down" and health.error == str(info.value)
     assert SECRET not in repr(health)
+
+
+def test_logged_constraint_errors_carry_no_value(fault_db: str) -> None:
+    """psycopg's DETAIL ('Key (token)=(SESSTOK-...) already exists', 'Failing row contains (...)')
+    was chained as __cause__, and logging.exception prints the chain: every constraint error of
+    the table layer, logged so, shows no value."""
+    import io
+    import logging
+    from datetime import UTC, datetime, timedelta
+    from uuid import uuid4
+
+    from chatmaps_db import models
+    from chatmaps_db.errors import ConstraintViolation
+
+    token, email = "SESSTOK-" + SECRET, f"{SECRET}@example.com"
+    stream = io.StringIO()
+    logger = logging.getLogger("test-secret-chain")
+    logger.addHandler(logging.StreamHandler(stream))
+    logger.propagate = False
+    db = Database(fault_db)
+    user = db.users.insert(models.UserInsert(name="Ada", email=email))
+    expires = datetime.now(UTC) + timedelta(days=1)
+    db.sessions.insert(models.SessionInsert(user_id=user.id, token=token, expires_at=expires))
+    # Unique (DETAIL: the email, the token), foreign key (the missing id), NOT NULL ("Failing row
+    # contains (...)" with the token): no comment on the lines below, which a traceback prints.
+    attempts = [
+        lambda: db.users.insert(models.UserInsert(name="Eve", email=email.upper())),
+        lambda: db.sessions.insert(models.SessionInsert(user_id=user.id, token=token, expires_at=expires)),
+        lambda: db.sessions.insert_many([models.SessionInsert(user_id=user.id, token=token, expires_at=expires)]),
+        lambda: db.sessions.upsert(models.SessionInsert(user_id=uuid4(), token=token + "2", expires_at=expires)),
+        lambda: db.sessions.insert(
+            models.SessionInsert.model_construct(user_id=None, token=token + "3", expires_at=expires)
+        ),
+    ]
+    caught = 0
+    for attempt in attempts:
+        try:
+            attempt()
+        except ConstraintViolation as exc:
+            caught += 1
+            assert exc.pg_error is not None and exc.__cause__ is None
+            logger.exception("write failed")
+    db.close()
+    logged = stream.getvalue()
+    assert caught == len(attempts) and logged.count("Traceback") == len(attempts)
+    assert SECRET not in logged and "Key (" not in logged and "Failing row" not in logged, logged
+    assert "DETAIL" not in logged

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 06a9027a6c777407); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 07a5a61733bae054); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -79,7 +79,6 @@ class Bound:
             ours = violation(exc)
             if ours is None:
                 raise
-            raise ours from exc
         except _MISSING as exc:
             # Statements checked against the migrations at generate time: this database is not at them.
             # Not an error raised inside a function or trigger (it has a CONTEXT): that is the function's.
@@ -89,6 +88,11 @@ class Bound:
                 f"{what}: {exc.diag.message_primary or type(exc).__name__} in this database: it lacks this package's "
                 f"migrations: {APPLY}"
             ) from exc
+        else:
+            return
+        # Raised here, outside the except block, so that no traceback or logger prints psycopg's error,
+        # whose DETAIL holds the row's values (a token, an email): it is ours.pg_error.
+        raise ours
 
 
 class Relation(Bound, Generic[R]):
@@ -427,8 +431,10 @@ def _copy(
         ours = violation(exc)
         if ours is None:
             raise
-        raise ours from exc
-    return cur.rowcount
+    else:
+        return cur.rowcount
+    # Outside the except block: psycopg's error (values in its DETAIL) is ours.pg_error only.
+    raise ours
 
 
 def _wrap_json(values: Sequence[Any], json: tuple[tuple[int, str], ...]) -> list[Any]:

@@ -249,7 +249,8 @@ def _field_validator(cls: type[Row], name: str) -> Callable[[Any], Any]:
 
 def violation(exc: pe.IntegrityError) -> ConstraintViolation | None:
     """Our error for psycopg's integrity error `exc`: names the table, constraint and columns,
-    never a value (psycopg's DETAIL holds the row, which may be personal data)."""
+    never a value (psycopg's DETAIL holds the row, which may be personal data). `exc` is kept
+    as its `pg_error`, not chained: a logged traceback prints the chain."""
     diag = exc.diag
     schema, table, name = diag.schema_name, diag.table_name, diag.constraint_name
     where = f"{schema}.{table}" if schema and table else None
@@ -293,4 +294,6 @@ def violation(exc: pe.IntegrityError) -> ConstraintViolation | None:
         message = f"{where}: a row conflicting on {cols or 'its key'} exists (exclusion constraint {name})"
     else:
         return None
-    return cls(message, table=where, constraint=name, columns=tuple(columns))
+    ours = cls(message, table=where, constraint=name, columns=tuple(columns))
+    ours.pg_error = exc
+    return ours

@@ -18,8 +18,9 @@
         ├── CheckViolation       a CHECK constraint (of a table or a domain) is false
         └── ExclusionViolation   an exclusion constraint found a conflicting row
 
-Errors of SQL you write yourself (db.transaction(), conn.execute) stay psycopg's own classes;
-the table layer's constraint errors chain psycopg's (`__cause__`, with its SQLSTATE and diag).
+Errors of SQL you write yourself (db.transaction(), conn.execute) stay psycopg's own classes.
+The table layer's constraint errors keep psycopg's as `.pg_error` (its SQLSTATE and diag), not
+chained as `__cause__`: its DETAIL holds the row's values, which a logged traceback would print.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ class ConstraintViolation(DatabaseError):
         self.table = table  # schema.table, or None (a domain's CHECK)
         self.constraint = constraint
         self.columns = columns
+        # psycopg's error, for debugging: its DETAIL has the row's values (`Key (token)=(...)`), so it
+        # is not chained (__cause__), which logging.exception and tracebacks print.
+        self.pg_error: Exception | None = None
 
 
 class UniqueViolation(ConstraintViolation):
