@@ -203,7 +203,11 @@ def _refusal(exc: Exception) -> str:
     if kind == "ForeignKeyViolation":
         return f"foreign key {constraint}"
     if kind == "CheckViolation" and constraint is None:
-        return "no partition for the row" if "partition" in str(getattr(exc, "pg_error", None) or exc) else "a domain's CHECK"
+        return (
+            "no partition for the row"
+            if "partition" in str(getattr(exc, "pg_error", None) or exc)
+            else "a domain's CHECK"
+        )
     if kind == "CheckViolation":
         return f"CHECK {constraint}"
     return kind
