@@ -149,3 +149,33 @@ def test_liveness_fails_only_when_the_pool_is_stuck(fault_db: str) -> None:
         db._pool.checkin(holder)
     assert db.live()
     db.close()
+
+
+def test_contention_after_an_idle_spell_is_not_a_stuck_pool(fault_db: str) -> None:
+    """After 31 s idle, one transaction and one waiter made live() False at once (and
+    /api/health/live 503): the idle spell was counted as time without progress."""
+    db = Database(fault_db, max_size=1, pool_timeout=10)
+    with db.connection() as conn:
+        conn.execute("SELECT 1")
+    db._pool._progress -= 100  # the pool has been idle for 100 s (no sleep: the clock is not the point)
+    waited = threading.Event()
+
+    def waiter() -> None:
+        waited.set()
+        with db.connection():
+            pass
+
+    with db.transaction() as tx:  # checks out the one connection: that is progress too
+        tx.execute("SELECT 1")
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        waited.wait(5)
+        for _ in range(200):  # until the waiter is queued
+            if db._pool.stats()["waiting"]:
+                break
+            time.sleep(0.01)
+        assert db._pool.stats()["waiting"] == 1
+        assert db.live()  # one caller waiting for well under 3 x pool_timeout
+    thread.join()
+    assert db.live()
+    db.close()

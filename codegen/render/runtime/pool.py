@@ -1,4 +1,4 @@
-# Derived from pool_async.py by codegen/render/async_to_sync.py (digest a12f36e5509c32f9); do not edit.
+# Derived from pool_async.py by codegen/render/async_to_sync.py (digest 9138026ff2dc5a60); do not edit.
 """The connection pool (sync). Derived from pool_async.py; do not edit.
 
 Connections are made in the caller's task, when a caller needs one and the pool has room;
@@ -68,7 +68,7 @@ class Pool:
         self._busy: dict[int, float] = {}  # id(conn) -> when it was checked out
         self._size = 0  # connections open, plus those being opened
         self._closed_at = float("-inf")  # connections made before a close() are closed on return
-        self._progress = monotonic()  # the last checkin or connection attempt
+        self._progress = monotonic()  # the last checkout, checkin or connection attempt
         self._counts = {"connects": 0, "connect_errors": 0, "dropped": 0, "exhausted": 0}
 
     def checkout(self, timeout: float) -> Connection:
@@ -84,6 +84,7 @@ class Pool:
                         stale.append(self._forget(conn))
                         continue
                     self._busy[id(conn)] = start
+                    self._progress = start  # a connection handed out is progress, after idle or not
                     return conn
                 if self._size < self._settings.max_size and not self._waiters:
                     self._size += 1
@@ -230,7 +231,9 @@ class Pool:
         }
 
     def stuck_for(self) -> float:
-        """Seconds that callers have waited while no connection came back or was tried (0 if none wait).
+        """Seconds that callers have waited while no connection came back, was handed out or was
+        tried (0 if none wait). Handing out an idle one counts: an idle spell before contention
+        is not time stuck.
 
         Only a leak or a deadlock in the process does that: an outage still makes progress,
         as every caller's connection attempt fails at once.
