@@ -209,3 +209,21 @@ def test_async_twin(migrated_db: str) -> None:
             return health.ok, health.schema_version
 
     assert asyncio.run(run()) == (True, MIGRATION_VERSION)
+
+
+@pytest.mark.parametrize("name", ["statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"])
+def test_a_negative_session_timeout_is_refused_at_construction(name: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Database("postgresql://app@localhost/chat", **{name: -5})  # type: ignore[arg-type]
+    env = "DATABASE_" + name.upper()
+    assert str(info.value) == f"{name} must be 0 (no limit) or more seconds (got -5): set {env}"
+    Database("postgresql://app@localhost/chat", **{name: 0})  # type: ignore[arg-type]  # 0: no limit
+
+
+def test_a_lost_connections_reason_keeps_its_hint_and_drops_context() -> None:
+    from chatmaps_db.db import _reason
+
+    lost = Exception('terminating connection due to administrator command\nCONTEXT:  SQL statement "SELECT 1"')
+    assert _reason(lost) == "terminating connection due to administrator command"  # was "... (cONTEXT: ...?)"
+    hinted = Exception('could not connect\nHINT:  Is the SSL mode right?\nDETAIL:  Key (email)=(a@b) exists.')
+    assert _reason(hinted) == "could not connect (is the SSL mode right?)"

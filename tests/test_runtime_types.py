@@ -71,3 +71,14 @@ def test_every_generated_model_has_a_json_schema_without_warnings() -> None:
     update = models.UserUpdate(image=None)
     assert update.to_db() == {"image": None}
     assert models.UserUpdate().name is UNSET
+
+
+def test_an_insert_model_dumps_to_json_without_its_unset_fields() -> None:
+    """UserInsert(...).model_dump_json() raised "Unable to serialize unknown type: _Unset"."""
+    from chatmaps_db import models
+
+    row = models.UserInsert(name="Ada", email="ada@example.com")
+    assert row.model_dump_json() == '{"name":"Ada","email":"ada@example.com"}'  # what was given
+    assert row.model_dump() == {"name": "Ada", "email": "ada@example.com"}
+    assert "id" in row.model_dump(exclude_unset=False)  # asked for: UNSET shows as such
+    assert models.UserUpdate(image=None).model_dump_json() == '{"image":null}'

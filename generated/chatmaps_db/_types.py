@@ -73,6 +73,16 @@ class Changes(Row):
     # json/jsonb columns by database name; psycopg needs their values wrapped.
     _json_columns: ClassVar[dict[str, str]] = {}
 
+    # A field left out has no value (UNSET, which JSON cannot say): model_dump() and
+    # model_dump_json() leave it out unless exclude_unset=False is asked for.
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        kwargs.setdefault("exclude_unset", True)
+        return super().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("exclude_unset", True)
+        return super().model_dump_json(**kwargs)
+
     def to_db(self) -> dict[str, Any]:
         """{column name: value} for the fields that were set, ready as psycopg parameters.
 

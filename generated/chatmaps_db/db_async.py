@@ -121,8 +121,16 @@ def _reason(exc: BaseException) -> str:
     if not lines:
         return type(exc).__name__
     first = lines[0].split("FATAL:")[-1].split(" failed: ")[-1].removeprefix("connection failed:").strip()
-    hints = [ln for ln in lines[1:] if not ln.startswith(("connection to server", "Multiple connection"))]
-    return first + (f" ({hints[0][0].lower()}{hints[0][1:].rstrip('?.')}?)" if hints else "")
+    # libpq's hint ("Is the server running ...?") or PostgreSQL's HINT, as a clause; not a CONTEXT
+    # (where the error happened) or a DETAIL (which may hold a row's values).
+    skip = ("connection to server", "Multiple connection", "CONTEXT:", "DETAIL:")
+    hints = [ln.removeprefix("HINT:").strip() for ln in lines[1:] if not ln.startswith(skip)]
+    if not hints or not hints[0]:
+        return first
+    hint = hints[0]
+    if hint[1:2].islower():  # "Is the server ..." -> "is the server ..."; an acronym keeps its case
+        hint = hint[0].lower() + hint[1:]
+    return f"{first} ({hint.rstrip('?.')}?)"
 
 
 class _Lagging(Exception):

@@ -351,6 +351,12 @@ class Settings:
                 raise ConfigError(
                     f"{name} must be more than 0 seconds (got {getattr(self, name)}): set {_OPTIONS[name].env}"
                 )
+        for name in SESSION_SETTINGS:  # 0 is no limit; below it PostgreSQL refuses the SET at every connect
+            value = getattr(self, name)
+            if value is not None and not value >= 0:
+                raise ConfigError(
+                    f"{name} must be 0 (no limit) or more seconds (got {value}): set {_OPTIONS[name].env}"
+                )
         if self.sslrootcert not in (None, "system") and not Path(str(self.sslrootcert)).is_file():
             raise ConfigError(
                 f"sslrootcert {self.sslrootcert!r} is not a file: set DATABASE_SSLROOTCERT to the CA certificate's path"
