@@ -225,5 +225,5 @@ def test_a_lost_connections_reason_keeps_its_hint_and_drops_context() -> None:
 
     lost = Exception('terminating connection due to administrator command\nCONTEXT:  SQL statement "SELECT 1"')
     assert _reason(lost) == "terminating connection due to administrator command"  # was "... (cONTEXT: ...?)"
-    hinted = Exception('could not connect\nHINT:  Is the SSL mode right?\nDETAIL:  Key (email)=(a@b) exists.')
+    hinted = Exception("could not connect\nHINT:  Is the SSL mode right?\nDETAIL:  Key (email)=(a@b) exists.")
     assert _reason(hinted) == "could not connect (is the SSL mode right?)"
