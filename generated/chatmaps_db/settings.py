@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, TypedDict
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from psycopg import ProgrammingError, pq
 from psycopg.conninfo import conninfo_to_dict
@@ -157,7 +157,12 @@ def redact_url(url: str) -> str:
     if ":" in userinfo:
         userinfo = userinfo.split(":", 1)[0] + ":***"
     path, question, query = rest[len(authority) :].partition("?")
-    query = re.sub(rf"(^|&)({'|'.join(_SECRET_PARAMS)})=[^&#]*", r"\1\2=***", query)
+    # The key as libpq reads it, percent-decoded: ?pass%77ord=... is a password too.
+    query = re.sub(
+        r"(^|&)([^=&#]*)=[^&#]*",
+        lambda m: f"{m[1]}{m[2]}=***" if unquote(m[2]).lower() in _SECRET_PARAMS else m[0],
+        query,
+    )
     return f"{scheme}://{userinfo}{at}{hostinfo}{path}{question}{query}".split("#", 1)[0]
 
 

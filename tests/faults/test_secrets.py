@@ -187,3 +187,13 @@ def test_logged_constraint_errors_carry_no_value(fault_db: str) -> None:
     assert caught == len(attempts) and logged.count("Traceback") == len(attempts)
     assert SECRET not in logged and "Key (" not in logged and "Failing row" not in logged, logged
     assert "DETAIL" not in logged
+
+
+def test_a_percent_encoded_password_parameter_is_redacted_too() -> None:
+    """libpq decodes a parameter's key: ?pass%77ord=... is the password, and was shown."""
+    from codegen.redact import redact
+
+    db = Database(f"postgresql://app@localhost:5432/chat?sslmode=disable&pass%77ord={SECRET}")
+    assert SECRET not in repr(db) and SECRET not in db.settings.safe_url
+    assert db.settings.safe_url.endswith("pass%77ord=***")
+    assert redact(f"at postgresql://app@h/db?pass%77ord={SECRET}&x=1") == "at postgresql://app@h/db?pass%77ord=***&x=1"
