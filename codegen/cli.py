@@ -294,7 +294,9 @@ def cmd_db_reset(args: argparse.Namespace) -> int:
 
 def cmd_db_shell(args: argparse.Namespace) -> int:
     """Open psql on DATABASE_URL or the local dev server."""
-    url = _target_url(args)
+    url, password = pg.without_password(_target_url(args))
+    if password:  # in psql's environment, not its arguments, which every local user sees in `ps`
+        os.environ["PGPASSWORD"] = password
     os.execv(pg.psql_path(), [pg.psql_path(), url])
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.dev import hcl_errors
-from codegen.dev.pg import atlas_url, installation
+from codegen.dev.pg import atlas_url, installation, without_password
 from codegen.errors import AtlasFailed, ChecksumMismatch, MissingExtension, SchemaError, ToolMissing
 from codegen.paths import ATLAS_DEFAULT, ROOT, shown
 from codegen.redact import redact
@@ -48,6 +48,14 @@ _NOT_AVAILABLE = re.compile(
 def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run atlas with `args`; on failure raise AtlasFailed with Atlas's own first error line."""
     env = {**os.environ, "ATLAS_NO_UPDATE_NOTIFIER": "1"}
+    args, passwords = _passwords_out(args)
+    if len(passwords) == 1:
+        env["PGPASSWORD"] = passwords.pop()  # lib/pq reads it, as libpq does; `ps` never shows it
+    elif passwords:
+        raise AtlasFailed(
+            "two database URLs with different passwords in one Atlas command: give the scratch one "
+            "(ATLAS_DEV_URL) none (a local trust login), or set PGPASSFILE"
+        )
     proc = subprocess.run([str(binary()), *args], text=True, capture_output=True, env=env, check=False)
     if check and proc.returncode != 0:
         folder = _arg(args, "--dir")
@@ -60,6 +68,22 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
             raise SchemaError(hcl_errors.explain(first_error_line(proc), schema, shown(schema)))
         raise AtlasFailed(f"atlas {' '.join(args[:2])} failed: {first_error_line(proc)}")
     return proc
+
+
+_URL_FLAGS = ("--url", "--dev-url", "--from", "--to")
+
+
+def _passwords_out(args: tuple[str, ...]) -> tuple[tuple[str, ...], set[str]]:
+    """`args` with the password of each database URL taken out, and those passwords: a process's
+    arguments are readable by every local user (`ps -eo args`), its environment only by its own."""
+    out = list(args)
+    passwords: set[str] = set()
+    for i, arg in enumerate(out[:-1]):
+        if arg in _URL_FLAGS and out[i + 1].startswith(("postgres://", "postgresql://")):
+            out[i + 1], password = without_password(out[i + 1])
+            if password:
+                passwords.add(password)
+    return tuple(out), passwords
 
 
 def _arg(args: tuple[str, ...], flag: str) -> str | None:

@@ -34,7 +34,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -197,10 +197,30 @@ def atlas_url(url: str) -> str:
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     scheme = "postgres" if parts.scheme in ("postgres", "postgresql") else parts.scheme
-    local = query.get("host", "").startswith("/") or (not query.get("host") and parts.hostname in LOCAL_HOSTS)
+    host = query.get("host") or parts.hostname or ""  # ?host= wins over the URL's host, as in libpq
+    local = host == "" or host.startswith("/") or host in LOCAL_HOSTS
     if local and "sslmode" not in query:
         query["sslmode"] = "disable"
     return urlunsplit(parts._replace(scheme=scheme, query=urlencode(query, safe="/")))
+
+
+def without_password(url: str) -> tuple[str, str | None]:
+    """(`url` without its password, the password): the password goes to a child process in its
+    environment (PGPASSWORD), which only its user can read, never in its arguments, which every
+    local user sees in `ps`."""
+    parts = urlsplit(url)
+    password = unquote(parts.password) if parts.password is not None else None
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, _, hostinfo = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}@{hostinfo}"
+    query = []
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key == "password":
+            password = value
+        else:
+            query.append((key, value))
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="/"))), password
 
 
 @functools.cache
