@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import sys
@@ -375,6 +376,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     stop_on_signals()
+    # psycopg warns "error ignored in rollback ... another command is already in progress" when a
+    # signal stops a command mid-query and the connection is closed on the way out: expected then,
+    # and not the one line a stopped command prints. Its errors still raise as exceptions.
+    logging.getLogger("psycopg").setLevel(logging.ERROR if not args.debug else logging.DEBUG)
     try:
         if args.command in _LOCKED and not getattr(args, "from_url", None):
             # the project: the folder holding migrations/ (schema.hcl, generated/ beside it)

@@ -1,8 +1,10 @@
-"""SIGTERM and SIGHUP end a command the way Ctrl-C does: by unwinding, so that every `with`
-block and `finally` runs (a scratch server is stopped, a temporary folder removed).
+"""SIGTERM, SIGHUP and SIGINT (Ctrl-C) end a command by unwinding, so that every `with` block
+and `finally` runs (a scratch server is stopped, a temporary folder removed), once: a second
+signal, a second Ctrl-C, is ignored until the clean-up is done.
 
 Python's default for SIGTERM ends the process on the spot, leaving chatmaps-pg-* folders
-and their running PostgreSQL behind.
+and their running PostgreSQL behind; its KeyboardInterrupt for SIGINT comes again with
+every Ctrl-C, and a second one cuts the clean-up short.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ from __future__ import annotations
 import signal
 from types import FrameType
 
-_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 class Stopped(BaseException):
-    """The process received SIGTERM or SIGHUP. A BaseException, like KeyboardInterrupt: no
-    `except Exception` on the way up may swallow it."""
+    """The process received SIGTERM, SIGHUP or SIGINT. A BaseException, like KeyboardInterrupt:
+    no `except Exception` on the way up may swallow it."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(f"stopped by {signal.Signals(signum).name}")
@@ -29,6 +31,6 @@ def _raise(signum: int, frame: FrameType | None) -> None:
 
 
 def stop_on_signals() -> None:
-    """From now on SIGTERM and SIGHUP raise Stopped in the main thread."""
+    """From now on SIGTERM, SIGHUP and SIGINT raise Stopped in the main thread."""
     for signum in _SIGNALS:
         signal.signal(signum, _raise)

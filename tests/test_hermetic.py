@@ -123,3 +123,56 @@ def test_a_failed_generate_leaves_no_folder(private_tmp: Path, fresh_db: str, tm
     proc = generate_from_url(fresh_db, tmp_path / "out")
     assert proc.returncode == 1 and proc.stderr.startswith("error: "), proc.stderr
     assert _left(private_tmp) == []
+
+
+def _initdb_running(folder: Path) -> bool:
+    data = list(folder.glob("chatmaps-pg-*/data"))
+    return bool(data) and not (data[0] / "postmaster.pid").exists()
+
+
+def _server_up(folder: Path) -> bool:
+    return bool(list(folder.glob("chatmaps-pg-*/.s.PGSQL.*")))
+
+
+def _staging(folder: Path) -> bool:
+    return bool(list(folder.glob("chatmaps-generate-*"))) and _server_up(folder)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+    ("command", "point", "reached"),
+    [
+        ("generate", "during initdb", _initdb_running),
+        ("generate", "with the server up", _server_up),
+        ("update", "while staging the output", _staging),
+    ],
+    ids=["initdb", "server", "staging"],
+)
+def test_a_signal_at_any_point_leaves_no_server_and_no_folder(
+    private_tmp: Path, tmp_path: Path, sig: signal.Signals, command: str, point: str, reached: Callable[[Path], bool]
+) -> None:
+    """A CI timeout or a container stop (SIGTERM), or Ctrl-C (SIGINT), sent to make generate's
+    Python process alone: every throwaway server stops and every folder goes, at each point."""
+    project = tmp_path / "project"  # `update` writes migrations/ and generated/: a copy of them
+    shutil.copytree(ROOT / "migrations", project / "migrations")
+    shutil.copy(ROOT / "schema.hcl", project / "schema.hcl")
+    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
+    args = ["--out", str(tmp_path / "out")] if command == "generate" else ["--out", str(project / "generated")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codegen", command, "--schema", str(project / "schema.hcl"),
+         "--migrations", str(project / "migrations"), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    _wait_for(lambda: reached(private_tmp), proc)
+    pids = [int(p.read_text().split()[0]) for p in private_tmp.glob("chatmaps-pg-*/data/postmaster.pid")]
+    proc.send_signal(sig)
+    _, err = proc.communicate()
+    name = "SIGTERM" if sig == signal.SIGTERM else "SIGINT"
+    assert (proc.returncode, err) == (128 + sig, f"error: stopped by {name}\n"), (point, err)
+    assert _left(private_tmp) == [], point
+    assert not any(_alive(pid) for pid in pids), point
+    leftover = subprocess.run(["pgrep", "-f", str(private_tmp)], capture_output=True, text=True, check=False)
+    assert leftover.stdout == "", f"{point}: processes left: {leftover.stdout}"
