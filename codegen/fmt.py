@@ -40,7 +40,9 @@ def _ruff() -> str:
 def _run(args: list[str], cwd: Path) -> None:
     proc = subprocess.run([_ruff(), *args], cwd=cwd, text=True, capture_output=True, check=False)
     if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        detail = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.startswith("error")] or (
+            proc.stderr or proc.stdout
+        ).strip().splitlines()
         raise ToolMissing(
             f"`ruff {args[0]}` failed on the generated code (exit {proc.returncode}): "
             f"{detail[0] if detail else 'no output'}"
@@ -63,10 +65,10 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
                     (root / name).parent.mkdir(parents=True, exist_ok=True)
                     (root / name).write_text(text)
                 _run(
-                    ["check", *_COMMON, *_ISORT, "--select", "I,F401", "--fix-only", "--exit-zero", "--quiet", "."],
+                    ["check", *_COMMON, *_ISORT, "--select", "I,F401", "--fix-only", "--exit-zero", "."],
                     root,
                 )
-                _run(["format", *_COMMON, "--quiet", "."], root)
+                _run(["format", *_COMMON, "."], root)  # not --quiet: it hides the reason of a failure
                 made = {name: (root / name).read_text() for name in todo}
             formatted |= made
             cache.put({keys[name]: text for name, text in made.items()})

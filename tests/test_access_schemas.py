@@ -90,3 +90,26 @@ def test_layer_package_passes_mypy_and_rejects_writes_to_views(layer: tuple[str,
     assert set(reported) == set(expected), (expected, reported)
     for line, code in expected.items():
         assert code in reported[line], (line, code, reported[line])
+
+
+def test_tables_and_columns_named_like_python_or_the_package_work(server: pg.Server, tmp_path: Path) -> None:
+    """tests/cases/reserved_class_names: tables None, True, key, spec, table, match; columns
+    to_db, given, model_dump, self, limit: the package imports, passes mypy --strict, and a row
+    goes through every table (a table `key` shadowed the access module's Key; a column `to_db`
+    made insert() call a string)."""
+    out = tmp_path / "out"
+    schema = HERE / "cases" / "reserved_class_names" / "schema.sql"
+    with pg.scratch_database(server.url, "reserved") as url:
+        loaded = pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(schema))
+        assert loaded.returncode == 0, loaded.stderr
+        made = generate_from_url(url, out)
+        assert made.returncode == 0, made.stderr
+        typed = mypy_strict(out)
+        assert typed.returncode == 0, typed.stdout
+        env = {**os.environ, "PYTHONPATH": f"{out}{os.pathsep}{ROOT}"}
+        script = str(HERE / "roundtrip" / "every_table.py")
+        proc = subprocess.run(
+            [sys.executable, script, url], cwd=out, env=env, capture_output=True, text=True, check=False
+        )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines() == ["16 tables"], proc.stdout  # every table of the schema

@@ -35,6 +35,21 @@ _MODULE_NAMES = (
     "Row",
     "SecretChanges",
     "SecretRow",
+    "Input",
+    "SecretInput",
+    # what the table layer's modules (chatmaps_db.access.<table>) import beside a table's models
+    "Key",
+    "Spec",
+    "Table",
+    "AsyncTable",
+    "Relation",
+    "AsyncRelation",
+    "Awaitable",
+    "Sequence",
+    # Python's own constants: `class None(Row)` does not parse
+    "None",
+    "True",
+    "False",
 )
 # Builtins an annotation may use: a field named `list` would hide list[...] from the
 # annotations after it in its class.

@@ -11,6 +11,8 @@ from pydantic import BaseModel
 # Attribute names a field must not take: BaseModel's own (json, copy, schema, dict,
 # model_dump, ...) and the whole model_ namespace pydantic reserves.
 _RESERVED = {n for n in dir(BaseModel) if not n.startswith("__")}
+# ... and the methods of the package's own bases (chatmaps_db._types: Changes.to_db(), Input's).
+_RESERVED |= {"to_db", "given", "to_insert", "to_update"}
 
 
 def _ascii_words(name: str) -> str:

@@ -59,7 +59,15 @@ class Row(BaseModel):
     """A row as the database returns it: every column, keyed by column name."""
 
     # defer_build: a model builds its validator when first used, not when its module is imported.
-    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True, serialize_by_alias=True, defer_build=True)
+    # protected_namespaces=(): a column named model_dump is the field model_dump_ (names.field_name
+    # keeps every field off BaseModel's own attributes), which pydantic would warn about at import.
+    model_config = ConfigDict(
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        defer_build=True,
+        protected_namespaces=(),
+    )
 
 
 class Changes(Row):

@@ -4,7 +4,7 @@ import decimal
 import enum
 from typing import Optional
 
-from sqlalchemy import TEXT, Enum, Integer, Numeric, PrimaryKeyConstraint
+from sqlalchemy import TEXT, Enum, Integer, Numeric, PrimaryKeyConstraint, Text
 from sqlalchemy.dialects.postgresql import DOMAIN
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -18,6 +18,20 @@ class Base(DeclarativeBase):
 class Literal(str, enum.Enum):
     A = "a"
     B = "b"
+
+
+class FALSE(Base):
+    __tablename__ = "FALSE"
+    __table_args__ = (PrimaryKeyConstraint("id", name="FALSE_pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class True_(Base):
+    __tablename__ = "True"
+    __table_args__ = (PrimaryKeyConstraint("id", name="True_pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class Any_(Base):
@@ -49,6 +63,45 @@ class Field(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class Key(Base):
+    __tablename__ = "key"
+    __table_args__ = (PrimaryKeyConstraint("id", name="key_pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    v: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class Match(Base):
+    __tablename__ = "match"
+    __table_args__ = (PrimaryKeyConstraint("id", name="match_pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class Methods(Base):
+    __tablename__ = "methods"
+    __table_args__ = (PrimaryKeyConstraint("id", name="methods_pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_db: Mapped[Optional[str]] = mapped_column(Text)
+    given: Mapped[Optional[str]] = mapped_column(Text)
+    model_dump: Mapped[Optional[str]] = mapped_column(Text)
+    json: Mapped[Optional[str]] = mapped_column(Text)
+    validate: Mapped[Optional[str]] = mapped_column(Text)
+    self: Mapped[Optional[str]] = mapped_column(Text)
+    cls: Mapped[Optional[str]] = mapped_column(Text)
+    limit: Mapped[Optional[int]] = mapped_column(Integer)
+    order_by: Mapped[Optional[str]] = mapped_column(Text)
+    changes: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class None_(Base):
+    __tablename__ = "none"
+    __table_args__ = (PrimaryKeyConstraint("id", name="none_pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class Point(Base):
     __tablename__ = "point"
     __table_args__ = (PrimaryKeyConstraint("id", name="point_pkey"),)
@@ -60,6 +113,27 @@ class Point(Base):
 class Row(Base):
     __tablename__ = "row"
     __table_args__ = (PrimaryKeyConstraint("id", name="row_pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class Spec(Base):
+    __tablename__ = "spec"
+    __table_args__ = (PrimaryKeyConstraint("id", name="spec_pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class Table_(Base):
+    __tablename__ = "table"
+    __table_args__ = (PrimaryKeyConstraint("id", name="table_pkey"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class Type(Base):
+    __tablename__ = "type"
+    __table_args__ = (PrimaryKeyConstraint("id", name="type_pkey"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
 

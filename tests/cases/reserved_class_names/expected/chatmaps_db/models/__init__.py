@@ -22,13 +22,28 @@ if TYPE_CHECKING:
     from chatmaps_db.models.any import AnyInsert, AnyRow, AnyUpdate
     from chatmaps_db.models.base import Base, BaseInsert, BaseUpdate
     from chatmaps_db.models.decimal import DecimalInsert, DecimalRow, DecimalUpdate
+    from chatmaps_db.models.false import FALSE, FALSEInsert, FALSEUpdate
     from chatmaps_db.models.field import FieldInsert, FieldRow, FieldUpdate
+    from chatmaps_db.models.key import KeyInsert, KeyRow, KeyUpdate
+    from chatmaps_db.models.match_ import Match, MatchInsert, MatchUpdate
+    from chatmaps_db.models.methods import Method, MethodInsert, MethodUpdate
+    from chatmaps_db.models.none import NoneInsert, NoneRow, NoneUpdate
     from chatmaps_db.models.point import PointInsert, PointRow, PointUpdate
     from chatmaps_db.models.row import RowInsert, RowRow, RowUpdate
+    from chatmaps_db.models.spec import SpecInsert, SpecRow, SpecUpdate
+    from chatmaps_db.models.table import TableInsert, TableRow, TableUpdate
+    from chatmaps_db.models.true import TrueInsert, TrueRow, TrueUpdate
+    from chatmaps_db.models.type import Type, TypeInsert, TypeUpdate
     from chatmaps_db.models.uses import Use, UseInsert, UseUpdate
 
 # Model -> the module under chatmaps_db.models that defines it.
 _LAZY: dict[str, str] = {
+    "FALSE": "false",
+    "FALSEInsert": "false",
+    "FALSEUpdate": "false",
+    "TrueRow": "true",
+    "TrueInsert": "true",
+    "TrueUpdate": "true",
     "AnyRow": "any",
     "AnyInsert": "any",
     "AnyUpdate": "any",
@@ -41,12 +56,33 @@ _LAZY: dict[str, str] = {
     "FieldRow": "field",
     "FieldInsert": "field",
     "FieldUpdate": "field",
+    "KeyRow": "key",
+    "KeyInsert": "key",
+    "KeyUpdate": "key",
+    "Match": "match_",
+    "MatchInsert": "match_",
+    "MatchUpdate": "match_",
+    "Method": "methods",
+    "MethodInsert": "methods",
+    "MethodUpdate": "methods",
+    "NoneRow": "none",
+    "NoneInsert": "none",
+    "NoneUpdate": "none",
     "PointRow": "point",
     "PointInsert": "point",
     "PointUpdate": "point",
     "RowRow": "row",
     "RowInsert": "row",
     "RowUpdate": "row",
+    "SpecRow": "spec",
+    "SpecInsert": "spec",
+    "SpecUpdate": "spec",
+    "TableRow": "table",
+    "TableInsert": "table",
+    "TableUpdate": "table",
+    "Type": "type",
+    "TypeInsert": "type",
+    "TypeUpdate": "type",
     "Use": "uses",
     "UseInsert": "uses",
     "UseUpdate": "uses",
@@ -81,16 +117,43 @@ __all__ = [
     "DecimalInsert",
     "DecimalRow",
     "DecimalUpdate",
+    "FALSE",
+    "FALSEInsert",
+    "FALSEUpdate",
     "FieldInsert",
     "FieldRow",
     "FieldUpdate",
+    "KeyInsert",
+    "KeyRow",
+    "KeyUpdate",
     "LiteralEnum",
+    "Match",
+    "MatchInsert",
+    "MatchUpdate",
+    "Method",
+    "MethodInsert",
+    "MethodUpdate",
+    "NoneInsert",
+    "NoneRow",
+    "NoneUpdate",
     "PointInsert",
     "PointRow",
     "PointUpdate",
     "RowInsert",
     "RowRow",
     "RowUpdate",
+    "SpecInsert",
+    "SpecRow",
+    "SpecUpdate",
+    "TableInsert",
+    "TableRow",
+    "TableUpdate",
+    "TrueInsert",
+    "TrueRow",
+    "TrueUpdate",
+    "Type",
+    "TypeInsert",
+    "TypeUpdate",
     "Use",
     "UseInsert",
     "UseUpdate",
