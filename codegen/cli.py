@@ -244,11 +244,12 @@ def cmd_studio(args: argparse.Namespace) -> int:
 
     from codegen.dev import studio
 
-    url = _target_url(args)
+    url = _local_target(args, "the studio shows every row (and with WRITE=1 edits them)")
     password = os.environ.get("STUDIO_PASSWORD") or None
     studio.check_bind(args.host, password)
     sys.path.insert(0, str(args.package.resolve()))
-    application = studio.app(url, write=args.write, password=password)
+    hosts = studio.allowed_hosts(args.host, args.port)
+    application = studio.app(url, write=args.write, password=password, hosts=hosts)
     shown = f"[{args.host}]" if ":" in args.host else args.host
     mode = "read-write: edits are validated by the Insert and Update models" if args.write else "read-only"
     print(f"chatmaps-db studio on {redact(url)}, {mode}: http://{shown}:{args.port}/", flush=True)
@@ -357,8 +358,8 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--name", default="", help="suffix of the new migration file")
         if name in ("diff", "update", "push"):
             c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")
-        if name in ("push", "seed"):
-            c.add_argument("--force", action="store_true", help="write to a DATABASE_URL that is not on this machine")
+        if name in ("push", "seed", "studio"):
+            c.add_argument("--force", action="store_true", help="use a DATABASE_URL that is not on this machine")
         if name == "seed":
             c.add_argument("--rows", type=int, help="rows per table (default: 100)")
             c.add_argument("--seed", type=int, default=0, help="the random seed: the same seed gives the same rows")

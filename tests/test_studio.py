@@ -39,7 +39,8 @@ class Studio:
             text=True,
         )
         self.base = f"http://127.0.0.1:{self.port}"
-        self.client = httpx.Client(base_url=self.base, timeout=10, follow_redirects=True)
+        # As a browser on the studio's own pages: its writes carry the studio's Origin (Guard).
+        self.client = httpx.Client(base_url=self.base, timeout=10, follow_redirects=True, headers={"Origin": self.base})
         for _ in range(400):
             if self.proc.poll() is not None:
                 raise AssertionError(self.proc.communicate()[0])
@@ -263,3 +264,140 @@ def test_a_real_browser_opens_the_users_list_and_a_row(read_only: Studio, seeded
     for shot in ("studio-users-list.png", "studio-user-row.png"):
         assert (OUTPUT / shot).stat().st_size > 10_000
     print(f"\nscreenshots: {OUTPUT / 'studio-users-list.png'}, {OUTPUT / 'studio-user-row.png'}")
+
+
+def test_secrets_are_never_on_a_write_page_and_an_edit_leaves_them(seeded: str) -> None:
+    """WRITE=1 showed password hashes and tokens in the edit forms, and a failed save printed
+    PostgreSQL's DETAIL ("Failing row contains (...)") with all of them."""
+    s = Studio(seeded, "--write")
+    try:
+        with pg.connect(seeded) as conn:
+            session_id, token, user_id = conn.execute("SELECT id, token, user_id FROM sessions LIMIT 1").fetchone()  # type: ignore[misc]
+            other_token = conn.execute("SELECT token FROM sessions WHERE id <> %s LIMIT 1", [session_id]).fetchone()[0]  # type: ignore[index]
+            account_id, hash_ = conn.execute(  # type: ignore[misc]
+                "UPDATE accounts SET password = 'pbkdf2$SECRET-HASH' WHERE id = (SELECT id FROM accounts LIMIT 1)"
+                " RETURNING id, password"
+            ).fetchone()
+        edit = s.get(f"/sessions/edit/{session_id}")
+        assert token not in edit and 'name="token"' not in edit and 'name="user_agent"' in edit
+        account = s.get(f"/accounts/edit/{account_id}")
+        assert hash_ not in account and 'name="password"' not in account
+        create = s.get("/sessions/create")
+        assert re.search(
+            r'<input[^>]*type="password"[^>]*name="token"|<input[^>]*name="token"[^>]*type="password"', create
+        )
+        # An edit of another field leaves the token as it is.
+        fields = {"user": str(user_id), "expires_at": "2030-01-01 00:00:00", "user_agent": "edited"}
+        fields |= {"created_at": "2026-01-02 03:04:05", "updated_at": "2026-01-02 03:04:05", "ip_address": ""}
+        saved = s.client.post(f"/sessions/edit/{session_id}", data=fields)
+        assert saved.status_code in (200, 302, 303), saved.text[-500:]
+        with pg.connect(seeded) as conn:
+            after = conn.execute("SELECT token, user_agent FROM sessions WHERE id = %s", [session_id]).fetchone()
+        assert after == (token, "edited")
+        # A save the database refuses: the constraint, in one line, and no value of the row.
+        dup = {"user": str(user_id), "token": other_token, "expires_at": "2030-01-01 00:00:00"}
+        refused = s.client.post("/sessions/create", data=dup)
+        assert refused.status_code == 400, refused.text
+        assert "another row has the same token (unique key sessions_token_key)" in refused.text
+        assert other_token not in refused.text and "Failing row" not in refused.text and "DETAIL" not in refused.text
+    finally:
+        s.close()
+
+
+def test_a_blank_defaulted_column_takes_its_default_on_create(seeded: str) -> None:
+    s = Studio(seeded, "--write")
+    try:
+        fields = {"name": "Blank Times", "email": "blank-times@x.io", "image": "", "created_at": "", "updated_at": ""}
+        made = s.client.post("/users/create", data=fields)
+        assert made.status_code in (200, 302, 303), made.text[-500:]
+        with pg.connect(seeded) as conn:
+            row = conn.execute(
+                "SELECT created_at > now() - interval '1 hour', email_verified FROM users WHERE email = 'blank-times@x.io'"
+            ).fetchone()
+        assert row == (True, False)  # now() and the column's default, not NULL or an error
+    finally:
+        s.close()
+
+
+def test_other_sites_and_other_hosts_are_refused(seeded: str) -> None:
+    """No CSRF: a form on another site created a row; no Host check: DNS rebinding reached it."""
+    s = Studio(seeded, "--write")
+    try:
+        row = {"name": "Mallory", "email": "mallory@x.io", "created_at": "", "updated_at": ""}
+        cross = s.client.post("/users/create", data=row, headers={"Origin": "http://attacker.example"})
+        assert (cross.status_code, cross.text) == (403, "a write from another site (or without Origin) is refused")
+        bare = httpx.post(f"{s.base}/users/create", data=row)  # no Origin, no Referer
+        assert bare.status_code == 403
+        rebound = httpx.get(f"{s.base}/users/list", headers={"Host": "attacker.example"})
+        assert rebound.status_code == 421
+        with pg.connect(seeded) as conn:
+            assert conn.execute("SELECT count(*) FROM users WHERE email = 'mallory@x.io'").fetchone() == (0,)
+        referred = s.client.post(  # a browser that sends Referer, not Origin, from the studio's page
+            "/users/create",
+            data=row | {"email": "referred@x.io"},
+            headers={"Origin": "", "Referer": f"{s.base}/users/create"},
+        )
+        assert referred.status_code in (200, 302, 303)
+    finally:
+        s.close()
+
+
+def test_the_login_is_rate_limited_and_its_session_short(seeded: str) -> None:
+    s = Studio(seeded, env={"STUDIO_PASSWORD": "open sesame"})
+    try:
+        for guess in range(5):
+            s.client.post("/login", data={"username": "studio", "password": f"guess {guess}"})
+        s.client.post("/login", data={"username": "studio", "password": "open sesame"})  # right, but too late
+        assert "/login" in str(s.client.get("/users/list").url)
+        fresh = Studio(seeded, env={"STUDIO_PASSWORD": "open sesame"})
+        try:
+            answer = fresh.client.post(
+                "/login", data={"username": "studio", "password": "open sesame"}, follow_redirects=False
+            )
+            cookie = answer.headers.get("set-cookie", "")
+            assert "Max-Age=28800" in cookie and "samesite=strict" in cookie.lower(), cookie  # 8 hours, not 14 days
+        finally:
+            fresh.close()
+    finally:
+        s.close()
+
+
+def test_a_database_it_cannot_reach_is_one_line(server: pg.Server) -> None:
+    """With the database down the studio printed a 117-line traceback."""
+    nothing = f"{server.url}&port=1"  # the server's socket folder, a port nothing listens on
+    proc = subprocess.run(
+        [sys.executable, "-m", "codegen", "studio", "--port", str(pg.free_port())],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": nothing},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert proc.stderr.startswith("error: the studio cannot reach postgresql://") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://app:pw@db.example/chat",
+        "postgresql://app:pw@localhost/chat?hostaddr=203.0.113.5",  # libpq connects to the hostaddr
+        "postgresql://app:pw@localhost,db.example/chat",  # and tries each host
+    ],
+)
+@pytest.mark.parametrize("command", ["studio", "seed", "push"])
+def test_a_database_not_on_this_machine_is_refused_by_the_dev_tools(url: str, command: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "codegen", command],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    target = "203.0.113.5" if "hostaddr" in url else "db.example"
+    assert proc.returncode == 1, proc.stderr
+    assert f"DATABASE_URL points at {target}, not a server on this machine" in proc.stderr, proc.stderr
+    assert "pw" not in proc.stderr.replace("password", "")

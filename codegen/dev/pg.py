@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import ipaddress
 import os
 import pwd
 import re
@@ -175,10 +176,26 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def remote_hosts(url: str) -> list[str]:
-    """The hosts of `url` that are not on this machine (a unix socket or a loopback name is)."""
-    parts = urlsplit(url)
-    hosts = dict(parse_qsl(parts.query)).get("host", parts.hostname or "")
-    return [h for h in hosts.split(",") if h and not h.startswith("/") and h.strip("[]") not in LOCAL_HOSTS]
+    """The addresses `url` connects to that are not on this machine, as libpq picks them: each
+    of several hosts, and a hostaddr before its host name (?hostaddr=203.0.113.5 on a
+    localhost URL goes there). On this machine: a unix socket, localhost, a loopback address."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(url)
+    hosts = str(params.get("host") or "").split(",")
+    addrs = str(params.get("hostaddr") or "").split(",")
+    targets = [addrs[i] if i < len(addrs) and addrs[i] else h for i, h in enumerate(hosts)]
+    targets += addrs[len(hosts) :]
+    return [t for t in targets if t and not t.startswith("/") and not _loopback(t.strip("[]"))]
+
+
+def _loopback(host: str) -> bool:
+    if host in LOCAL_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback  # 127.0.0.2 too
+    except ValueError:
+        return False  # a name other than localhost: not resolved here, so not taken as local
 
 
 def free_port() -> int:

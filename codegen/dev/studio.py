@@ -19,27 +19,39 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hmac
 import importlib
 import ipaddress
 import json
 import types
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from time import monotonic
 from typing import Any
+from urllib.parse import urlsplit
 
+import psycopg
 from markupsafe import Markup, escape
+from pydantic import ValidationError
 from sqladmin import Admin, ModelView
 from sqladmin.authentication import AuthenticationBackend
 from sqladmin.formatters import BASE_FORMATTERS
 from sqlalchemy import Engine, String, Text, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, RelationshipProperty, configure_mappers
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+from wtforms import PasswordField  # type: ignore[import-untyped]  # sqladmin's forms; no stubs
+from wtforms.validators import Optional  # type: ignore[import-untyped]
 
 from codegen.dev import package
 from codegen.dev.pg import LOCAL_HOSTS
 from codegen.errors import UsageError
+from codegen.redact import redact
 
 PORT = 4983
 
@@ -171,6 +183,14 @@ def view_for(
     relations = [p for p in cls.__mapper__.iterate_properties if isinstance(p, RelationshipProperty)]
     text_columns = [getattr(cls, c.key) for c in columns if isinstance(c.type, String | Text)]
     editable = write and changes is not None
+    many_to_one = [r for r in relations if not r.uselist]
+    form_relations = [r.key for r in relations]  # sqladmin's forms pick related rows, not key values
+
+    def blank_means_default(data: dict[str, Any]) -> None:
+        """A field left blank on a create form: the column's default (now(), gen_random_uuid())."""
+        for key in [k for k, v in data.items() if v in (None, "") and k in table.columns]:
+            if table.columns[key].server_default is not None or table.columns[key].identity is not None:
+                del data[key]
 
     async def on_model_change(
         self: ModelView, data: dict[str, Any], model: Any, is_created: bool, request: Request
@@ -179,7 +199,30 @@ def view_for(
         given = {
             k: (None if v == "" and table.columns[k].nullable else v) for k, v in data.items() if k in table.columns
         }
-        (changes[0] if is_created else changes[1]).model_validate(given)  # a ValidationError is shown on the form
+        for r in many_to_one:  # the form picks the referenced row: its key is the foreign key's value
+            if r.key not in data:
+                continue
+            picked = data[r.key]
+            pairs = [(str(local.key), str(remote.key)) for local, remote in r.local_remote_pairs or ()]
+            if picked in (None, ""):
+                given |= {local: None for local, _ in pairs}
+            elif isinstance(picked, str) and len(pairs) == 1:  # the form's value: the row's key
+                given[pairs[0][0]] = picked
+            else:
+                given |= {local: getattr(picked, remote, None) for local, remote in pairs}
+        try:
+            (changes[0] if is_created else changes[1]).model_validate(given)
+        except ValidationError as exc:  # shown on the form: the fields and why, never a value given
+            raise ValueError(_problems(exc)) from None
+
+    async def insert_model(self: ModelView, request: Request, data: dict[str, Any]) -> Any:
+        blank_means_default(data)
+        return await _clean_errors(table.fullname, ModelView.insert_model(self, request, data))
+
+    async def update_model(self: ModelView, request: Request, pk: str, data: dict[str, Any]) -> Any:
+        for key in secret:  # not on the edit form: an edit leaves a secret as it is
+            data.pop(key, None)
+        return await _clean_errors(table.fullname, ModelView.update_model(self, request, pk, data))
 
     attrs: dict[str, Any] = {
         "name": table.fullname,
@@ -197,6 +240,22 @@ def view_for(
         "can_delete": editable,
         "can_export": True,
         "on_model_change": on_model_change,
+        "insert_model": insert_model,
+        "update_model": update_model,
+        # Secrets: never on an edit form (never shown, left unchanged); on a create form a password
+        # input, which never renders a value back.
+        "form_edit_rules": [*(c.key for c in columns if not c.primary_key and not c.foreign_keys), *form_relations],
+        "form_create_rules": [
+            *(c.key for c in table.columns if not c.primary_key and not c.foreign_keys),
+            *form_relations,
+        ],
+        "form_overrides": {key: PasswordField for key in secret},
+        # A column with a default may be left blank: the database fills it (blank_means_default).
+        "form_args": {
+            c.key: {"validators": [Optional()]}
+            for c in table.columns
+            if c.server_default is not None and not c.primary_key and not c.foreign_keys
+        },
     }
     return types.new_class(f"{cls.__name__}Admin", (ModelView,), {"model": cls}, lambda ns: ns.update(attrs))
 
@@ -214,18 +273,59 @@ def _beside_their_keys(cls: type[Any], columns: list[Any], relations: list[Relat
     return out + [attr for attrs in after.values() for attr in attrs]
 
 
+def _problems(exc: ValidationError) -> str:
+    """A ValidationError as `field: why; ...`, without the values (pydantic's text has them)."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors())
+
+
+async def _clean_errors(table: str, saving: Awaitable[Any]) -> Any:
+    """A write's database error as one line naming the table and the constraint, never
+    PostgreSQL's DETAIL ("Failing row contains (...)": every value, secrets too)."""
+    try:
+        return await saving
+    except DBAPIError as exc:
+        orig = exc.orig
+        if isinstance(orig, psycopg.IntegrityError):
+            from chatmaps_db._spec import violation  # the package's own wording of a constraint error
+
+            ours = violation(orig)
+            if ours is not None:
+                raise ValueError(str(ours)) from None
+        primary = getattr(getattr(orig, "diag", None), "message_primary", None) or type(orig).__name__
+        raise ValueError(f"{table}: {primary}") from None
+
+
 class _Password(AuthenticationBackend):
     """One shared password (STUDIO_PASSWORD) for a studio bound beyond this machine."""
 
     def __init__(self, password: str) -> None:
         super().__init__(secret_key=password + ":chatmaps-db studio")
+        # A session of SESSION_HOURS (not Starlette's 14 days), sent to this site only (SameSite=strict).
+        self.middlewares = [
+            Middleware(
+                SessionMiddleware,
+                secret_key=password + ":chatmaps-db studio",
+                max_age=SESSION_HOURS * 3600,
+                same_site="strict",
+            )
+        ]
         self._password = password
+        self._failures: dict[str, list[float]] = {}  # client address -> when its recent wrong guesses were
 
     async def login(self, request: Request) -> bool:
+        client = request.client.host if request.client else "?"
+        now = monotonic()
+        recent = [t for t in self._failures.get(client, []) if now - t < LOGIN_WINDOW]
+        if len(recent) >= LOGIN_ATTEMPTS:  # too many wrong guesses lately: not even checked
+            self._failures[client] = recent
+            return False
         form = await request.form()
-        ok = form.get("password") == self._password
+        ok = hmac.compare_digest(str(form.get("password") or "").encode(), self._password.encode())
         if ok:
             request.session["studio"] = True
+            self._failures.pop(client, None)
+        else:
+            self._failures[client] = [*recent, now]
         return ok
 
     async def logout(self, request: Request) -> bool:
@@ -234,6 +334,58 @@ class _Password(AuthenticationBackend):
 
     async def authenticate(self, request: Request) -> RedirectResponse | bool:
         return bool(request.session.get("studio"))
+
+
+# Login: at most LOGIN_ATTEMPTS wrong passwords per client in LOGIN_WINDOW seconds; a session lasts SESSION_HOURS.
+LOGIN_ATTEMPTS = 5
+LOGIN_WINDOW = 60.0
+SESSION_HOURS = 8
+
+
+class Guard:
+    """ASGI middleware in front of the studio: a request whose Host is not the address the studio
+    was started on is refused (DNS rebinding: a page of attacker.example that resolves to
+    127.0.0.1 reaches the studio through the developer's own browser), and so is a write (POST,
+    PUT, PATCH, DELETE) whose Origin, or else Referer, is not the studio itself (CSRF: a form
+    on another site posting here). Browsers send Origin with every cross-site write; a write
+    with neither header is refused too. With the session cookie SameSite=strict, this is the
+    defence OWASP lists first; sqladmin's forms carry no token to check."""
+
+    def __init__(self, app: ASGIApp, hosts: frozenset[str] | None) -> None:
+        self.app = app
+        self.hosts = hosts  # the Host values allowed; None: any (bound to every address, password on)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            host = headers.get("host", "")
+            if self.hosts is not None and host.lower() not in self.hosts:
+                await PlainTextResponse(f"unknown Host {host!r}: open the studio at its own address", 421)(
+                    scope, receive, send
+                )
+                return
+            if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+                origin = headers.get("origin") or _origin_of(headers.get("referer", ""))
+                if not origin or urlsplit(origin).netloc.lower() != host.lower():
+                    await PlainTextResponse("a write from another site (or without Origin) is refused", 403)(
+                        scope, receive, send
+                    )
+                    return
+        await self.app(scope, receive, send)
+
+
+def _origin_of(referer: str) -> str:
+    parts = urlsplit(referer)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def allowed_hosts(host: str, port: int) -> frozenset[str] | None:
+    """The Host values a studio bound to `host` answers: the loopback names for a loopback
+    address; that address for another; any for a wildcard bind (which needs a password)."""
+    if host in ("0.0.0.0", "::", ""):
+        return None
+    names = {"127.0.0.1", "localhost", "[::1]"} if host in LOCAL_HOSTS else {f"[{host}]" if ":" in host else host}
+    return frozenset(f"{n}:{port}".lower() for n in names)
 
 
 def check_bind(host: str, password: str | None) -> None:
@@ -245,18 +397,30 @@ def check_bind(host: str, password: str | None) -> None:
         )
 
 
-def app(url: str, *, write: bool = False, name: str = "chatmaps_db", password: str | None = None) -> Starlette:
-    """The studio's ASGI app for `url`: sqladmin at /, every table and view of the package `name`."""
+def app(
+    url: str,
+    *,
+    write: bool = False,
+    name: str = "chatmaps_db",
+    password: str | None = None,
+    hosts: frozenset[str] | None = None,
+) -> Starlette:
+    """The studio's ASGI app for `url`: sqladmin at /, every table and view of the package `name`,
+    behind Guard (`hosts`: the Host values it answers, allowed_hosts(); None: any)."""
     tables = importlib.import_module(f"{name}.tables")
     changes = _changes_models(name)
-    made = Starlette()
+    made = Starlette(middleware=[Middleware(Guard, hosts=hosts)])
     auth = _Password(password) if password else None
     mode = "read-write" if write else "read-only"
     made_engine = engine(url, write=write)
     title = f"studio: {mode}"
     admin = Admin(made, made_engine, base_url="/", title=title, authentication_backend=auth)
-    with made_engine.connect() as conn:  # reading one would fail: "has not been populated"
-        empty = {f"{r[0]}.{r[1]}" for r in conn.execute(text(_UNPOPULATED))}
+    try:
+        with made_engine.connect() as conn:  # reading one would fail: "has not been populated"
+            empty = {f"{r[0]}.{r[1]}" for r in conn.execute(text(_UNPOPULATED))}
+    except DBAPIError as exc:  # the database is down or refuses: one line, not SQLAlchemy's traceback
+        reason = " ".join(str(exc.orig).split()).split(" failed: ")[-1]
+        raise UsageError(f"the studio cannot reach {redact(url)}: {reason}") from None
     classes = {f"{cls.__table__.schema or 'public'}.{cls.__table__.name}": cls for cls in _classes(tables)}
     unique = _unique_columns(name)
     formatters = dict(FORMATTERS)

@@ -37,7 +37,11 @@ _MODULE_NAMES = (
     "SecretRow",
     "Input",
     "SecretInput",
-    # what the table layer's modules (chatmaps_db.access.<table>) import beside a table's models
+)
+# Class names no table may take, beside _MODULE_NAMES: what the table layer's modules
+# (chatmaps_db.access.<table>) import beside a table's models, and Python's own constants
+# (`class None(Row)` does not parse). A column may still be named so: fields do not shadow them.
+_CLASS_ONLY = (
     "Key",
     "Spec",
     "Table",
@@ -46,7 +50,6 @@ _MODULE_NAMES = (
     "AsyncRelation",
     "Awaitable",
     "Sequence",
-    # Python's own constants: `class None(Row)` does not parse
     "None",
     "True",
     "False",
@@ -190,7 +193,7 @@ class _Planner:
         self.arrays: dict[str, str] = {}  # see ModelsPlan.pg_arrays
         imported = {n for py in (*PG_TYPES.values(), *overrides.values()) for _, n in py.imports} | set(_MODULE_NAMES)
         # What a models module or the models package imports: no class may take these names.
-        self.reserved = frozenset(imported | {"Any", "TYPE_CHECKING"})
+        self.reserved = frozenset(imported | {"Any", "TYPE_CHECKING"} | set(_CLASS_ONLY))
         self.enum_names = {
             e.qualified: self._claim(
                 names.class_name(e.name, "Enum"), f"enum {e.qualified}", e.schema, e.qualified, clash="Enum"

@@ -36,7 +36,7 @@ class Shadow(Row):
     datetime_: AwareDatetime | None = Field(validation_alias="datetime", serialization_alias="datetime")
     decimal: Decimal | None
     uuid: UUID | None
-    Table_: str | None = Field(validation_alias="Table", serialization_alias="Table")
+    Table: str | None
     Index: str | None
 
 
@@ -64,7 +64,7 @@ class ShadowInsert(Changes):
     )
     decimal: Decimal | None = Field(default=None)
     uuid: UUID | None = Field(default=None)
-    Table_: str | None = Field(default=None, validation_alias="Table", serialization_alias="Table")
+    Table: str | None = Field(default=None)
     Index: str | None = Field(default=None)
 
 
@@ -91,7 +91,7 @@ class ShadowUpdate(Changes):
     )
     decimal: Decimal | None = Field(default_factory=unset)
     uuid: UUID | None = Field(default_factory=unset)
-    Table_: str | None = Field(default_factory=unset, validation_alias="Table", serialization_alias="Table")
+    Table: str | None = Field(default_factory=unset)
     Index: str | None = Field(default_factory=unset)
 
 
