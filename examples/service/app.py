@@ -16,10 +16,12 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from fastapi import FastAPI, HTTPException, Response
+from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from chatmaps_db import AsyncDatabase, models
-from chatmaps_db.asgi import SchemaMode, lifespan, routes
+from chatmaps_db.asgi import SchemaMode, client_errors, exception_handlers, lifespan, routes
 from chatmaps_db.errors import UniqueViolation
 
 db = AsyncDatabase.from_env()
@@ -32,8 +34,16 @@ if schema_check is None:
 app = FastAPI(
     title="ChatMaps example service",
     lifespan=lifespan(db, wait=float(os.environ.get("SERVICE_DB_WAIT", "0")), schema=schema_check),
+    # The package's errors as 409/422 (the request's mistake) or 503 (the database's), one line, no value.
+    exception_handlers=exception_handlers(),
 )
 app.router.routes.extend(routes(db))
+
+
+@app.exception_handler(RequestValidationError)
+async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, without echoing what the client sent (a password in a body)."""
+    return JSONResponse({"detail": client_errors(exc.errors())}, status_code=422)
 
 
 @app.post("/api/users", status_code=201)
@@ -45,7 +55,7 @@ async def create_user(body: models.UserCreate) -> models.User:
 
 
 @app.get("/api/users")
-async def list_users(limit: int = 50) -> list[models.User]:
+async def list_users(limit: int = Query(50, ge=1, le=500)) -> list[models.User]:
     return await db.users.list(order_by="created_at", limit=limit)
 
 

@@ -12,8 +12,10 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -311,3 +313,72 @@ def test_the_lifespan_waits_for_the_database_and_checks_the_schema(
         assert response.json()["status"] == "unmigrated"
         stderr = warned.log.read_text()
         assert "starting anyway (schema check in warn mode): database" in stderr
+
+
+def test_a_clients_mistake_is_4xx_and_the_databases_503_never_with_a_value(service: Service, fault_db: str) -> None:
+    """The example answered 500 to a bad limit, a taken email on PATCH, an unknown user_id, and
+    echoed a password in its 422."""
+    for bad in ("-1", "99999999999999999999", "0"):
+        answer = service.request("GET", f"/api/users?limit={bad}")
+        assert answer.status_code == 422, (bad, answer.text)
+    ada = service.request("POST", "/api/users", json={"name": "Ada", "email": "ada@example.com"}).json()
+    bob = service.request("POST", "/api/users", json={"name": "Bob", "email": "bob@example.com"}).json()
+    taken = service.request("PATCH", f"/api/users/{bob['id']}", json={"email": "ADA@example.com"})
+    assert taken.status_code == 409, taken.text
+    assert taken.json() == {
+        "error": "public.users: another row has the same lower(email) (unique key users_email_lower_key)"
+    }
+    nobody = service.request(
+        "POST",
+        "/api/accounts",
+        json={"user_id": str(uuid.uuid4()), "account_id": "x", "provider_id": "credential", "password": "hash$SECRET"},
+    )
+    assert nobody.status_code == 422 and "refers to a row that public.users (id) does not have" in nobody.text
+    assert "hash$SECRET" not in nobody.text
+    echoed = service.request("POST", "/api/accounts", json={"user_id": ada["id"], "password": "hash$SECRET"})
+    assert echoed.status_code == 422 and "hash$SECRET" not in echoed.text, echoed.text
+    assert {tuple(d["loc"]) for d in echoed.json()["detail"]} == {("body", "account_id"), ("body", "provider_id")}
+
+
+def test_exception_handlers_map_the_packages_errors() -> None:
+    """chatmaps_db.asgi.exception_handlers() on a Starlette app: status, Retry-After, one line."""
+    import asyncio
+
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    from chatmaps_db.asgi import exception_handlers
+    from chatmaps_db.errors import CheckViolation, LoginRefused, PoolExhausted, SchemaMismatch
+
+    raised = {
+        "/busy": PoolExhausted(
+            "all 10 connections to postgresql://app:***@db/chat were busy for 10.00 sec", busy=10, waited=10.0
+        ),
+        "/refused": LoginRefused("postgresql://app:***@db/chat refused the login: ...", cause="..."),
+        "/unmigrated": SchemaMismatch("database postgresql://app:***@db/chat has no migrations applied"),
+        "/check": CheckViolation(
+            "public.t: check constraint t_c is violated", table="public.t", constraint="t_c", columns=()
+        ),
+    }
+
+    def raiser(path: str) -> Any:
+        async def endpoint(request: Any) -> Any:
+            raise raised[path]
+
+        return endpoint
+
+    app = Starlette(routes=[Route(p, raiser(p)) for p in raised], exception_handlers=exception_handlers())
+
+    async def get(path: str) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return await client.get(path)
+
+    answers = {p: asyncio.run(get(p)) for p in raised}
+    assert {p: (a.status_code, a.headers.get("retry-after")) for p, a in answers.items()} == {
+        "/busy": (503, "1"),
+        "/refused": (503, None),
+        "/unmigrated": (503, None),
+        "/check": (422, None),
+    }
+    assert answers["/busy"].json() == {"error": str(raised["/busy"])}

@@ -25,23 +25,44 @@ Routes (under `prefix`, default /api):
                           It writes: keep it off the public internet (see docs/DEPLOY.md).
 
 Bodies never hold a password (URLs are shown redacted) or a traceback.
+
+    app = FastAPI(..., exception_handlers=exception_handlers())   # or Starlette(exception_handlers=...)
+
+maps the package's errors to what the client should hear: a constraint the request broke is
+409 (a duplicate, a row still referenced) or 422 (a missing referenced row, a CHECK, a NOT
+NULL); a database that is down, busy or slow is 503 with Retry-After; one that refuses us or
+lacks the migrations is 503. The body is `{"error": "<one line>"}`: the table and constraint,
+never a value. `client_errors(exc.errors())` is a request-validation error list without the
+values the client sent (FastAPI echoes them, a password too).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from time import monotonic
 from typing import Any, Literal
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from chatmaps_db._acompat import sleep, within
 from chatmaps_db.db_async import AsyncDatabase
-from chatmaps_db.errors import ConfigError, ConnectError, DatabaseError, LoginRefused, SchemaMismatch
+from chatmaps_db.errors import (
+    ConfigError,
+    ConnectError,
+    ConnectionLost,
+    ConstraintViolation,
+    DatabaseError,
+    ExclusionViolation,
+    ForeignKeyViolation,
+    LoginRefused,
+    QueryCancelled,
+    SchemaMismatch,
+    UniqueViolation,
+)
 
 log = logging.getLogger("chatmaps_db")
 SchemaMode = Literal["fail", "warn", "off"]
@@ -49,6 +70,39 @@ _NO_CACHE = {"Cache-Control": "no-store"}
 
 # The db test's table: temporary, so it exists only inside the test's own transaction.
 _TEST_TABLE = "CREATE TEMPORARY TABLE chatmaps_db_test (id int PRIMARY KEY, note text NOT NULL) ON COMMIT DROP"
+
+
+def exception_handlers() -> dict[int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]]:
+    """Handlers for the package's errors, for Starlette's or FastAPI's `exception_handlers=`."""
+
+    async def answer(request: Request, exc: Exception) -> Response:
+        status, retry = _status(exc)
+        headers = {**_NO_CACHE, **({"Retry-After": "1"} if retry else {})}
+        if status >= 500:
+            log.warning("%s %s: %s", request.method, request.url.path, _one_line(exc))
+        return JSONResponse({"error": " ".join(str(exc).split())}, status_code=status, headers=headers)
+
+    return {DatabaseError: answer}
+
+
+def _status(exc: Exception) -> tuple[int, bool]:
+    """(HTTP status, whether to send Retry-After) for one of the package's errors."""
+    if isinstance(exc, UniqueViolation | ExclusionViolation):
+        return 409, False  # the row exists, or conflicts with one
+    if isinstance(exc, ForeignKeyViolation):
+        # A row that others still refer to (a delete) is a conflict; a reference to no row is the client's.
+        return (409 if "still refers" in str(exc) else 422), False
+    if isinstance(exc, ConstraintViolation):
+        return 422, False  # CHECK, NOT NULL: the request's values
+    if isinstance(exc, ConnectError | ConnectionLost | QueryCancelled):
+        return 503, True  # down, busy or slow: the client may try again
+    return 503, False  # refused login, missing migrations, configuration: an operator must act
+
+
+def client_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A request-validation error list (pydantic's, FastAPI's `exc.errors()`) without the values
+    the client sent (`input`, and `ctx`, which may quote them): where, and what is wrong."""
+    return [{k: v for k, v in e.items() if k not in ("input", "ctx", "url")} for e in errors]
 
 
 def routes(db: AsyncDatabase, *, prefix: str = "/api", deadline: float | None = None) -> list[Route]:
@@ -195,4 +249,4 @@ def _json(body: dict[str, Any], status: int) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=_NO_CACHE)
 
 
-__all__ = ["SchemaMode", "lifespan", "round_trip", "routes", "startup"]
+__all__ = ["SchemaMode", "client_errors", "exception_handlers", "lifespan", "round_trip", "routes", "startup"]
