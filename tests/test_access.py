@@ -293,3 +293,17 @@ def test_update_takes_only_its_own_tables_update_model(db: Database) -> None:
         db.users.update(user.id, models.UserInsert(name="x", email="x@x"))  # type: ignore[arg-type]
     still = db.sessions.get(session.id)
     assert still is not None and still.user_id == user.id
+
+
+def test_wrong_arguments_are_refused_before_any_sql(db: Database) -> None:
+    """order_by=123 raised "'int' object is not iterable", order_by={"id": 1} was taken, a tuple
+    filter was sent as the text '(Ada,Bob)' and matched nothing, limit=-1 reached the server."""
+    with pytest.raises(TypeError, match=r"^public.users: order_by takes a column's field name .* not int$"):
+        db.users.list(order_by=123)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not dict$"):
+        db.users.list(order_by={"id": 1})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^public.users: a filter of several values is a list, not a tuple \(name=\)$"):
+        db.users.list(name=("Ada", "Bob"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^public.users.list: limit is a whole number, 0 or more \(got -1\)$"):
+        db.users.list(limit=-1)
+    assert db.users.list(limit=0) == [] and db.users.list(order_by=["name", "-email"]) == []

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 07a5a61733bae054); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 9148e14c25e3c079); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -155,9 +155,11 @@ class Relation(Bound, Generic[R]):
         validate: bool | None,
     ) -> list[R]:
         spec = self._spec
+        if limit is not None and (type(limit) is not int or limit < 0):  # PostgreSQL would say it, after a round trip
+            raise ValueError(f"{spec.table}.list: limit is a whole number, 0 or more (got {limit!r})")
         params: list[Any] = []
         shape, where = spec.where(filters, params)
-        order = spec.order_key(order_by, after is not None) if order_by or after is not None else ()
+        order = spec.order_key(order_by, after is not None) if order_by != () or after is not None else ()
         nulls = None
         if after is not None:
             if not isinstance(after, self._row):

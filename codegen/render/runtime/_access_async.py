@@ -156,9 +156,11 @@ class AsyncRelation(AsyncBound, Generic[R]):
         validate: bool | None,
     ) -> list[R]:
         spec = self._spec
+        if limit is not None and (type(limit) is not int or limit < 0):  # PostgreSQL would say it, after a round trip
+            raise ValueError(f"{spec.table}.list: limit is a whole number, 0 or more (got {limit!r})")
         params: list[Any] = []
         shape, where = spec.where(filters, params)
-        order = spec.order_key(order_by, after is not None) if order_by or after is not None else ()
+        order = spec.order_key(order_by, after is not None) if order_by != () or after is not None else ()
         nulls = None
         if after is not None:
             if not isinstance(after, self._row):

@@ -123,6 +123,10 @@ class Spec:
                 continue
             column = self.filters[position]
             name = self.quoted[column]
+            if type(value) is tuple:  # psycopg would send it as text, '(Ada,Bob)', which matches nothing
+                raise TypeError(
+                    f"{self.table}: a filter of several values is a list, not a tuple ({self.fields[column]}=)"
+                )
             if value is None:
                 shape.append((position, "null"))
                 parts.append(f"{name} IS NULL")
@@ -138,6 +142,11 @@ class Spec:
 
     def order_key(self, order_by: str | Sequence[str], paging: bool) -> tuple[tuple[int, bool], ...]:
         """(column, descending) per order_by entry, then the primary key's columns: ties in a stable order."""
+        if not isinstance(order_by, str | list | tuple) or not all(isinstance(n, str) for n in order_by):
+            raise TypeError(
+                f"{self.table}: order_by takes a column's field name ('-name': descending) or a list of them, "
+                f"not {type(order_by).__name__}"
+            )
         names = (order_by,) if isinstance(order_by, str) else tuple(order_by)
         out: list[tuple[int, bool]] = []
         for name in names:
