@@ -177,6 +177,22 @@ def test_the_service_over_http_up_down_frozen_and_back(
     assert counts(fault_db) == before  # nothing left behind
     with pg.connect(fault_db) as conn:
         assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'chatmaps_db_test'").fetchone() == (0,)
+        # No DDL either: a temporary table per call bloated pg_attribute. An event trigger counts
+        # every DDL command in a sequence, which the route's ROLLBACK cannot take back.
+        conn.execute("CREATE SEQUENCE ddl_seen")
+        conn.execute(
+            "CREATE FUNCTION count_ddl() RETURNS event_trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM nextval('ddl_seen'); END $$"
+        )
+        conn.execute("CREATE EVENT TRIGGER count_ddl ON ddl_command_end EXECUTE FUNCTION count_ddl()")
+    try:
+        for _ in range(3):
+            assert service.request("GET", "/api/db/test", "no DDL").status_code == 200
+        with pg.connect(fault_db) as conn:
+            assert conn.execute("SELECT last_value, is_called FROM ddl_seen").fetchone() == (1, False)
+    finally:
+        with pg.connect(fault_db) as conn:
+            conn.execute("DROP EVENT TRIGGER count_ddl")
 
     pid = service.proc.pid
     restartable.stop()
