@@ -216,3 +216,24 @@ def test_from_url_does_not_take_this_projects_configuration(fresh_db: str, tmp_p
         1,
         f"error: {missing}: no such file (--config): name a TOML file with a [tool.codegen] table\n",
     )
+
+
+def test_a_comment_ending_in_a_backslash_generates_lints_and_applies(
+    project_copy: tuple[Path, Path], dev_url: str, fresh_db: str
+) -> None:
+    """Atlas wrote IS 'ends in \\' and its own lint stopped: "unclosed quote"."""
+    schema, migration_dir = project_copy
+    comment = "comment = \"a \\\\ inside, 'quoted', and at the end \\\\\""
+    bio = f'column "bio" {{\n    type = text\n    null = true\n    {comment}\n  }}\n  column "image" {{'
+    schema.write_text(schema.read_text().replace('column "image" {', bio, 1))
+    result = migrations.diff_and_lint(schema, migration_dir, dev_url)
+    assert result.new_file is not None
+    assert "IS E'a \\\\ inside, ''quoted'', and at the end \\\\';" in result.new_file.read_text()
+    atlas.migrate_apply(migration_dir, fresh_db)
+    migrations.check(schema, migration_dir, dev_url)  # atlas.sum matches, schema.hcl is migrated
+    with pg.connect(fresh_db) as conn:
+        got = conn.execute(
+            "SELECT col_description(attrelid, attnum) FROM pg_attribute"
+            " WHERE attrelid = 'public.users'::regclass AND attname = 'bio'"
+        ).fetchone()
+    assert got == ("a \\ inside, 'quoted', and at the end \\",)

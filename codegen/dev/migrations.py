@@ -6,6 +6,7 @@ sure a refused migration leaves nothing behind.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -105,6 +106,11 @@ def diff_and_lint(
     if not added:
         return DiffResult(None)
     new_file = _rename(added[-1], set(before), name, migrations)
+    text = new_file.read_text()
+    escaped = escape_backslashes(text)
+    if escaped != text:  # Atlas's own lint cannot read the file it wrote: say the same as E'...'
+        new_file.write_text(escaped)
+        atlas.migrate_hash(migrations)
     try:
         findings = atlas.migrate_lint_latest(migrations, dev_url)
     except Exception:
@@ -123,6 +129,51 @@ def diff_and_lint(
         _mark_nolint(new_file, {f.line for f in destructive})
         atlas.migrate_hash(migrations)
     return DiffResult(new_file, tuple(f for f in findings if not f.destructive))
+
+
+def escape_backslashes(sql: str) -> str:
+    """`sql` with each plain string literal that holds a backslash ('ends in \\') written as the
+    same value in escape syntax (E'ends in \\\\'). PostgreSQL reads both alike; Atlas's lint
+    takes \\' for an escaped quote and stops at "unclosed quote" (a comment ending in a
+    backslash did that). Comments, quoted names, dollar-quoted bodies and E'' strings stay."""
+    out: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if sql.startswith("--", i):
+            end = sql.find("\n", i)
+            end = n if end < 0 else end
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+        elif ch == '"':
+            end = i + 1
+            while end < n and not (sql[end] == '"' and sql[end + 1 : end + 2] != '"'):
+                end += 2 if sql[end] == '"' else 1
+            end += 1
+        elif ch == "$" and (tag := re.match(r"\$[A-Za-z_]*\$", sql[i:])):
+            close = sql.find(tag[0], i + len(tag[0]))
+            end = n if close < 0 else close + len(tag[0])
+        elif ch in "eE" and sql[i + 1 : i + 2] == "'" and not (i and (sql[i - 1].isalnum() or sql[i - 1] == "_")):
+            end = i + 2
+            while end < n and sql[end] != "'":
+                end += 2 if sql[end] == "\\" else 1
+            end += 1
+        elif ch == "'":
+            end = i + 1
+            while end < n and not (sql[end] == "'" and sql[end + 1 : end + 2] != "'"):
+                end += 2 if sql[end] == "'" else 1
+            literal = sql[i + 1 : end]
+            end += 1
+            if "\\" in literal:
+                out.append("E'" + literal.replace("\\", "\\\\") + "'")
+                i = end
+                continue
+        else:
+            end = i + 1
+        out.append(sql[i:end])
+        i = end
+    return "".join(out)
 
 
 def _rename(new_file: Path, existing: set[Path], name: str, migrations: Path) -> Path:
