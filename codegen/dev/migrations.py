@@ -106,9 +106,9 @@ def diff_and_lint(
     if not added:
         return DiffResult(None)
     new_file = _rename(added[-1], set(before), name, migrations)
-    text = new_file.read_text()
-    escaped = escape_backslashes(text)
-    if escaped != text:  # Atlas's own lint cannot read the file it wrote: say the same as E'...'
+    sql = new_file.read_text()
+    escaped = escape_backslashes(sql)
+    if escaped != sql:  # Atlas's own lint cannot read the file it wrote: say the same as E'...'
         new_file.write_text(escaped)
         atlas.migrate_hash(migrations)
     try:
