@@ -89,7 +89,15 @@ def test_the_asgi_extra_installs_starlette_and_the_probe_runs(tmp_path: Path) ->
     code = "import chatmaps_db.asgi as a, starlette; print(sorted(a.__all__))"
     proc = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["['SchemaMode',", "'lifespan',", "'round_trip',", "'routes',", "'startup']"]
+    assert proc.stdout.split() == [
+        "['SchemaMode',",
+        "'client_errors',",
+        "'exception_handlers',",
+        "'lifespan',",
+        "'round_trip',",
+        "'routes',",
+        "'startup']",
+    ]
     # The probe, as a container runs it: no DATABASE_URL is one line on stderr and exit 1.
     env = {"PATH": "/usr/bin:/bin"}
     probe = subprocess.run(
