@@ -510,13 +510,15 @@ def pgbouncer(
         extra_groups=[] if user else None,
     )
     try:
-        for _ in range(500):
-            if (base / f".s.PGSQL.{port}").exists() or proc.poll() is not None:
-                break
+        # Until it listens (its socket exists) or exits: a loaded machine took more than the 5 s
+        # this once allowed, and the caller then met "Connection refused".
+        socket = base / f".s.PGSQL.{port}"
+        deadline = time.monotonic() + 120
+        while not socket.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        if proc.poll() is not None:
+        if proc.poll() is not None or not socket.exists():
             raise ServerFailed(
-                f"pgbouncer did not start: {_last_error(proc.stderr.read().decode() if proc.stderr else '')}"
+                f"pgbouncer did not start: {_last_error(proc.stderr.read().decode() if proc.poll() is not None and proc.stderr else 'no socket after 120 s')}"
             )
         yield f"postgresql://{SUPERUSER}@/{{db}}?host={quote(str(base))}&port={port}"
     finally:
