@@ -39,6 +39,7 @@ from faker import Faker
 
 from codegen import ir
 from codegen.dev import package
+from codegen.plan.sqltext import quote
 
 # How many rows each table gets unless told: `make seed ROWS=...`.
 DEFAULT_ROWS = 100
@@ -234,9 +235,9 @@ def read_keys(db: Any, table: ir.Table, wanted: set[tuple[str, ...]]) -> dict[tu
         return out
     with db.connection() as conn:
         for columns in sorted(wanted):
-            select = ", ".join(_quote(c) for c in columns)
+            select = ", ".join(quote(c) for c in columns)
             rows = conn.execute(
-                f"SELECT {select} FROM {_quote(table.schema)}.{_quote(table.name)} ORDER BY {select}"
+                f"SELECT {select} FROM {quote(table.schema)}.{quote(table.name)} ORDER BY {select}"
             ).fetchall()
             out[columns] = [tuple(r) for r in rows]
     return out
@@ -258,10 +259,6 @@ def _index_columns(index: ir.Index, table: ir.Table) -> tuple[str, ...]:
             return ()
         out.append(used[0])
     return tuple(out)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _plan(

@@ -15,7 +15,7 @@ from typing import TypeVar
 from codegen import ir
 from codegen.errors import UnsupportedSchema
 from codegen.plan import checks, names
-from codegen.plan.sqltext import sql_name
+from codegen.plan.sqltext import quote, sql_name
 from codegen.plan.typemap import PG_TYPES, Filter, PyType, lookup
 from codegen.render.runtime import schema_check
 
@@ -300,15 +300,21 @@ class _Planner:
         py = lookup(ref, ref.qualified, self.overrides)
         return py.binary, py.trusted, py.filter
 
-    def json_kind(self, ref: ir.TypeRef) -> str:
-        """ "json", "jsonb", "jsonb[]" (an array of them; a domain is its base): how a value of this
-        type is wrapped for psycopg (_types.json_param), or "" for another type."""
+    def base_of(self, ref: ir.TypeRef) -> tuple[ir.TypeRef, int]:
+        """(the type under `ref`'s domains, the array dimensions along the way): percent[] ->
+        (numeric, 1); a type that is no domain is its own base."""
         dims = ref.dims
         while ref.kind == "domain" and ref.qualified in self.domains:
             ref = self.domains[ref.qualified].base
             dims = max(dims, ref.dims)
-        if ref.kind == "base" and ref.schema == "pg_catalog" and ref.name in ("json", "jsonb"):
-            return ref.name + "[]" * dims
+        return ref, dims
+
+    def json_kind(self, ref: ir.TypeRef) -> str:
+        """ "json", "jsonb", "jsonb[]" (an array of them; a domain is its base): how a value of this
+        type is wrapped for psycopg (_types.json_param), or "" for another type."""
+        base, dims = self.base_of(ref)
+        if base.kind == "base" and base.schema == "pg_catalog" and base.name in ("json", "jsonb"):
+            return base.name + "[]" * dims
         return ""
 
     def param_type(self, ref: ir.TypeRef) -> str:
@@ -316,14 +322,12 @@ class _Planner:
         domain's base type (a filter value is compared, not checked, as PostgreSQL does for a
         literal), without modifiers (a cast to varchar(8) or char(4) would cut the value).
         Arrays of types psycopg does not know are noted for the pool to register (pg_arrays)."""
-        base = ref
-        while base.kind == "domain" and base.qualified in self.domains:
-            base = self.domains[base.qualified].base
+        base, dims = self.base_of(ref)
         if ref.dims:  # an array of a domain stays one: PostgreSQL has no `percent[] = numeric[]`
             if ref.kind == "domain" or (ref.kind == "base" and ref.schema != "pg_catalog"):
-                self.arrays[_quoted(ref.schema, ref.name)] = _quoted(base.schema, base.name)
+                self.arrays[_quoted(ref)] = _quoted(base)
             return f"{sql_name(ref.schema)}.{sql_name(ref.name)}[]"
-        return f"{sql_name(base.schema)}.{sql_name(base.name)}" + ("[]" if base.dims else "")
+        return f"{sql_name(base.schema)}.{sql_name(base.name)}" + ("[]" if dims else "")
 
     def constraints(
         self, ref: ir.TypeRef, column_checks: list[ir.Check], column: str
@@ -689,9 +693,9 @@ def _to_model(method: str, target: str, note: str) -> str:
     )
 
 
-def _quoted(schema: str, name: str) -> str:
+def _quoted(ref: ir.TypeRef) -> str:
     """`"public"."percent"`: a type's name as regtype reads it, whatever its case or characters."""
-    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+    return f"{quote(ref.schema)}.{quote(ref.name)}"
 
 
 def _import_lines(imports: set[tuple[str, str]]) -> tuple[str, ...]:

@@ -55,7 +55,12 @@ def group_at(text: str, start: int) -> str | None:
     return None
 
 
+def quote(name: str) -> str:
+    """A quoted SQL identifier: `"a""b"`."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def sql_name(name: str) -> str:
-    """A quoted identifier as it goes into SQL that psycopg formats (its %s placeholders): `"a""b"`,
-    with a % doubled (`"50%%off"`), so that a table or column named with one cannot break a call."""
-    return '"' + name.replace('"', '""').replace("%", "%%") + '"'
+    """A quoted identifier as it goes into SQL that psycopg formats (its %s placeholders), with a %
+    doubled (`"50%%off"`), so that a table or column named with one cannot break a call."""
+    return quote(name).replace("%", "%%")
