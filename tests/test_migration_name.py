@@ -53,3 +53,17 @@ def test_name_says_what_changes(sql: str, name: str) -> None:
 def test_name_is_short() -> None:
     long = f'ALTER TABLE "public"."{"t" * 50}" ADD COLUMN "{"c" * 50}" text;'
     assert len(name_from_sql(long)) <= 60
+
+
+def test_only_plain_literals_with_a_backslash_are_rewritten() -> None:
+    """migrations.escape_backslashes, on PostgreSQL's own lexer: E'' strings, dollar quotes, quoted
+    names and comments stay; a plain literal keeps its value as E'...' (non-ASCII before it too)."""
+    from codegen.dev.migrations import escape_backslashes
+
+    sql = (
+        "COMMENT ON COLUMN \"é\".\"b\" IS 'café \\'; SELECT E'a\\'', $$ 'x\\' $$, 'it''s \\ x', \"we'ird\" -- it's \\\n"
+    )
+    assert escape_backslashes(sql) == (
+        "COMMENT ON COLUMN \"é\".\"b\" IS E'café \\\\'; SELECT E'a\\'', $$ 'x\\' $$, E'it''s \\\\ x', \"we'ird\" -- it's \\\n"
+    )
+    assert escape_backslashes("SELECT 'no backslash'") == "SELECT 'no backslash'"
