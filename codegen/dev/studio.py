@@ -125,20 +125,16 @@ def _classes(tables: types.ModuleType) -> list[type[Any]]:
     return sorted(mapped, key=lambda c: c.__table__.fullname)
 
 
-def _changes_models(name: str) -> dict[str, tuple[type[Any], type[Any]]]:
-    """{schema.table: (Insert model, Update model)} from the package's table layer."""
+def _table_layer(name: str) -> dict[str, type[Any]]:
+    """{schema.table: its table-layer class} of the package `name` (Spec, Insert model)."""
     access = importlib.import_module(f"{name}.access")
-    return {t: package.changes_models(cls) for t, (_, cls) in package.table_classes(access.Tables).items()}
+    return {t: cls for t, (_, cls) in package.table_classes(access.Tables).items()}
 
 
-def _unique_columns(name: str) -> dict[str, list[str]]:
-    """{schema.table: the columns of its one-column unique keys}, from the package's table layer
-    (its keys include a unique index on lower(email), which the SQLAlchemy table has only as text)."""
-    access = importlib.import_module(f"{name}.access")
-    return {
-        t: [k.columns[0] for k in cls._spec.keys if len(k.columns) == 1]
-        for t, (_, cls) in package.table_classes(access.Tables).items()
-    }
+def _unique_columns(layer: type[Any]) -> list[str]:
+    """The columns of a table's one-column unique keys, from its Spec (whose keys include a unique
+    index on lower(email), which the SQLAlchemy table has only as text)."""
+    return [k.columns[0] for k in layer._spec.keys if len(k.columns) == 1]
 
 
 # A row's label, where a unique text column has one of these names, in this order of preference.
@@ -408,7 +404,8 @@ def app(
     """The studio's ASGI app for `url`: sqladmin at /, every table and view of the package `name`,
     behind Guard (`hosts`: the Host values it answers, allowed_hosts(); None: any)."""
     tables = importlib.import_module(f"{name}.tables")
-    changes = _changes_models(name)
+    layers = _table_layer(name)
+    changes = {t: package.changes_models(cls) for t, cls in layers.items()}
     made = Starlette(middleware=[Middleware(Guard, hosts=hosts)])
     auth = _Password(password) if password else None
     mode = "read-write" if write else "read-only"
@@ -422,13 +419,12 @@ def app(
         reason = " ".join(str(exc.orig).split()).split(" failed: ")[-1]
         raise UsageError(f"the studio cannot reach {redact(url)}: {reason}") from None
     classes = {f"{cls.__table__.schema or 'public'}.{cls.__table__.name}": cls for cls in _classes(tables)}
-    unique = _unique_columns(name)
     formatters = dict(FORMATTERS)
     for table, cls in classes.items():  # a related row shows by its label, with a link to it
         secret: frozenset[str] = (
             getattr(changes[table][0], "_secret_fields", frozenset()) if table in changes else frozenset()
         )
-        formatters[cls] = labeler(cls, unique.get(table, []), secret)
+        formatters[cls] = labeler(cls, _unique_columns(layers[table]) if table in layers else [], secret)
     for table, cls in classes.items():
         if table in empty:
             print(f"note: {table} is left out: a materialized view with no data yet (REFRESH MATERIALIZED VIEW it)")
