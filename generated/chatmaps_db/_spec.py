@@ -270,14 +270,15 @@ def violation(exc: pe.IntegrityError) -> ConstraintViolation | None:
     kind, columns, detail = CONSTRAINTS.get((schema or "", table or "", name or ""), ("", (), ""))
     cols = ", ".join(columns)
     cls: type[ConstraintViolation]
+    still_referenced = False
     if isinstance(exc, pe.UniqueViolation):
         cls = UniqueViolation
         what = "primary key" if kind == "p" else "unique key"
         message = f"{where}: another row has the same {cols or 'key'} ({what} {name})"
     elif isinstance(exc, pe.ForeignKeyViolation | pe.RestrictViolation):  # RESTRICT: 23001, not 23503
         cls = ForeignKeyViolation
-        primary = diag.message_primary or ""
-        if primary.startswith("update or delete"):
+        still_referenced = (diag.message_primary or "").startswith("update or delete")
+        if still_referenced:
             message = (
                 f"{where} ({cols}) still refers to this row of {detail} (foreign key {name}): "
                 "delete or change those rows first, or declare the foreign key ON DELETE CASCADE"
@@ -307,4 +308,6 @@ def violation(exc: pe.IntegrityError) -> ConstraintViolation | None:
         return None
     ours = cls(message, table=where, constraint=name, columns=tuple(columns))
     ours.pg_error = exc
+    if isinstance(ours, ForeignKeyViolation):
+        ours.still_referenced = still_referenced
     return ours

@@ -99,7 +99,7 @@ def _status(exc: Exception) -> tuple[int, bool]:
         return 409, False  # the row exists, or conflicts with one
     if isinstance(exc, ForeignKeyViolation):
         # A row that others still refer to (a delete) is a conflict; a reference to no row is the client's.
-        return (409 if "still refers" in str(exc) else 422), False
+        return (409 if exc.still_referenced else 422), False
     if isinstance(exc, ConstraintViolation):
         return 422, False  # CHECK, NOT NULL: the request's values
     if isinstance(exc, ConnectError | ConnectionLost | QueryCancelled):

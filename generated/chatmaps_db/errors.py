@@ -125,6 +125,10 @@ class UniqueViolation(ConstraintViolation):
 class ForeignKeyViolation(ConstraintViolation):
     """The referenced row does not exist, or (on delete) rows still refer to this one."""
 
+    # True: rows still refer to the row deleted or changed (a conflict); False: the row written
+    # refers to a row that does not exist (the request's mistake).
+    still_referenced: bool = False
+
 
 class NotNullViolation(ConstraintViolation):
     """A NOT NULL column was given no value."""
