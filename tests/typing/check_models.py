@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any, assert_type
 from uuid import UUID
 
 import psycopg
 from pydantic import AwareDatetime
+from starlette.requests import Request
+from starlette.responses import Response
 
 from chatmaps_db import (
     AsyncDatabase,
     ConnectionLost,
     Database,
     Health,
+    LoginRefused,
     PoolExhausted,
     QueryCancelled,
+    RowSkipped,
     ServerUnavailable,
     models,
 )
+from chatmaps_db.asgi import exception_handlers
+from chatmaps_db.errors import ForeignKeyViolation, UniqueViolation
 from chatmaps_db.health import Status
 
 
@@ -80,3 +87,21 @@ async def async_retry(db: AsyncDatabase) -> str:
 
 def secrets_hidden(account: models.Account) -> str | None:
     return account.password  # readable as an attribute
+
+
+def request_bodies(body: models.UserCreate, patch: models.UserPatch) -> None:
+    """server_columns' models turn into what the table layer takes."""
+    assert_type(body.to_insert(), models.UserInsert)
+    assert_type(patch.to_update(), models.UserUpdate)
+    assert_type(body.given(), dict[str, Any])
+
+
+def new_errors(refused: LoginRefused, skipped: RowSkipped, fk: ForeignKeyViolation, unique: UniqueViolation) -> None:
+    assert_type(refused.cause, str)
+    assert_type(skipped.triggers, tuple[str, ...])
+    assert_type(skipped.table, str)
+    assert_type(fk.still_referenced, bool)
+    assert_type(unique.pg_error, Exception | None)
+    assert_type(
+        exception_handlers(), dict[int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]]
+    )

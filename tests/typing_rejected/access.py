@@ -21,6 +21,9 @@ def wrong(db: Database, user_id: UUID) -> None:
     db.users.list(name=None)  # rejected: arg-type
     db.accounts.get(provider_id="github")  # rejected: call-arg
     db.users.count(order_by="name")  # rejected: call-arg
+    db.sessions.update(user_id, models.AccountUpdate(user_id=user_id))  # rejected: arg-type
+    db.users.insert(models.UserCreate(name="Ada", email="a@b.c"))  # rejected: arg-type
+    models.UserCreate(name="Ada", email="a@b.c", email_verified=True)  # rejected: call-arg
 
 
 def wrong_row(db: Database, user_id: UUID) -> models.Session | None:
