@@ -187,6 +187,23 @@ def test_insert_many_is_one_transaction(db: Database) -> None:
     assert db.users.count() == 0
 
 
+def test_insert_many_names_a_value_copy_cannot_write(db: Database) -> None:
+    """model_construct skips validation; COPY's dumper then failed with `bad argument type for
+    built-in operation` or `can't subtract offset-naive and offset-aware datetimes`. Now: which
+    column, which row, what it needs, never the value; the COPY is aborted, nothing is written."""
+    good = [ada(email=f"g{i}@example.com") for i in range(3)]
+    wrong = models.UserInsert.model_construct(name=12345, email="w@example.com")
+    with pytest.raises(TypeError) as err:
+        db.users.insert_many([*good, wrong])
+    assert str(err.value) == ("public.users.name, row 4: a value of type int where text is needed; nothing was written")
+    assert err.value.__cause__ is None and err.value.__context__ is None
+    naive = models.UserInsert.model_construct(name="N", email="n@example.com", created_at=datetime(2026, 1, 1))
+    with pytest.raises(TypeError, match=r"^public.users.created_at, row 1: a naive datetime \(no tzinfo\) where "):
+        db.users.insert_many([naive])
+    assert db.users.count() == 0  # nothing written, and the pool's connection is still good
+    assert db.users.insert_many(good) == 3
+
+
 def test_tables_inside_a_transaction_share_it(db: Database) -> None:
     with pytest.raises(RuntimeError, match="undo"), db.transaction() as tx:
         assert isinstance(tx, Connection) and isinstance(tx, psycopg.Connection)

@@ -133,6 +133,20 @@ def test_copyfrom_and_a_delete_returning_secret(db: Database, now: datetime) -> 
     assert db.queries.consume_verification(identifier="user-7@example.com") is None  # consumed
     with pytest.raises(NotNullViolation, match=r"public\.verifications\.value is NOT NULL"):
         db.queries.create_verifications([CreateVerificationsParams("x", None, now)])  # type: ignore[arg-type]
+    # A NamedTuple is not validated: a wrong type or a naive datetime is named before PostgreSQL sees a row.
+    with pytest.raises(TypeError) as err:
+        db.queries.create_verifications([CreateVerificationsParams(7, "secret-x", now)])  # type: ignore[arg-type]
+    assert str(err.value) == (
+        "public.verifications.identifier, row 1: a value of type int where text is needed; nothing was written"
+    )
+    naive = CreateVerificationsParams("y", "secret-y", now.replace(tzinfo=None))
+    with pytest.raises(TypeError) as err:
+        db.queries.create_verifications([CreateVerificationsParams("x", "v", now), naive])
+    assert str(err.value) == (
+        "public.verifications.expires_at, row 2: a naive datetime (no tzinfo) where timestamptz needs an aware "
+        "one, e.g. datetime.now(timezone.utc); nothing was written"
+    )
+    assert "secret" not in str(err.value) and db.verifications.count() == 499
 
 
 def test_queries_run_inside_a_transaction(db: Database, now: datetime) -> None:
@@ -156,6 +170,8 @@ def test_async_twin(migrated_db: str, now: datetime) -> None:
             found = await adb.queries.get_session_with_user(token="tok")
             assert found is not None and found.user_id == ada.id and isinstance(found.session_id, UUID)
             assert await adb.queries.create_verifications([CreateVerificationsParams("i", "v", now)]) == 1
+            with pytest.raises(TypeError, match=r"^public.verifications.expires_at, row 1: a naive datetime"):
+                await adb.queries.create_verifications([CreateVerificationsParams("i", "v", now.replace(tzinfo=None))])
             async with adb.transaction() as tx:
                 assert len(await tx.queries.list_user_sessions(user_id=ada.id)) == 1
         finally:

@@ -1,7 +1,8 @@
 """Every value the table layer sends goes as its column's type: over one column of each type and
 an array column of each, at the small and the large end of the type, every read (a filter, a
 list filter, keyset pages both ways, a key lookup) returns what PostgreSQL itself answers, and
-every write (insert, update, upsert on the column's key, insert_many) stores the value unchanged.
+every write (insert, update, upsert on the column's key, insert_many) stores the value unchanged, and
+a value of the wrong type given to insert_many (COPY) is named by its column ("blame").
 
 `python param_types.py --schema` prints the schema (tests/test_param_types.py loads it and
 generates a package from it); `python param_types.py URL` runs inside that package (cwd) and
@@ -80,8 +81,14 @@ TYPES: list[tuple[str, str, tuple[str | None, str | None, str | None]]] = [
 ]
 MATRIX = ("'{{1,2},{3,4}}'", "'{{-32768,NULL}}'", "'{{1},{32767}}'")
 NO_BTREE = {"json", "point"}  # no `=` or ordering: no UNIQUE key either (xml: the embedded server has no libxml)
-OPS = ("filter", "in", "after", "-after", "key", "insert", "update", "upsert", "insert_many")
-ARRAY_OPS = ("filter", "after", "-after", "key", "insert", "update", "upsert", "insert_many")
+OPS = ("filter", "in", "after", "-after", "key", "insert", "update", "upsert", "insert_many", "blame")
+ARRAY_OPS = ("filter", "after", "-after", "key", "insert", "update", "upsert", "insert_many", "blame")
+
+
+class Wrong:
+    """A value no column takes: insert_many (COPY) must name the column it was given for."""
+
+
 TABLE = "typed%params"  # a % in a name: the layer's SQL goes through psycopg's %s formatting
 
 
@@ -245,6 +252,15 @@ def run(url: str) -> int:
                 table.insert_many([insert_model.model_validate(dict(r)) for r in rows])
                 return refill()
 
+            def blamed(column: str = column) -> bool:
+                bad = insert_model.model_construct(**{**dict(rows[1]), "id": 99, column: Wrong()})
+                try:
+                    table.insert_many([insert_model.model_validate({**dict(rows[1]), "id": 98}), bad])
+                except TypeError as exc:
+                    named = str(exc).startswith(f"public.{TABLE}.{column}, row 2: a value of type Wrong where ")
+                    return named and snapshot() == before  # and the COPY was aborted: nothing written
+                return False
+
             calls: dict[str, Callable[[], bool]] = {
                 "filter": lambda filtered=filtered: all(filtered(i) for i in range(3)),
                 "in": in_list,
@@ -255,6 +271,7 @@ def run(url: str) -> int:
                 "update": updated,
                 "upsert": upserted,
                 "insert_many": many,
+                "blame": blamed,
             }
             spec = table._spec
             at = spec.by_column[column]
