@@ -121,7 +121,7 @@ $(VENV_STAMP): $(REQUIREMENTS)
 	touch $@
 
 # Rebuilt only when the pin (go.mod/go.sum), the patch or the build script changes.
-$(CURDIR)/.tools/bin/atlas: tools/atlas/go.mod tools/atlas/go.sum tools/atlas/pg16.patch tools/atlas/build.sh
+$(CURDIR)/.tools/bin/atlas: tools/atlas/go.mod tools/atlas/go.sum $(wildcard tools/atlas/*.patch) tools/atlas/build.sh
 	tools/atlas/build.sh $@
 
 # The generated package's runtime dependencies (pins as in pyproject.toml) and its build backend.

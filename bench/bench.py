@@ -33,6 +33,10 @@ largest process):
     /api/health/live (no database I/O) on the same uvicorn.
 13. make seed (bench/seed.py): 10k users + accounts + sessions through the Insert models and
     insert_many vs the same Faker values generated alone.
+14. `make generate`, one column added to vs  the same with Atlas built without
+    a 500-table schema.hcl (bench/scale.py)    tools/atlas/scale.patch (pg16.patch only);
+                                              plus figures: the curve at SCALE_TABLES
+                                              (100, 250, 500, 1000 tables), ours only.
 
 Nothing here is a test: there are no thresholds. Run it, read the ratios.
 """
@@ -57,7 +61,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "generated")]
 
-from bench import synth  # noqa: E402
+from bench import scale, synth  # noqa: E402
 from codegen import fmt  # noqa: E402
 from codegen.dev import atlas, pg  # noqa: E402
 from codegen.paths import MIGRATIONS, SCHEMA  # noqa: E402
@@ -67,6 +71,7 @@ HERE = Path(__file__).resolve().parent
 # The "before" baseline: the last commit before issue 10 (one read of the database, lazy models).
 BEFORE = os.environ.get("BENCH_BEFORE", "01c035f")
 SYNTH_TABLES = int(os.environ.get("BENCH_SYNTH_TABLES", "500"))
+SCALE_TABLES = [int(n) for n in os.environ.get("BENCH_SCALE_TABLES", "100,250,500,1000").split(",")]
 PY = sys.executable
 CORPUS = Path(os.environ.get("CHATMAPS_CORPUS", ROOT.parent / "shared" / "corpus"))
 NEW_COLUMN = """  column "bio" {
@@ -292,6 +297,55 @@ def synthetic_scenarios(results: list[Result], before: Path | None) -> list[str]
     return figures
 
 
+@contextmanager
+def unpatched_atlas() -> Iterator[Path | None]:
+    """Atlas built as tools/atlas builds it, without scale.patch: the baseline of the scale
+    scenario. None (and a line saying why) when it cannot be built here."""
+    with tempfile.TemporaryDirectory(prefix="bench-atlas-") as tmp:
+        tools = Path(tmp) / "tools" / "atlas"
+        shutil.copytree(ROOT / "tools" / "atlas", tools)
+        (tools / "scale.patch").unlink()
+        out = Path(tmp) / "atlas"
+        built = subprocess.run([str(tools / "build.sh"), str(out)], capture_output=True, text=True, check=False)
+        if built.returncode != 0:
+            print(f"no unpatched Atlas baseline: {built.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+            yield None
+        else:
+            yield out
+
+
+def scale_scenarios(results: list[Result]) -> list[str]:
+    """`make generate` with one column added to a synthetic schema.hcl (bench/scale.py): at 500
+    tables side by side with Atlas without scale.patch, and the curve at SCALE_TABLES."""
+    figures = ["make generate, one column added to an N-table schema.hcl (bench/scale.py), one run each:"]
+    with pg.throwaway_server() as server, tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        curve: list[tuple[int, float]] = []
+        for n in SCALE_TABLES:
+            project = scale.Project.create(n, Path(tmp) / str(n), server)
+            if n == 500:
+                with unpatched_atlas() as old:
+                    if old is not None:
+                        results.append(
+                            side_by_side(
+                                "make generate, +1 column, 500 tables",
+                                "Atlas without scale.patch",
+                                lambda p=project: measure([p.command()], p.reset, cwd=ROOT),  # type: ignore[misc]
+                                lambda p=project, old=old: measure(  # type: ignore[misc]
+                                    [["env", f"ATLAS={old}", *p.command()]], p.reset, cwd=ROOT
+                                ),
+                            )
+                        )
+            seconds, _ = measure([project.command()], project.reset, cwd=ROOT)
+            curve.append((n, seconds))
+            shutil.rmtree(project.base)
+        for n, seconds in curve:
+            figures.append(f"  {n:5} tables {seconds:6.1f} s  ({1000 * seconds / n:5.1f} ms per table)")
+        if len(curve) > 1:
+            (n0, s0), (n1, s1) = curve[0], curve[-1]
+            figures.append(f"  slope {1000 * (s1 - s0) / (n1 - n0):.1f} ms per added table ({n0} -> {n1})")
+    return figures
+
+
 def corpus_scenario(results: list[Result]) -> None:
     schema = CORPUS / "pagila" / "pagila-schema.sql"
     if not schema.exists():
@@ -512,6 +566,7 @@ def main() -> None:
     with before_checkout() as before:
         generate_scenarios(results, before)
         figures = synthetic_scenarios(results, before)
+    figures += scale_scenarios(results)
     corpus_scenario(results)
     runtime_scenario(results)
     print(

@@ -3,9 +3,11 @@
 #
 # Sources come from the Go module proxy, verified against tools/atlas/go.sum. The
 # newest cmd/atlas the proxy serves is the v0.13.1 tag (pseudo-versions of later
-# commits are refused), and its pinned Atlas library predates PostgreSQL 16, so
-# pg16.patch (a backport of upstream's own fix) is applied to a private copy of that
-# library before compiling. No cgo: the PostgreSQL driver is pure Go.
+# commits are refused), and its pinned Atlas library predates PostgreSQL 16. So the
+# patches here are applied, in name order, to a private copy of that library before
+# compiling: pg16.patch (a backport of upstream's own fix) and scale.patch (schema reading
+# that grows linearly with the number of tables; see its header). No cgo: the PostgreSQL
+# driver is pure Go.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -41,13 +43,15 @@ fi
 
 rm -rf "$work" && mkdir -p "$work"
 cp -R "$lib" "$work/lib" && chmod -R u+w "$work/lib"
-patch --quiet -p1 -d "$work/lib" < "$here/pg16.patch"
+for p in "$here"/*.patch; do
+  patch --quiet -p1 -d "$work/lib" < "$p"
+done
 cp go.mod "$work/go.mod" && cp go.sum "$work/go.sum"
 go mod edit -modfile="$work/go.mod" -replace="ariga.io/atlas=$work/lib"
 
 mkdir -p "$(dirname "$out")"
 CGO_ENABLED=0 go build -modfile="$work/go.mod" -trimpath \
-  -ldflags "-s -w -X ariga.io/atlas/cmd/atlas/internal/cmdapi.version=v0.13.1+pg16" \
+  -ldflags "-s -w -X ariga.io/atlas/cmd/atlas/internal/cmdapi.version=v0.13.1+chatmaps" \
   -o "$out.tmp" ariga.io/atlas/cmd/atlas 2>>"$log"
 mv "$out.tmp" "$out"
 rm -rf "$work"
