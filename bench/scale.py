@@ -54,6 +54,7 @@ class Project:
         project = cls(base)
         subprocess.run(project.command(), cwd=ROOT, capture_output=True, check=True)
         kept = base / "kept"
+        kept.mkdir()
         for name in _KEPT:
             source = base / name
             (shutil.copytree if source.is_dir() else shutil.copy)(source, kept / name)

@@ -226,3 +226,25 @@ def test_deploy_command_from_the_readme(fresh_db: str) -> None:
     assert proc.returncode == 0, proc.stderr
     assert revisions(fresh_db) == migration_versions(MIGRATIONS)
     assert tables(fresh_db) == {"users", "sessions", "accounts", "verifications"}
+
+
+def test_a_migration_too_big_for_the_servers_lock_table_names_the_setting(tmp_path: Path) -> None:
+    """One transaction that creates many tables locks each table, index and sequence: past the
+    lock table (max_locks_per_transaction x connections) PostgreSQL says only `out of shared
+    memory`. The error says which setting and the way out. (The scratch servers make generate
+    starts have room for a few thousand tables.)"""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    body = "".join(f"CREATE TABLE t{i} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);\n" for i in range(400))
+    (folder / "20260101000000_many.sql").write_text(body)
+    atlas.migrate_hash(folder)
+    with pg.throwaway_server() as server:
+        server.stop()
+        server.start("-c max_locks_per_transaction=10 -c max_connections=5")
+        with pg.scratch_database(server.url, "locks") as url:
+            with pytest.raises(AtlasFailed) as err:
+                atlas.migrate_apply(folder, url)
+            assert tables(url) == set()  # rolled back: nothing half-made
+    message = str(err.value)
+    assert "out of shared memory" in message and "\n" not in message
+    assert message.endswith("raise max_locks_per_transaction on that server, or split the migration)")

@@ -66,7 +66,13 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         if target.startswith("file://") and target.endswith(".hcl"):  # the error is about schema.hcl
             schema = Path(target.removeprefix("file://"))
             raise SchemaError(hcl_errors.explain(first_error_line(proc), schema, shown(schema)))
-        raise AtlasFailed(f"atlas {' '.join(args[:2])} failed: {first_error_line(proc)}")
+        why = first_error_line(proc)
+        if "out of shared memory" in why:
+            why += (
+                " (one transaction locked more tables and indexes than the server's lock table holds: "
+                "raise max_locks_per_transaction on that server, or split the migration)"
+            )
+        raise AtlasFailed(f"atlas {' '.join(args[:2])} failed: {why}")
     return proc
 
 

@@ -45,8 +45,12 @@ from codegen.redact import redact
 
 SUPERUSER = "postgres"
 SERVER_USER = "embedded_postgres"  # runs the server when we are root
-# Throwaway servers hold nothing worth keeping: trade durability for speed.
-THROWAWAY_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+# Throwaway servers hold nothing worth keeping: trade durability for speed. A migration that
+# creates a few thousand tables in one transaction holds a lock on each table, index and
+# sequence: more than the default lock table (64 x max_connections) has room for.
+THROWAWAY_OPTIONS = (
+    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_locks_per_transaction=256"
+)
 _SOCKET_NAME = ".s.PGSQL.5432"
 _MAX_SOCKET_PATH = 103  # sun_path is 104 bytes on macOS, 108 on Linux
 
@@ -162,8 +166,9 @@ class ThrowawayServer(Server):
         """pg_ctl stop: `fast` ends every session (clients see AdminShutdown), `immediate` crashes."""
         _run(self.install, "pg_ctl", "-D", self.data, "-m", mode, "-w", "stop", cwd=self.socket_dir)
 
-    def start(self) -> None:
-        _start(self.install, self.data, self.socket_dir, self.socket_dir / "log", THROWAWAY_OPTIONS)
+    def start(self, options: str = "") -> None:
+        """Start it again (after stop()), with more server options (`-c name=value ...`) if given."""
+        _start(self.install, self.data, self.socket_dir, self.socket_dir / "log", f"{THROWAWAY_OPTIONS} {options}")
 
 
 def replace_database(url: str, name: str) -> str:
