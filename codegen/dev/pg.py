@@ -48,9 +48,7 @@ SERVER_USER = "embedded_postgres"  # runs the server when we are root
 # Throwaway servers hold nothing worth keeping: trade durability for speed. A migration that
 # creates a few thousand tables in one transaction holds a lock on each table, index and
 # sequence: more than the default lock table (64 x max_connections) has room for.
-THROWAWAY_OPTIONS = (
-    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_locks_per_transaction=256"
-)
+THROWAWAY_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_locks_per_transaction=256"
 _SOCKET_NAME = ".s.PGSQL.5432"
 _MAX_SOCKET_PATH = 103  # sun_path is 104 bytes on macOS, 108 on Linux
 
