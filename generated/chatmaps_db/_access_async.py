@@ -15,18 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
-from datetime import datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import psycopg
 import psycopg.errors as pe
 from psycopg import AsyncCursor, AsyncRawCursor
-from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq import Format
-from psycopg.types.json import Json, Jsonb
 
-from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, violation
+from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, unwritable, violation
 from chatmaps_db._types import Changes, Row, json_param
 from chatmaps_db.access import AsyncConnection
 from chatmaps_db.errors import RowSkipped, SchemaMismatch
@@ -446,7 +443,7 @@ async def _copy(
             except (TypeError, ValueError, OverflowError, psycopg.DataError, psycopg.ProgrammingError):
                 # A value psycopg cannot write as its column's type (rows are not validated: a
                 # NamedTuple, model_construct). Leaving the block aborts the COPY: nothing is written.
-                bad = _unwritable(conn, table, columns, oids, row, n, binary)
+                bad = unwritable(conn, table, columns, oids, row, n, binary)
                 if bad is None:
                     raise
             if bad is not None:  # raised here, not chained: psycopg's message may quote the value
@@ -459,49 +456,6 @@ async def _copy(
         return cur.rowcount
     # Outside the except block: psycopg's error (values in its DETAIL) is ours.pg_error only.
     raise ours
-
-
-def _unwritable(
-    conn: AsyncConnection,
-    table: str,
-    columns: list[str],
-    oids: list[int],
-    row: Sequence[Any],
-    n: int,
-    binary: bool,
-) -> TypeError | None:
-    """The error for row `n` of a COPY whose value psycopg could not write: which column, what it got
-    and what the column needs (never the value: it may be a secret). None if no value is to blame."""
-    if len(row) != len(columns):
-        where = table.replace("%%", "%").replace('"', "")
-        return TypeError(f"{where}: row {n} has {len(row)} values for {len(columns)} columns; nothing was written")
-    # The same dumpers COPY used (by column type in binary, by value in text), one value at a time.
-    tx = Transformer(conn)
-    fmt = PyFormat.BINARY if binary else PyFormat.TEXT
-    if binary:
-        tx.set_dumper_types(oids, Format.BINARY)
-    for i, (column, oid, value) in enumerate(zip(columns, oids, row, strict=True)):
-        if value is None:
-            continue
-        alone: list[Any] = [None] * len(row)
-        alone[i] = value
-        try:
-            tx.dump_sequence(alone, [fmt] * len(row))
-        except Exception:  # whatever psycopg's dumper raised for it: this is the value to name
-            pass
-        else:
-            continue
-        info = conn.adapters.types.get(oid)  # psycopg's registry: built-in types and those registered
-        needs = "its column's type" if info is None else info.name + ("[]" if oid == info.array_oid else "")
-        where = f"{table.replace('%%', '%')}.{column}".replace('"', "")
-        if isinstance(value, Json | Jsonb):  # wrapped for psycopg: name what the caller gave
-            value = value.obj
-        if isinstance(value, datetime) and value.tzinfo is None:
-            wrong = f"a naive datetime (no tzinfo) where {needs} needs an aware one, e.g. datetime.now(timezone.utc)"
-        else:
-            wrong = f"a value of type {type(value).__name__} where {needs} is needed"
-        return TypeError(f"{where}, row {n}: {wrong}; nothing was written")
-    return None
 
 
 def _wrap_json(values: Sequence[Any], json: tuple[tuple[int, str], ...]) -> list[Any]:

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any
 
 import psycopg.errors as pe
+from psycopg.abc import AdaptContext
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq import Format
+from psycopg.types.json import Json, Jsonb
 from pydantic import TypeAdapter
 
 from chatmaps_db._types import UNSET, Row, json_param
@@ -309,3 +314,46 @@ def violation(exc: pe.IntegrityError) -> ConstraintViolation | None:
     if isinstance(ours, ForeignKeyViolation):
         ours.still_referenced = still_referenced
     return ours
+
+
+def unwritable(
+    conn: AdaptContext,
+    table: str,
+    columns: list[str],
+    oids: list[int],
+    row: Sequence[Any],
+    n: int,
+    binary: bool,
+) -> TypeError | None:
+    """The error for row `n` of a COPY whose value psycopg could not write: which column, what it got
+    and what the column needs (never the value: it may be a secret). None if no value is to blame."""
+    if len(row) != len(columns):
+        where = table.replace("%%", "%").replace('"', "")
+        return TypeError(f"{where}: row {n} has {len(row)} values for {len(columns)} columns; nothing was written")
+    # The same dumpers COPY used (by column type in binary, by value in text), one value at a time.
+    tx = Transformer(conn)
+    fmt = PyFormat.BINARY if binary else PyFormat.TEXT
+    if binary:
+        tx.set_dumper_types(oids, Format.BINARY)
+    for i, (column, oid, value) in enumerate(zip(columns, oids, row, strict=True)):
+        if value is None:
+            continue
+        alone: list[Any] = [None] * len(row)
+        alone[i] = value
+        try:
+            tx.dump_sequence(alone, [fmt] * len(row))
+        except Exception:  # whatever psycopg's dumper raised for it: this is the value to name
+            pass
+        else:
+            continue
+        info = conn.adapters.types.get(oid)  # psycopg's registry: built-in types and those registered
+        needs = "its column's type" if info is None else info.name + ("[]" if oid == info.array_oid else "")
+        where = f"{table.replace('%%', '%')}.{column}".replace('"', "")
+        if isinstance(value, Json | Jsonb):  # wrapped for psycopg: name what the caller gave
+            value = value.obj
+        if isinstance(value, datetime) and value.tzinfo is None:
+            wrong = f"a naive datetime (no tzinfo) where {needs} needs an aware one, e.g. datetime.now(timezone.utc)"
+        else:
+            wrong = f"a value of type {type(value).__name__} where {needs} is needed"
+        return TypeError(f"{where}, row {n}: {wrong}; nothing was written")
+    return None
