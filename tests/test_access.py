@@ -123,11 +123,18 @@ def test_list_filters_order_and_count(db: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    "order", ["name", "-name", "image", "-image", ["email_verified", "-image"], ["-image", "name"]]
+    "order",
+    [
+        # NOT NULL columns in one direction: a row comparison, (name, id) > (%s, %s)
+        *("name", "-name", ["email_verified", "name"], ["-email_verified", "-name"], "-created_at"),
+        # a nullable column, or mixed directions: the chain of ORs
+        *("image", "-image", ["email_verified", "-image"], ["-image", "name"], ["email_verified", "-name"]),
+    ],
 )
 def test_keyset_pages_cover_every_row_once_in_order(db: Database, order: str | list[str]) -> None:
     """Paging with after= the last row yields the same rows as one ordered list, NULLs included
-    (image is NULL for some rows: NULLS LAST ascending, FIRST descending, as PostgreSQL sorts)."""
+    (image is NULL for some rows: NULLS LAST ascending, FIRST descending, as PostgreSQL sorts);
+    and an offset= page is PostgreSQL's LIMIT ... OFFSET of the same order."""
     for i in range(23):
         db.users.insert(
             models.UserInsert(
@@ -155,6 +162,41 @@ def test_keyset_pages_cover_every_row_once_in_order(db: Database, order: str | l
         expected = [r[0] for r in conn.execute(f"SELECT id FROM users ORDER BY {sql}")]
     assert [u.id for u in pages] == expected
     assert {u.id for u in whole} == set(expected)
+    for offset in (0, 1, 5, 22, 23, 40):
+        page = db.users.list(order_by=order, limit=4, offset=offset)  # type: ignore[arg-type]
+        assert [u.id for u in page] == expected[offset : offset + 4]
+    assert [u.id for u in db.users.list(order_by=order, offset=20)] == expected[20:]  # type: ignore[arg-type]
+    # after= and offset= together: skip within the rows after the cursor (Prisma's cursor + skip)
+    assert [u.id for u in db.users.list(order_by=order, after=pages[3], offset=2, limit=3)] == expected[6:9]  # type: ignore[arg-type]
+
+
+def test_a_keyset_page_over_not_null_columns_starts_in_the_index(db: Database) -> None:
+    """`(created_at, id) > (x, y)`: PostgreSQL starts the index scan at the cursor (an Index Cond)
+    and stops after `limit` rows, where the chain of ORs read the index from its first entry
+    and filtered every earlier row (page 1,000 cost 1,000 pages)."""
+    with db.connection() as conn:
+        conn.execute("CREATE INDEX users_created_at_id_idx ON users (created_at, id)")
+        conn.execute(
+            "INSERT INTO users (name, email, created_at) SELECT 'u', 'u' || i || '@example.com', "
+            "timestamptz '2026-01-01' + i * interval '1 second' FROM generate_series(1, 20000) i"
+        )
+        conn.execute("ANALYZE users")
+    [cursor] = db.users.list(order_by="created_at", limit=1, offset=12000)
+    page = db.users.list(order_by="created_at", limit=50, after=cursor)
+    with db.connection() as conn:
+        expected = conn.execute(
+            "SELECT id FROM users WHERE (created_at, id) > (%s, %s) ORDER BY created_at, id LIMIT 50",
+            [cursor.created_at, cursor.id],
+        ).fetchall()
+        assert [u.id for u in page] == [r[0] for r in expected]
+        spec = db.users._spec  # the SQL the call ran, from the spec's cache (shared by every Database)
+        order = spec.order_key("created_at", True)
+        [sql] = [v for k, v in spec.cache.items() if k[:4] == ("list", (), order, "row") and not k[4] and k[5]]
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql, [cursor.created_at, cursor.id, 50]))
+    assert "Index Scan using users_created_at_id_idx" in plan and "Index Cond: (ROW(created_at, id) > ROW(" in plan, (
+        plan
+    )
+    assert "Sort" not in plan and "Filter" not in plan, plan
 
 
 def test_upsert_on_a_unique_key(db: Database) -> None:
@@ -323,4 +365,7 @@ def test_wrong_arguments_are_refused_before_any_sql(db: Database) -> None:
         db.users.list(name=("Ada", "Bob"))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"^public.users.list: limit is a whole number, 0 or more \(got -1\)$"):
         db.users.list(limit=-1)
+    for offset in (-1, 1.5, True):
+        with pytest.raises(ValueError, match=r"^public.users.list: offset is a whole number, 0 or more \(got "):
+            db.users.list(offset=offset)  # type: ignore[arg-type]
     assert db.users.list(limit=0) == [] and db.users.list(order_by=["name", "-email"]) == []

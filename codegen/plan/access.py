@@ -182,6 +182,7 @@ def _spec(t: _Table, keys: list[tuple[str, list[tuple[ColumnPlan, str]], bool]])
         f"listable=frozenset({listable!r})",
         f"orderable={tuple(orderable)!r}",
         f"primary={tuple(primary)!r}",
+        f"not_null=frozenset({[i for i, c in enumerate(cols) if not c.nullable]!r})",
     ]
     return "Spec(\n    " + ",\n    ".join(args) + ",\n)"
 
@@ -226,11 +227,11 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
     methods.append(
         Method(
             "list",
-            f"*, {filter_decls}{order_params}limit: int | None = None, {after}{_VALIDATE}",
+            f"*, {filter_decls}{order_params}limit: int | None = None, offset: int = 0, {after}{_VALIDATE}",
             f"builtins.list[{row}]",
-            f"return self._list({filter_values}, {order_args}, limit, validate)",
+            f"return self._list({filter_values}, {order_args}, limit, offset, validate)",
             "Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), "
-            f"in order_by's order (-name: descending).{paging}",
+            f"in order_by's order (-name: descending), skipping `offset` of them.{paging}",
         )
     )
     methods.append(

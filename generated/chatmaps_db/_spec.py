@@ -62,6 +62,7 @@ class Spec:
     listable: frozenset[int] = frozenset()  # filters where a Python list means IN (not an array column)
     orderable: tuple[int, ...] = ()  # columns order_by may name
     primary: tuple[int, ...] = ()  # primary key columns (keyset paging's tie-breaker)
+    not_null: frozenset[int] = frozenset()  # NOT NULL columns: keyset paging over them is a row comparison
     select: str = field(init=False)
     param: tuple[str, ...] = field(init=False, repr=False)  # '%s::"pg_catalog"."int4"': a value as its column's type
     any_param: tuple[str, ...] = field(init=False, repr=False)  # '%s::"pg_catalog"."int4"[]': a list filter's
@@ -174,6 +175,14 @@ class Spec:
         as PostgreSQL sorts them). Its shape (which values are NULL) is part of the cache key."""
         data = row.__dict__
         values = [data[self.fields[c]] for c, _ in order]
+        descending = {desc for _, desc in order}
+        if len(descending) == 1 and all(c in self.not_null for c, _ in order) and None not in values:
+            # One direction over NOT NULL columns: `(a, b) > (x, y)`, which a btree index on (a, b)
+            # answers by starting at (x, y); the chain below is for NULLs and mixed directions.
+            columns = ", ".join(self.quoted[c] for c, _ in order)
+            placeholders = ", ".join(self.param[c] for c, _ in order)
+            params.extend(values)
+            return "row", f"({columns}) {'<' if descending.pop() else '>'} ({placeholders})"
         clause = "FALSE"
         # Built from the last key to the first: k1 beyond OR (k1 level AND (k2 beyond OR ...)).
         for (column, desc), value in reversed(list(zip(order, values, strict=True))):

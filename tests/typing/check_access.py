@@ -20,6 +20,7 @@ def sync_tables(db: Database, user_id: UUID) -> None:
     page = db.users.list(email_verified=False, image=None, order_by="-created_at", limit=50)
     assert_type(page, list[models.User])
     assert_type(db.users.list(name=["Ada", "Bob"], order_by=["name", "-id"], after=page[-1]), list[models.User])
+    assert_type(db.users.list(order_by="created_at", limit=20, offset=40), list[models.User])
     assert_type(db.users.count(email_verified=False), int)
     assert_type(db.users.insert(models.UserInsert(name="Ada", email="ada@example.com")), models.User)
     assert_type(db.users.insert_many([models.UserInsert(name="Ada", email="ada@example.com")]), int)

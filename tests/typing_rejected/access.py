@@ -24,6 +24,8 @@ def wrong(db: Database, user_id: UUID) -> None:
     db.sessions.update(user_id, models.AccountUpdate(user_id=user_id))  # rejected: arg-type
     db.users.insert(models.UserCreate(name="Ada", email="a@b.c"))  # rejected: arg-type
     models.UserCreate(name="Ada", email="a@b.c", email_verified=True)  # rejected: call-arg
+    db.users.list(offset="20")  # rejected: arg-type
+    db.users.count(offset=20)  # rejected: call-arg
 
 
 def wrong_row(db: Database, user_id: UUID) -> models.Session | None:

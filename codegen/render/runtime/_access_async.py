@@ -153,11 +153,14 @@ class AsyncRelation(AsyncBound, Generic[R]):
         order_by: str | Sequence[str],
         after: Row | None,
         limit: int | None,
+        offset: int,
         validate: bool | None,
     ) -> list[R]:
         spec = self._spec
         if limit is not None and (type(limit) is not int or limit < 0):  # PostgreSQL would say it, after a round trip
             raise ValueError(f"{spec.table}.list: limit is a whole number, 0 or more (got {limit!r})")
+        if type(offset) is not int or offset < 0:
+            raise ValueError(f"{spec.table}.list: offset is a whole number, 0 or more (got {offset!r})")
         params: list[Any] = []
         shape, where = spec.where(filters, params)
         order = spec.order_key(order_by, after is not None) if order_by != () or after is not None else ()
@@ -169,7 +172,9 @@ class AsyncRelation(AsyncBound, Generic[R]):
             where = f"{where} AND ({clause})" if where else f" WHERE {clause}"
         if limit is not None:
             params.append(limit)
-        key = ("list", shape, order, nulls, limit is None)
+        if offset:
+            params.append(offset)
+        key = ("list", shape, order, nulls, limit is None, offset == 0)
         sql = spec.cache.get(key)
         if sql is None:
             sql = f"SELECT {spec.select} FROM {spec.from_sql}{where}"
@@ -177,6 +182,8 @@ class AsyncRelation(AsyncBound, Generic[R]):
                 sql += f" ORDER BY {spec.order_sql(order)}"
             if limit is not None:
                 sql += " LIMIT %s"
+            if offset:
+                sql += " OFFSET %s"
             spec.cache[key] = sql
         return await self._fetch(sql, params, validate, read=True)
 

@@ -126,6 +126,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
     orderable=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
     primary=(0,),
+    not_null=frozenset([0, 1, 2, 3, 11, 12]),
 )
 
 
@@ -165,10 +166,11 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         order_by: AccountOrder | Sequence[AccountOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Account | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Account]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (
                 id,
@@ -188,6 +190,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
             order_by,
             after,
             limit,
+            offset,
             validate,
         )
 
@@ -278,10 +281,11 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         order_by: AccountOrder | Sequence[AccountOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Account | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Account]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (
                 id,
@@ -301,6 +305,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
             order_by,
             after,
             limit,
+            offset,
             validate,
         )
 

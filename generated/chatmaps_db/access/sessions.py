@@ -73,6 +73,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2, 3, 4, 5, 6, 7]),
     orderable=(0, 1, 2, 3, 4, 5, 6, 7),
     primary=(0,),
+    not_null=frozenset([0, 1, 2, 3, 6, 7]),
 )
 
 
@@ -105,15 +106,17 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         order_by: SessionOrder | Sequence[SessionOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Session | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Session]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
             order_by,
             after,
             limit,
+            offset,
             validate,
         )
 
@@ -176,15 +179,17 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         order_by: SessionOrder | Sequence[SessionOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Session | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Session]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
             order_by,
             after,
             limit,
+            offset,
             validate,
         )
 

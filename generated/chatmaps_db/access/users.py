@@ -61,6 +61,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2, 3, 4, 5, 6]),
     orderable=(0, 1, 2, 3, 4, 5, 6),
     primary=(0,),
+    not_null=frozenset([0, 1, 2, 3, 5, 6]),
 )
 
 
@@ -92,12 +93,13 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         order_by: UserOrder | Sequence[UserOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: User | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[User]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
-            (id, name, email, email_verified, image, created_at, updated_at), order_by, after, limit, validate
+            (id, name, email, email_verified, image, created_at, updated_at), order_by, after, limit, offset, validate
         )
 
     def count(
@@ -157,12 +159,13 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         order_by: UserOrder | Sequence[UserOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: User | None = None,
         validate: bool | None = None,
     ) -> builtins.list[User]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
-            (id, name, email, email_verified, image, created_at, updated_at), order_by, after, limit, validate
+            (id, name, email, email_verified, image, created_at, updated_at), order_by, after, limit, offset, validate
         )
 
     def count(

@@ -55,6 +55,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2, 3, 4, 5]),
     orderable=(0, 1, 2, 3, 4, 5),
     primary=(0,),
+    not_null=frozenset([0, 1, 2, 3, 4, 5]),
 )
 
 
@@ -81,11 +82,14 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         order_by: VerificationOrder | Sequence[VerificationOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Verification | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Verification]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list(
+            (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate
+        )
 
     def count(
         self,
@@ -140,11 +144,14 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         order_by: VerificationOrder | Sequence[VerificationOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Verification | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Verification]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list(
+            (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate
+        )
 
     def count(
         self,

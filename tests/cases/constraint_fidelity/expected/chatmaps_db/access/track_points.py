@@ -50,6 +50,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2, 3, 4]),
     orderable=(0, 1, 2, 3, 4),
     primary=(0,),
+    not_null=frozenset([0, 1, 2]),
 )
 
 
@@ -89,11 +90,12 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         label: str | builtins.list[str] | None = UNSET,
         order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: TrackPoint | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[TrackPoint]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, position, Order, with_space, label), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, position, Order, with_space, label), order_by, after, limit, offset, validate)
 
     def count(
         self,
@@ -162,11 +164,12 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         label: str | builtins.list[str] | None = UNSET,
         order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: TrackPoint | None = None,
         validate: bool | None = None,
     ) -> builtins.list[TrackPoint]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, position, Order, with_space, label), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, position, Order, with_space, label), order_by, after, limit, offset, validate)
 
     def count(
         self,

@@ -91,6 +91,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
     orderable=(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
     primary=(0,),
+    not_null=frozenset([0]),
 )
 
 
@@ -122,15 +123,17 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
         changes_: str | builtins.list[str] | None = UNSET,
         order_by: MethodOrder | Sequence[MethodOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Method | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Method]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_),
             order_by,
             after,
             limit,
+            offset,
             validate,
         )
 
@@ -193,15 +196,17 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
         changes_: str | builtins.list[str] | None = UNSET,
         order_by: MethodOrder | Sequence[MethodOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Method | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Method]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_),
             order_by,
             after,
             limit,
+            offset,
             validate,
         )
 

@@ -34,6 +34,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2]),
     orderable=(0, 1, 2),
     primary=(),
+    not_null=frozenset([0, 2]),
 )
 
 
@@ -53,10 +54,11 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
         message: str | builtins.list[str] = UNSET,
         order_by: AuditLogOrder | Sequence[AuditLogOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[AuditLog]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending)."""
-        return self._list((at, team_id, message), order_by, None, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((at, team_id, message), order_by, None, limit, offset, validate)
 
     def count(
         self,
@@ -85,10 +87,11 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
         message: str | builtins.list[str] = UNSET,
         order_by: AuditLogOrder | Sequence[AuditLogOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         validate: bool | None = None,
     ) -> builtins.list[AuditLog]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending)."""
-        return self._list((at, team_id, message), order_by, None, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((at, team_id, message), order_by, None, limit, offset, validate)
 
     def count(
         self,

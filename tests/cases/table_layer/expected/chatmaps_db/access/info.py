@@ -32,6 +32,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1]),
     orderable=(0, 1),
     primary=(0,),
+    not_null=frozenset([0]),
 )
 
 
@@ -54,11 +55,12 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
         row_: str | builtins.list[str] | None = UNSET,
         order_by: InfoOrder | Sequence[InfoOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Info | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Info]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, row_), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, row_), order_by, after, limit, offset, validate)
 
     def count(
         self, *, id: int | builtins.list[int] = UNSET, row_: str | builtins.list[str] | None = UNSET
@@ -98,11 +100,12 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
         row_: str | builtins.list[str] | None = UNSET,
         order_by: InfoOrder | Sequence[InfoOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Info | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Info]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, row_), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, row_), order_by, after, limit, offset, validate)
 
     def count(self, *, id: int | builtins.list[int] = UNSET, row_: str | builtins.list[str] | None = UNSET) -> int:
         """How many rows list() with these filters would return."""

@@ -40,6 +40,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2, 3]),
     orderable=(0, 1, 2, 3),
     primary=(0, 1),
+    not_null=frozenset([0, 1, 2]),
 )
 
 
@@ -64,11 +65,12 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
         limit_: int | builtins.list[int] | None = UNSET,
         order_by: MemberOrder | Sequence[MemberOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Member | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Member]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((team_id, user_name, role, limit_), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((team_id, user_name, role, limit_), order_by, after, limit, offset, validate)
 
     def count(
         self,
@@ -119,11 +121,12 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
         limit_: int | builtins.list[int] | None = UNSET,
         order_by: MemberOrder | Sequence[MemberOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Member | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Member]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((team_id, user_name, role, limit_), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((team_id, user_name, role, limit_), order_by, after, limit, offset, validate)
 
     def count(
         self,

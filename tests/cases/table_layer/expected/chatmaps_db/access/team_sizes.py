@@ -32,6 +32,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2]),
     orderable=(0, 1, 2),
     primary=(),
+    not_null=frozenset([]),
 )
 
 
@@ -49,10 +50,11 @@ class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
         members: int | builtins.list[int] | None = UNSET,
         order_by: TeamSizeOrder | Sequence[TeamSizeOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[TeamSize]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending)."""
-        return self._list((team_id, slug, members), order_by, None, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((team_id, slug, members), order_by, None, limit, offset, validate)
 
     def count(
         self,
@@ -79,10 +81,11 @@ class TeamSizeTable(Relation[TeamSize]):
         members: int | builtins.list[int] | None = UNSET,
         order_by: TeamSizeOrder | Sequence[TeamSizeOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         validate: bool | None = None,
     ) -> builtins.list[TeamSize]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending)."""
-        return self._list((team_id, slug, members), order_by, None, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((team_id, slug, members), order_by, None, limit, offset, validate)
 
     def count(
         self,

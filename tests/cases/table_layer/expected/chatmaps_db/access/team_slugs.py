@@ -32,6 +32,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1]),
     orderable=(0, 1),
     primary=(),
+    not_null=frozenset([]),
 )
 
 
@@ -52,10 +53,11 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
         slug: str | builtins.list[str] | None = UNSET,
         order_by: TeamSlugOrder | Sequence[TeamSlugOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[TeamSlug]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending)."""
-        return self._list((id, slug), order_by, None, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((id, slug), order_by, None, limit, offset, validate)
 
     def count(
         self, *, id: int | builtins.list[int] | None = UNSET, slug: str | builtins.list[str] | None = UNSET
@@ -81,10 +83,11 @@ class TeamSlugTable(Relation[TeamSlug]):
         slug: str | builtins.list[str] | None = UNSET,
         order_by: TeamSlugOrder | Sequence[TeamSlugOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         validate: bool | None = None,
     ) -> builtins.list[TeamSlug]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending)."""
-        return self._list((id, slug), order_by, None, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((id, slug), order_by, None, limit, offset, validate)
 
     def count(
         self, *, id: int | builtins.list[int] | None = UNSET, slug: str | builtins.list[str] | None = UNSET

@@ -47,6 +47,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1, 2, 3, 6]),
     orderable=(0, 1, 2, 3, 4, 6),
     primary=(0,),
+    not_null=frozenset([0, 1, 2, 4, 5]),
 )
 
 
@@ -81,11 +82,12 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         name_length: int | builtins.list[int] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Team | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Team]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate)
 
     def count(
         self,
@@ -146,11 +148,12 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         name_length: int | builtins.list[int] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Team | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Team]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate)
 
     def count(
         self,

@@ -474,6 +474,7 @@ _SPEC = Spec(
         48,
     ),
     primary=(0,),
+    not_null=frozenset([0, 1, 8]),
 )
 
 
@@ -551,10 +552,11 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
         hi: int | builtins.list[int] | None = UNSET,
         order_by: ZooOrder | Sequence[ZooOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Zoo | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Zoo]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (
                 id,
@@ -607,6 +609,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
             order_by,
             after,
             limit,
+            offset,
             validate,
         )
 
@@ -810,10 +813,11 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
         hi: int | builtins.list[int] | None = UNSET,
         order_by: ZooOrder | Sequence[ZooOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Zoo | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Zoo]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (
                 id,
@@ -866,6 +870,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
             order_by,
             after,
             limit,
+            offset,
             validate,
         )
 

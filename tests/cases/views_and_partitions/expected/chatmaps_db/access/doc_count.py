@@ -32,6 +32,7 @@ _SPEC = Spec(
     listable=frozenset([0]),
     orderable=(0,),
     primary=(),
+    not_null=frozenset([]),
 )
 
 
@@ -47,10 +48,11 @@ class AsyncDocCountTable(AsyncRelation[DocCount]):
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[DocCount]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending)."""
-        return self._list((n,), order_by, None, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((n,), order_by, None, limit, offset, validate)
 
     def count(self, *, n: int | builtins.list[int] | None = UNSET) -> Awaitable[int]:
         """How many rows list() with these filters would return."""
@@ -69,10 +71,11 @@ class DocCountTable(Relation[DocCount]):
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         validate: bool | None = None,
     ) -> builtins.list[DocCount]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending)."""
-        return self._list((n,), order_by, None, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((n,), order_by, None, limit, offset, validate)
 
     def count(self, *, n: int | builtins.list[int] | None = UNSET) -> int:
         """How many rows list() with these filters would return."""

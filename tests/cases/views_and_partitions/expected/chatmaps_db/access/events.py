@@ -33,6 +33,7 @@ _SPEC = Spec(
     listable=frozenset([0, 1]),
     orderable=(0, 1),
     primary=(0, 1),
+    not_null=frozenset([0, 1]),
 )
 
 
@@ -55,11 +56,12 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
         at: date | builtins.list[date] = UNSET,
         order_by: EventOrder | Sequence[EventOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Event | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Event]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, at), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, at), order_by, after, limit, offset, validate)
 
     def count(self, *, id: int | builtins.list[int] = UNSET, at: date | builtins.list[date] = UNSET) -> Awaitable[int]:
         """How many rows list() with these filters would return."""
@@ -101,11 +103,12 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
         at: date | builtins.list[date] = UNSET,
         order_by: EventOrder | Sequence[EventOrder] = (),
         limit: int | None = None,
+        offset: int = 0,
         after: Event | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Event]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending). Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, at), order_by, after, limit, validate)
+        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, at), order_by, after, limit, offset, validate)
 
     def count(self, *, id: int | builtins.list[int] = UNSET, at: date | builtins.list[date] = UNSET) -> int:
         """How many rows list() with these filters would return."""
