@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatmaps_db import models
 from chatmaps_db._meta import MIGRATION_VERSION, SCHEMA_HASH
+from chatmaps_db._types import Isolation
 from chatmaps_db.errors import (
     ConfigError,
     ConnectError,
@@ -54,6 +55,7 @@ __all__ = [
     "Database",
     "DatabaseError",
     "Health",
+    "Isolation",
     "LoginRefused",
     "PoolExhausted",
     "QueryCancelled",

@@ -32,6 +32,11 @@ def sync_tables(db: Database, user_id: UUID) -> None:
         assert_type(tx, Connection)
         assert_type(tx.sessions.list(user_id=user_id), list[models.Session])
         tx.execute("SELECT 1")  # still psycopg's connection: raw SQL is the escape hatch
+    with db.transaction(isolation="serializable", read_only=True, deferrable=True) as tx:
+        assert_type(tx, Connection)
+        with tx.transaction():  # a savepoint
+            assert_type(tx.users.count(), int)
+    assert_type(db.run_in_transaction(lambda tx: tx.users.count(), isolation="repeatable read"), int)
 
 
 async def async_tables(db: AsyncDatabase, user_id: UUID) -> None:

@@ -26,6 +26,7 @@ def wrong(db: Database, user_id: UUID) -> None:
     models.UserCreate(name="Ada", email="a@b.c", email_verified=True)  # rejected: call-arg
     db.users.list(offset="20")  # rejected: arg-type
     db.users.count(offset=20)  # rejected: call-arg
+    db.transaction(isolation="snapshot")  # rejected: arg-type
 
 
 def wrong_row(db: Database, user_id: UUID) -> models.Session | None:

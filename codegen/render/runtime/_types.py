@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -220,3 +220,21 @@ class SecretInput(Input):
     @model_serializer(mode="wrap")
     def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo):  # type: ignore[no-untyped-def]
         return _with_secrets(self, handler, info)
+
+
+# A transaction's isolation level, as db.transaction(isolation=...) takes it.
+Isolation = Literal["read committed", "repeatable read", "serializable"]
+
+
+def set_transaction(isolation: Isolation | None, read_only: bool, deferrable: bool) -> str:
+    """The SET TRANSACTION a transaction with these options begins with ("" for the defaults);
+    a wrong value is refused here, before BEGIN."""
+    if isolation is not None and isolation not in get_args(Isolation):
+        raise ValueError(f"isolation is one of {', '.join(repr(i) for i in get_args(Isolation))} (got {isolation!r})")
+    if deferrable and (isolation != "serializable" or not read_only):
+        # PostgreSQL ignores DEFERRABLE elsewhere: say so rather than let it do nothing.
+        raise ValueError('deferrable=True needs isolation="serializable" and read_only=True')
+    parts = [f"ISOLATION LEVEL {isolation.upper()}"] if isolation else []
+    parts += ["READ ONLY"] if read_only else []
+    parts += ["DEFERRABLE"] if deferrable else []
+    return f"SET TRANSACTION {' '.join(parts)}" if parts else ""

@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest 8f4676823de8564e); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest 9d108a0620d0a18d); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -45,6 +45,7 @@ from chatmaps_db._meta import (
     SHAPE_HASH,
     TABLES,
 )
+from chatmaps_db._types import Isolation, set_transaction
 from chatmaps_db.access import Connection, Tables
 from chatmaps_db.errors import (
     ConfigError,
@@ -503,12 +504,28 @@ class Database(Tables):
             node.pool.checkin(conn)
 
     @contextmanager
-    def transaction(self, timeout: float | None = None) -> Iterator[Connection]:
-        """A pooled connection inside one transaction: BEGIN, then COMMIT, or ROLLBACK on error."""
+    def transaction(
+        self,
+        timeout: float | None = None,
+        *,
+        isolation: Isolation | None = None,
+        read_only: bool = False,
+        deferrable: bool = False,
+    ) -> Iterator[Connection]:
+        """A pooled connection inside one transaction: BEGIN, then COMMIT, or ROLLBACK on error.
+
+        isolation ("read committed", "repeatable read", "serializable"; default: the server's,
+        read committed), read_only and deferrable (a serializable read-only transaction that
+        waits for a snapshot it can never fail on) hold for this transaction only: SET
+        TRANSACTION is its first statement. Inside, `tx.transaction()` is a savepoint.
+        """
+        head = set_transaction(isolation, read_only, deferrable)
         conn = self._checkout(timeout)
         committing = False
         try:
             with conn.transaction():
+                if head:
+                    conn.execute(head)
                 yield conn
                 committing = True
         except BaseException as exc:
@@ -526,15 +543,19 @@ class Database(Tables):
         *,
         attempts: int = 3,
         backoff: float = 0.05,
+        isolation: Isolation | None = None,
+        read_only: bool = False,
+        deferrable: bool = False,
     ) -> T:
         """`work(conn)` in a transaction, run again on a serialization failure, a deadlock, or a
         connection lost before COMMIT: at most `attempts` times, waiting about backoff, 2x, 4x... s.
+        isolation, read_only and deferrable as for transaction().
 
         `work` must be safe to repeat: it may run more than once, and only its last run commits.
         """
         for attempt in range(1, attempts + 1):
             try:
-                with self.transaction() as conn:
+                with self.transaction(isolation=isolation, read_only=read_only, deferrable=deferrable) as conn:
                     return work(conn)
             except _RETRYABLE:
                 if attempt == attempts:

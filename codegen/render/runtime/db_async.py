@@ -44,6 +44,7 @@ from chatmaps_db._meta import (
     SHAPE_HASH,
     TABLES,
 )
+from chatmaps_db._types import Isolation, set_transaction
 from chatmaps_db.access import AsyncConnection, AsyncTables
 from chatmaps_db.errors import (
     ConfigError,
@@ -506,12 +507,28 @@ class AsyncDatabase(AsyncTables):
             await node.pool.checkin(conn)
 
     @asynccontextmanager
-    async def transaction(self, timeout: float | None = None) -> AsyncIterator[AsyncConnection]:
-        """A pooled connection inside one transaction: BEGIN, then COMMIT, or ROLLBACK on error."""
+    async def transaction(
+        self,
+        timeout: float | None = None,
+        *,
+        isolation: Isolation | None = None,
+        read_only: bool = False,
+        deferrable: bool = False,
+    ) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection inside one transaction: BEGIN, then COMMIT, or ROLLBACK on error.
+
+        isolation ("read committed", "repeatable read", "serializable"; default: the server's,
+        read committed), read_only and deferrable (a serializable read-only transaction that
+        waits for a snapshot it can never fail on) hold for this transaction only: SET
+        TRANSACTION is its first statement. Inside, `tx.transaction()` is a savepoint.
+        """
+        head = set_transaction(isolation, read_only, deferrable)
         conn = await self._checkout(timeout)
         committing = False
         try:
             async with conn.transaction():
+                if head:
+                    await conn.execute(head)
                 yield conn
                 committing = True
         except BaseException as exc:
@@ -529,15 +546,19 @@ class AsyncDatabase(AsyncTables):
         *,
         attempts: int = 3,
         backoff: float = 0.05,
+        isolation: Isolation | None = None,
+        read_only: bool = False,
+        deferrable: bool = False,
     ) -> T:
         """`work(conn)` in a transaction, run again on a serialization failure, a deadlock, or a
         connection lost before COMMIT: at most `attempts` times, waiting about backoff, 2x, 4x... s.
+        isolation, read_only and deferrable as for transaction().
 
         `work` must be safe to repeat: it may run more than once, and only its last run commits.
         """
         for attempt in range(1, attempts + 1):
             try:
-                async with self.transaction() as conn:
+                async with self.transaction(isolation=isolation, read_only=read_only, deferrable=deferrable) as conn:
                     return await work(conn)
             except _RETRYABLE:
                 if attempt == attempts:
