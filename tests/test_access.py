@@ -210,6 +210,39 @@ def test_upsert_on_a_unique_key(db: Database) -> None:
     assert same_id.id == other.id and same_id.name == "Robert" and db.users.count() == 2
 
 
+def test_upsert_writes_what_update_names_and_insert_if_absent_writes_nothing_on_a_conflict(db: Database) -> None:
+    """upsert(update=[fields]) writes those on a conflict and keeps the rest as stored (by default
+    every field the row sets is written); update=[] returns the stored row; insert_if_absent is
+    ON CONFLICT DO NOTHING. Each answer is checked against the table as PostgreSQL has it."""
+    first = db.users.insert(ada(image="a.png"))
+    got = db.users.upsert(ada(name="Ada 2", image="b.png", email_verified=True), on="email", update=["name"])
+    assert (got.id, got.name, got.image, got.email_verified) == (first.id, "Ada 2", "a.png", False)
+    assert db.users.get(first.id) == got
+    kept = db.users.upsert(ada(name="Ignored", image="c.png"), on="email", update=[])
+    assert kept == got and db.users.get(first.id) == got  # nothing written, the stored row returned
+    fresh = db.users.upsert(ada(name="Bob", email="bob@example.com"), on="email", update=["name"])
+    assert fresh.name == "Bob" and db.users.count() == 2  # no conflict: inserted as given
+    with pytest.raises(ValueError, match=r"^public.users.upsert: update names 'image', which the row does not set: "):
+        db.users.upsert(ada(name="x"), on="email", update=["image"])  # EXCLUDED.image would be the default, NULL
+    with pytest.raises(
+        ValueError, match=r"^public.users.upsert: update names 'colour', which is not one of its fields$"
+    ):
+        db.users.upsert(ada(), on="email", update=["colour"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"^public.users.upsert: update= takes a list of field names, not str$"):
+        db.users.upsert(ada(), on="email", update="name")
+    assert db.users.get(first.id) == got
+
+    assert db.users.insert_if_absent(ada(name="Impostor", email="ADA@example.com"), on="email") is None
+    assert db.users.insert_if_absent(ada(name="Impostor", email="ada@EXAMPLE.com")) is None  # any unique key
+    assert db.users.get(first.id) == got and db.users.count() == 2
+    cy = db.users.insert_if_absent(ada(name="Cy", email="cy@example.com"), on="email")
+    assert cy is not None and db.users.get(cy.id) == cy and db.users.count() == 3
+    with pytest.raises(
+        ValueError, match=r"^public.users.insert_if_absent: on='name' is not one of its keys \(id, email\)$"
+    ):
+        db.users.insert_if_absent(ada(), on="name")  # type: ignore[arg-type]
+
+
 def test_insert_many_uses_each_rows_fields_and_the_defaults(db: Database) -> None:
     rows = [models.UserInsert(name=f"u{i}", email=f"u{i}@example.com") for i in range(250)]
     rows += [models.UserInsert(name="v", email="v@example.com", email_verified=True, image=None)]

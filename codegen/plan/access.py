@@ -65,6 +65,7 @@ class TableAccess:
     model_import: str  # `from chatmaps_db.models.users import User, UserInsert, UserUpdate`
     imports: tuple[str, ...]  # what the signatures' annotations need
     order_alias: str  # `UserOrder = Literal["id", "-id", ...]`, or ""
+    field_alias: str  # `UserField = Literal["id", "name", ...]`: what upsert(update=) names, or ""
     spec: str  # the ready Spec(...) expression
     classvars: tuple[str, ...]  # `_row = User`, ...
     methods: tuple[Method, ...]
@@ -270,17 +271,33 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
                 "Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it).",
             )
         )
+    field_alias = ""
     if primary is not None and plan.insert is not None:
         choices = ", ".join(repr(name) for name, _, _ in keys)
         t.imports.add(("typing", "Literal"))
+        t.imports.add(("collections.abc", "Sequence"))
+        insertable = [c.field for c in t.columns if c.insertable]
+        field_alias = f"{stem}Field = Literal[{', '.join(repr(f) for f in insertable)}]"
         methods.append(
             Method(
                 "upsert",
-                f"row: {plan.insert.name}, *, on: Literal[{choices}] = {primary[0]!r}, {_VALIDATE}",
+                f"row: {plan.insert.name}, *, on: Literal[{choices}] = {primary[0]!r}, "
+                f"update: Sequence[{stem}Field] | None = None, {_VALIDATE}",
                 row,
-                "return self._upsert(row, on, validate)",
-                "Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row "
+                "return self._upsert(row, on, update, validate)",
+                "Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names "
+                "(default: every field `row` sets; [] keeps the row as it is); the row "
                 "(RowSkipped if a BEFORE trigger returned NULL).",
+            )
+        )
+        methods.append(
+            Method(
+                "insert_if_absent",
+                f"row: {plan.insert.name}, *, on: Literal[{choices}] | None = None, {_VALIDATE}",
+                f"{row} | None",
+                "return self._insert_if_absent(row, on, validate)",
+                "Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): "
+                "ON CONFLICT DO NOTHING. The new row, or None when nothing was written.",
             )
         )
     view = table.view
@@ -292,7 +309,7 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
         classvars += [f"_insert_model = {models[1]}", f"_update_model = {models[2]}"]
     kind = "view" if view else "table"
     doc = f'"""{table.qualified} through a database or one of its connections: db.{attribute}, tx.{attribute}."""'
-    names = [f"{stem}Table", f"Async{stem}Table", f"{stem}Order"]
+    names = [f"{stem}Table", f"Async{stem}Table", f"{stem}Order", f"{stem}Field"]
     imported = {n for _, n in t.imports} | set(models)
     clash = sorted(set(names) & imported)
     if clash:
@@ -311,6 +328,7 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
         model_import=f"from chatmaps_db.models.{plan.module} import {', '.join(sorted(set(models)))}",
         imports=tuple(sorted(f"from {m} import {n}" for m, n in t.imports)),
         order_alias=order_alias,
+        field_alias=field_alias,
         spec=_spec(t, keys),
         classvars=tuple(classvars),
         methods=tuple(methods),

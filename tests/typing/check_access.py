@@ -27,6 +27,8 @@ def sync_tables(db: Database, user_id: UUID) -> None:
     assert_type(db.users.update(user_id, models.UserUpdate(image=None)), models.User | None)
     assert_type(db.users.delete(user_id), bool)
     assert_type(db.users.upsert(models.UserInsert(name="Ada", email="a@b.c"), on="email"), models.User)
+    assert_type(db.users.upsert(models.UserInsert(name="Ada", email="a@b.c"), on="email", update=["name"]), models.User)
+    assert_type(db.users.insert_if_absent(models.UserInsert(name="Ada", email="a@b.c"), on="email"), models.User | None)
     assert_type(db.accounts.get_by_provider_id_account_id(provider_id="github", account_id="1"), models.Account | None)
     with db.transaction() as tx:
         assert_type(tx, Connection)

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 87daed737c60c800); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest d3bd41cc97dd6231); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -327,31 +327,74 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
             sql = spec.cache["delete"] = f"DELETE FROM {spec.from_sql} WHERE {spec.key_where(0)}"
         return self._rowcount(sql, spec.key_values(0, key)) > 0
 
-    def _upsert(self, row: InsertT, on: str, validate: bool | None) -> R:
+    def _upsert(self, row: InsertT, on: str, update: Sequence[str] | None, validate: bool | None) -> R:
         data = self._changes(row, self._insert_model, "upsert").to_db()
+        spec = self._spec
+        key = spec.keys[self._key_index("upsert", on)]
+        columns = None if update is None else self._update_columns(update, data)
+        cache_key = ("upsert", on, tuple(data), columns)
+        sql = spec.cache.get(cache_key)
+        if sql is None:
+            # By default every field given is written, the key's own too (the same value, or for
+            # lower(email) the new spelling). With update=: those fields only. With none to write, a
+            # no-op SET of the key still makes RETURNING return the existing row.
+            updated = list(data if columns is None else columns) or [key.columns[0]]
+            sets = ", ".join(
+                f"{spec.quoted[spec.by_column[c]]} = EXCLUDED.{spec.quoted[spec.by_column[c]]}" for c in updated
+            )
+            sql = spec.cache[cache_key] = (
+                f"INSERT INTO {spec.from_sql} {self._values(data)} ON CONFLICT ({self._target(key.sql)}) "
+                f"DO UPDATE SET {sets} RETURNING {spec.select}"
+            )
+        rows = self._fetch(sql, list(data.values()), validate)
+        return rows[0] if rows else self._skipped("upsert", _BEFORE_INSERT | _BEFORE_UPDATE)  # type: ignore[no-any-return]
+
+    def _insert_if_absent(self, row: InsertT, on: str | None, validate: bool | None) -> R | None:
+        data = self._changes(row, self._insert_model, "insert_if_absent").to_db()
+        spec = self._spec
+        cache_key = ("insert_if_absent", on, tuple(data))
+        sql = spec.cache.get(cache_key)
+        if sql is None:
+            # on=None: a conflict on any unique key (or exclusion constraint) skips the row.
+            target = "" if on is None else f"({self._target(spec.keys[self._key_index('insert_if_absent', on)].sql)}) "
+            sql = spec.cache[cache_key] = (
+                f"INSERT INTO {spec.from_sql} {self._values(data)} ON CONFLICT {target}DO NOTHING RETURNING {spec.select}"
+            )
+        rows = self._fetch(sql, list(data.values()), validate)
+        return rows[0] if rows else None
+
+    def _key_index(self, method: str, on: str) -> int:
         spec = self._spec
         index = spec.key_named.get(on)
         if index is None:
             raise ValueError(
-                f"{spec.table}.upsert: on={on!r} is not one of its keys ({', '.join(k.name for k in spec.keys)})"
+                f"{spec.table}.{method}: on={on!r} is not one of its keys ({', '.join(k.name for k in spec.keys)})"
             )
-        key = spec.keys[index]
-        cache_key = ("upsert", on, tuple(data))
-        sql = spec.cache.get(cache_key)
-        if sql is None:
-            # Every field given is written, the key's own too (the same value, or for lower(email) the
-            # new spelling); with no field given, a no-op SET still makes RETURNING return the row.
-            updated = list(data) or [key.columns[0]]
-            sets = ", ".join(
-                f"{spec.quoted[spec.by_column[c]]} = EXCLUDED.{spec.quoted[spec.by_column[c]]}" for c in updated
-            )
-            target = ", ".join(f"({part})" if "(" in part else part for part in key.sql)
-            sql = spec.cache[cache_key] = (
-                f"INSERT INTO {spec.from_sql} {self._values(data)} ON CONFLICT ({target}) DO UPDATE SET {sets} "
-                f"RETURNING {spec.select}"
-            )
-        rows = self._fetch(sql, list(data.values()), validate)
-        return rows[0] if rows else self._skipped("upsert", _BEFORE_INSERT | _BEFORE_UPDATE)  # type: ignore[no-any-return]
+        return index
+
+    @staticmethod
+    def _target(parts: Sequence[str]) -> str:
+        """ON CONFLICT's target: the key's columns, an expression part in parentheses (lower(email))."""
+        return ", ".join(f"({part})" if "(" in part else part for part in parts)
+
+    def _update_columns(self, update: Sequence[str], data: dict[str, Any]) -> tuple[str, ...]:
+        """The columns upsert(update=[fields]) writes on a conflict: each a field the row sets, since
+        for one it leaves out PostgreSQL's EXCLUDED row holds the column's default, not the stored value."""
+        spec = self._spec
+        if isinstance(update, str) or not isinstance(update, list | tuple):
+            raise TypeError(f"{spec.table}.upsert: update= takes a list of field names, not {type(update).__name__}")
+        out = []
+        for name in update:
+            at = spec.fields.index(name) if name in spec.fields else -1
+            if at < 0:
+                raise ValueError(f"{spec.table}.upsert: update names {name!r}, which is not one of its fields")
+            if spec.columns[at] not in data:
+                raise ValueError(
+                    f"{spec.table}.upsert: update names {name!r}, which the row does not set: give it a value "
+                    "(None writes NULL) or leave it out of update"
+                )
+            out.append(spec.columns[at])
+        return tuple(out)
 
 
 class QueryRunner(Bound):

@@ -47,6 +47,23 @@ AccountOrder = Literal[
     "-updated_at",
 ]
 
+# What upsert(update=) names: the fields an Insert may set.
+AccountField = Literal[
+    "id",
+    "user_id",
+    "account_id",
+    "provider_id",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "access_token_expires_at",
+    "refresh_token_expires_at",
+    "scope",
+    "password",
+    "created_at",
+    "updated_at",
+]
+
 _SPEC = Spec(
     table="public.accounts",
     from_sql='"public"."accounts"',
@@ -239,10 +256,25 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
         return self._delete((id,))
 
     def upsert(
-        self, row: AccountInsert, *, on: Literal["id", "provider_id_account_id"] = "id", validate: bool | None = None
+        self,
+        row: AccountInsert,
+        *,
+        on: Literal["id", "provider_id_account_id"] = "id",
+        update: Sequence[AccountField] | None = None,
+        validate: bool | None = None,
     ) -> Awaitable[Account]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self,
+        row: AccountInsert,
+        *,
+        on: Literal["id", "provider_id_account_id"] | None = None,
+        validate: bool | None = None,
+    ) -> Awaitable[Account | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
@@ -354,10 +386,25 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
         return self._delete((id,))
 
     def upsert(
-        self, row: AccountInsert, *, on: Literal["id", "provider_id_account_id"] = "id", validate: bool | None = None
+        self,
+        row: AccountInsert,
+        *,
+        on: Literal["id", "provider_id_account_id"] = "id",
+        update: Sequence[AccountField] | None = None,
+        validate: bool | None = None,
     ) -> Account:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self,
+        row: AccountInsert,
+        *,
+        on: Literal["id", "provider_id_account_id"] | None = None,
+        validate: bool | None = None,
+    ) -> Account | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncAccountTable", "AccountTable"]

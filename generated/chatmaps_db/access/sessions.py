@@ -37,6 +37,9 @@ SessionOrder = Literal[
     "-updated_at",
 ]
 
+# What upsert(update=) names: the fields an Insert may set.
+SessionField = Literal["id", "user_id", "token", "expires_at", "ip_address", "user_agent", "created_at", "updated_at"]
+
 _SPEC = Spec(
     table="public.sessions",
     from_sql='"public"."sessions"',
@@ -144,10 +147,21 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
         return self._delete((id,))
 
     def upsert(
-        self, row: SessionInsert, *, on: Literal["id", "token"] = "id", validate: bool | None = None
+        self,
+        row: SessionInsert,
+        *,
+        on: Literal["id", "token"] = "id",
+        update: Sequence[SessionField] | None = None,
+        validate: bool | None = None,
     ) -> Awaitable[Session]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: SessionInsert, *, on: Literal["id", "token"] | None = None, validate: bool | None = None
+    ) -> Awaitable[Session | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
@@ -216,9 +230,22 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: SessionInsert, *, on: Literal["id", "token"] = "id", validate: bool | None = None) -> Session:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: SessionInsert,
+        *,
+        on: Literal["id", "token"] = "id",
+        update: Sequence[SessionField] | None = None,
+        validate: bool | None = None,
+    ) -> Session:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: SessionInsert, *, on: Literal["id", "token"] | None = None, validate: bool | None = None
+    ) -> Session | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncSessionTable", "SessionTable"]

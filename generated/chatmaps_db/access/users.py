@@ -35,6 +35,9 @@ UserOrder = Literal[
     "-updated_at",
 ]
 
+# What upsert(update=) names: the fields an Insert may set.
+UserField = Literal["id", "name", "email", "email_verified", "image", "created_at", "updated_at"]
+
 _SPEC = Spec(
     table="public.users",
     from_sql='"public"."users"',
@@ -125,10 +128,21 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
         return self._delete((id,))
 
     def upsert(
-        self, row: UserInsert, *, on: Literal["id", "email"] = "id", validate: bool | None = None
+        self,
+        row: UserInsert,
+        *,
+        on: Literal["id", "email"] = "id",
+        update: Sequence[UserField] | None = None,
+        validate: bool | None = None,
     ) -> Awaitable[User]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: UserInsert, *, on: Literal["id", "email"] | None = None, validate: bool | None = None
+    ) -> Awaitable[User | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class UserTable(Table[User, UserInsert, UserUpdate]):
@@ -190,9 +204,22 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: UserInsert, *, on: Literal["id", "email"] = "id", validate: bool | None = None) -> User:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: UserInsert,
+        *,
+        on: Literal["id", "email"] = "id",
+        update: Sequence[UserField] | None = None,
+        validate: bool | None = None,
+    ) -> User:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: UserInsert, *, on: Literal["id", "email"] | None = None, validate: bool | None = None
+    ) -> User | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncUserTable", "UserTable"]

@@ -33,6 +33,9 @@ VerificationOrder = Literal[
     "-updated_at",
 ]
 
+# What upsert(update=) names: the fields an Insert may set.
+VerificationField = Literal["id", "identifier", "value", "expires_at", "created_at", "updated_at"]
+
 _SPEC = Spec(
     table="public.verifications",
     from_sql='"public"."verifications"',
@@ -115,10 +118,21 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
         return self._delete((id,))
 
     def upsert(
-        self, row: VerificationInsert, *, on: Literal["id"] = "id", validate: bool | None = None
+        self,
+        row: VerificationInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[VerificationField] | None = None,
+        validate: bool | None = None,
     ) -> Awaitable[Verification]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: VerificationInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> Awaitable[Verification | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class VerificationTable(Table[Verification, VerificationInsert, VerificationUpdate]):
@@ -175,10 +189,21 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
         return self._delete((id,))
 
     def upsert(
-        self, row: VerificationInsert, *, on: Literal["id"] = "id", validate: bool | None = None
+        self,
+        row: VerificationInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[VerificationField] | None = None,
+        validate: bool | None = None,
     ) -> Verification:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: VerificationInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> Verification | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncVerificationTable", "VerificationTable"]

@@ -19,6 +19,9 @@ TrackPointOrder = Literal[
     "id", "-id", "position", "-position", "Order", "-Order", "with_space", "-with_space", "label", "-label"
 ]
 
+# What upsert(update=) names: the fields an Insert may set.
+TrackPointField = Literal["id", "position", "Order", "with_space", "label"]
+
 _SPEC = Spec(
     table="public.Track Points",
     from_sql='"public"."Track Points"',
@@ -124,10 +127,21 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         row: TrackPointInsert,
         *,
         on: Literal["id", "label", "position_Order", "with_space"] = "id",
+        update: Sequence[TrackPointField] | None = None,
         validate: bool | None = None,
     ) -> Awaitable[TrackPoint]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self,
+        row: TrackPointInsert,
+        *,
+        on: Literal["id", "label", "position_Order", "with_space"] | None = None,
+        validate: bool | None = None,
+    ) -> Awaitable[TrackPoint | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
@@ -196,10 +210,21 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         row: TrackPointInsert,
         *,
         on: Literal["id", "label", "position_Order", "with_space"] = "id",
+        update: Sequence[TrackPointField] | None = None,
         validate: bool | None = None,
     ) -> TrackPoint:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self,
+        row: TrackPointInsert,
+        *,
+        on: Literal["id", "label", "position_Order", "with_space"] | None = None,
+        validate: bool | None = None,
+    ) -> TrackPoint | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncTrackPointTable", "TrackPointTable"]

@@ -17,6 +17,9 @@ from chatmaps_db.models.key import KeyInsert, KeyRow, KeyUpdate
 # What order_by takes: a column's field name, or with a leading - for descending.
 KeyOrder = Literal["id", "-id", "v", "-v"]
 
+# What upsert(update=) names: the fields an Insert may set.
+KeyField = Literal["id", "v"]
+
 _SPEC = Spec(
     table="public.key",
     from_sql='"public"."key"',
@@ -76,9 +79,22 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: KeyInsert, *, on: Literal["id"] = "id", validate: bool | None = None) -> Awaitable[KeyRow]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: KeyInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[KeyField] | None = None,
+        validate: bool | None = None,
+    ) -> Awaitable[KeyRow]:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: KeyInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> Awaitable[KeyRow | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
@@ -119,9 +135,22 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: KeyInsert, *, on: Literal["id"] = "id", validate: bool | None = None) -> KeyRow:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: KeyInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[KeyField] | None = None,
+        validate: bool | None = None,
+    ) -> KeyRow:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: KeyInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> KeyRow | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncKeyTable", "KeyTable"]

@@ -40,6 +40,11 @@ MethodOrder = Literal[
     "-changes",
 ]
 
+# What upsert(update=) names: the fields an Insert may set.
+MethodField = Literal[
+    "id", "to_db_", "given_", "model_dump_", "json_", "validate_", "self", "cls", "limit", "order_by", "changes"
+]
+
 _SPEC = Spec(
     table="public.methods",
     from_sql='"public"."methods"',
@@ -163,9 +168,22 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: MethodInsert, *, on: Literal["id"] = "id", validate: bool | None = None) -> Awaitable[Method]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: MethodInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[MethodField] | None = None,
+        validate: bool | None = None,
+    ) -> Awaitable[Method]:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: MethodInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> Awaitable[Method | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
@@ -236,9 +254,22 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: MethodInsert, *, on: Literal["id"] = "id", validate: bool | None = None) -> Method:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: MethodInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[MethodField] | None = None,
+        validate: bool | None = None,
+    ) -> Method:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: MethodInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> Method | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncMethodTable", "MethodTable"]

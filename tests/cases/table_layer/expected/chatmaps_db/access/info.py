@@ -17,6 +17,9 @@ from chatmaps_db.models.info import Info, InfoInsert, InfoUpdate
 # What order_by takes: a column's field name, or with a leading - for descending.
 InfoOrder = Literal["id", "-id", "row", "-row"]
 
+# What upsert(update=) names: the fields an Insert may set.
+InfoField = Literal["id", "row"]
+
 _SPEC = Spec(
     table="public.info",
     from_sql='"public"."info"',
@@ -76,9 +79,22 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: InfoInsert, *, on: Literal["id"] = "id", validate: bool | None = None) -> Awaitable[Info]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: InfoInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[InfoField] | None = None,
+        validate: bool | None = None,
+    ) -> Awaitable[Info]:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: InfoInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> Awaitable[Info | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
@@ -119,9 +135,22 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: InfoInsert, *, on: Literal["id"] = "id", validate: bool | None = None) -> Info:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: InfoInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[InfoField] | None = None,
+        validate: bool | None = None,
+    ) -> Info:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: InfoInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> Info | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncInfoTable", "InfoTable"]

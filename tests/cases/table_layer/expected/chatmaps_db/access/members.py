@@ -18,6 +18,9 @@ from chatmaps_db.models.members import Member, MemberInsert, MemberUpdate
 # What order_by takes: a column's field name, or with a leading - for descending.
 MemberOrder = Literal["team_id", "-team_id", "user_name", "-user_name", "role", "-role", "limit", "-limit"]
 
+# What upsert(update=) names: the fields an Insert may set.
+MemberField = Literal["team_id", "user_name", "role", "limit"]
+
 _SPEC = Spec(
     table="public.members",
     from_sql='"public"."members"',
@@ -94,10 +97,21 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
         return self._delete((team_id, user_name))
 
     def upsert(
-        self, row: MemberInsert, *, on: Literal["team_id_user_name"] = "team_id_user_name", validate: bool | None = None
+        self,
+        row: MemberInsert,
+        *,
+        on: Literal["team_id_user_name"] = "team_id_user_name",
+        update: Sequence[MemberField] | None = None,
+        validate: bool | None = None,
     ) -> Awaitable[Member]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: MemberInsert, *, on: Literal["team_id_user_name"] | None = None, validate: bool | None = None
+    ) -> Awaitable[Member | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
@@ -150,10 +164,21 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
         return self._delete((team_id, user_name))
 
     def upsert(
-        self, row: MemberInsert, *, on: Literal["team_id_user_name"] = "team_id_user_name", validate: bool | None = None
+        self,
+        row: MemberInsert,
+        *,
+        on: Literal["team_id_user_name"] = "team_id_user_name",
+        update: Sequence[MemberField] | None = None,
+        validate: bool | None = None,
     ) -> Member:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: MemberInsert, *, on: Literal["team_id_user_name"] | None = None, validate: bool | None = None
+    ) -> Member | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncMemberTable", "MemberTable"]

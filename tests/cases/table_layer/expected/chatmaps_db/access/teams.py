@@ -20,6 +20,9 @@ TeamOrder = Literal[
     "id", "-id", "slug", "-slug", "name", "-name", "budget", "-budget", "tags", "-tags", "name_length", "-name_length"
 ]
 
+# What upsert(update=) names: the fields an Insert may set.
+TeamField = Literal["slug", "name", "budget", "tags", "settings"]
+
 _SPEC = Spec(
     table="public.teams",
     from_sql='"public"."teams"',
@@ -111,10 +114,21 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         return self._delete((id,))
 
     def upsert(
-        self, row: TeamInsert, *, on: Literal["id", "name", "slug"] = "id", validate: bool | None = None
+        self,
+        row: TeamInsert,
+        *,
+        on: Literal["id", "name", "slug"] = "id",
+        update: Sequence[TeamField] | None = None,
+        validate: bool | None = None,
     ) -> Awaitable[Team]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: TeamInsert, *, on: Literal["id", "name", "slug"] | None = None, validate: bool | None = None
+    ) -> Awaitable[Team | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
@@ -177,10 +191,21 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         return self._delete((id,))
 
     def upsert(
-        self, row: TeamInsert, *, on: Literal["id", "name", "slug"] = "id", validate: bool | None = None
+        self,
+        row: TeamInsert,
+        *,
+        on: Literal["id", "name", "slug"] = "id",
+        update: Sequence[TeamField] | None = None,
+        validate: bool | None = None,
     ) -> Team:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: TeamInsert, *, on: Literal["id", "name", "slug"] | None = None, validate: bool | None = None
+    ) -> Team | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncTeamTable", "TeamTable"]

@@ -119,6 +119,57 @@ ZooOrder = Literal[
     "-hi",
 ]
 
+# What upsert(update=) names: the fields an Insert may set.
+ZooField = Literal[
+    "c_smallint",
+    "c_integer",
+    "c_bigint",
+    "c_numeric",
+    "c_real",
+    "c_double",
+    "c_money",
+    "c_text",
+    "c_varchar",
+    "c_char",
+    "c_bool",
+    "c_bytea",
+    "c_uuid",
+    "c_date",
+    "c_time",
+    "c_timetz",
+    "c_timestamp",
+    "c_timestamptz",
+    "c_interval",
+    "c_json",
+    "c_jsonb",
+    "c_int_array",
+    "c_text_matrix",
+    "c_inet",
+    "c_cidr",
+    "c_macaddr",
+    "c_int4range",
+    "c_tstzrange",
+    "c_int4multirange",
+    "c_tsvector",
+    "c_xml",
+    "c_bit",
+    "c_varbit",
+    "c_mood",
+    "c_moods",
+    "c_percent",
+    "c_code",
+    "c_odd",
+    "c_price",
+    "c_line",
+    "c_origin",
+    "date_",
+    "rating",
+    "status",
+    "nick",
+    "lo",
+    "hi",
+]
+
 _SPEC = Spec(
     table="public.zoo",
     from_sql='"public"."zoo"',
@@ -734,9 +785,22 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: ZooInsert, *, on: Literal["id"] = "id", validate: bool | None = None) -> Awaitable[Zoo]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: ZooInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[ZooField] | None = None,
+        validate: bool | None = None,
+    ) -> Awaitable[Zoo]:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: ZooInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> Awaitable[Zoo | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
@@ -995,9 +1059,22 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id,))
 
-    def upsert(self, row: ZooInsert, *, on: Literal["id"] = "id", validate: bool | None = None) -> Zoo:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: ZooInsert,
+        *,
+        on: Literal["id"] = "id",
+        update: Sequence[ZooField] | None = None,
+        validate: bool | None = None,
+    ) -> Zoo:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: ZooInsert, *, on: Literal["id"] | None = None, validate: bool | None = None
+    ) -> Zoo | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncZooTable", "ZooTable"]

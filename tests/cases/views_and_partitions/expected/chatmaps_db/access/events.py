@@ -18,6 +18,9 @@ from chatmaps_db.models.events import Event, EventInsert, EventUpdate
 # What order_by takes: a column's field name, or with a leading - for descending.
 EventOrder = Literal["id", "-id", "at", "-at"]
 
+# What upsert(update=) names: the fields an Insert may set.
+EventField = Literal["id", "at"]
+
 _SPEC = Spec(
     table="public.events",
     from_sql='"public"."events"',
@@ -78,10 +81,21 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
         return self._delete((id, at))
 
     def upsert(
-        self, row: EventInsert, *, on: Literal["id_at"] = "id_at", validate: bool | None = None
+        self,
+        row: EventInsert,
+        *,
+        on: Literal["id_at"] = "id_at",
+        update: Sequence[EventField] | None = None,
+        validate: bool | None = None,
     ) -> Awaitable[Event]:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: EventInsert, *, on: Literal["id_at"] | None = None, validate: bool | None = None
+    ) -> Awaitable[Event | None]:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 class EventTable(Table[Event, EventInsert, EventUpdate]):
@@ -122,9 +136,22 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
         """Delete the row with this primary key; False if there was none (or a BEFORE DELETE trigger skipped it)."""
         return self._delete((id, at))
 
-    def upsert(self, row: EventInsert, *, on: Literal["id_at"] = "id_at", validate: bool | None = None) -> Event:
-        """Insert `row`, or if a row with the same `on` key exists, write row's fields to it; the row (RowSkipped if a BEFORE trigger returned NULL)."""
-        return self._upsert(row, on, validate)
+    def upsert(
+        self,
+        row: EventInsert,
+        *,
+        on: Literal["id_at"] = "id_at",
+        update: Sequence[EventField] | None = None,
+        validate: bool | None = None,
+    ) -> Event:
+        """Insert `row`, or if a row with the same `on` key exists, write to it the fields `update` names (default: every field `row` sets; [] keeps the row as it is); the row (RowSkipped if a BEFORE trigger returned NULL)."""
+        return self._upsert(row, on, update, validate)
+
+    def insert_if_absent(
+        self, row: EventInsert, *, on: Literal["id_at"] | None = None, validate: bool | None = None
+    ) -> Event | None:
+        """Insert `row` unless it conflicts with a row on the `on` key (None: any unique key): ON CONFLICT DO NOTHING. The new row, or None when nothing was written."""
+        return self._insert_if_absent(row, on, validate)
 
 
 __all__ = ["AsyncEventTable", "EventTable"]
