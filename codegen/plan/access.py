@@ -48,9 +48,14 @@ _CASE_KEY = re.compile(r'(lower|upper)\(\(?"?([^"()]+)"?\)?(?:::text)?\)')
 class Method:
     name: str
     params: str  # ready parameter list after self
-    returns: str  # the sync return annotation; the async class wraps it in Awaitable[...]
+    returns: str  # the sync return annotation
     body: str  # ready `return self._...(...)` line
     doc: str
+    async_returns: str = ""  # the async class's; default Awaitable[returns]
+
+    def __post_init__(self) -> None:
+        if not self.async_returns:
+            object.__setattr__(self, "async_returns", f"Awaitable[{self.returns}]")
 
 
 @dataclass(frozen=True)
@@ -233,6 +238,20 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
             f"return self._list({filter_values}, {order_args}, limit, offset, validate)",
             "Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), "
             f"in order_by's order (-name: descending), skipping `offset` of them.{paging}",
+        )
+    )
+    t.imports.add(("collections.abc", "Iterator"))
+    t.imports.add(("collections.abc", "AsyncIterator"))
+    methods.append(
+        Method(
+            "iter",
+            f"*, {filter_decls}{order_params}limit: int | None = None, offset: int = 0, {after}{_VALIDATE}, "
+            "batch: int = 1000",
+            f"Iterator[{row}]",
+            f"return self._iter({filter_values}, {order_args}, limit, offset, validate, batch)",
+            "The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat "
+            "in the row count), inside a transaction that ends with the loop.",
+            async_returns=f"AsyncIterator[{row}]",
         )
     )
     methods.append(

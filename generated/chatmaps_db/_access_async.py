@@ -13,7 +13,8 @@ per call shape, a query's from its QuerySpec, prepared and described at generate
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -36,6 +37,7 @@ R = TypeVar("R", bound=Row)
 # What a statement checked at generate time meets in a database without the migrations.
 _MISSING = (pe.UndefinedTable, pe.UndefinedColumn, pe.UndefinedObject, pe.UndefinedFunction)
 # pg_trigger.tgtype bits: a row trigger (1) that fires BEFORE (2) on INSERT (4) or UPDATE (16).
+_CURSORS = itertools.count(1)  # names of iter()'s server-side cursors, unique in a process
 _BEFORE_INSERT, _BEFORE_UPDATE = 4, 16
 _SKIPPERS_SQL = (
     "SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal "
@@ -158,11 +160,50 @@ class AsyncRelation(AsyncBound, Generic[R]):
         offset: int,
         validate: bool | None,
     ) -> list[R]:
+        sql, params = self._select("list", filters, order_by, after, limit, offset)
+        return await self._fetch(sql, params, validate, read=True)
+
+    async def _iter(
+        self,
+        filters: Sequence[Any],
+        order_by: str | Sequence[str],
+        after: Row | None,
+        limit: int | None,
+        offset: int,
+        validate: bool | None,
+        batch: int,
+    ) -> AsyncIterator[R]:
+        """list()'s rows through a server-side cursor, `batch` at a time: memory flat in the row count.
+        The cursor lives in a transaction (a savepoint inside tx) that ends when the loop does."""
+        if type(batch) is not int or batch < 1:
+            raise ValueError(f"{self._spec.table}.iter: batch is a whole number, 1 or more (got {batch!r})")
+        sql, params = self._select("iter", filters, order_by, after, limit, offset)
+        maker = self._maker(validate)
+        async with self._connection(read=True) as conn, conn.transaction():
+            cur = conn.cursor(f"chatmaps_iter_{next(_CURSORS)}", row_factory=lambda _: maker)
+            try:
+                cur.itersize = batch
+                await cur.execute(sql, params, binary=self._spec.binary)
+                async for row in cur:  # noqa: UP028 (the sync twin: `yield from` has no async form)
+                    yield row
+            finally:
+                await cur.close()
+
+    def _select(
+        self,
+        method: str,
+        filters: Sequence[Any],
+        order_by: str | Sequence[str],
+        after: Row | None,
+        limit: int | None,
+        offset: int,
+    ) -> tuple[str, list[Any]]:
+        """The SELECT of list() and iter(), and its parameters; the SQL is cached per call shape."""
         spec = self._spec
         if limit is not None and (type(limit) is not int or limit < 0):  # PostgreSQL would say it, after a round trip
-            raise ValueError(f"{spec.table}.list: limit is a whole number, 0 or more (got {limit!r})")
+            raise ValueError(f"{spec.table}.{method}: limit is a whole number, 0 or more (got {limit!r})")
         if type(offset) is not int or offset < 0:
-            raise ValueError(f"{spec.table}.list: offset is a whole number, 0 or more (got {offset!r})")
+            raise ValueError(f"{spec.table}.{method}: offset is a whole number, 0 or more (got {offset!r})")
         params: list[Any] = []
         shape, where = spec.where(filters, params)
         order = spec.order_key(order_by, after is not None) if order_by != () or after is not None else ()
@@ -187,7 +228,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
             if offset:
                 sql += " OFFSET %s"
             spec.cache[key] = sql
-        return await self._fetch(sql, params, validate, read=True)
+        return sql, params
 
     async def _count(self, filters: Sequence[Any]) -> int:
         spec = self._spec

@@ -21,6 +21,8 @@ def sync_tables(db: Database, user_id: UUID) -> None:
     assert_type(page, list[models.User])
     assert_type(db.users.list(name=["Ada", "Bob"], order_by=["name", "-id"], after=page[-1]), list[models.User])
     assert_type(db.users.list(order_by="created_at", limit=20, offset=40), list[models.User])
+    for streamed in db.users.iter(email_verified=True, order_by="-created_at", batch=500):
+        assert_type(streamed, models.User)
     assert_type(db.users.count(email_verified=False), int)
     assert_type(db.users.insert(models.UserInsert(name="Ada", email="ada@example.com")), models.User)
     assert_type(db.users.insert_many([models.UserInsert(name="Ada", email="ada@example.com")]), int)
@@ -46,6 +48,8 @@ async def async_tables(db: AsyncDatabase, user_id: UUID) -> None:
     assert_type(await db.users.get(user_id), models.User | None)
     assert_type(await db.users.get_by_email("ada@example.com"), models.User | None)
     assert_type(await db.users.list(order_by="name", limit=10), list[models.User])
+    async for row in db.users.iter(order_by="name"):
+        assert_type(row, models.User)
     assert_type(await db.users.count(), int)
     assert_type(await db.users.insert(models.UserInsert(name="Ada", email="ada@example.com")), models.User)
     assert_type(await db.users.insert_many([]), int)

@@ -27,6 +27,7 @@ def wrong(db: Database, user_id: UUID) -> None:
     db.users.list(offset="20")  # rejected: arg-type
     db.users.count(offset=20)  # rejected: call-arg
     db.transaction(isolation="snapshot")  # rejected: arg-type
+    db.users.iter(batch="many")  # rejected: arg-type
     db.users.upsert(models.UserInsert(name="Ada", email="a@b.c"), update=["colour"])  # rejected: list-item
     db.users.insert_if_absent(models.UserInsert(name="Ada", email="a@b.c"), on="name")  # rejected: arg-type
 

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest d3bd41cc97dd6231); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 738581a68cc7f6b1); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -12,7 +12,8 @@ per call shape, a query's from its QuerySpec, prepared and described at generate
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -35,6 +36,7 @@ R = TypeVar("R", bound=Row)
 # What a statement checked at generate time meets in a database without the migrations.
 _MISSING = (pe.UndefinedTable, pe.UndefinedColumn, pe.UndefinedObject, pe.UndefinedFunction)
 # pg_trigger.tgtype bits: a row trigger (1) that fires BEFORE (2) on INSERT (4) or UPDATE (16).
+_CURSORS = itertools.count(1)  # names of iter()'s server-side cursors, unique in a process
 _BEFORE_INSERT, _BEFORE_UPDATE = 4, 16
 _SKIPPERS_SQL = (
     "SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal "
@@ -155,11 +157,50 @@ class Relation(Bound, Generic[R]):
         offset: int,
         validate: bool | None,
     ) -> list[R]:
+        sql, params = self._select("list", filters, order_by, after, limit, offset)
+        return self._fetch(sql, params, validate, read=True)
+
+    def _iter(
+        self,
+        filters: Sequence[Any],
+        order_by: str | Sequence[str],
+        after: Row | None,
+        limit: int | None,
+        offset: int,
+        validate: bool | None,
+        batch: int,
+    ) -> Iterator[R]:
+        """list()'s rows through a server-side cursor, `batch` at a time: memory flat in the row count.
+        The cursor lives in a transaction (a savepoint inside tx) that ends when the loop does."""
+        if type(batch) is not int or batch < 1:
+            raise ValueError(f"{self._spec.table}.iter: batch is a whole number, 1 or more (got {batch!r})")
+        sql, params = self._select("iter", filters, order_by, after, limit, offset)
+        maker = self._maker(validate)
+        with self._connection(read=True) as conn, conn.transaction():
+            cur = conn.cursor(f"chatmaps_iter_{next(_CURSORS)}", row_factory=lambda _: maker)
+            try:
+                cur.itersize = batch
+                cur.execute(sql, params, binary=self._spec.binary)
+                for row in cur:  # noqa: UP028 (the sync twin: `yield from` has no async form)
+                    yield row
+            finally:
+                cur.close()
+
+    def _select(
+        self,
+        method: str,
+        filters: Sequence[Any],
+        order_by: str | Sequence[str],
+        after: Row | None,
+        limit: int | None,
+        offset: int,
+    ) -> tuple[str, list[Any]]:
+        """The SELECT of list() and iter(), and its parameters; the SQL is cached per call shape."""
         spec = self._spec
         if limit is not None and (type(limit) is not int or limit < 0):  # PostgreSQL would say it, after a round trip
-            raise ValueError(f"{spec.table}.list: limit is a whole number, 0 or more (got {limit!r})")
+            raise ValueError(f"{spec.table}.{method}: limit is a whole number, 0 or more (got {limit!r})")
         if type(offset) is not int or offset < 0:
-            raise ValueError(f"{spec.table}.list: offset is a whole number, 0 or more (got {offset!r})")
+            raise ValueError(f"{spec.table}.{method}: offset is a whole number, 0 or more (got {offset!r})")
         params: list[Any] = []
         shape, where = spec.where(filters, params)
         order = spec.order_key(order_by, after is not None) if order_by != () or after is not None else ()
@@ -184,7 +225,7 @@ class Relation(Bound, Generic[R]):
             if offset:
                 sql += " OFFSET %s"
             spec.cache[key] = sql
-        return self._fetch(sql, params, validate, read=True)
+        return sql, params
 
     def _count(self, filters: Sequence[Any]) -> int:
         spec = self._spec

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 from uuid import UUID
 
@@ -211,6 +211,54 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
             validate,
         )
 
+    def iter(
+        self,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[Account]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (
+                id,
+                user_id,
+                account_id,
+                provider_id,
+                access_token,
+                refresh_token,
+                id_token,
+                access_token_expires_at,
+                refresh_token_expires_at,
+                scope,
+                password,
+                created_at,
+                updated_at,
+            ),
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
+        )
+
     def count(
         self,
         *,
@@ -339,6 +387,54 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
             limit,
             offset,
             validate,
+        )
+
+    def iter(
+        self,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[Account]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (
+                id,
+                user_id,
+                account_id,
+                provider_id,
+                access_token,
+                refresh_token,
+                id_token,
+                access_token_expires_at,
+                refresh_token_expires_at,
+                scope,
+                password,
+                created_at,
+                updated_at,
+            ),
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
         )
 
     def count(

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 from uuid import UUID
 
@@ -123,6 +123,35 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
             validate,
         )
 
+    def iter(
+        self,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[Session]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
+        )
+
     def count(
         self,
         *,
@@ -205,6 +234,35 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
             limit,
             offset,
             validate,
+        )
+
+    def iter(
+        self,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[Session]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
         )
 
     def count(

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 from uuid import UUID
 
@@ -105,6 +105,34 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
             (id, name, email, email_verified, image, created_at, updated_at), order_by, after, limit, offset, validate
         )
 
+    def iter(
+        self,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[User]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (id, name, email, email_verified, image, created_at, updated_at),
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
+        )
+
     def count(
         self,
         *,
@@ -180,6 +208,34 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, name, email, email_verified, image, created_at, updated_at), order_by, after, limit, offset, validate
+        )
+
+    def iter(
+        self,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[User]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (id, name, email, email_verified, image, created_at, updated_at),
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
         )
 
     def count(

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 from uuid import UUID
 
@@ -94,6 +94,27 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
             (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate
         )
 
+    def iter(
+        self,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        identifier: str | builtins.list[str] = UNSET,
+        value: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: VerificationOrder | Sequence[VerificationOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Verification | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[Verification]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate, batch
+        )
+
     def count(
         self,
         *,
@@ -165,6 +186,27 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate
+        )
+
+    def iter(
+        self,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        identifier: str | builtins.list[str] = UNSET,
+        value: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: VerificationOrder | Sequence[VerificationOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Verification | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[Verification]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate, batch
         )
 
     def count(

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 
 from chatmaps_db._access import Table
@@ -100,6 +100,24 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((id, position, Order, with_space, label), order_by, after, limit, offset, validate)
 
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[TrackPoint]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, position, Order, with_space, label), order_by, after, limit, offset, validate, batch)
+
     def count(
         self,
         *,
@@ -184,6 +202,24 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
     ) -> builtins.list[TrackPoint]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((id, position, Order, with_space, label), order_by, after, limit, offset, validate)
+
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[TrackPoint]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, position, Order, with_space, label), order_by, after, limit, offset, validate, batch)
 
     def count(
         self,

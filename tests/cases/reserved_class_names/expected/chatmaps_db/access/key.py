@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 
 from chatmaps_db._access import Table
@@ -65,6 +65,21 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((id, v), order_by, after, limit, offset, validate)
 
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        v: str | builtins.list[str] | None = UNSET,
+        order_by: KeyOrder | Sequence[KeyOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: KeyRow | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[KeyRow]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, v), order_by, after, limit, offset, validate, batch)
+
     def count(
         self, *, id: int | builtins.list[int] = UNSET, v: str | builtins.list[str] | None = UNSET
     ) -> Awaitable[int]:
@@ -122,6 +137,21 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
     ) -> builtins.list[KeyRow]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((id, v), order_by, after, limit, offset, validate)
+
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        v: str | builtins.list[str] | None = UNSET,
+        order_by: KeyOrder | Sequence[KeyOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: KeyRow | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[KeyRow]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, v), order_by, after, limit, offset, validate, batch)
 
     def count(self, *, id: int | builtins.list[int] = UNSET, v: str | builtins.list[str] | None = UNSET) -> int:
         """How many rows list() with these filters would return."""

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 
 from chatmaps_db._access import Table
@@ -142,6 +142,38 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
             validate,
         )
 
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        to_db_: str | builtins.list[str] | None = UNSET,
+        given_: str | builtins.list[str] | None = UNSET,
+        model_dump_: str | builtins.list[str] | None = UNSET,
+        json_: str | builtins.list[str] | None = UNSET,
+        validate_: str | builtins.list[str] | None = UNSET,
+        self_: str | builtins.list[str] | None = UNSET,
+        cls: str | builtins.list[str] | None = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by_: str | builtins.list[str] | None = UNSET,
+        changes_: str | builtins.list[str] | None = UNSET,
+        order_by: MethodOrder | Sequence[MethodOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Method | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[Method]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_),
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
+        )
+
     def count(
         self,
         *,
@@ -226,6 +258,38 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
             limit,
             offset,
             validate,
+        )
+
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        to_db_: str | builtins.list[str] | None = UNSET,
+        given_: str | builtins.list[str] | None = UNSET,
+        model_dump_: str | builtins.list[str] | None = UNSET,
+        json_: str | builtins.list[str] | None = UNSET,
+        validate_: str | builtins.list[str] | None = UNSET,
+        self_: str | builtins.list[str] | None = UNSET,
+        cls: str | builtins.list[str] | None = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by_: str | builtins.list[str] | None = UNSET,
+        changes_: str | builtins.list[str] | None = UNSET,
+        order_by: MethodOrder | Sequence[MethodOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Method | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[Method]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter(
+            (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_),
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
         )
 
     def count(

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 
 from pydantic import AwareDatetime
@@ -60,6 +60,21 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
         return self._list((at, team_id, message), order_by, None, limit, offset, validate)
 
+    def iter(
+        self,
+        *,
+        at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        team_id: int | builtins.list[int] | None = UNSET,
+        message: str | builtins.list[str] = UNSET,
+        order_by: AuditLogOrder | Sequence[AuditLogOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[AuditLog]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((at, team_id, message), order_by, None, limit, offset, validate, batch)
+
     def count(
         self,
         *,
@@ -92,6 +107,21 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
     ) -> builtins.list[AuditLog]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
         return self._list((at, team_id, message), order_by, None, limit, offset, validate)
+
+    def iter(
+        self,
+        *,
+        at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        team_id: int | builtins.list[int] | None = UNSET,
+        message: str | builtins.list[str] = UNSET,
+        order_by: AuditLogOrder | Sequence[AuditLogOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[AuditLog]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((at, team_id, message), order_by, None, limit, offset, validate, batch)
 
     def count(
         self,

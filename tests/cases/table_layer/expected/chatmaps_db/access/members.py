@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 
 from chatmaps_db._access import Table
@@ -75,6 +75,23 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((team_id, user_name, role, limit_), order_by, after, limit, offset, validate)
 
+    def iter(
+        self,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[Member]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((team_id, user_name, role, limit_), order_by, after, limit, offset, validate, batch)
+
     def count(
         self,
         *,
@@ -141,6 +158,23 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
     ) -> builtins.list[Member]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((team_id, user_name, role, limit_), order_by, after, limit, offset, validate)
+
+    def iter(
+        self,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[Member]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((team_id, user_name, role, limit_), order_by, after, limit, offset, validate, batch)
 
     def count(
         self,

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 
 from chatmaps_db._access import Relation
@@ -56,6 +56,21 @@ class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
         return self._list((team_id, slug, members), order_by, None, limit, offset, validate)
 
+    def iter(
+        self,
+        *,
+        team_id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
+        members: int | builtins.list[int] | None = UNSET,
+        order_by: TeamSizeOrder | Sequence[TeamSizeOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[TeamSize]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((team_id, slug, members), order_by, None, limit, offset, validate, batch)
+
     def count(
         self,
         *,
@@ -86,6 +101,21 @@ class TeamSizeTable(Relation[TeamSize]):
     ) -> builtins.list[TeamSize]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
         return self._list((team_id, slug, members), order_by, None, limit, offset, validate)
+
+    def iter(
+        self,
+        *,
+        team_id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
+        members: int | builtins.list[int] | None = UNSET,
+        order_by: TeamSizeOrder | Sequence[TeamSizeOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[TeamSize]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((team_id, slug, members), order_by, None, limit, offset, validate, batch)
 
     def count(
         self,

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 
 from chatmaps_db._access import Relation
@@ -59,6 +59,20 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
         return self._list((id, slug), order_by, None, limit, offset, validate)
 
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
+        order_by: TeamSlugOrder | Sequence[TeamSlugOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[TeamSlug]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, slug), order_by, None, limit, offset, validate, batch)
+
     def count(
         self, *, id: int | builtins.list[int] | None = UNSET, slug: str | builtins.list[str] | None = UNSET
     ) -> Awaitable[int]:
@@ -88,6 +102,20 @@ class TeamSlugTable(Relation[TeamSlug]):
     ) -> builtins.list[TeamSlug]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
         return self._list((id, slug), order_by, None, limit, offset, validate)
+
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
+        order_by: TeamSlugOrder | Sequence[TeamSlugOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[TeamSlug]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, slug), order_by, None, limit, offset, validate, batch)
 
     def count(
         self, *, id: int | builtins.list[int] | None = UNSET, slug: str | builtins.list[str] | None = UNSET

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -92,6 +92,25 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate)
 
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[Team]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate, batch)
+
     def count(
         self,
         *,
@@ -168,6 +187,25 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
     ) -> builtins.list[Team]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate)
+
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[Team]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate, batch)
 
     def count(
         self,

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from typing import Literal
 
 from chatmaps_db._access import Relation
@@ -54,6 +54,19 @@ class AsyncDocCountTable(AsyncRelation[DocCount]):
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
         return self._list((n,), order_by, None, limit, offset, validate)
 
+    def iter(
+        self,
+        *,
+        n: int | builtins.list[int] | None = UNSET,
+        order_by: DocCountOrder | Sequence[DocCountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[DocCount]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((n,), order_by, None, limit, offset, validate, batch)
+
     def count(self, *, n: int | builtins.list[int] | None = UNSET) -> Awaitable[int]:
         """How many rows list() with these filters would return."""
         return self._count((n,))
@@ -76,6 +89,19 @@ class DocCountTable(Relation[DocCount]):
     ) -> builtins.list[DocCount]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
         return self._list((n,), order_by, None, limit, offset, validate)
+
+    def iter(
+        self,
+        *,
+        n: int | builtins.list[int] | None = UNSET,
+        order_by: DocCountOrder | Sequence[DocCountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[DocCount]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((n,), order_by, None, limit, offset, validate, batch)
 
     def count(self, *, n: int | builtins.list[int] | None = UNSET) -> int:
         """How many rows list() with these filters would return."""

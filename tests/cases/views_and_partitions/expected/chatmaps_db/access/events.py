@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 from datetime import date
 from typing import Literal
 
@@ -66,6 +66,21 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((id, at), order_by, after, limit, offset, validate)
 
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        at: date | builtins.list[date] = UNSET,
+        order_by: EventOrder | Sequence[EventOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Event | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> AsyncIterator[Event]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, at), order_by, after, limit, offset, validate, batch)
+
     def count(self, *, id: int | builtins.list[int] = UNSET, at: date | builtins.list[date] = UNSET) -> Awaitable[int]:
         """How many rows list() with these filters would return."""
         return self._count((id, at))
@@ -123,6 +138,21 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
     ) -> builtins.list[Event]:
         """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list((id, at), order_by, after, limit, offset, validate)
+
+    def iter(
+        self,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        at: date | builtins.list[date] = UNSET,
+        order_by: EventOrder | Sequence[EventOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Event | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+    ) -> Iterator[Event]:
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        return self._iter((id, at), order_by, after, limit, offset, validate, batch)
 
     def count(self, *, id: int | builtins.list[int] = UNSET, at: date | builtins.list[date] = UNSET) -> int:
         """How many rows list() with these filters would return."""
