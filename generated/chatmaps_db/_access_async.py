@@ -184,7 +184,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
             try:
                 cur.itersize = batch
                 await cur.execute(sql, params, binary=self._spec.binary)
-                async for row in cur:  # noqa: UP028 (the sync twin: `yield from` has no async form)
+                async for row in cur:
                     yield row
             finally:
                 await cur.close()

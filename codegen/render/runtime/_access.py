@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 738581a68cc7f6b1); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 671cb735bbdca267); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -181,7 +181,7 @@ class Relation(Bound, Generic[R]):
             try:
                 cur.itersize = batch
                 cur.execute(sql, params, binary=self._spec.binary)
-                for row in cur:  # noqa: UP028 (the sync twin: `yield from` has no async form)
+                for row in cur:
                     yield row
             finally:
                 cur.close()
