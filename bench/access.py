@@ -9,6 +9,10 @@ On a users table of ROWS rows (embedded PostgreSQL, migrations applied):
 - `db.users.get(pk)` p50 of GETS calls    vs raw psycopg: conn.execute(sql, (pk,), prepare=True)
                                             on a connection held open (no pool)
 - peak heap of the list (tracemalloc, a separate run: tracing slows allocation) vs the tuples
+- on PAGED_ROWS users (default 1,000,000) with an index on (created_at, id):
+  `for u in db.users.iter()`            vs psycopg's server-side cursor of tuples (same SELECT,
+                                           same itersize); peak heap of each loop (rows dropped)
+  keyset page 1,000 (`after=`, 50 rows) vs page 1 (p50 of PAGES calls each)
 
 Time is the median of REPEAT interleaved runs. `python -m bench.access` runs this part alone.
 """
@@ -35,6 +39,8 @@ from codegen.paths import MIGRATIONS  # noqa: E402
 ROWS = int(os.environ.get("BENCH_ACCESS_ROWS", "200000"))
 GETS = int(os.environ.get("BENCH_ACCESS_GETS", "10000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+PAGED_ROWS = int(os.environ.get("BENCH_PAGED_ROWS", "1000000"))
+PAGES = int(os.environ.get("BENCH_PAGES", "200"))
 SELECT = 'SELECT "id", "name", "email", "email_verified", "image", "created_at", "updated_at" FROM "public"."users"'
 
 
@@ -172,9 +178,82 @@ def run() -> list[str]:
             f"  get(pk) p50 over {len(ids):,} calls   {ours_us:6.1f}us vs raw prepared execute {base_us:6.1f}us: "
             f"{ours_us / base_us:4.2f}x the time (goal <= 1.2x)"
         )
+        lines += _streaming_and_paging(db, raw)
         raw.close()
         db.close()
         engine.dispose()
+    return lines
+
+
+def _streaming_and_paging(db: Any, raw: Any) -> list[str]:
+    """iter() against psycopg's server-side cursor, and keyset page 1,000 against page 1."""
+    raw.execute("TRUNCATE users CASCADE")
+    raw.execute(
+        "INSERT INTO users (name, email, created_at) SELECT 'user ' || i, 'user' || i || '@example.com', "
+        "timestamptz '2026-01-01' + i * interval '1 second' FROM generate_series(1, %s) i",
+        (PAGED_ROWS,),
+    )
+    raw.execute("CREATE INDEX IF NOT EXISTS users_created_at_id_idx ON users (created_at, id)")
+    raw.execute("VACUUM ANALYZE users")
+    lines = [f"on {PAGED_ROWS:,} users (index on created_at, id):"]
+
+    def ours_iter() -> int:
+        n = 0
+        for _ in db.users.iter(batch=1000):
+            n += 1
+        return n
+
+    def cursor_iter() -> int:
+        n = 0
+        with raw.transaction(), raw.cursor("bench", binary=True) as cur:
+            cur.itersize = 1000
+            cur.execute(SELECT)
+            for _ in cur:
+                n += 1
+        return n
+
+    assert ours_iter() == cursor_iter() == PAGED_ROWS
+    ours_s, base_s = _median_pair(ours_iter, cursor_iter)
+    heap_ours, heap_base = _heap(ours_iter), _heap(cursor_iter)
+    lines.append(
+        f"  iter() over {PAGED_ROWS:,} rows      {ours_s:6.3f}s  vs psycopg server-side cursor of tuples {base_s:6.3f}s: "
+        f"{base_s / ours_s:4.2f}x its speed (goal >= 0.7x); peak heap {heap_ours:5.1f} MB vs {heap_base:5.1f} MB "
+        "(goal < 50 MB)"
+    )
+
+    page = 50
+    [cursor] = db.users.list(order_by="created_at", limit=1, offset=page * 999 - 1)  # the last row of page 999
+
+    def p50(call: Callable[[], Any]) -> float:
+        for _ in range(20):  # warm: prepared statements, caches
+            call()
+        out = []
+        for _ in range(PAGES):
+            start = time.perf_counter_ns()
+            call()
+            out.append(time.perf_counter_ns() - start)
+        return statistics.median(out) / 1000
+
+    def first() -> Any:
+        return db.users.list(order_by="created_at", limit=page)
+
+    def thousandth() -> Any:
+        return db.users.list(order_by="created_at", limit=page, after=cursor)
+
+    def by_offset() -> Any:
+        return db.users.list(order_by="created_at", limit=page, offset=page * 999)
+
+    assert [u.id for u in thousandth()] == [u.id for u in by_offset()]
+    a, b, c = [], [], []
+    for _ in range(REPEAT):
+        a.append(p50(thousandth))
+        b.append(p50(first))
+        c.append(p50(by_offset))
+    k_us, first_us, off_us = statistics.median(a), statistics.median(b), statistics.median(c)
+    lines.append(
+        f"  keyset page 1,000 ({page} rows)      {k_us:6.0f}us vs page 1 {first_us:6.0f}us: "
+        f"{k_us / first_us:4.2f}x the time (goal <= 2x); page 1,000 by offset= {off_us:6.0f}us ({off_us / first_us:4.1f}x)"
+    )
     return lines
 
 

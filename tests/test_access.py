@@ -255,6 +255,25 @@ def test_insert_many_uses_each_rows_fields_and_the_defaults(db: Database) -> Non
         db.users.insert_many([models.UserUpdate(name="x")])  # type: ignore[list-item]
 
 
+def test_insert_many_and_return_gives_the_stored_rows_in_order(db: Database) -> None:
+    rows = [ada(email=f"a{i}@example.com") for i in range(5)]
+    rows += [ada(email="img@example.com", image="x.png", email_verified=True)]  # another shape
+    rows += [ada(email=f"b{i}@example.com") for i in range(3)]
+    got = db.users.insert_many_and_return(rows)
+    assert [u.email for u in got] == [r.email for r in rows]  # the order given
+    assert all(type(u) is models.User for u in got)
+    assert got[5].image == "x.png" and got[5].email_verified is True and got[0].email_verified is False  # defaults
+    with db.connection() as conn:
+        stored = dict(conn.execute("SELECT email, id FROM users").fetchall())
+    assert {u.email: u.id for u in got} == stored  # the ids the database made
+    assert db.users.insert_many_and_return([]) == []
+    with pytest.raises(UniqueViolation):
+        db.users.insert_many_and_return([ada(email="c@example.com"), ada(email="A0@example.com")])
+    assert db.users.count() == 9  # all or none: c@example.com was rolled back with the row that broke the key
+    with pytest.raises(TypeError, match=r"public.users.insert_many_and_return takes UserInsert, not UserUpdate"):
+        db.users.insert_many_and_return([models.UserUpdate(name="x")])  # type: ignore[list-item]
+
+
 def test_insert_many_is_one_transaction(db: Database) -> None:
     rows = [ada(email=f"a{i}@example.com") for i in range(5)] + [ada(email="A1@example.com", image="x")]
     with pytest.raises(UniqueViolation):
@@ -336,6 +355,10 @@ def test_async_database_has_the_same_tables(migrated_db: str) -> None:
             assert await adb.users.get(user.id) == user
             assert await adb.users.get_by_email("ADA@example.com") == user
             assert await adb.users.insert_many([ada(email=f"a{i}@example.com") for i in range(10)]) == 10
+            made = await adb.users.insert_many_and_return([ada(email="z1@example.com"), ada(email="z2@example.com")])
+            assert [u.email for u in made] == ["z1@example.com", "z2@example.com"]
+            await adb.users.delete(made[0].id)
+            await adb.users.delete(made[1].id)
             page = await adb.users.list(order_by="email", limit=3)
             assert [u.email for u in page] == ["a0@example.com", "a1@example.com", "a2@example.com"]
             assert [u.email for u in await adb.users.list(order_by="email", limit=1, after=page[-1])] == [

@@ -26,6 +26,9 @@ def sync_tables(db: Database, user_id: UUID) -> None:
     assert_type(db.users.count(email_verified=False), int)
     assert_type(db.users.insert(models.UserInsert(name="Ada", email="ada@example.com")), models.User)
     assert_type(db.users.insert_many([models.UserInsert(name="Ada", email="ada@example.com")]), int)
+    assert_type(
+        db.users.insert_many_and_return([models.UserInsert(name="Ada", email="ada@example.com")]), list[models.User]
+    )
     assert_type(db.users.update(user_id, models.UserUpdate(image=None)), models.User | None)
     assert_type(db.users.delete(user_id), bool)
     assert_type(db.users.upsert(models.UserInsert(name="Ada", email="a@b.c"), on="email"), models.User)
