@@ -125,7 +125,7 @@ def test_list_filters_order_and_count(db: Database) -> None:
 @pytest.mark.parametrize(
     "order",
     [
-        # NOT NULL columns in one direction: a row comparison, (name, id) > (%s, %s)
+        # NOT NULL columns in one direction (the id tie-breaker follows): a row comparison, (name, id) > (%s, %s)
         *("name", "-name", ["email_verified", "name"], ["-email_verified", "-name"], "-created_at"),
         # a nullable column, or mixed directions: the chain of ORs
         *("image", "-image", ["email_verified", "-image"], ["-image", "name"], ["email_verified", "-name"]),
@@ -157,7 +157,9 @@ def test_keyset_pages_cover_every_row_once_in_order(db: Database, order: str | l
     assert len(pages) == 23 and len({u.id for u in pages}) == 23
     # The same order as PostgreSQL's ORDER BY with the primary key as tie-breaker.
     keys = [order] if isinstance(order, str) else order
-    sql = ", ".join(k.removeprefix("-") + (" DESC" if k.startswith("-") else "") for k in keys) + ", id"
+    # the primary key breaks ties in the direction of the last column
+    sql = ", ".join(k.removeprefix("-") + (" DESC" if k.startswith("-") else "") for k in keys)
+    sql += ", id DESC" if keys[-1].startswith("-") else ", id"
     with db.connection() as conn:
         expected = [r[0] for r in conn.execute(f"SELECT id FROM users ORDER BY {sql}")]
     assert [u.id for u in pages] == expected
@@ -181,22 +183,24 @@ def test_a_keyset_page_over_not_null_columns_starts_in_the_index(db: Database) -
             "timestamptz '2026-01-01' + i * interval '1 second' FROM generate_series(1, 20000) i"
         )
         conn.execute("ANALYZE users")
-    [cursor] = db.users.list(order_by="created_at", limit=1, offset=12000)
-    page = db.users.list(order_by="created_at", limit=50, after=cursor)
-    with db.connection() as conn:
-        expected = conn.execute(
-            "SELECT id FROM users WHERE (created_at, id) > (%s, %s) ORDER BY created_at, id LIMIT 50",
-            [cursor.created_at, cursor.id],
-        ).fetchall()
-        assert [u.id for u in page] == [r[0] for r in expected]
-        spec = db.users._spec  # the SQL the call ran, from the spec's cache (shared by every Database)
-        order = spec.order_key("created_at", True)
-        [sql] = [v for k, v in spec.cache.items() if k[:4] == ("list", (), order, "row") and not k[4] and k[5]]
-        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql, [cursor.created_at, cursor.id, 50]))
-    assert "Index Scan using users_created_at_id_idx" in plan and "Index Cond: (ROW(created_at, id) > ROW(" in plan, (
-        plan
-    )
-    assert "Sort" not in plan and "Filter" not in plan, plan
+    # Ascending, and newest first (the id tie-breaker follows the direction: the index read backwards).
+    for order, op, scan in (("created_at", ">", "Index Scan using"), ("-created_at", "<", "Index Scan Backward using")):
+        [cursor] = db.users.list(order_by=order, limit=1, offset=12000)  # type: ignore[arg-type]
+        page = db.users.list(order_by=order, limit=50, after=cursor)  # type: ignore[arg-type]
+        way = "DESC" if op == "<" else "ASC"
+        with db.connection() as conn:
+            expected = conn.execute(
+                f"SELECT id FROM users WHERE (created_at, id) {op} (%s, %s) ORDER BY created_at {way}, id {way} LIMIT 50",
+                [cursor.created_at, cursor.id],
+            ).fetchall()
+            assert [u.id for u in page] == [r[0] for r in expected]
+            spec = db.users._spec  # the SQL the call ran, from the spec's cache (shared by every Database)
+            key = spec.order_key(order, True)
+            [sql] = [v for k, v in spec.cache.items() if k[:4] == ("list", (), key, "row") and not k[4] and k[5]]
+            plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql, [cursor.created_at, cursor.id, 50]))
+        assert f"{scan} users_created_at_id_idx" in plan, plan
+        assert f"Index Cond: (ROW(created_at, id) {op} ROW(" in plan, plan
+        assert "Sort" not in plan and "Filter" not in plan, plan
 
 
 def test_upsert_on_a_unique_key(db: Database) -> None:

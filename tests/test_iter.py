@@ -24,7 +24,7 @@ def db(migrated_db: str) -> Iterator[Database]:
     database.close()
 
 
-@pytest.mark.parametrize(("order", "sql"), [("-name", "name DESC, id"), (["image", "email"], "image, email, id")])
+@pytest.mark.parametrize(("order", "sql"), [("-name", "name DESC, id DESC"), (["image", "email"], "image, email, id")])
 def test_iter_streams_what_postgresql_answers(db: Database, order: str | list[str], sql: str) -> None:
     with db.connection() as conn:
         expected = [r[0] for r in conn.execute(f"SELECT id FROM users ORDER BY {sql}")]

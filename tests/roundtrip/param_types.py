@@ -221,7 +221,7 @@ def run(url: str) -> int:
                     if len(got) > 3:
                         return False
                 direction = "DESC" if desc else "ASC"
-                want = pg_ids(f"SELECT id FROM {quoted} ORDER BY {sql_column} {direction}, id")
+                want = pg_ids(f"SELECT id FROM {quoted} ORDER BY {sql_column} {direction}, id {direction}")
                 return got == want
 
             def keyed(column: str = column, values: list[Any] = values) -> bool:

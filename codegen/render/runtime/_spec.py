@@ -147,7 +147,8 @@ class Spec:
         return tuple(shape), (" WHERE " + " AND ".join(parts)) if parts else ""
 
     def order_key(self, order_by: str | Sequence[str], paging: bool) -> tuple[tuple[int, bool], ...]:
-        """(column, descending) per order_by entry, then the primary key's columns: ties in a stable order."""
+        """(column, descending) per order_by entry, then the primary key's columns (in the last entry's
+        direction): ties in a stable order."""
         if not isinstance(order_by, str | list | tuple) or not all(isinstance(n, str) for n in order_by):
             raise TypeError(
                 f"{self.table}: order_by takes a column's field name ('-name': descending) or a list of them, "
@@ -165,7 +166,10 @@ class Spec:
         if paging and not self.primary:
             raise ValueError(f"{self.table} has no primary key: list(after=...) needs one to page by")
         # Always, not only when paging: the first page (no after=) must be in the order the next ones assume.
-        out += [(i, False) for i in self.primary if i not in {c for c, _ in out}]
+        # The tie-breaker goes the way the last column does, so that a one-way order ("-created_at") stays
+        # one way: a row comparison an index on (created_at, id) answers, read backwards.
+        last = out[-1][1] if out else False
+        out += [(i, last) for i in self.primary if i not in {c for c, _ in out}]
         return tuple(out)
 
     def after(self, order: tuple[tuple[int, bool], ...], row: Row, params: list[Any]) -> tuple[Any, str]:
