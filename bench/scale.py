@@ -56,8 +56,7 @@ class Project:
         kept = base / "kept"
         kept.mkdir()
         for name in _KEPT:
-            source = base / name
-            (shutil.copytree if source.is_dir() else shutil.copy)(source, kept / name)
+            _copy(base / name, kept / name)
         return project
 
     def reset(self) -> None:
@@ -66,8 +65,7 @@ class Project:
             target = self.base / name
             if target.is_dir():
                 shutil.rmtree(target)
-            source = self.base / "kept" / name
-            (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+            _copy(self.base / "kept" / name, target)
         schema = self.base / "schema.hcl"
         text = schema.read_text()
         at = text.index('table "t0000" {\n')
@@ -82,6 +80,13 @@ class Project:
             *("--schema", str(base / "schema.hcl"), "--migrations", str(base / "migrations")),
             *("--out", str(base / "out"), "--config", str(base / "codegen.toml")),
         ]
+
+
+def _copy(source: Path, target: Path) -> None:
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copy(source, target)
 
 
 def main(sizes: list[int]) -> None:

@@ -230,10 +230,11 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
         order_args = "order_by, " + ("after" if table.primary_key and not table.view else "None")
     after = f"after: {row} | None = None, " if orderable and table.primary_key and not table.view else ""
     paging = " Keyset paging: after=<the last row of the previous page>." if after else ""
+    select_params = f"*, {filter_decls}{order_params}limit: int | None = None, offset: int = 0, {after}{_VALIDATE}"
     methods.append(
         Method(
             "list",
-            f"*, {filter_decls}{order_params}limit: int | None = None, offset: int = 0, {after}{_VALIDATE}",
+            select_params,
             f"builtins.list[{row}]",
             f"return self._list({filter_values}, {order_args}, limit, offset, validate)",
             "Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), "
@@ -245,8 +246,7 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
     methods.append(
         Method(
             "iter",
-            f"*, {filter_decls}{order_params}limit: int | None = None, offset: int = 0, {after}{_VALIDATE}, "
-            "batch: int = 1000",
+            f"{select_params}, batch: int = 1000",
             f"Iterator[{row}]",
             f"return self._iter({filter_values}, {order_args}, limit, offset, validate, batch)",
             "The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat "

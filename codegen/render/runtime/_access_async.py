@@ -71,11 +71,17 @@ class AsyncBound:
         return self._db._statement(read=read)
 
     @staticmethod
-    async def _execute(cur: AsyncCursor[Any], sql: str, params: Sequence[Any], binary: bool, what: str) -> None:
-        """Execute one statement of `what` (a table, a query); a broken constraint raises the package's
+    async def _execute(
+        cur: AsyncCursor[Any], sql: str, params: Sequence[Any], binary: bool, what: str, *, many: bool = False
+    ) -> None:
+        """Execute one statement of `what` (a table, a query), or with `many` the statement once per
+        parameter row, pipelined, each result kept (RETURNING); a broken constraint raises the package's
         error (violation()), and a table, column or type the database lacks SchemaMismatch."""
         try:
-            await cur.execute(sql, params, binary=binary)
+            if many:
+                await cur.executemany(sql, params, returning=True)
+            else:
+                await cur.execute(sql, params, binary=binary)
         except psycopg.IntegrityError as exc:
             ours = violation(exc)
             if ours is None:
@@ -250,12 +256,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         """Insert one row (the fields set in `row`; the rest take their defaults); the row as stored
         (RowSkipped if a BEFORE INSERT trigger returned NULL for it: nothing was written)."""
         data = self._changes(row, self._insert_model, "insert").to_db()
-        spec = self._spec
-        key = ("insert", tuple(data))
-        sql = spec.cache.get(key)
-        if sql is None:
-            sql = spec.cache[key] = f"INSERT INTO {spec.from_sql} {self._values(data)} RETURNING {spec.select}"
-        rows = await self._fetch(sql, list(data.values()), validate)
+        rows = await self._fetch(self._insert_sql(data), list(data.values()), validate)
         return rows[0] if rows else await self._skipped("insert", _BEFORE_INSERT)  # type: ignore[no-any-return]
 
     async def insert_many(self, rows: Iterable[InsertT]) -> int:
@@ -324,11 +325,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
             data = self._changes(row, self._insert_model, "insert_many_and_return").to_db()
             if tuple(data) != shape:
                 shape = tuple(data)
-                key = ("insert", shape)
-                sql = spec.cache.get(key)
-                if sql is None:
-                    sql = spec.cache[key] = f"INSERT INTO {spec.from_sql} {self._values(data)} RETURNING {spec.select}"
-                groups.append((sql, []))
+                groups.append((self._insert_sql(data), []))
             groups[-1][1].append(list(data.values()))
         if not groups:
             return []
@@ -337,23 +334,12 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         async with self._connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=lambda _: maker)
             for sql, params in groups:
-                await self._execute_many(cur, sql, params)
+                await self._execute(cur, sql, params, spec.binary, spec.table, many=True)
                 while True:
                     out.extend(await cur.fetchall())
                     if not cur.nextset():
                         break
         return out
-
-    async def _execute_many(self, cur: AsyncCursor[Any], sql: str, params: list[list[Any]]) -> None:
-        try:
-            await cur.executemany(sql, params, returning=True)
-        except psycopg.IntegrityError as exc:
-            ours = violation(exc)
-            if ours is None:
-                raise
-        else:
-            return
-        raise ours  # outside the except block: psycopg's error (its DETAIL has values) is ours.pg_error
 
     async def _skipped(self, method: str, events: int) -> Any:
         """Raise RowSkipped: `method` (insert, upsert) returned no row, which only a BEFORE row
@@ -379,6 +365,15 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         if not isinstance(row, cls):
             raise TypeError(f"{self._spec.table}.{method} takes {cls.__name__}, not {type(row).__name__}")
         return row
+
+    def _insert_sql(self, data: dict[str, Any]) -> str:
+        """INSERT of the columns `data` sets, RETURNING the row (cached per set of columns)."""
+        spec = self._spec
+        key = ("insert", tuple(data))
+        sql = spec.cache.get(key)
+        if sql is None:
+            sql = spec.cache[key] = f"INSERT INTO {spec.from_sql} {self._values(data)} RETURNING {spec.select}"
+        return sql
 
     def _values(self, data: dict[str, Any]) -> str:
         if not data:
@@ -467,7 +462,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         """The columns upsert(update=[fields]) writes on a conflict: each a field the row sets, since
         for one it leaves out PostgreSQL's EXCLUDED row holds the column's default, not the stored value."""
         spec = self._spec
-        if isinstance(update, str) or not isinstance(update, list | tuple):
+        if not isinstance(update, list | tuple):
             raise TypeError(f"{spec.table}.upsert: update= takes a list of field names, not {type(update).__name__}")
         out = []
         for name in update:
