@@ -7,7 +7,6 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA,
 from codegen.redact import redact
 from codegen.render.runtime.errors import ConfigError
 from codegen.render.runtime.settings import validate_url
-from codegen.signals import Stopped, stop_on_signals
+from codegen.signals import Stopped, scratch_folder, stop_on_signals
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -101,7 +100,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     migrations.check_order(args.migrations)
     for twin in twins.refresh():
         print(f"derived {shown(twin)} from its async source")
-    with pg.dev_server() as server, tempfile.TemporaryDirectory(prefix="chatmaps-generate-") as tmp:
+    with pg.dev_server() as server, scratch_folder("chatmaps-generate-") as tmp:
         staged = Path(tmp) / "migrations"
         if args.migrations.exists():
             shutil.copytree(args.migrations, staged)

@@ -15,12 +15,12 @@ import hashlib
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from codegen.errors import ToolMissing
 from codegen.paths import ROOT
+from codegen.signals import scratch_folder
 
 CACHE = ROOT / ".tools" / "cache" / "ruff.sqlite"
 _KEEP_SECONDS = 30 * 24 * 3600
@@ -59,7 +59,7 @@ def format_files(files: dict[str, str]) -> dict[str, str]:
         formatted = {name: known[keys[name]] for name in python if keys[name] in known}
         todo = {name: text for name, text in python.items() if name not in formatted}
         if todo:
-            with tempfile.TemporaryDirectory(prefix="chatmaps-fmt-") as tmp:
+            with scratch_folder("chatmaps-fmt-") as tmp:
                 root = Path(tmp)
                 for name, text in todo.items():
                     (root / name).parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,12 @@ every Ctrl-C, and a second one cuts the clean-up short.
 
 from __future__ import annotations
 
+import shutil
 import signal
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 _SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
@@ -34,3 +39,18 @@ def stop_on_signals() -> None:
     """From now on SIGTERM, SIGHUP and SIGINT raise Stopped in the main thread."""
     for signum in _SIGNALS:
         signal.signal(signum, _raise)
+
+
+@contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder, removed on the way out even when the one signal arrives while it is
+    being removed (tempfile.TemporaryDirectory stops half-way then, and leaves it behind)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+        except Stopped:  # later signals are ignored: this second pass finishes
+            shutil.rmtree(path, ignore_errors=True)
+            raise

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from codegen.dev.pg import atlas_url, installation, without_password
 from codegen.errors import AtlasFailed, ChecksumMismatch, MissingExtension, SchemaError, ToolMissing
 from codegen.paths import ATLAS_DEFAULT, ROOT, shown
 from codegen.redact import redact
+from codegen.signals import scratch_folder
 
 
 def binary() -> Path:
@@ -151,7 +151,7 @@ def sum_mismatch(migrations: Path) -> str:
     that differs is the first edited (or added, or removed) file; later ones cannot be told.
     """
     recorded = _sum_entries(migrations / "atlas.sum")
-    with tempfile.TemporaryDirectory(prefix="chatmaps-sum-") as tmp:
+    with scratch_folder("chatmaps-sum-") as tmp:
         copy = Path(tmp) / "migrations"
         shutil.copytree(migrations, copy)
         migrate_hash(copy)

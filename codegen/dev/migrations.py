@@ -7,7 +7,6 @@ sure a refused migration leaves nothing behind.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from codegen.dev import atlas, hcl_errors
 from codegen.errors import DestructiveChange, MigrationOrder, OutOfSync
 from codegen.paths import shown
+from codegen.signals import scratch_folder
 
 NOLINT_DESTRUCTIVE = "-- atlas:nolint destructive"
 # Atlas names a migration `<UTC time>.sql` in this form; files apply in the order of their names.
@@ -191,7 +191,7 @@ def _mark_nolint(path: Path, lines: set[int]) -> None:
 
 def pending_sql(schema: Path, migrations: Path, dev_url: str) -> str:
     """The SQL a new migration would hold if `make generate` ran now; empty when in sync."""
-    with tempfile.TemporaryDirectory(prefix="chatmaps-sync-") as tmp:
+    with scratch_folder("chatmaps-sync-") as tmp:
         copy = Path(tmp) / "migrations"
         if migrations.exists():
             shutil.copytree(migrations, copy)
