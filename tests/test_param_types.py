@@ -48,3 +48,23 @@ def test_every_value_is_sent_as_its_columns_type(typed: tuple[str, Path]) -> Non
     expected |= {(f"{p}_hstore", op) for p in "va" for op in ("after", "-after")}
     expected = {(c, op) for c, op in expected if op in table[c]}  # an array column has no "in"
     assert lacking == expected, (lacking ^ expected, proc.stdout)
+
+
+def test_every_where_operator_answers_what_postgresql_answers(typed: tuple[str, Path]) -> None:
+    """tests/roundtrip/conditions.py: each operator of each column's where= class, and its negation,
+    over values at both ends of each type and NULL, against PostgreSQL's answer written by hand."""
+    url, out = typed
+    proc = run_python(out, str(SCRIPT.parent / "conditions.py"), url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    classes = {line.split()[0]: line.split()[1] for line in proc.stdout.splitlines()}
+    assert len(classes) == 2 * len(TYPES) + 2, proc.stdout
+    # Which operators a column gets follows its type: no `=` (json, point) -> null tests only.
+    text = {"text", "varchar", "bpchar", "name", "citext"}
+    ranges = {"int4range", "int8range", "numrange", "daterange", "tstzrange", "int4multirange", "int8multirange"}
+    for name, _, _ in TYPES:
+        scalar = (
+            "Nullable" if name in ("json", "point") else "Jsonb" if name == "jsonb" else "Column" if name == "hstore"
+            else "Text" if name in text else "Range" if name in ranges else "Ordered"
+        )  # fmt: skip
+        assert classes[f"v_{name}"] == scalar, (name, proc.stdout)
+        assert classes[f"a_{name}"] == ("Nullable" if name in ("json", "point") else "Array"), (name, proc.stdout)

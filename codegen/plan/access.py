@@ -38,7 +38,9 @@ RESERVED_ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 # The methods' own parameters: a column named like one gets a trailing _ as a keyword (limit_=).
-_PARAMS = frozenset({"self", "validate", "changes", "row", "rows", "on", "order_by", "limit", "after"})
+_PARAMS = frozenset(
+    {"self", "validate", "changes", "row", "rows", "on", "order_by", "limit", "offset", "after", "where", "batch"}
+)
 _VALIDATE = "validate: bool | None = None"
 # A unique index on lower(col) or upper(col) is a key looked up with the same function (users' email).
 _CASE_KEY = re.compile(r'(lower|upper)\(\(?"?([^"()]+)"?\)?(?:::text)?\)')
@@ -72,6 +74,9 @@ class TableAccess:
     order_alias: str  # `UserOrder = Literal["id", "-id", ...]`, or ""
     field_alias: str  # `UserField = Literal["id", "name", ...]`: what upsert(update=) names, or ""
     spec: str  # the ready Spec(...) expression
+    columns_class: str  # `UserColumns`: db.users.c, what where= conditions are built from
+    column_lines: tuple[str, ...]  # its attributes: `email = _w.Text[User, str](_SPEC, 2)`
+    where_alias: str  # `UserWhere = _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]]`
     classvars: tuple[str, ...]  # `_row = User`, ...
     methods: tuple[Method, ...]
     doc: str
@@ -161,6 +166,32 @@ class _Table:
         return f"{_param(col.field)}: {ann} = UNSET"
 
 
+# The chatmaps_db._where class of each ColumnPlan.family, and how it is parameterized.
+_WHERE_CLASS = {
+    "none": "Nullable",
+    "eq": "Column",
+    "order": "Ordered",
+    "text": "Text",
+    "array": "Array",
+    "jsonb": "Jsonb",
+    "range": "Range",
+}
+
+
+def _column_line(t: _Table, col: ColumnPlan, row: str) -> str:
+    """`field = _w.Text[User, str](_SPEC, 2)` for one column (_w: chatmaps_db._where, imported under a
+    name no type of the schema can take)."""
+    cls = "_w." + _WHERE_CLASS[col.family]
+    i = t.index[col.name]
+    if col.family == "none":
+        return f"{col.field} = {cls}[{row}](_SPEC, {i})"
+    if col.family == "array":
+        return f"{col.field} = {cls}[{row}, {col.element}](_SPEC, {i})"
+    if col.family == "range":
+        return f"{col.field} = {cls}[{row}, {t.ann(col)}, {col.element}](_SPEC, {i}, {col.subtype!r})"
+    return f"{col.field} = {cls}[{row}, {t.ann(col)}](_SPEC, {i})"
+
+
 def _spec(t: _Table, keys: list[tuple[str, list[tuple[ColumnPlan, str]], bool]]) -> str:
     cols = t.columns
     key_lines = []
@@ -230,14 +261,18 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
         order_args = "order_by, " + ("after" if table.primary_key and not table.view else "None")
     after = f"after: {row} | None = None, " if orderable and table.primary_key and not table.view else ""
     paging = " Keyset paging: after=<the last row of the previous page>." if after else ""
-    select_params = f"*, {filter_decls}{order_params}limit: int | None = None, offset: int = 0, {after}{_VALIDATE}"
+    where = f"where: {stem}Where | None = None"
+    select_params = (
+        f"{where}, *, {filter_decls}{order_params}limit: int | None = None, offset: int = 0, {after}{_VALIDATE}"
+    )
     methods.append(
         Method(
             "list",
             select_params,
             f"builtins.list[{row}]",
-            f"return self._list({filter_values}, {order_args}, limit, offset, validate)",
-            "Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), "
+            f"return self._list({filter_values}, where, {order_args}, limit, offset, validate)",
+            "Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns "
+            "returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), "
             f"in order_by's order (-name: descending), skipping `offset` of them.{paging}",
         )
     )
@@ -248,21 +283,74 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
             "iter",
             f"{select_params}, batch: int = 1000",
             f"Iterator[{row}]",
-            f"return self._iter({filter_values}, {order_args}, limit, offset, validate, batch)",
+            f"return self._iter({filter_values}, where, {order_args}, limit, offset, validate, batch)",
             "The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat "
             "in the row count), inside a transaction that ends with the loop.",
             async_returns=f"AsyncIterator[{row}]",
         )
     )
+    filter_params = f"{where}, *, {filter_decls}".removesuffix(", ") if filters else where
     methods.append(
         Method(
             "count",
-            f"*, {filter_decls}".removesuffix(", ") if filters else "",
+            filter_params,
             "int",
-            f"return self._count({filter_values})",
-            "How many rows list() with these filters would return.",
+            f"return self._count({filter_values}, where)",
+            "How many rows list() with this condition and these filters would return.",
         )
     )
+    methods.append(
+        Method(
+            "exists",
+            filter_params,
+            "bool",
+            f"return self._exists({filter_values}, where)",
+            "Whether list() with this condition and these filters would return a row (SELECT EXISTS).",
+        )
+    )
+    t.imports.add(("collections.abc", "Callable"))
+    if not table.view:
+        everything = f"where: {stem}Where | _w.AllRows"
+        if plan.update is not None:
+            update = plan.update.name
+            methods.append(
+                Method(
+                    "update_where",
+                    f"{everything}, changes: {update}",
+                    "int",
+                    "return self._update_where(where, changes)",
+                    "Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; "
+                    "an empty condition is refused); how many rows were updated.",
+                )
+            )
+            methods.append(
+                Method(
+                    "update_where_and_return",
+                    f"{everything}, changes: {update}, *, {_VALIDATE}",
+                    f"builtins.list[{row}]",
+                    "return self._update_where_and_return(where, changes, validate)",
+                    "update_where(), returning the rows as updated (UPDATE ... RETURNING).",
+                )
+            )
+        methods.append(
+            Method(
+                "delete_where",
+                everything,
+                "int",
+                "return self._delete_where(where)",
+                "Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); "
+                "how many rows were deleted.",
+            )
+        )
+        methods.append(
+            Method(
+                "delete_where_and_return",
+                f"{everything}, *, {_VALIDATE}",
+                f"builtins.list[{row}]",
+                "return self._delete_where_and_return(where, validate)",
+                "delete_where(), returning the rows as they were (DELETE ... RETURNING).",
+            )
+        )
     if primary is not None and plan.update is not None:
         decls, values = t.key_params(primary[1])
         update = plan.update.name
@@ -323,12 +411,13 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
     models = [row] if view else [row, plan.insert.name if plan.insert else "", plan.update.name if plan.update else ""]
     generic = ", ".join(models)
     base = "Relation" if view else "Table"
-    classvars = ["_spec = _SPEC", f"_row = {row}"]
+    classvars = ["_spec = _SPEC", f"_row = {row}", f"c = {stem}Columns()"]
     if not view:
         classvars += [f"_insert_model = {models[1]}", f"_update_model = {models[2]}"]
     kind = "view" if view else "table"
     doc = f'"""{table.qualified} through a database or one of its connections: db.{attribute}, tx.{attribute}."""'
-    names = [f"{stem}Table", f"Async{stem}Table", f"{stem}Order", f"{stem}Field"]
+    names = [f"{stem}Table", f"Async{stem}Table", f"{stem}Order", f"{stem}Field", f"{stem}Columns", f"{stem}Where"]
+    column_lines = [_column_line(t, col, row) for col in t.columns]
     imported = {n for _, n in t.imports} | set(models)
     clash = sorted(set(names) & imported)
     if clash:
@@ -349,6 +438,9 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
         order_alias=order_alias,
         field_alias=field_alias,
         spec=_spec(t, keys),
+        columns_class=f"{stem}Columns",
+        column_lines=tuple(column_lines),
+        where_alias=f"{stem}Where = _w.Condition[{row}] | Callable[[{stem}Columns], _w.Condition[{row}]]",
         classvars=tuple(classvars),
         methods=tuple(methods),
         doc=doc,

@@ -110,6 +110,12 @@ class ColumnPlan:
     insertable: bool  # in the Insert model (not generated, not identity ALWAYS)
     sql_type: str = ""  # what its values are sent as (param_type): '"pg_catalog"."int4"[]'
     json: str = ""  # json_kind(): "jsonb", "json[]", ...: its values are wrapped for psycopg
+    # The operators of a where= condition on it (chatmaps_db._where): "none" (null tests only), "eq",
+    # "order", "text", "array", "jsonb", "range"; `element` annotates an array's element or a range's
+    # subtype, `subtype` is the range subtype's SQL type.
+    family: str = "none"
+    element: str = ""
+    subtype: str = ""
 
 
 @dataclass(frozen=True)
@@ -300,6 +306,31 @@ class _Planner:
         py = lookup(ref, ref.qualified, self.overrides)
         return py.binary, py.trusted, py.filter
 
+    def where_ops(
+        self, ref: ir.TypeRef, filter_: Filter, where: str, into: set[tuple[str, str]]
+    ) -> tuple[str, str, str]:
+        """(family, element, subtype) of a column of type `ref` for ColumnPlan: which operators a
+        where= condition offers on it. An array compares by its elements' `=`; a domain is its base."""
+        if ref.dims:
+            inner = dataclasses.replace(ref, dims=ref.dims - 1)
+            if self.where_ops(inner, filter_, where, set())[0] == "none":  # elements without `=` (json, point)
+                return "none", "", ""
+            element = self.annotation(inner, where, "builtins.list", into)
+            return "array", f"{element} | None" if self.nullable_elements else element, ""
+        base, dims = self.base_of(ref)
+        py = None if dims or base.kind not in ("base", "range", "multirange") else PG_TYPES.get(base.name)
+        if (
+            py is None
+            or base.qualified in self.overrides
+            or base.name in self.overrides
+            or (filter_ == "none" and not py.family)
+        ):
+            return filter_, "", ""
+        if py.family == "range":
+            into |= py.imports
+            return "range", py.element, f'"pg_catalog".{sql_name(py.subtype)}'
+        return py.family or filter_, "", ""
+
     def base_of(self, ref: ir.TypeRef) -> tuple[ir.TypeRef, int]:
         """(the type under `ref`'s domains, the array dimensions along the way): percent[] ->
         (numeric, 1); a type that is no domain is its own base."""
@@ -438,6 +469,7 @@ class _Planner:
                 ann = access_ann = f"Literal[{', '.join(repr(v) for v in literals)}]"
                 access_imports.add(("typing", "Literal"))
             binary, trusted, filter_ = self.access_flags(col.type)
+            family, element, subtype = self.where_ops(col.type, filter_, where, access_imports)
             columns.append(
                 ColumnPlan(
                     col.name,
@@ -452,6 +484,9 @@ class _Planner:
                     insertable=not (col.generated or col.identity == "always"),
                     sql_type=self.param_type(col.type),
                     json=self.json_kind(col.type),
+                    family=family,
+                    element=element,
+                    subtype=subtype,
                 )
             )
             table_checks.extend(unparsed)

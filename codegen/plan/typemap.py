@@ -15,6 +15,9 @@ from codegen import ir
 from codegen.errors import UnsupportedSchema
 
 Filter = Literal["order", "eq", "none"]
+# Which operators a where= condition offers on a column of the type, beyond its Filter's
+# (chatmaps_db._where): text matching, jsonb containment and keys, range containment.
+Family = Literal["", "text", "jsonb", "range"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,9 @@ class PyType:
     column is read as text); `trusted` says what psycopg loads is already the annotation's
     type, so rows skip validation (money arrives as text and is not); `filter` says what
     list()/count()/order_by may do with the column: "order" (= and ORDER BY), "eq" (= only),
-    "none" (json: no plain equality worth offering; point: no = at all).
+    "none" (json: no plain equality worth offering; point: no = at all). `family` adds a where=
+    condition's operators for text, jsonb and ranges; a range's `element` is its subtype's
+    annotation and `subtype` the subtype's name in pg_catalog (what contains(value) sends).
     """
 
     annotation: str
@@ -36,6 +41,9 @@ class PyType:
     binary: bool = True
     trusted: bool = True
     filter: Filter = "order"
+    family: Family = ""
+    element: str = ""
+    subtype: str = ""
 
     def list_of(self, dims: int, *, nullable_elements: bool = True, list_name: str = "list") -> PyType:
         """The type of an array: PostgreSQL arrays hold NULL elements whatever the column's
@@ -55,13 +63,16 @@ def _t(
     binary: bool = True,
     trusted: bool = True,
     filter: Filter = "order",
+    family: Family = "",
 ) -> PyType:
-    return PyType(annotation, frozenset(imports), sqla, binary, trusted, filter)
+    return PyType(annotation, frozenset(imports), sqla, binary, trusted, filter, family)
 
 
-def _text(annotation: str, *imports: tuple[str, str], sqla: str = "", filter: Filter = "order") -> PyType:
+def _text(
+    annotation: str, *imports: tuple[str, str], sqla: str = "", filter: Filter = "order", family: Family = ""
+) -> PyType:
     """A type psycopg has no binary loader for: a table with one is read in text format."""
-    return _t(annotation, *imports, sqla=sqla, binary=False, filter=filter)
+    return _t(annotation, *imports, sqla=sqla, binary=False, filter=filter, family=family)
 
 
 _DECIMAL = ("decimal", "Decimal")
@@ -80,12 +91,14 @@ def _GEO(name: str) -> tuple[str, str]:
     return ("chatmaps_db.geometry", name)
 
 
-def _range(inner: str, *imports: tuple[str, str], sqla: str) -> PyType:
-    return _t(f"Annotated[Range[{inner}], psycopg_value(Range)]", _RANGE, _VALID, _ANN, *imports, sqla=sqla)
+def _range(inner: str, *imports: tuple[str, str], sqla: str, subtype: str) -> PyType:
+    py = _t(f"Annotated[Range[{inner}], psycopg_value(Range)]", _RANGE, _VALID, _ANN, *imports, sqla=sqla)
+    return replace(py, family="range", element=inner, subtype=subtype)
 
 
-def _multirange(inner: str, *imports: tuple[str, str], sqla: str) -> PyType:
-    return _t(f"Annotated[Multirange[{inner}], psycopg_value(Multirange)]", _MULTI, _VALID, _ANN, *imports, sqla=sqla)
+def _multirange(inner: str, *imports: tuple[str, str], sqla: str, subtype: str) -> PyType:
+    py = _t(f"Annotated[Multirange[{inner}], psycopg_value(Multirange)]", _MULTI, _VALID, _ANN, *imports, sqla=sqla)
+    return replace(py, family="range", element=inner, subtype=subtype)
 
 
 PG_TYPES: dict[str, PyType] = {
@@ -109,12 +122,12 @@ PG_TYPES: dict[str, PyType] = {
         trusted=False,
     ),
     # text
-    "text": _t("str", sqla="TEXT"),
-    "varchar": _t("str", sqla="VARCHAR"),
-    "bpchar": _t("str", sqla="CHAR"),
+    "text": _t("str", sqla="TEXT", family="text"),
+    "varchar": _t("str", sqla="VARCHAR", family="text"),
+    "bpchar": _t("str", sqla="CHAR", family="text"),
     "char": _t("str", sqla="String"),
-    "name": _t("str", sqla="String"),
-    "citext": _text("str", sqla="CITEXT"),
+    "name": _t("str", sqla="String", family="text"),
+    "citext": _text("str", sqla="CITEXT", family="text"),
     # other scalars
     "bool": _t("bool", sqla="BOOLEAN"),
     "bytea": _t("bytes", sqla="BYTEA"),
@@ -128,25 +141,25 @@ PG_TYPES: dict[str, PyType] = {
     "interval": _t("timedelta", ("datetime", "timedelta"), sqla="INTERVAL"),
     # json
     "json": _t("JsonValue", ("pydantic", "JsonValue"), sqla="JSON", filter="none"),
-    "jsonb": _t("JsonValue", ("pydantic", "JsonValue"), sqla="JSONB", filter="none"),
+    "jsonb": _t("JsonValue", ("pydantic", "JsonValue"), sqla="JSONB", filter="none", family="jsonb"),
     # network
     "inet": _t("IPv4Address | IPv6Address | IPv4Interface | IPv6Interface", *_IP, *_IF, sqla="INET"),
     "cidr": _t("IPv4Network | IPv6Network", *_NET, sqla="CIDR"),
     "macaddr": _text("str", sqla="MACADDR"),
     "macaddr8": _text("str", sqla="MACADDR8"),
     # ranges and multiranges
-    "int4range": _range("int", sqla="INT4RANGE"),
-    "int8range": _range("int", sqla="INT8RANGE"),
-    "numrange": _range("Decimal", _DECIMAL, sqla="NUMRANGE"),
-    "daterange": _range("date", _DATE, sqla="DATERANGE"),
-    "tsrange": _range("datetime", _DT, sqla="TSRANGE"),
-    "tstzrange": _range("datetime", _DT, sqla="TSTZRANGE"),
-    "int4multirange": _multirange("int", sqla="INT4MULTIRANGE"),
-    "int8multirange": _multirange("int", sqla="INT8MULTIRANGE"),
-    "nummultirange": _multirange("Decimal", _DECIMAL, sqla="NUMMULTIRANGE"),
-    "datemultirange": _multirange("date", _DATE, sqla="DATEMULTIRANGE"),
-    "tsmultirange": _multirange("datetime", _DT, sqla="TSMULTIRANGE"),
-    "tstzmultirange": _multirange("datetime", _DT, sqla="TSTZMULTIRANGE"),
+    "int4range": _range("int", sqla="INT4RANGE", subtype="int4"),
+    "int8range": _range("int", sqla="INT8RANGE", subtype="int8"),
+    "numrange": _range("Decimal", _DECIMAL, sqla="NUMRANGE", subtype="numeric"),
+    "daterange": _range("date", _DATE, sqla="DATERANGE", subtype="date"),
+    "tsrange": _range("datetime", _DT, sqla="TSRANGE", subtype="timestamp"),
+    "tstzrange": _range("datetime", _DT, sqla="TSTZRANGE", subtype="timestamptz"),
+    "int4multirange": _multirange("int", sqla="INT4MULTIRANGE", subtype="int4"),
+    "int8multirange": _multirange("int", sqla="INT8MULTIRANGE", subtype="int8"),
+    "nummultirange": _multirange("Decimal", _DECIMAL, sqla="NUMMULTIRANGE", subtype="numeric"),
+    "datemultirange": _multirange("date", _DATE, sqla="DATEMULTIRANGE", subtype="date"),
+    "tsmultirange": _multirange("datetime", _DT, sqla="TSMULTIRANGE", subtype="timestamp"),
+    "tstzmultirange": _multirange("datetime", _DT, sqla="TSTZMULTIRANGE", subtype="timestamptz"),
     # text-like types psycopg returns as str
     "tsvector": _text("str", sqla="TSVECTOR"),
     "tsquery": _text("str", sqla="TSQUERY"),

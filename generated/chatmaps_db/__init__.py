@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from chatmaps_db import models
 from chatmaps_db._meta import MIGRATION_VERSION, SCHEMA_HASH
 from chatmaps_db._types import Isolation
+from chatmaps_db._where import ALL_ROWS, AllRows, Condition, all_of, any_of
 from chatmaps_db.errors import (
     ConfigError,
     ConnectError,
@@ -46,9 +47,12 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ALL_ROWS",
     "MIGRATION_VERSION",
     "SCHEMA_HASH",
+    "AllRows",
     "AsyncDatabase",
+    "Condition",
     "ConfigError",
     "ConnectError",
     "ConnectionLost",
@@ -62,5 +66,7 @@ __all__ = [
     "RowSkipped",
     "SchemaMismatch",
     "ServerUnavailable",
+    "all_of",
+    "any_of",
     "models",
 ]

@@ -24,6 +24,7 @@ from psycopg.pq import Format
 
 from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, unwritable, violation
 from chatmaps_db._types import Changes, Row, json_param
+from chatmaps_db._where import AllRows, Columns, Condition
 from chatmaps_db.access import AsyncConnection
 from chatmaps_db.errors import RowSkipped, SchemaMismatch
 from chatmaps_db.schema_check import APPLY
@@ -107,6 +108,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
 
     _spec: ClassVar[Spec]
     _row: ClassVar[type[Row]]
+    c: ClassVar[Columns]  # the table's columns, for where= conditions
 
     def __init__(self, source: AsyncDatabase | AsyncConnection) -> None:
         super().__init__(source)
@@ -138,9 +140,9 @@ class AsyncRelation(AsyncBound, Generic[R]):
         async with self._connection(read=read) as conn:
             return await (await self._run(conn, sql, params, maker)).fetchall()
 
-    async def _scalar(self, sql: str, params: Sequence[Any]) -> Any:
-        """The first value of a SELECT (count), which a replica may run."""
-        async with self._connection(read=True) as conn:
+    async def _scalar(self, sql: str, params: Sequence[Any], *, read: bool = True) -> Any:
+        """The first value of a SELECT (count), which a replica may run when `read`."""
+        async with self._connection(read=read) as conn:
             row = await (await self._run(conn, sql, params)).fetchone()
         return row[0] if row else None
 
@@ -158,18 +160,20 @@ class AsyncRelation(AsyncBound, Generic[R]):
     async def _list(
         self,
         filters: Sequence[Any],
+        where: Any,
         order_by: str | Sequence[str],
         after: Row | None,
         limit: int | None,
         offset: int,
         validate: bool | None,
     ) -> list[R]:
-        sql, params = self._select("list", filters, order_by, after, limit, offset)
+        sql, params = self._select("list", filters, where, order_by, after, limit, offset)
         return await self._fetch(sql, params, validate, read=True)
 
     async def _iter(
         self,
         filters: Sequence[Any],
+        where: Any,
         order_by: str | Sequence[str],
         after: Row | None,
         limit: int | None,
@@ -181,7 +185,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
         The cursor lives in a transaction (a savepoint inside tx) that ends when the loop does."""
         if type(batch) is not int or batch < 1:
             raise ValueError(f"{self._spec.table}.iter: batch is a whole number, 1 or more (got {batch!r})")
-        sql, params = self._select("iter", filters, order_by, after, limit, offset)
+        sql, params = self._select("iter", filters, where, order_by, after, limit, offset)
         maker = self._maker(validate)
         async with self._connection(read=True) as conn, conn.transaction():
             cur = conn.cursor(f"chatmaps_iter_{next(_CURSORS)}", row_factory=lambda _: maker)
@@ -197,52 +201,97 @@ class AsyncRelation(AsyncBound, Generic[R]):
         self,
         method: str,
         filters: Sequence[Any],
+        where: Any,
         order_by: str | Sequence[str],
         after: Row | None,
         limit: int | None,
         offset: int,
     ) -> tuple[str, list[Any]]:
-        """The SELECT of list() and iter(), and its parameters; the SQL is cached per call shape."""
+        """The SELECT of list() and iter(), and its parameters; the SQL is cached per call shape
+        (not with a where= condition, whose shapes are the caller's: built each time, no cache to grow)."""
         spec = self._spec
         if limit is not None and (type(limit) is not int or limit < 0):  # PostgreSQL would say it, after a round trip
             raise ValueError(f"{spec.table}.{method}: limit is a whole number, 0 or more (got {limit!r})")
         if type(offset) is not int or offset < 0:
             raise ValueError(f"{spec.table}.{method}: offset is a whole number, 0 or more (got {offset!r})")
         params: list[Any] = []
-        shape, where = spec.where(filters, params)
+        shape, clause = self._where(method, filters, where, params)
         order = spec.order_key(order_by, after is not None) if order_by != () or after is not None else ()
         nulls = None
         if after is not None:
             if not isinstance(after, self._row):
                 raise TypeError(f"{spec.table}: after= takes a {self._row.__name__}, not {type(after).__name__}")
-            nulls, clause = spec.after(order, after, params)
-            where = f"{where} AND ({clause})" if where else f" WHERE {clause}"
+            nulls, beyond = spec.after(order, after, params)
+            clause = f"{clause} AND ({beyond})" if clause else f" WHERE {beyond}"
         if limit is not None:
             params.append(limit)
         if offset:
             params.append(offset)
         key = ("list", shape, order, nulls, limit is None, offset == 0)
-        sql = spec.cache.get(key)
+        sql = spec.cache.get(key) if shape is not None else None
         if sql is None:
-            sql = f"SELECT {spec.select} FROM {spec.from_sql}{where}"
+            sql = f"SELECT {spec.select} FROM {spec.from_sql}{clause}"
             if order:
                 sql += f" ORDER BY {spec.order_sql(order)}"
             if limit is not None:
                 sql += " LIMIT %s"
             if offset:
                 sql += " OFFSET %s"
-            spec.cache[key] = sql
+            if shape is not None:
+                spec.cache[key] = sql
         return sql, params
 
-    async def _count(self, filters: Sequence[Any]) -> int:
+    def _where(self, method: str, filters: Sequence[Any], where: Any, params: list[Any]) -> tuple[Any, str]:
+        """(the cache key of the WHERE clause, or None when it holds a condition; ` WHERE ...` or "")
+        for the keyword filters and the where= condition; their parameters are added to `params`."""
+        shape, clause = self._spec.where(filters, params)
+        condition = self._condition(method, where)
+        if condition is None or condition.sql == "TRUE":
+            return shape, clause
+        params.extend(condition.params)
+        return None, f"{clause} AND ({condition.sql})" if clause else f" WHERE {condition.sql}"
+
+    def _condition(self, method: str, where: Any) -> Condition[Any] | None:
+        """where= as a Condition on this table (a function of the columns is called with db.<table>.c);
+        refused before any SQL is sent when it is not one."""
+        if where is None:
+            return None
+        spec = self._spec
+        if callable(where) and not isinstance(where, Condition | AllRows):
+            where = where(self.c)
+        if not isinstance(where, Condition):
+            hint = ": to write every row, call update_where/delete_where" if isinstance(where, AllRows) else ""
+            raise TypeError(
+                f"{spec.table}.{method}: where= takes a condition (c.<column>.<operator>(...)) or a function of the "
+                f"columns returning one, not {type(where).__name__}{hint}"
+            )
+        if where.spec is not None and where.spec is not spec:
+            raise TypeError(f"{spec.table}.{method}: the condition is on {where.spec.table}, not on {spec.table}")
+        return where
+
+    async def _count(self, filters: Sequence[Any], where: Any) -> int:
         spec = self._spec
         params: list[Any] = []
-        shape, where = spec.where(filters, params)
+        shape, clause = self._where("count", filters, where, params)
         key = ("count", shape)
-        sql = spec.cache.get(key)
+        sql = spec.cache.get(key) if shape is not None else None
         if sql is None:
-            sql = spec.cache[key] = f"SELECT count(*) FROM {spec.from_sql}{where}"
+            sql = f"SELECT count(*) FROM {spec.from_sql}{clause}"
+            if shape is not None:
+                spec.cache[key] = sql
         return int(await self._scalar(sql, params))
+
+    async def _exists(self, filters: Sequence[Any], where: Any) -> bool:
+        spec = self._spec
+        params: list[Any] = []
+        shape, clause = self._where("exists", filters, where, params)
+        key = ("exists", shape)
+        sql = spec.cache.get(key) if shape is not None else None
+        if sql is None:
+            sql = f"SELECT EXISTS (SELECT FROM {spec.from_sql}{clause})"
+            if shape is not None:
+                spec.cache[key] = sql
+        return bool(await self._scalar(sql, params))
 
 
 class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
@@ -400,6 +449,56 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
             )
         rows = await self._fetch(sql, [*data.values(), *spec.key_values(0, key)], validate)
         return rows[0] if rows else None
+
+    def _bulk_where(self, method: str, where: Any, params: list[Any]) -> str:
+        """` WHERE ...` of update_where()/delete_where(), "" for ALL_ROWS; a condition that holds for
+        every row without saying so (all_of() of nothing) is refused: a filter left empty by mistake."""
+        if isinstance(where, AllRows):
+            return ""
+        condition = self._condition(method, where)
+        if condition is None or condition.sql == "TRUE":
+            raise ValueError(
+                f"{self._spec.table}.{method}: the condition is empty, which would write every row: "
+                "pass ALL_ROWS (from chatmaps_db) to mean every row"
+            )
+        params.extend(condition.params)
+        return f" WHERE {condition.sql}"
+
+    def _update_where_sql(self, method: str, where: Any, changes: Changes, returning: bool) -> tuple[str, list[Any]]:
+        """UPDATE the rows `where` holds for with the fields set in `changes` (RETURNING them when asked).
+        With no field set nothing is written: the SELECT of the rows (or their count) as they are."""
+        spec = self._spec
+        if type(changes) is not self._update_model:
+            raise TypeError(f"{spec.table}.{method} takes {self._update_model.__name__}, not {type(changes).__name__}")
+        data = changes.to_db()
+        params: list[Any] = list(data.values())
+        clause = self._bulk_where(method, where, params)
+        if not data:
+            return f"SELECT {spec.select if returning else 'count(*)'} FROM {spec.from_sql}{clause}", params
+        sets = ", ".join(f"{spec.quoted[i]} = {spec.param[i]}" for i in (spec.by_column[c] for c in data))
+        sql = f"UPDATE {spec.from_sql} SET {sets}{clause}"
+        return (f"{sql} RETURNING {spec.select}" if returning else sql), params
+
+    async def _update_where(self, where: Any, changes: Changes) -> int:
+        sql, params = self._update_where_sql("update_where", where, changes, False)
+        if sql.startswith("SELECT"):
+            return int(await self._scalar(sql, params, read=False))
+        return await self._rowcount(sql, params)
+
+    async def _update_where_and_return(self, where: Any, changes: Changes, validate: bool | None) -> list[R]:
+        sql, params = self._update_where_sql("update_where_and_return", where, changes, True)
+        return await self._fetch(sql, params, validate)
+
+    async def _delete_where(self, where: Any) -> int:
+        params: list[Any] = []
+        clause = self._bulk_where("delete_where", where, params)
+        return await self._rowcount(f"DELETE FROM {self._spec.from_sql}{clause}", params)
+
+    async def _delete_where_and_return(self, where: Any, validate: bool | None) -> list[R]:
+        spec = self._spec
+        params: list[Any] = []
+        clause = self._bulk_where("delete_where_and_return", where, params)
+        return await self._fetch(f"DELETE FROM {spec.from_sql}{clause} RETURNING {spec.select}", params, validate)
 
     async def _delete(self, key: Sequence[Any]) -> bool:
         spec = self._spec

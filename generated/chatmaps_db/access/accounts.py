@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -147,11 +148,35 @@ _SPEC = Spec(
 )
 
 
+class AccountColumns(_w.Columns):
+    """The columns of public.accounts for where= conditions: db.accounts.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[Account, UUID](_SPEC, 0)
+    user_id = _w.Ordered[Account, UUID](_SPEC, 1)
+    account_id = _w.Text[Account, str](_SPEC, 2)
+    provider_id = _w.Text[Account, str](_SPEC, 3)
+    access_token = _w.Text[Account, str](_SPEC, 4)
+    refresh_token = _w.Text[Account, str](_SPEC, 5)
+    id_token = _w.Text[Account, str](_SPEC, 6)
+    access_token_expires_at = _w.Ordered[Account, AwareDatetime](_SPEC, 7)
+    refresh_token_expires_at = _w.Ordered[Account, AwareDatetime](_SPEC, 8)
+    scope = _w.Text[Account, str](_SPEC, 9)
+    password = _w.Text[Account, str](_SPEC, 10)
+    created_at = _w.Ordered[Account, AwareDatetime](_SPEC, 11)
+    updated_at = _w.Ordered[Account, AwareDatetime](_SPEC, 12)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+AccountWhere = _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]]
+
+
 class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
     """public.accounts through a database or one of its connections: db.accounts, tx.accounts."""
 
     _spec = _SPEC
     _row = Account
+    c = AccountColumns()
     _insert_model = AccountInsert
     _update_model = AccountUpdate
 
@@ -167,6 +192,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
 
     def list(
         self,
+        where: AccountWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -187,7 +213,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
         after: Account | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Account]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (
                 id,
@@ -204,6 +230,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
                 created_at,
                 updated_at,
             ),
+            where,
             order_by,
             after,
             limit,
@@ -213,6 +240,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
 
     def iter(
         self,
+        where: AccountWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -251,6 +279,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
                 created_at,
                 updated_at,
             ),
+            where,
             order_by,
             after,
             limit,
@@ -261,6 +290,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
 
     def count(
         self,
+        where: AccountWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -276,7 +306,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
         created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
+        """How many rows list() with this condition and these filters would return."""
         return self._count(
             (
                 id,
@@ -292,8 +322,67 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
                 password,
                 created_at,
                 updated_at,
-            )
+            ),
+            where,
         )
+
+    def exists(
+        self,
+        where: AccountWhere | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists(
+            (
+                id,
+                user_id,
+                account_id,
+                provider_id,
+                access_token,
+                refresh_token,
+                id_token,
+                access_token_expires_at,
+                refresh_token_expires_at,
+                scope,
+                password,
+                created_at,
+                updated_at,
+            ),
+            where,
+        )
+
+    def update_where(self, where: AccountWhere | _w.AllRows, changes: AccountUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: AccountWhere | _w.AllRows, changes: AccountUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Account]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: AccountWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: AccountWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Account]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: UUID, changes: AccountUpdate, *, validate: bool | None = None) -> Awaitable[Account | None]:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -330,6 +419,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
 
     _spec = _SPEC
     _row = Account
+    c = AccountColumns()
     _insert_model = AccountInsert
     _update_model = AccountUpdate
 
@@ -345,6 +435,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
 
     def list(
         self,
+        where: AccountWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -365,7 +456,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
         after: Account | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Account]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (
                 id,
@@ -382,6 +473,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
                 created_at,
                 updated_at,
             ),
+            where,
             order_by,
             after,
             limit,
@@ -391,6 +483,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
 
     def iter(
         self,
+        where: AccountWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -429,6 +522,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
                 created_at,
                 updated_at,
             ),
+            where,
             order_by,
             after,
             limit,
@@ -439,6 +533,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
 
     def count(
         self,
+        where: AccountWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -454,7 +549,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
         created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
+        """How many rows list() with this condition and these filters would return."""
         return self._count(
             (
                 id,
@@ -470,8 +565,67 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
                 password,
                 created_at,
                 updated_at,
-            )
+            ),
+            where,
         )
+
+    def exists(
+        self,
+        where: AccountWhere | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists(
+            (
+                id,
+                user_id,
+                account_id,
+                provider_id,
+                access_token,
+                refresh_token,
+                id_token,
+                access_token_expires_at,
+                refresh_token_expires_at,
+                scope,
+                password,
+                created_at,
+                updated_at,
+            ),
+            where,
+        )
+
+    def update_where(self, where: AccountWhere | _w.AllRows, changes: AccountUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: AccountWhere | _w.AllRows, changes: AccountUpdate, *, validate: bool | None = None
+    ) -> builtins.list[Account]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: AccountWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: AccountWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[Account]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: UUID, changes: AccountUpdate, *, validate: bool | None = None) -> Account | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -503,4 +657,4 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncAccountTable", "AccountTable"]
+__all__ = ["AsyncAccountTable", "AccountColumns", "AccountTable"]

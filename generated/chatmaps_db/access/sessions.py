@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -80,11 +81,30 @@ _SPEC = Spec(
 )
 
 
+class SessionColumns(_w.Columns):
+    """The columns of public.sessions for where= conditions: db.sessions.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[Session, UUID](_SPEC, 0)
+    user_id = _w.Ordered[Session, UUID](_SPEC, 1)
+    token = _w.Text[Session, str](_SPEC, 2)
+    expires_at = _w.Ordered[Session, AwareDatetime](_SPEC, 3)
+    ip_address = _w.Text[Session, str](_SPEC, 4)
+    user_agent = _w.Text[Session, str](_SPEC, 5)
+    created_at = _w.Ordered[Session, AwareDatetime](_SPEC, 6)
+    updated_at = _w.Ordered[Session, AwareDatetime](_SPEC, 7)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+SessionWhere = _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]]
+
+
 class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
     """public.sessions through a database or one of its connections: db.sessions, tx.sessions."""
 
     _spec = _SPEC
     _row = Session
+    c = SessionColumns()
     _insert_model = SessionInsert
     _update_model = SessionUpdate
 
@@ -98,6 +118,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
 
     def list(
         self,
+        where: SessionWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -113,9 +134,10 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
         after: Session | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Session]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
+            where,
             order_by,
             after,
             limit,
@@ -125,6 +147,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
 
     def iter(
         self,
+        where: SessionWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -144,6 +167,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
         return self._iter(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
+            where,
             order_by,
             after,
             limit,
@@ -154,6 +178,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
 
     def count(
         self,
+        where: SessionWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -164,8 +189,44 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
         created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at), where)
+
+    def exists(
+        self,
+        where: SessionWhere | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at), where)
+
+    def update_where(self, where: SessionWhere | _w.AllRows, changes: SessionUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: SessionWhere | _w.AllRows, changes: SessionUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Session]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: SessionWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: SessionWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Session]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: UUID, changes: SessionUpdate, *, validate: bool | None = None) -> Awaitable[Session | None]:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -198,6 +259,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
 
     _spec = _SPEC
     _row = Session
+    c = SessionColumns()
     _insert_model = SessionInsert
     _update_model = SessionUpdate
 
@@ -211,6 +273,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
 
     def list(
         self,
+        where: SessionWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -226,9 +289,10 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         after: Session | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Session]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
+            where,
             order_by,
             after,
             limit,
@@ -238,6 +302,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
 
     def iter(
         self,
+        where: SessionWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -257,6 +322,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
         return self._iter(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
+            where,
             order_by,
             after,
             limit,
@@ -267,6 +333,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
 
     def count(
         self,
+        where: SessionWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -277,8 +344,44 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at), where)
+
+    def exists(
+        self,
+        where: SessionWhere | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at), where)
+
+    def update_where(self, where: SessionWhere | _w.AllRows, changes: SessionUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: SessionWhere | _w.AllRows, changes: SessionUpdate, *, validate: bool | None = None
+    ) -> builtins.list[Session]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: SessionWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: SessionWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[Session]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: UUID, changes: SessionUpdate, *, validate: bool | None = None) -> Session | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -306,4 +409,4 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncSessionTable", "SessionTable"]
+__all__ = ["AsyncSessionTable", "SessionColumns", "SessionTable"]

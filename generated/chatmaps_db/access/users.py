@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -68,11 +69,29 @@ _SPEC = Spec(
 )
 
 
+class UserColumns(_w.Columns):
+    """The columns of public.users for where= conditions: db.users.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[User, UUID](_SPEC, 0)
+    name = _w.Text[User, str](_SPEC, 1)
+    email = _w.Text[User, str](_SPEC, 2)
+    email_verified = _w.Ordered[User, bool](_SPEC, 3)
+    image = _w.Text[User, str](_SPEC, 4)
+    created_at = _w.Ordered[User, AwareDatetime](_SPEC, 5)
+    updated_at = _w.Ordered[User, AwareDatetime](_SPEC, 6)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+UserWhere = _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]]
+
+
 class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
     """public.users through a database or one of its connections: db.users, tx.users."""
 
     _spec = _SPEC
     _row = User
+    c = UserColumns()
     _insert_model = UserInsert
     _update_model = UserUpdate
 
@@ -86,6 +105,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
 
     def list(
         self,
+        where: UserWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -100,13 +120,20 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
         after: User | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[User]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
-            (id, name, email, email_verified, image, created_at, updated_at), order_by, after, limit, offset, validate
+            (id, name, email, email_verified, image, created_at, updated_at),
+            where,
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
         )
 
     def iter(
         self,
+        where: UserWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -125,6 +152,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
         return self._iter(
             (id, name, email, email_verified, image, created_at, updated_at),
+            where,
             order_by,
             after,
             limit,
@@ -135,6 +163,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
 
     def count(
         self,
+        where: UserWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -144,8 +173,43 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
         created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, name, email, email_verified, image, created_at, updated_at))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, name, email, email_verified, image, created_at, updated_at), where)
+
+    def exists(
+        self,
+        where: UserWhere | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, name, email, email_verified, image, created_at, updated_at), where)
+
+    def update_where(self, where: UserWhere | _w.AllRows, changes: UserUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: UserWhere | _w.AllRows, changes: UserUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[User]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: UserWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: UserWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[User]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: UUID, changes: UserUpdate, *, validate: bool | None = None) -> Awaitable[User | None]:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -178,6 +242,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
 
     _spec = _SPEC
     _row = User
+    c = UserColumns()
     _insert_model = UserInsert
     _update_model = UserUpdate
 
@@ -191,6 +256,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
 
     def list(
         self,
+        where: UserWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -205,13 +271,20 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         after: User | None = None,
         validate: bool | None = None,
     ) -> builtins.list[User]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
-            (id, name, email, email_verified, image, created_at, updated_at), order_by, after, limit, offset, validate
+            (id, name, email, email_verified, image, created_at, updated_at),
+            where,
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
         )
 
     def iter(
         self,
+        where: UserWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -230,6 +303,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
         return self._iter(
             (id, name, email, email_verified, image, created_at, updated_at),
+            where,
             order_by,
             after,
             limit,
@@ -240,6 +314,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
 
     def count(
         self,
+        where: UserWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -249,8 +324,43 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, name, email, email_verified, image, created_at, updated_at))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, name, email, email_verified, image, created_at, updated_at), where)
+
+    def exists(
+        self,
+        where: UserWhere | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, name, email, email_verified, image, created_at, updated_at), where)
+
+    def update_where(self, where: UserWhere | _w.AllRows, changes: UserUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: UserWhere | _w.AllRows, changes: UserUpdate, *, validate: bool | None = None
+    ) -> builtins.list[User]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: UserWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: UserWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[User]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: UUID, changes: UserUpdate, *, validate: bool | None = None) -> User | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -278,4 +388,4 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncUserTable", "UserTable"]
+__all__ = ["AsyncUserTable", "UserColumns", "UserTable"]

@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -62,11 +63,28 @@ _SPEC = Spec(
 )
 
 
+class VerificationColumns(_w.Columns):
+    """The columns of public.verifications for where= conditions: db.verifications.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[Verification, UUID](_SPEC, 0)
+    identifier = _w.Text[Verification, str](_SPEC, 1)
+    value = _w.Text[Verification, str](_SPEC, 2)
+    expires_at = _w.Ordered[Verification, AwareDatetime](_SPEC, 3)
+    created_at = _w.Ordered[Verification, AwareDatetime](_SPEC, 4)
+    updated_at = _w.Ordered[Verification, AwareDatetime](_SPEC, 5)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+VerificationWhere = _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]]
+
+
 class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, VerificationUpdate]):
     """public.verifications through a database or one of its connections: db.verifications, tx.verifications."""
 
     _spec = _SPEC
     _row = Verification
+    c = VerificationColumns()
     _insert_model = VerificationInsert
     _update_model = VerificationUpdate
 
@@ -76,6 +94,7 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
 
     def list(
         self,
+        where: VerificationWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -89,13 +108,14 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
         after: Verification | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Verification]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
-            (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate
+            (id, identifier, value, expires_at, created_at, updated_at), where, order_by, after, limit, offset, validate
         )
 
     def iter(
         self,
+        where: VerificationWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -112,11 +132,19 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
     ) -> AsyncIterator[Verification]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
         return self._iter(
-            (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate, batch
+            (id, identifier, value, expires_at, created_at, updated_at),
+            where,
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
         )
 
     def count(
         self,
+        where: VerificationWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -125,8 +153,42 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
         created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, identifier, value, expires_at, created_at, updated_at))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, identifier, value, expires_at, created_at, updated_at), where)
+
+    def exists(
+        self,
+        where: VerificationWhere | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        identifier: str | builtins.list[str] = UNSET,
+        value: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, identifier, value, expires_at, created_at, updated_at), where)
+
+    def update_where(self, where: VerificationWhere | _w.AllRows, changes: VerificationUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: VerificationWhere | _w.AllRows, changes: VerificationUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Verification]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: VerificationWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: VerificationWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Verification]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(
         self, id: UUID, changes: VerificationUpdate, *, validate: bool | None = None
@@ -161,6 +223,7 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
 
     _spec = _SPEC
     _row = Verification
+    c = VerificationColumns()
     _insert_model = VerificationInsert
     _update_model = VerificationUpdate
 
@@ -170,6 +233,7 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
 
     def list(
         self,
+        where: VerificationWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -183,13 +247,14 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
         after: Verification | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Verification]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
-            (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate
+            (id, identifier, value, expires_at, created_at, updated_at), where, order_by, after, limit, offset, validate
         )
 
     def iter(
         self,
+        where: VerificationWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -206,11 +271,19 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
     ) -> Iterator[Verification]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
         return self._iter(
-            (id, identifier, value, expires_at, created_at, updated_at), order_by, after, limit, offset, validate, batch
+            (id, identifier, value, expires_at, created_at, updated_at),
+            where,
+            order_by,
+            after,
+            limit,
+            offset,
+            validate,
+            batch,
         )
 
     def count(
         self,
+        where: VerificationWhere | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -219,8 +292,42 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
         created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, identifier, value, expires_at, created_at, updated_at))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, identifier, value, expires_at, created_at, updated_at), where)
+
+    def exists(
+        self,
+        where: VerificationWhere | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        identifier: str | builtins.list[str] = UNSET,
+        value: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, identifier, value, expires_at, created_at, updated_at), where)
+
+    def update_where(self, where: VerificationWhere | _w.AllRows, changes: VerificationUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: VerificationWhere | _w.AllRows, changes: VerificationUpdate, *, validate: bool | None = None
+    ) -> builtins.list[Verification]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: VerificationWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: VerificationWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[Verification]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: UUID, changes: VerificationUpdate, *, validate: bool | None = None) -> Verification | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -248,4 +355,4 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncVerificationTable", "VerificationTable"]
+__all__ = ["AsyncVerificationTable", "VerificationColumns", "VerificationTable"]

@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -57,11 +58,27 @@ _SPEC = Spec(
 )
 
 
+class TrackPointColumns(_w.Columns):
+    """The columns of public.Track Points for where= conditions: db.track_points.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[TrackPoint, int](_SPEC, 0)
+    position = _w.Ordered[TrackPoint, int](_SPEC, 1)
+    Order = _w.Text[TrackPoint, str](_SPEC, 2)
+    with_space = _w.Text[TrackPoint, str](_SPEC, 3)
+    label = _w.Text[TrackPoint, str](_SPEC, 4)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+TrackPointWhere = _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]]
+
+
 class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUpdate]):
     """public.Track Points through a database or one of its connections: db.track_points, tx.track_points."""
 
     _spec = _SPEC
     _row = TrackPoint
+    c = TrackPointColumns()
     _insert_model = TrackPointInsert
     _update_model = TrackPointUpdate
 
@@ -85,6 +102,7 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
 
     def list(
         self,
+        where: TrackPointWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -97,11 +115,12 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         after: TrackPoint | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[TrackPoint]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, position, Order, with_space, label), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, position, Order, with_space, label), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: TrackPointWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -116,10 +135,13 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         batch: int = 1000,
     ) -> AsyncIterator[TrackPoint]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, position, Order, with_space, label), order_by, after, limit, offset, validate, batch)
+        return self._iter(
+            (id, position, Order, with_space, label), where, order_by, after, limit, offset, validate, batch
+        )
 
     def count(
         self,
+        where: TrackPointWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -127,8 +149,41 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         with_space: str | builtins.list[str] | None = UNSET,
         label: str | builtins.list[str] | None = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, position, Order, with_space, label))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, position, Order, with_space, label), where)
+
+    def exists(
+        self,
+        where: TrackPointWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, position, Order, with_space, label), where)
+
+    def update_where(self, where: TrackPointWhere | _w.AllRows, changes: TrackPointUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: TrackPointWhere | _w.AllRows, changes: TrackPointUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[TrackPoint]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: TrackPointWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: TrackPointWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[TrackPoint]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(
         self, id: int, changes: TrackPointUpdate, *, validate: bool | None = None
@@ -167,6 +222,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
 
     _spec = _SPEC
     _row = TrackPoint
+    c = TrackPointColumns()
     _insert_model = TrackPointInsert
     _update_model = TrackPointUpdate
 
@@ -188,6 +244,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
 
     def list(
         self,
+        where: TrackPointWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -200,11 +257,12 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         after: TrackPoint | None = None,
         validate: bool | None = None,
     ) -> builtins.list[TrackPoint]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, position, Order, with_space, label), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, position, Order, with_space, label), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: TrackPointWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -219,10 +277,13 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         batch: int = 1000,
     ) -> Iterator[TrackPoint]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, position, Order, with_space, label), order_by, after, limit, offset, validate, batch)
+        return self._iter(
+            (id, position, Order, with_space, label), where, order_by, after, limit, offset, validate, batch
+        )
 
     def count(
         self,
+        where: TrackPointWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -230,8 +291,41 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         with_space: str | builtins.list[str] | None = UNSET,
         label: str | builtins.list[str] | None = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, position, Order, with_space, label))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, position, Order, with_space, label), where)
+
+    def exists(
+        self,
+        where: TrackPointWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, position, Order, with_space, label), where)
+
+    def update_where(self, where: TrackPointWhere | _w.AllRows, changes: TrackPointUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: TrackPointWhere | _w.AllRows, changes: TrackPointUpdate, *, validate: bool | None = None
+    ) -> builtins.list[TrackPoint]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: TrackPointWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: TrackPointWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[TrackPoint]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: TrackPointUpdate, *, validate: bool | None = None) -> TrackPoint | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -263,4 +357,4 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncTrackPointTable", "TrackPointTable"]
+__all__ = ["AsyncTrackPointTable", "TrackPointColumns", "TrackPointTable"]

@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -39,11 +40,24 @@ _SPEC = Spec(
 )
 
 
+class KeyColumns(_w.Columns):
+    """The columns of public.key for where= conditions: db.key.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[KeyRow, int](_SPEC, 0)
+    v = _w.Text[KeyRow, str](_SPEC, 1)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+KeyWhere = _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]]
+
+
 class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
     """public.key through a database or one of its connections: db.key, tx.key."""
 
     _spec = _SPEC
     _row = KeyRow
+    c = KeyColumns()
     _insert_model = KeyInsert
     _update_model = KeyUpdate
 
@@ -53,6 +67,7 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
 
     def list(
         self,
+        where: KeyWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -62,11 +77,12 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
         after: KeyRow | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[KeyRow]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, v), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, v), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: KeyWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -78,13 +94,47 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
         batch: int = 1000,
     ) -> AsyncIterator[KeyRow]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, v), order_by, after, limit, offset, validate, batch)
+        return self._iter((id, v), where, order_by, after, limit, offset, validate, batch)
 
     def count(
-        self, *, id: int | builtins.list[int] = UNSET, v: str | builtins.list[str] | None = UNSET
+        self,
+        where: KeyWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        v: str | builtins.list[str] | None = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, v))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, v), where)
+
+    def exists(
+        self,
+        where: KeyWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        v: str | builtins.list[str] | None = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, v), where)
+
+    def update_where(self, where: KeyWhere | _w.AllRows, changes: KeyUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: KeyWhere | _w.AllRows, changes: KeyUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[KeyRow]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: KeyWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: KeyWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[KeyRow]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: KeyUpdate, *, validate: bool | None = None) -> Awaitable[KeyRow | None]:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -117,6 +167,7 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
 
     _spec = _SPEC
     _row = KeyRow
+    c = KeyColumns()
     _insert_model = KeyInsert
     _update_model = KeyUpdate
 
@@ -126,6 +177,7 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
 
     def list(
         self,
+        where: KeyWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -135,11 +187,12 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
         after: KeyRow | None = None,
         validate: bool | None = None,
     ) -> builtins.list[KeyRow]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, v), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, v), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: KeyWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -151,11 +204,47 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
         batch: int = 1000,
     ) -> Iterator[KeyRow]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, v), order_by, after, limit, offset, validate, batch)
+        return self._iter((id, v), where, order_by, after, limit, offset, validate, batch)
 
-    def count(self, *, id: int | builtins.list[int] = UNSET, v: str | builtins.list[str] | None = UNSET) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, v))
+    def count(
+        self,
+        where: KeyWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        v: str | builtins.list[str] | None = UNSET,
+    ) -> int:
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, v), where)
+
+    def exists(
+        self,
+        where: KeyWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        v: str | builtins.list[str] | None = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, v), where)
+
+    def update_where(self, where: KeyWhere | _w.AllRows, changes: KeyUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: KeyWhere | _w.AllRows, changes: KeyUpdate, *, validate: bool | None = None
+    ) -> builtins.list[KeyRow]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: KeyWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: KeyWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[KeyRow]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: KeyUpdate, *, validate: bool | None = None) -> KeyRow | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -183,4 +272,4 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncKeyTable", "KeyTable"]
+__all__ = ["AsyncKeyTable", "KeyColumns", "KeyTable"]

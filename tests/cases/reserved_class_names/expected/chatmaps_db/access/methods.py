@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -100,11 +101,33 @@ _SPEC = Spec(
 )
 
 
+class MethodColumns(_w.Columns):
+    """The columns of public.methods for where= conditions: db.methods.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[Method, int](_SPEC, 0)
+    to_db_ = _w.Text[Method, str](_SPEC, 1)
+    given_ = _w.Text[Method, str](_SPEC, 2)
+    model_dump_ = _w.Text[Method, str](_SPEC, 3)
+    json_ = _w.Text[Method, str](_SPEC, 4)
+    validate_ = _w.Text[Method, str](_SPEC, 5)
+    self = _w.Text[Method, str](_SPEC, 6)
+    cls = _w.Text[Method, str](_SPEC, 7)
+    limit = _w.Ordered[Method, int](_SPEC, 8)
+    order_by = _w.Text[Method, str](_SPEC, 9)
+    changes = _w.Text[Method, str](_SPEC, 10)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+MethodWhere = _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]]
+
+
 class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
     """public.methods through a database or one of its connections: db.methods, tx.methods."""
 
     _spec = _SPEC
     _row = Method
+    c = MethodColumns()
     _insert_model = MethodInsert
     _update_model = MethodUpdate
 
@@ -114,6 +137,7 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
 
     def list(
         self,
+        where: MethodWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -132,9 +156,10 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
         after: Method | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Method]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_),
+            where,
             order_by,
             after,
             limit,
@@ -144,6 +169,7 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
 
     def iter(
         self,
+        where: MethodWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -166,6 +192,7 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
         return self._iter(
             (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_),
+            where,
             order_by,
             after,
             limit,
@@ -176,6 +203,7 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
 
     def count(
         self,
+        where: MethodWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -189,8 +217,51 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
         order_by_: str | builtins.list[str] | None = UNSET,
         changes_: str | builtins.list[str] | None = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count(
+            (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_), where
+        )
+
+    def exists(
+        self,
+        where: MethodWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        to_db_: str | builtins.list[str] | None = UNSET,
+        given_: str | builtins.list[str] | None = UNSET,
+        model_dump_: str | builtins.list[str] | None = UNSET,
+        json_: str | builtins.list[str] | None = UNSET,
+        validate_: str | builtins.list[str] | None = UNSET,
+        self_: str | builtins.list[str] | None = UNSET,
+        cls: str | builtins.list[str] | None = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by_: str | builtins.list[str] | None = UNSET,
+        changes_: str | builtins.list[str] | None = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists(
+            (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_), where
+        )
+
+    def update_where(self, where: MethodWhere | _w.AllRows, changes: MethodUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: MethodWhere | _w.AllRows, changes: MethodUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Method]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: MethodWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: MethodWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Method]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: MethodUpdate, *, validate: bool | None = None) -> Awaitable[Method | None]:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -223,6 +294,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
 
     _spec = _SPEC
     _row = Method
+    c = MethodColumns()
     _insert_model = MethodInsert
     _update_model = MethodUpdate
 
@@ -232,6 +304,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
 
     def list(
         self,
+        where: MethodWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -250,9 +323,10 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
         after: Method | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Method]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_),
+            where,
             order_by,
             after,
             limit,
@@ -262,6 +336,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
 
     def iter(
         self,
+        where: MethodWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -284,6 +359,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
         return self._iter(
             (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_),
+            where,
             order_by,
             after,
             limit,
@@ -294,6 +370,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
 
     def count(
         self,
+        where: MethodWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -307,8 +384,51 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
         order_by_: str | builtins.list[str] | None = UNSET,
         changes_: str | builtins.list[str] | None = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count(
+            (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_), where
+        )
+
+    def exists(
+        self,
+        where: MethodWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        to_db_: str | builtins.list[str] | None = UNSET,
+        given_: str | builtins.list[str] | None = UNSET,
+        model_dump_: str | builtins.list[str] | None = UNSET,
+        json_: str | builtins.list[str] | None = UNSET,
+        validate_: str | builtins.list[str] | None = UNSET,
+        self_: str | builtins.list[str] | None = UNSET,
+        cls: str | builtins.list[str] | None = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by_: str | builtins.list[str] | None = UNSET,
+        changes_: str | builtins.list[str] | None = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists(
+            (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_), where
+        )
+
+    def update_where(self, where: MethodWhere | _w.AllRows, changes: MethodUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: MethodWhere | _w.AllRows, changes: MethodUpdate, *, validate: bool | None = None
+    ) -> builtins.list[Method]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: MethodWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: MethodWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[Method]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: MethodUpdate, *, validate: bool | None = None) -> Method | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -336,4 +456,4 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncMethodTable", "MethodTable"]
+__all__ = ["AsyncMethodTable", "MethodColumns", "MethodTable"]

@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
 from pydantic import AwareDatetime
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Spec
@@ -38,16 +39,31 @@ _SPEC = Spec(
 )
 
 
+class AuditLogColumns(_w.Columns):
+    """The columns of public.audit_log for where= conditions: db.audit_log.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    at = _w.Ordered[AuditLog, AwareDatetime](_SPEC, 0)
+    team_id = _w.Ordered[AuditLog, int](_SPEC, 1)
+    message = _w.Text[AuditLog, str](_SPEC, 2)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+AuditLogWhere = _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]]
+
+
 class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
     """public.audit_log through a database or one of its connections: db.audit_log, tx.audit_log."""
 
     _spec = _SPEC
     _row = AuditLog
+    c = AuditLogColumns()
     _insert_model = AuditLogInsert
     _update_model = AuditLogUpdate
 
     def list(
         self,
+        where: AuditLogWhere | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -57,11 +73,12 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
         offset: int = 0,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[AuditLog]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
-        return self._list((at, team_id, message), order_by, None, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((at, team_id, message), where, order_by, None, limit, offset, validate)
 
     def iter(
         self,
+        where: AuditLogWhere | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -73,17 +90,49 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
         batch: int = 1000,
     ) -> AsyncIterator[AuditLog]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((at, team_id, message), order_by, None, limit, offset, validate, batch)
+        return self._iter((at, team_id, message), where, order_by, None, limit, offset, validate, batch)
 
     def count(
         self,
+        where: AuditLogWhere | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
         message: str | builtins.list[str] = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((at, team_id, message))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((at, team_id, message), where)
+
+    def exists(
+        self,
+        where: AuditLogWhere | None = None,
+        *,
+        at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        team_id: int | builtins.list[int] | None = UNSET,
+        message: str | builtins.list[str] = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((at, team_id, message), where)
+
+    def update_where(self, where: AuditLogWhere | _w.AllRows, changes: AuditLogUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: AuditLogWhere | _w.AllRows, changes: AuditLogUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[AuditLog]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: AuditLogWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: AuditLogWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[AuditLog]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
 
 class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
@@ -91,11 +140,13 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
 
     _spec = _SPEC
     _row = AuditLog
+    c = AuditLogColumns()
     _insert_model = AuditLogInsert
     _update_model = AuditLogUpdate
 
     def list(
         self,
+        where: AuditLogWhere | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -105,11 +156,12 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
         offset: int = 0,
         validate: bool | None = None,
     ) -> builtins.list[AuditLog]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
-        return self._list((at, team_id, message), order_by, None, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((at, team_id, message), where, order_by, None, limit, offset, validate)
 
     def iter(
         self,
+        where: AuditLogWhere | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -121,17 +173,49 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
         batch: int = 1000,
     ) -> Iterator[AuditLog]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((at, team_id, message), order_by, None, limit, offset, validate, batch)
+        return self._iter((at, team_id, message), where, order_by, None, limit, offset, validate, batch)
 
     def count(
         self,
+        where: AuditLogWhere | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
         message: str | builtins.list[str] = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((at, team_id, message))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((at, team_id, message), where)
+
+    def exists(
+        self,
+        where: AuditLogWhere | None = None,
+        *,
+        at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        team_id: int | builtins.list[int] | None = UNSET,
+        message: str | builtins.list[str] = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((at, team_id, message), where)
+
+    def update_where(self, where: AuditLogWhere | _w.AllRows, changes: AuditLogUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: AuditLogWhere | _w.AllRows, changes: AuditLogUpdate, *, validate: bool | None = None
+    ) -> builtins.list[AuditLog]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: AuditLogWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: AuditLogWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[AuditLog]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
 
-__all__ = ["AsyncAuditLogTable", "AuditLogTable"]
+__all__ = ["AsyncAuditLogTable", "AuditLogColumns", "AuditLogTable"]

@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -39,11 +40,24 @@ _SPEC = Spec(
 )
 
 
+class InfoColumns(_w.Columns):
+    """The columns of public.info for where= conditions: db.info_.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[Info, int](_SPEC, 0)
+    row = _w.Text[Info, str](_SPEC, 1)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+InfoWhere = _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]]
+
+
 class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
     """public.info through a database or one of its connections: db.info_, tx.info_."""
 
     _spec = _SPEC
     _row = Info
+    c = InfoColumns()
     _insert_model = InfoInsert
     _update_model = InfoUpdate
 
@@ -53,6 +67,7 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
 
     def list(
         self,
+        where: InfoWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -62,11 +77,12 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
         after: Info | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Info]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, row_), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, row_), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: InfoWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -78,13 +94,47 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
         batch: int = 1000,
     ) -> AsyncIterator[Info]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, row_), order_by, after, limit, offset, validate, batch)
+        return self._iter((id, row_), where, order_by, after, limit, offset, validate, batch)
 
     def count(
-        self, *, id: int | builtins.list[int] = UNSET, row_: str | builtins.list[str] | None = UNSET
+        self,
+        where: InfoWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        row_: str | builtins.list[str] | None = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, row_))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, row_), where)
+
+    def exists(
+        self,
+        where: InfoWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        row_: str | builtins.list[str] | None = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, row_), where)
+
+    def update_where(self, where: InfoWhere | _w.AllRows, changes: InfoUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: InfoWhere | _w.AllRows, changes: InfoUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Info]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: InfoWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: InfoWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Info]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: InfoUpdate, *, validate: bool | None = None) -> Awaitable[Info | None]:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -117,6 +167,7 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
 
     _spec = _SPEC
     _row = Info
+    c = InfoColumns()
     _insert_model = InfoInsert
     _update_model = InfoUpdate
 
@@ -126,6 +177,7 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
 
     def list(
         self,
+        where: InfoWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -135,11 +187,12 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
         after: Info | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Info]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, row_), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, row_), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: InfoWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -151,11 +204,47 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
         batch: int = 1000,
     ) -> Iterator[Info]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, row_), order_by, after, limit, offset, validate, batch)
+        return self._iter((id, row_), where, order_by, after, limit, offset, validate, batch)
 
-    def count(self, *, id: int | builtins.list[int] = UNSET, row_: str | builtins.list[str] | None = UNSET) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, row_))
+    def count(
+        self,
+        where: InfoWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        row_: str | builtins.list[str] | None = UNSET,
+    ) -> int:
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, row_), where)
+
+    def exists(
+        self,
+        where: InfoWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        row_: str | builtins.list[str] | None = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, row_), where)
+
+    def update_where(self, where: InfoWhere | _w.AllRows, changes: InfoUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: InfoWhere | _w.AllRows, changes: InfoUpdate, *, validate: bool | None = None
+    ) -> builtins.list[Info]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: InfoWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: InfoWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[Info]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: InfoUpdate, *, validate: bool | None = None) -> Info | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -183,4 +272,4 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncInfoTable", "InfoTable"]
+__all__ = ["AsyncInfoTable", "InfoColumns", "InfoTable"]

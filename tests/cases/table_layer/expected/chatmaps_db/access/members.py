@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -47,11 +48,26 @@ _SPEC = Spec(
 )
 
 
+class MemberColumns(_w.Columns):
+    """The columns of public.members for where= conditions: db.members.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    team_id = _w.Ordered[Member, int](_SPEC, 0)
+    user_name = _w.Text[Member, str](_SPEC, 1)
+    role = _w.Ordered[Member, Role](_SPEC, 2)
+    limit = _w.Ordered[Member, int](_SPEC, 3)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+MemberWhere = _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]]
+
+
 class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
     """public.members through a database or one of its connections: db.members, tx.members."""
 
     _spec = _SPEC
     _row = Member
+    c = MemberColumns()
     _insert_model = MemberInsert
     _update_model = MemberUpdate
 
@@ -61,6 +77,7 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
 
     def list(
         self,
+        where: MemberWhere | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -72,11 +89,12 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
         after: Member | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Member]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((team_id, user_name, role, limit_), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: MemberWhere | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -90,18 +108,51 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
         batch: int = 1000,
     ) -> AsyncIterator[Member]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((team_id, user_name, role, limit_), order_by, after, limit, offset, validate, batch)
+        return self._iter((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate, batch)
 
     def count(
         self,
+        where: MemberWhere | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
         role: Role | builtins.list[Role] = UNSET,
         limit_: int | builtins.list[int] | None = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((team_id, user_name, role, limit_))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((team_id, user_name, role, limit_), where)
+
+    def exists(
+        self,
+        where: MemberWhere | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((team_id, user_name, role, limit_), where)
+
+    def update_where(self, where: MemberWhere | _w.AllRows, changes: MemberUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: MemberWhere | _w.AllRows, changes: MemberUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Member]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: MemberWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: MemberWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Member]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(
         self, changes: MemberUpdate, *, team_id: int, user_name: str, validate: bool | None = None
@@ -136,6 +187,7 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
 
     _spec = _SPEC
     _row = Member
+    c = MemberColumns()
     _insert_model = MemberInsert
     _update_model = MemberUpdate
 
@@ -145,6 +197,7 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
 
     def list(
         self,
+        where: MemberWhere | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -156,11 +209,12 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
         after: Member | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Member]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((team_id, user_name, role, limit_), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: MemberWhere | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -174,18 +228,51 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
         batch: int = 1000,
     ) -> Iterator[Member]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((team_id, user_name, role, limit_), order_by, after, limit, offset, validate, batch)
+        return self._iter((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate, batch)
 
     def count(
         self,
+        where: MemberWhere | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
         role: Role | builtins.list[Role] = UNSET,
         limit_: int | builtins.list[int] | None = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((team_id, user_name, role, limit_))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((team_id, user_name, role, limit_), where)
+
+    def exists(
+        self,
+        where: MemberWhere | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((team_id, user_name, role, limit_), where)
+
+    def update_where(self, where: MemberWhere | _w.AllRows, changes: MemberUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: MemberWhere | _w.AllRows, changes: MemberUpdate, *, validate: bool | None = None
+    ) -> builtins.list[Member]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: MemberWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: MemberWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[Member]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(
         self, changes: MemberUpdate, *, team_id: int, user_name: str, validate: bool | None = None
@@ -215,4 +302,4 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncMemberTable", "MemberTable"]
+__all__ = ["AsyncMemberTable", "MemberColumns", "MemberTable"]

@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Relation
 from chatmaps_db._access_async import AsyncRelation
 from chatmaps_db._spec import Spec
@@ -36,14 +37,29 @@ _SPEC = Spec(
 )
 
 
+class TeamSizeColumns(_w.Columns):
+    """The columns of public.team_sizes for where= conditions: db.team_sizes.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    team_id = _w.Ordered[TeamSize, int](_SPEC, 0)
+    slug = _w.Text[TeamSize, str](_SPEC, 1)
+    members = _w.Ordered[TeamSize, int](_SPEC, 2)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+TeamSizeWhere = _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]]
+
+
 class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
     """public.team_sizes through a database or one of its connections: db.team_sizes, tx.team_sizes."""
 
     _spec = _SPEC
     _row = TeamSize
+    c = TeamSizeColumns()
 
     def list(
         self,
+        where: TeamSizeWhere | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -53,11 +69,12 @@ class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
         offset: int = 0,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[TeamSize]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
-        return self._list((team_id, slug, members), order_by, None, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((team_id, slug, members), where, order_by, None, limit, offset, validate)
 
     def iter(
         self,
+        where: TeamSizeWhere | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -69,17 +86,29 @@ class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
         batch: int = 1000,
     ) -> AsyncIterator[TeamSize]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((team_id, slug, members), order_by, None, limit, offset, validate, batch)
+        return self._iter((team_id, slug, members), where, order_by, None, limit, offset, validate, batch)
 
     def count(
         self,
+        where: TeamSizeWhere | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
         members: int | builtins.list[int] | None = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((team_id, slug, members))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((team_id, slug, members), where)
+
+    def exists(
+        self,
+        where: TeamSizeWhere | None = None,
+        *,
+        team_id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
+        members: int | builtins.list[int] | None = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((team_id, slug, members), where)
 
 
 class TeamSizeTable(Relation[TeamSize]):
@@ -87,9 +116,11 @@ class TeamSizeTable(Relation[TeamSize]):
 
     _spec = _SPEC
     _row = TeamSize
+    c = TeamSizeColumns()
 
     def list(
         self,
+        where: TeamSizeWhere | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -99,11 +130,12 @@ class TeamSizeTable(Relation[TeamSize]):
         offset: int = 0,
         validate: bool | None = None,
     ) -> builtins.list[TeamSize]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
-        return self._list((team_id, slug, members), order_by, None, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((team_id, slug, members), where, order_by, None, limit, offset, validate)
 
     def iter(
         self,
+        where: TeamSizeWhere | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -115,17 +147,29 @@ class TeamSizeTable(Relation[TeamSize]):
         batch: int = 1000,
     ) -> Iterator[TeamSize]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((team_id, slug, members), order_by, None, limit, offset, validate, batch)
+        return self._iter((team_id, slug, members), where, order_by, None, limit, offset, validate, batch)
 
     def count(
         self,
+        where: TeamSizeWhere | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
         members: int | builtins.list[int] | None = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((team_id, slug, members))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((team_id, slug, members), where)
+
+    def exists(
+        self,
+        where: TeamSizeWhere | None = None,
+        *,
+        team_id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
+        members: int | builtins.list[int] | None = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((team_id, slug, members), where)
 
 
-__all__ = ["AsyncTeamSizeTable", "TeamSizeTable"]
+__all__ = ["AsyncTeamSizeTable", "TeamSizeColumns", "TeamSizeTable"]

@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Relation
 from chatmaps_db._access_async import AsyncRelation
 from chatmaps_db._spec import Key, Spec
@@ -36,11 +37,24 @@ _SPEC = Spec(
 )
 
 
+class TeamSlugColumns(_w.Columns):
+    """The columns of public.team_slugs for where= conditions: db.team_slugs.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[TeamSlug, int](_SPEC, 0)
+    slug = _w.Text[TeamSlug, str](_SPEC, 1)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+TeamSlugWhere = _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]]
+
+
 class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
     """public.team_slugs through a database or one of its connections: db.team_slugs, tx.team_slugs."""
 
     _spec = _SPEC
     _row = TeamSlug
+    c = TeamSlugColumns()
 
     def get_by_slug(self, slug: str, *, validate: bool | None = None) -> Awaitable[TeamSlug | None]:
         """The row whose unique key (slug) has these values, or None."""
@@ -48,6 +62,7 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
 
     def list(
         self,
+        where: TeamSlugWhere | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -56,11 +71,12 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
         offset: int = 0,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[TeamSlug]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
-        return self._list((id, slug), order_by, None, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((id, slug), where, order_by, None, limit, offset, validate)
 
     def iter(
         self,
+        where: TeamSlugWhere | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -71,13 +87,27 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
         batch: int = 1000,
     ) -> AsyncIterator[TeamSlug]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, slug), order_by, None, limit, offset, validate, batch)
+        return self._iter((id, slug), where, order_by, None, limit, offset, validate, batch)
 
     def count(
-        self, *, id: int | builtins.list[int] | None = UNSET, slug: str | builtins.list[str] | None = UNSET
+        self,
+        where: TeamSlugWhere | None = None,
+        *,
+        id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, slug))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, slug), where)
+
+    def exists(
+        self,
+        where: TeamSlugWhere | None = None,
+        *,
+        id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, slug), where)
 
 
 class TeamSlugTable(Relation[TeamSlug]):
@@ -85,6 +115,7 @@ class TeamSlugTable(Relation[TeamSlug]):
 
     _spec = _SPEC
     _row = TeamSlug
+    c = TeamSlugColumns()
 
     def get_by_slug(self, slug: str, *, validate: bool | None = None) -> TeamSlug | None:
         """The row whose unique key (slug) has these values, or None."""
@@ -92,6 +123,7 @@ class TeamSlugTable(Relation[TeamSlug]):
 
     def list(
         self,
+        where: TeamSlugWhere | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -100,11 +132,12 @@ class TeamSlugTable(Relation[TeamSlug]):
         offset: int = 0,
         validate: bool | None = None,
     ) -> builtins.list[TeamSlug]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
-        return self._list((id, slug), order_by, None, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((id, slug), where, order_by, None, limit, offset, validate)
 
     def iter(
         self,
+        where: TeamSlugWhere | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -115,13 +148,27 @@ class TeamSlugTable(Relation[TeamSlug]):
         batch: int = 1000,
     ) -> Iterator[TeamSlug]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, slug), order_by, None, limit, offset, validate, batch)
+        return self._iter((id, slug), where, order_by, None, limit, offset, validate, batch)
 
     def count(
-        self, *, id: int | builtins.list[int] | None = UNSET, slug: str | builtins.list[str] | None = UNSET
+        self,
+        where: TeamSlugWhere | None = None,
+        *,
+        id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, slug))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, slug), where)
+
+    def exists(
+        self,
+        where: TeamSlugWhere | None = None,
+        *,
+        id: int | builtins.list[int] | None = UNSET,
+        slug: str | builtins.list[str] | None = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, slug), where)
 
 
-__all__ = ["AsyncTeamSlugTable", "TeamSlugTable"]
+__all__ = ["AsyncTeamSlugTable", "TeamSlugColumns", "TeamSlugTable"]

@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from pydantic import JsonValue
+
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -54,11 +57,29 @@ _SPEC = Spec(
 )
 
 
+class TeamColumns(_w.Columns):
+    """The columns of public.teams for where= conditions: db.teams.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[Team, int](_SPEC, 0)
+    slug = _w.Text[Team, str](_SPEC, 1)
+    name = _w.Text[Team, str](_SPEC, 2)
+    budget = _w.Ordered[Team, Annotated[Decimal, money_value()]](_SPEC, 3)
+    tags = _w.Array[Team, str | None](_SPEC, 4)
+    settings = _w.Jsonb[Team, JsonValue](_SPEC, 5)
+    name_length = _w.Ordered[Team, int](_SPEC, 6)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+TeamWhere = _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]]
+
+
 class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
     """public.teams through a database or one of its connections: db.teams, tx.teams."""
 
     _spec = _SPEC
     _row = Team
+    c = TeamColumns()
     _insert_model = TeamInsert
     _update_model = TeamUpdate
 
@@ -76,6 +97,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
 
     def list(
         self,
+        where: TeamWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -89,11 +111,12 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         after: Team | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Team]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: TeamWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -109,10 +132,13 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         batch: int = 1000,
     ) -> AsyncIterator[Team]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate, batch)
+        return self._iter(
+            (id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate, batch
+        )
 
     def count(
         self,
+        where: TeamWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -121,8 +147,42 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         tags: builtins.list[str | None] = UNSET,
         name_length: int | builtins.list[int] | None = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, slug, name, budget, tags, name_length))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, slug, name, budget, tags, name_length), where)
+
+    def exists(
+        self,
+        where: TeamWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, slug, name, budget, tags, name_length), where)
+
+    def update_where(self, where: TeamWhere | _w.AllRows, changes: TeamUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: TeamWhere | _w.AllRows, changes: TeamUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Team]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: TeamWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: TeamWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Team]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: TeamUpdate, *, validate: bool | None = None) -> Awaitable[Team | None]:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -155,6 +215,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
 
     _spec = _SPEC
     _row = Team
+    c = TeamColumns()
     _insert_model = TeamInsert
     _update_model = TeamUpdate
 
@@ -172,6 +233,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
 
     def list(
         self,
+        where: TeamWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -185,11 +247,12 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         after: Team | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Team]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: TeamWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -205,10 +268,13 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         batch: int = 1000,
     ) -> Iterator[Team]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, slug, name, budget, tags, name_length), order_by, after, limit, offset, validate, batch)
+        return self._iter(
+            (id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate, batch
+        )
 
     def count(
         self,
+        where: TeamWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -217,8 +283,42 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         tags: builtins.list[str | None] = UNSET,
         name_length: int | builtins.list[int] | None = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, slug, name, budget, tags, name_length))
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, slug, name, budget, tags, name_length), where)
+
+    def exists(
+        self,
+        where: TeamWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, slug, name, budget, tags, name_length), where)
+
+    def update_where(self, where: TeamWhere | _w.AllRows, changes: TeamUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: TeamWhere | _w.AllRows, changes: TeamUpdate, *, validate: bool | None = None
+    ) -> builtins.list[Team]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: TeamWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: TeamWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[Team]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: TeamUpdate, *, validate: bool | None = None) -> Team | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -246,4 +346,4 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncTeamTable", "TeamTable"]
+__all__ = ["AsyncTeamTable", "TeamColumns", "TeamTable"]

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6Interface, IPv6Network
@@ -14,8 +14,9 @@ from uuid import UUID
 
 from psycopg.types.multirange import Multirange
 from psycopg.types.range import Range
-from pydantic import AwareDatetime, NaiveDatetime
+from pydantic import AwareDatetime, JsonValue, NaiveDatetime
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -529,11 +530,75 @@ _SPEC = Spec(
 )
 
 
+class ZooColumns(_w.Columns):
+    """The columns of public.zoo for where= conditions: db.zoo.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[Zoo, int](_SPEC, 0)
+    c_smallint = _w.Ordered[Zoo, int](_SPEC, 1)
+    c_integer = _w.Ordered[Zoo, int](_SPEC, 2)
+    c_bigint = _w.Ordered[Zoo, int](_SPEC, 3)
+    c_numeric = _w.Ordered[Zoo, Decimal](_SPEC, 4)
+    c_real = _w.Ordered[Zoo, float](_SPEC, 5)
+    c_double = _w.Ordered[Zoo, float](_SPEC, 6)
+    c_money = _w.Ordered[Zoo, Annotated[Decimal, money_value()]](_SPEC, 7)
+    c_text = _w.Text[Zoo, str](_SPEC, 8)
+    c_varchar = _w.Text[Zoo, str](_SPEC, 9)
+    c_char = _w.Text[Zoo, str](_SPEC, 10)
+    c_bool = _w.Ordered[Zoo, bool](_SPEC, 11)
+    c_bytea = _w.Ordered[Zoo, bytes](_SPEC, 12)
+    c_uuid = _w.Ordered[Zoo, UUID](_SPEC, 13)
+    c_date = _w.Ordered[Zoo, date](_SPEC, 14)
+    c_time = _w.Ordered[Zoo, time](_SPEC, 15)
+    c_timetz = _w.Ordered[Zoo, time](_SPEC, 16)
+    c_timestamp = _w.Ordered[Zoo, NaiveDatetime](_SPEC, 17)
+    c_timestamptz = _w.Ordered[Zoo, AwareDatetime](_SPEC, 18)
+    c_interval = _w.Ordered[Zoo, timedelta](_SPEC, 19)
+    c_json = _w.Nullable[Zoo](_SPEC, 20)
+    c_jsonb = _w.Jsonb[Zoo, JsonValue](_SPEC, 21)
+    c_int_array = _w.Array[Zoo, int | None](_SPEC, 22)
+    c_text_matrix = _w.Array[Zoo, builtins.list[str | None] | None](_SPEC, 23)
+    c_inet = _w.Ordered[Zoo, IPv4Address | IPv6Address | IPv4Interface | IPv6Interface](_SPEC, 24)
+    c_cidr = _w.Ordered[Zoo, IPv4Network | IPv6Network](_SPEC, 25)
+    c_macaddr = _w.Ordered[Zoo, str](_SPEC, 26)
+    c_int4range = _w.Range[Zoo, Annotated[Range[int], psycopg_value(Range)], int](_SPEC, 27, '"pg_catalog"."int4"')
+    c_tstzrange = _w.Range[Zoo, Annotated[Range[datetime], psycopg_value(Range)], datetime](
+        _SPEC, 28, '"pg_catalog"."timestamptz"'
+    )
+    c_int4multirange = _w.Range[Zoo, Annotated[Multirange[int], psycopg_value(Multirange)], int](
+        _SPEC, 29, '"pg_catalog"."int4"'
+    )
+    c_tsvector = _w.Ordered[Zoo, str](_SPEC, 30)
+    c_xml = _w.Nullable[Zoo](_SPEC, 31)
+    c_bit = _w.Ordered[Zoo, str](_SPEC, 32)
+    c_varbit = _w.Ordered[Zoo, str](_SPEC, 33)
+    c_mood = _w.Ordered[Zoo, Mood](_SPEC, 34)
+    c_moods = _w.Array[Zoo, Mood | None](_SPEC, 35)
+    c_percent = _w.Ordered[Zoo, Percent](_SPEC, 36)
+    c_code = _w.Text[Zoo, ShortCode](_SPEC, 37)
+    c_odd = _w.Ordered[Zoo, OddNumber](_SPEC, 38)
+    c_price = _w.Ordered[Zoo, MoneyAmount](_SPEC, 39)
+    c_line = _w.Ordered[Zoo, ALine](_SPEC, 40)
+    c_origin = _w.Ordered[Zoo, Origin](_SPEC, 41)
+    date_ = _w.Ordered[Zoo, date](_SPEC, 42)
+    c_total = _w.Ordered[Zoo, Decimal](_SPEC, 43)
+    rating = _w.Ordered[Zoo, int](_SPEC, 44)
+    status = _w.Text[Zoo, Literal["draft", "published"]](_SPEC, 45)
+    nick = _w.Text[Zoo, str](_SPEC, 46)
+    lo = _w.Ordered[Zoo, int](_SPEC, 47)
+    hi = _w.Ordered[Zoo, int](_SPEC, 48)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+ZooWhere = _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]]
+
+
 class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
     """public.zoo through a database or one of its connections: db.zoo, tx.zoo."""
 
     _spec = _SPEC
     _row = Zoo
+    c = ZooColumns()
     _insert_model = ZooInsert
     _update_model = ZooUpdate
 
@@ -543,6 +608,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
 
     def list(
         self,
+        where: ZooWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -607,7 +673,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
         after: Zoo | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Zoo]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (
                 id,
@@ -657,6 +723,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
                 lo,
                 hi,
             ),
+            where,
             order_by,
             after,
             limit,
@@ -666,6 +733,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
 
     def iter(
         self,
+        where: ZooWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -781,6 +849,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
                 lo,
                 hi,
             ),
+            where,
             order_by,
             after,
             limit,
@@ -791,6 +860,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
 
     def count(
         self,
+        where: ZooWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -850,7 +920,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
         lo: int | builtins.list[int] | None = UNSET,
         hi: int | builtins.list[int] | None = UNSET,
     ) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
+        """How many rows list() with this condition and these filters would return."""
         return self._count(
             (
                 id,
@@ -899,8 +969,144 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
                 nick,
                 lo,
                 hi,
-            )
+            ),
+            where,
         )
+
+    def exists(
+        self,
+        where: ZooWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        c_smallint: int | builtins.list[int] = UNSET,
+        c_integer: int | builtins.list[int] | None = UNSET,
+        c_bigint: int | builtins.list[int] | None = UNSET,
+        c_numeric: Decimal | builtins.list[Decimal] | None = UNSET,
+        c_real: float | builtins.list[float] | None = UNSET,
+        c_double: float | builtins.list[float] | None = UNSET,
+        c_money: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        c_text: str | builtins.list[str] = UNSET,
+        c_varchar: str | builtins.list[str] | None = UNSET,
+        c_char: str | builtins.list[str] | None = UNSET,
+        c_bool: bool | builtins.list[bool] | None = UNSET,
+        c_bytea: bytes | builtins.list[bytes] | None = UNSET,
+        c_uuid: UUID | builtins.list[UUID] | None = UNSET,
+        c_date: date | builtins.list[date] | None = UNSET,
+        c_time: time | builtins.list[time] | None = UNSET,
+        c_timetz: time | builtins.list[time] | None = UNSET,
+        c_timestamp: NaiveDatetime | builtins.list[NaiveDatetime] | None = UNSET,
+        c_timestamptz: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        c_interval: timedelta | builtins.list[timedelta] | None = UNSET,
+        c_int_array: builtins.list[int | None] | None = UNSET,
+        c_text_matrix: builtins.list[builtins.list[str | None] | None] | None = UNSET,
+        c_inet: IPv4Address
+        | IPv6Address
+        | IPv4Interface
+        | IPv6Interface
+        | builtins.list[IPv4Address | IPv6Address | IPv4Interface | IPv6Interface]
+        | None = UNSET,
+        c_cidr: IPv4Network | IPv6Network | builtins.list[IPv4Network | IPv6Network] | None = UNSET,
+        c_macaddr: str | builtins.list[str] | None = UNSET,
+        c_int4range: Annotated[Range[int], psycopg_value(Range)]
+        | builtins.list[Annotated[Range[int], psycopg_value(Range)]]
+        | None = UNSET,
+        c_tstzrange: Annotated[Range[datetime], psycopg_value(Range)]
+        | builtins.list[Annotated[Range[datetime], psycopg_value(Range)]]
+        | None = UNSET,
+        c_int4multirange: Annotated[Multirange[int], psycopg_value(Multirange)]
+        | builtins.list[Annotated[Multirange[int], psycopg_value(Multirange)]]
+        | None = UNSET,
+        c_tsvector: str | builtins.list[str] | None = UNSET,
+        c_bit: str | builtins.list[str] | None = UNSET,
+        c_varbit: str | builtins.list[str] | None = UNSET,
+        c_mood: Mood | builtins.list[Mood] | None = UNSET,
+        c_moods: builtins.list[Mood | None] | None = UNSET,
+        c_percent: Percent | builtins.list[Percent] | None = UNSET,
+        c_code: ShortCode | builtins.list[ShortCode] | None = UNSET,
+        c_odd: OddNumber | builtins.list[OddNumber] | None = UNSET,
+        c_price: MoneyAmount | builtins.list[MoneyAmount] | None = UNSET,
+        c_line: ALine | builtins.list[ALine] | None = UNSET,
+        c_origin: Origin | builtins.list[Origin] | None = UNSET,
+        date_: date | builtins.list[date] | None = UNSET,
+        c_total: Decimal | builtins.list[Decimal] | None = UNSET,
+        rating: int | builtins.list[int] | None = UNSET,
+        status: Literal["draft", "published"] | builtins.list[Literal["draft", "published"]] | None = UNSET,
+        nick: str | builtins.list[str] | None = UNSET,
+        lo: int | builtins.list[int] | None = UNSET,
+        hi: int | builtins.list[int] | None = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists(
+            (
+                id,
+                c_smallint,
+                c_integer,
+                c_bigint,
+                c_numeric,
+                c_real,
+                c_double,
+                c_money,
+                c_text,
+                c_varchar,
+                c_char,
+                c_bool,
+                c_bytea,
+                c_uuid,
+                c_date,
+                c_time,
+                c_timetz,
+                c_timestamp,
+                c_timestamptz,
+                c_interval,
+                c_int_array,
+                c_text_matrix,
+                c_inet,
+                c_cidr,
+                c_macaddr,
+                c_int4range,
+                c_tstzrange,
+                c_int4multirange,
+                c_tsvector,
+                c_bit,
+                c_varbit,
+                c_mood,
+                c_moods,
+                c_percent,
+                c_code,
+                c_odd,
+                c_price,
+                c_line,
+                c_origin,
+                date_,
+                c_total,
+                rating,
+                status,
+                nick,
+                lo,
+                hi,
+            ),
+            where,
+        )
+
+    def update_where(self, where: ZooWhere | _w.AllRows, changes: ZooUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: ZooWhere | _w.AllRows, changes: ZooUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Zoo]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: ZooWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: ZooWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Zoo]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: ZooUpdate, *, validate: bool | None = None) -> Awaitable[Zoo | None]:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -933,6 +1139,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
 
     _spec = _SPEC
     _row = Zoo
+    c = ZooColumns()
     _insert_model = ZooInsert
     _update_model = ZooUpdate
 
@@ -942,6 +1149,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
 
     def list(
         self,
+        where: ZooWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -1006,7 +1214,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
         after: Zoo | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Zoo]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
         return self._list(
             (
                 id,
@@ -1056,6 +1264,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
                 lo,
                 hi,
             ),
+            where,
             order_by,
             after,
             limit,
@@ -1065,6 +1274,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
 
     def iter(
         self,
+        where: ZooWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -1180,6 +1390,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
                 lo,
                 hi,
             ),
+            where,
             order_by,
             after,
             limit,
@@ -1190,6 +1401,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
 
     def count(
         self,
+        where: ZooWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -1249,7 +1461,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
         lo: int | builtins.list[int] | None = UNSET,
         hi: int | builtins.list[int] | None = UNSET,
     ) -> int:
-        """How many rows list() with these filters would return."""
+        """How many rows list() with this condition and these filters would return."""
         return self._count(
             (
                 id,
@@ -1298,8 +1510,144 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
                 nick,
                 lo,
                 hi,
-            )
+            ),
+            where,
         )
+
+    def exists(
+        self,
+        where: ZooWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        c_smallint: int | builtins.list[int] = UNSET,
+        c_integer: int | builtins.list[int] | None = UNSET,
+        c_bigint: int | builtins.list[int] | None = UNSET,
+        c_numeric: Decimal | builtins.list[Decimal] | None = UNSET,
+        c_real: float | builtins.list[float] | None = UNSET,
+        c_double: float | builtins.list[float] | None = UNSET,
+        c_money: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        c_text: str | builtins.list[str] = UNSET,
+        c_varchar: str | builtins.list[str] | None = UNSET,
+        c_char: str | builtins.list[str] | None = UNSET,
+        c_bool: bool | builtins.list[bool] | None = UNSET,
+        c_bytea: bytes | builtins.list[bytes] | None = UNSET,
+        c_uuid: UUID | builtins.list[UUID] | None = UNSET,
+        c_date: date | builtins.list[date] | None = UNSET,
+        c_time: time | builtins.list[time] | None = UNSET,
+        c_timetz: time | builtins.list[time] | None = UNSET,
+        c_timestamp: NaiveDatetime | builtins.list[NaiveDatetime] | None = UNSET,
+        c_timestamptz: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        c_interval: timedelta | builtins.list[timedelta] | None = UNSET,
+        c_int_array: builtins.list[int | None] | None = UNSET,
+        c_text_matrix: builtins.list[builtins.list[str | None] | None] | None = UNSET,
+        c_inet: IPv4Address
+        | IPv6Address
+        | IPv4Interface
+        | IPv6Interface
+        | builtins.list[IPv4Address | IPv6Address | IPv4Interface | IPv6Interface]
+        | None = UNSET,
+        c_cidr: IPv4Network | IPv6Network | builtins.list[IPv4Network | IPv6Network] | None = UNSET,
+        c_macaddr: str | builtins.list[str] | None = UNSET,
+        c_int4range: Annotated[Range[int], psycopg_value(Range)]
+        | builtins.list[Annotated[Range[int], psycopg_value(Range)]]
+        | None = UNSET,
+        c_tstzrange: Annotated[Range[datetime], psycopg_value(Range)]
+        | builtins.list[Annotated[Range[datetime], psycopg_value(Range)]]
+        | None = UNSET,
+        c_int4multirange: Annotated[Multirange[int], psycopg_value(Multirange)]
+        | builtins.list[Annotated[Multirange[int], psycopg_value(Multirange)]]
+        | None = UNSET,
+        c_tsvector: str | builtins.list[str] | None = UNSET,
+        c_bit: str | builtins.list[str] | None = UNSET,
+        c_varbit: str | builtins.list[str] | None = UNSET,
+        c_mood: Mood | builtins.list[Mood] | None = UNSET,
+        c_moods: builtins.list[Mood | None] | None = UNSET,
+        c_percent: Percent | builtins.list[Percent] | None = UNSET,
+        c_code: ShortCode | builtins.list[ShortCode] | None = UNSET,
+        c_odd: OddNumber | builtins.list[OddNumber] | None = UNSET,
+        c_price: MoneyAmount | builtins.list[MoneyAmount] | None = UNSET,
+        c_line: ALine | builtins.list[ALine] | None = UNSET,
+        c_origin: Origin | builtins.list[Origin] | None = UNSET,
+        date_: date | builtins.list[date] | None = UNSET,
+        c_total: Decimal | builtins.list[Decimal] | None = UNSET,
+        rating: int | builtins.list[int] | None = UNSET,
+        status: Literal["draft", "published"] | builtins.list[Literal["draft", "published"]] | None = UNSET,
+        nick: str | builtins.list[str] | None = UNSET,
+        lo: int | builtins.list[int] | None = UNSET,
+        hi: int | builtins.list[int] | None = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists(
+            (
+                id,
+                c_smallint,
+                c_integer,
+                c_bigint,
+                c_numeric,
+                c_real,
+                c_double,
+                c_money,
+                c_text,
+                c_varchar,
+                c_char,
+                c_bool,
+                c_bytea,
+                c_uuid,
+                c_date,
+                c_time,
+                c_timetz,
+                c_timestamp,
+                c_timestamptz,
+                c_interval,
+                c_int_array,
+                c_text_matrix,
+                c_inet,
+                c_cidr,
+                c_macaddr,
+                c_int4range,
+                c_tstzrange,
+                c_int4multirange,
+                c_tsvector,
+                c_bit,
+                c_varbit,
+                c_mood,
+                c_moods,
+                c_percent,
+                c_code,
+                c_odd,
+                c_price,
+                c_line,
+                c_origin,
+                date_,
+                c_total,
+                rating,
+                status,
+                nick,
+                lo,
+                hi,
+            ),
+            where,
+        )
+
+    def update_where(self, where: ZooWhere | _w.AllRows, changes: ZooUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: ZooWhere | _w.AllRows, changes: ZooUpdate, *, validate: bool | None = None
+    ) -> builtins.list[Zoo]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: ZooWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: ZooWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[Zoo]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, id: int, changes: ZooUpdate, *, validate: bool | None = None) -> Zoo | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -1327,4 +1675,4 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncZooTable", "ZooTable"]
+__all__ = ["AsyncZooTable", "ZooColumns", "ZooTable"]

@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Relation
 from chatmaps_db._access_async import AsyncRelation
 from chatmaps_db._spec import Spec
@@ -36,14 +37,27 @@ _SPEC = Spec(
 )
 
 
+class DocCountColumns(_w.Columns):
+    """The columns of public.doc_count for where= conditions: db.doc_count.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    n = _w.Ordered[DocCount, int](_SPEC, 0)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+DocCountWhere = _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]]
+
+
 class AsyncDocCountTable(AsyncRelation[DocCount]):
     """public.doc_count through a database or one of its connections: db.doc_count, tx.doc_count."""
 
     _spec = _SPEC
     _row = DocCount
+    c = DocCountColumns()
 
     def list(
         self,
+        where: DocCountWhere | None = None,
         *,
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
@@ -51,11 +65,12 @@ class AsyncDocCountTable(AsyncRelation[DocCount]):
         offset: int = 0,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[DocCount]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
-        return self._list((n,), order_by, None, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((n,), where, order_by, None, limit, offset, validate)
 
     def iter(
         self,
+        where: DocCountWhere | None = None,
         *,
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
@@ -65,11 +80,19 @@ class AsyncDocCountTable(AsyncRelation[DocCount]):
         batch: int = 1000,
     ) -> AsyncIterator[DocCount]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((n,), order_by, None, limit, offset, validate, batch)
+        return self._iter((n,), where, order_by, None, limit, offset, validate, batch)
 
-    def count(self, *, n: int | builtins.list[int] | None = UNSET) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((n,))
+    def count(
+        self, where: DocCountWhere | None = None, *, n: int | builtins.list[int] | None = UNSET
+    ) -> Awaitable[int]:
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((n,), where)
+
+    def exists(
+        self, where: DocCountWhere | None = None, *, n: int | builtins.list[int] | None = UNSET
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((n,), where)
 
 
 class DocCountTable(Relation[DocCount]):
@@ -77,9 +100,11 @@ class DocCountTable(Relation[DocCount]):
 
     _spec = _SPEC
     _row = DocCount
+    c = DocCountColumns()
 
     def list(
         self,
+        where: DocCountWhere | None = None,
         *,
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
@@ -87,11 +112,12 @@ class DocCountTable(Relation[DocCount]):
         offset: int = 0,
         validate: bool | None = None,
     ) -> builtins.list[DocCount]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
-        return self._list((n,), order_by, None, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them."""
+        return self._list((n,), where, order_by, None, limit, offset, validate)
 
     def iter(
         self,
+        where: DocCountWhere | None = None,
         *,
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
@@ -101,11 +127,15 @@ class DocCountTable(Relation[DocCount]):
         batch: int = 1000,
     ) -> Iterator[DocCount]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((n,), order_by, None, limit, offset, validate, batch)
+        return self._iter((n,), where, order_by, None, limit, offset, validate, batch)
 
-    def count(self, *, n: int | builtins.list[int] | None = UNSET) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((n,))
+    def count(self, where: DocCountWhere | None = None, *, n: int | builtins.list[int] | None = UNSET) -> int:
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((n,), where)
+
+    def exists(self, where: DocCountWhere | None = None, *, n: int | builtins.list[int] | None = UNSET) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((n,), where)
 
 
-__all__ = ["AsyncDocCountTable", "DocCountTable"]
+__all__ = ["AsyncDocCountTable", "DocCountColumns", "DocCountTable"]

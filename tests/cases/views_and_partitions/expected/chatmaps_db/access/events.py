@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from datetime import date
 from typing import Literal
 
+import chatmaps_db._where as _w
 from chatmaps_db._access import Table
 from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
@@ -40,11 +41,24 @@ _SPEC = Spec(
 )
 
 
+class EventColumns(_w.Columns):
+    """The columns of public.events for where= conditions: db.events.c.<field>.<operator>(...)."""
+
+    _spec = _SPEC
+    id = _w.Ordered[Event, int](_SPEC, 0)
+    at = _w.Ordered[Event, date](_SPEC, 1)
+
+
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+EventWhere = _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]]
+
+
 class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
     """public.events through a database or one of its connections: db.events, tx.events."""
 
     _spec = _SPEC
     _row = Event
+    c = EventColumns()
     _insert_model = EventInsert
     _update_model = EventUpdate
 
@@ -54,6 +68,7 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
 
     def list(
         self,
+        where: EventWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -63,11 +78,12 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
         after: Event | None = None,
         validate: bool | None = None,
     ) -> Awaitable[builtins.list[Event]]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, at), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, at), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: EventWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -79,11 +95,47 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
         batch: int = 1000,
     ) -> AsyncIterator[Event]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, at), order_by, after, limit, offset, validate, batch)
+        return self._iter((id, at), where, order_by, after, limit, offset, validate, batch)
 
-    def count(self, *, id: int | builtins.list[int] = UNSET, at: date | builtins.list[date] = UNSET) -> Awaitable[int]:
-        """How many rows list() with these filters would return."""
-        return self._count((id, at))
+    def count(
+        self,
+        where: EventWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        at: date | builtins.list[date] = UNSET,
+    ) -> Awaitable[int]:
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, at), where)
+
+    def exists(
+        self,
+        where: EventWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        at: date | builtins.list[date] = UNSET,
+    ) -> Awaitable[bool]:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, at), where)
+
+    def update_where(self, where: EventWhere | _w.AllRows, changes: EventUpdate) -> Awaitable[int]:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: EventWhere | _w.AllRows, changes: EventUpdate, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Event]]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: EventWhere | _w.AllRows) -> Awaitable[int]:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: EventWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> Awaitable[builtins.list[Event]]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(
         self, changes: EventUpdate, *, id: int, at: date, validate: bool | None = None
@@ -118,6 +170,7 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
 
     _spec = _SPEC
     _row = Event
+    c = EventColumns()
     _insert_model = EventInsert
     _update_model = EventUpdate
 
@@ -127,6 +180,7 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
 
     def list(
         self,
+        where: EventWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -136,11 +190,12 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
         after: Event | None = None,
         validate: bool | None = None,
     ) -> builtins.list[Event]:
-        """Rows whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, at), order_by, after, limit, offset, validate)
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        return self._list((id, at), where, order_by, after, limit, offset, validate)
 
     def iter(
         self,
+        where: EventWhere | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -152,11 +207,47 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
         batch: int = 1000,
     ) -> Iterator[Event]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, at), order_by, after, limit, offset, validate, batch)
+        return self._iter((id, at), where, order_by, after, limit, offset, validate, batch)
 
-    def count(self, *, id: int | builtins.list[int] = UNSET, at: date | builtins.list[date] = UNSET) -> int:
-        """How many rows list() with these filters would return."""
-        return self._count((id, at))
+    def count(
+        self,
+        where: EventWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        at: date | builtins.list[date] = UNSET,
+    ) -> int:
+        """How many rows list() with this condition and these filters would return."""
+        return self._count((id, at), where)
+
+    def exists(
+        self,
+        where: EventWhere | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        at: date | builtins.list[date] = UNSET,
+    ) -> bool:
+        """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
+        return self._exists((id, at), where)
+
+    def update_where(self, where: EventWhere | _w.AllRows, changes: EventUpdate) -> int:
+        """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
+        return self._update_where(where, changes)
+
+    def update_where_and_return(
+        self, where: EventWhere | _w.AllRows, changes: EventUpdate, *, validate: bool | None = None
+    ) -> builtins.list[Event]:
+        """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
+        return self._update_where_and_return(where, changes, validate)
+
+    def delete_where(self, where: EventWhere | _w.AllRows) -> int:
+        """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
+        return self._delete_where(where)
+
+    def delete_where_and_return(
+        self, where: EventWhere | _w.AllRows, *, validate: bool | None = None
+    ) -> builtins.list[Event]:
+        """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
+        return self._delete_where_and_return(where, validate)
 
     def update(self, changes: EventUpdate, *, id: int, at: date, validate: bool | None = None) -> Event | None:
         """Write the fields set in `changes` (None writes NULL); the updated row, or None if there is none (or a BEFORE UPDATE trigger skipped it)."""
@@ -184,4 +275,4 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncEventTable", "EventTable"]
+__all__ = ["AsyncEventTable", "EventColumns", "EventTable"]
