@@ -92,6 +92,26 @@ def test_layer_package_passes_mypy_and_rejects_writes_to_views(layer: tuple[str,
         assert code in reported[line], (line, code, reported[line])
 
 
+def test_where_conditions_are_typed_by_the_column(server: pg.Server, tmp_path: Path) -> None:
+    """tests/typing_rejected/where_zoo.py on the type zoo's package: mypy --strict accepts each
+    operator with a value of its column's type and rejects an operator the type lacks (like on an
+    integer, > on jsonb, = on json), a value of another type, an unknown column, a condition on
+    another table, an Insert given to update_where."""
+    out = tmp_path / "out"
+    with pg.scratch_database(server.url, "zoo") as url:
+        schema = HERE / "cases" / "type_zoo" / "schema.sql"
+        loaded = pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(schema))
+        assert loaded.returncode == 0, loaded.stderr
+        proc = generate_from_url(url, out)
+        assert proc.returncode == 0, proc.stderr
+    source = out / "where_zoo.py"
+    source.write_text((HERE / "typing_rejected" / "where_zoo.py").read_text())
+    expected, reported = _rejected(source, out, out)
+    assert len(expected) >= 15 and set(reported) == set(expected), (expected, reported)
+    for line, code in expected.items():
+        assert code in reported[line], (line, code, reported[line])
+
+
 def test_tables_and_columns_named_like_python_or_the_package_work(server: pg.Server, tmp_path: Path) -> None:
     """tests/cases/reserved_class_names: tables None, True, key, spec, table, match; columns
     to_db, given, model_dump, self, limit: the package imports, passes mypy --strict, and a row

@@ -261,7 +261,10 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
         order_args = "order_by, " + ("after" if table.primary_key and not table.view else "None")
     after = f"after: {row} | None = None, " if orderable and table.primary_key and not table.view else ""
     paging = " Keyset paging: after=<the last row of the previous page>." if after else ""
-    where = f"where: {stem}Where | None = None"
+    # Spelled out, not `UserWhere | None`: mypy (2.4) types a lambda's parameter as Any when the union
+    # around the Callable is an alias joined with another type, and the lambda's column checks would be lost.
+    condition = f"_w.Condition[{row}] | Callable[[{stem}Columns], _w.Condition[{row}]]"
+    where = f"where: {condition} | None = None"
     select_params = (
         f"{where}, *, {filter_decls}{order_params}limit: int | None = None, offset: int = 0, {after}{_VALIDATE}"
     )
@@ -310,7 +313,7 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
     )
     t.imports.add(("collections.abc", "Callable"))
     if not table.view:
-        everything = f"where: {stem}Where | _w.AllRows"
+        everything = f"where: {condition} | _w.AllRows"
         if plan.update is not None:
             update = plan.update.name
             methods.append(
@@ -440,7 +443,7 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
         spec=_spec(t, keys),
         columns_class=f"{stem}Columns",
         column_lines=tuple(column_lines),
-        where_alias=f"{stem}Where = _w.Condition[{row}] | Callable[[{stem}Columns], _w.Condition[{row}]]",
+        where_alias=f"{stem}Where = {condition}",
         classvars=tuple(classvars),
         methods=tuple(methods),
         doc=doc,

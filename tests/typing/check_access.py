@@ -3,10 +3,11 @@ assert_type. Its twin, tests/typing_rejected/access.py, holds calls mypy must re
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import assert_type
 from uuid import UUID
 
-from chatmaps_db import AsyncDatabase, Database, models
+from chatmaps_db import ALL_ROWS, AsyncDatabase, Condition, Database, any_of, models
 from chatmaps_db.access import AsyncConnection, Connection
 from chatmaps_db.access.users import AsyncUserTable, UserTable
 
@@ -44,6 +45,17 @@ def sync_tables(db: Database, user_id: UUID) -> None:
         with tx.transaction():  # a savepoint
             assert_type(tx.users.count(), int)
     assert_type(db.run_in_transaction(lambda tx: tx.users.count(), isolation="repeatable read"), int)
+    c = db.sessions.c
+    now = datetime.now(UTC)
+    expired = c.expires_at.lt(now) & ~c.ip_address.is_null()
+    assert_type(expired, Condition[models.Session])
+    assert_type(db.sessions.list(expired, order_by="-created_at", limit=10), list[models.Session])
+    assert_type(db.sessions.list(lambda c: c.token.in_(["a", "b"]), user_id=user_id), list[models.Session])
+    assert_type(db.users.count(lambda c: c.email.ends_with("@example.com", case_insensitive=True)), int)
+    assert_type(db.users.exists(any_of(db.users.c.name.eq("Ada"), db.users.c.image.is_null())), bool)
+    assert_type(db.sessions.update_where(expired, models.SessionUpdate(user_agent=None)), int)
+    assert_type(db.sessions.delete_where_and_return(expired), list[models.Session])
+    assert_type(db.verifications.delete_where(ALL_ROWS), int)
 
 
 async def async_tables(db: AsyncDatabase, user_id: UUID) -> None:
@@ -62,3 +74,6 @@ async def async_tables(db: AsyncDatabase, user_id: UUID) -> None:
     async with db.transaction() as tx:
         assert_type(tx, AsyncConnection)
         assert_type(await tx.verifications.count(identifier="x"), int)
+    assert_type(await db.users.list(lambda c: c.name.starts_with("A")), list[models.User])
+    assert_type(await db.users.update_where(db.users.c.name.eq("A"), models.UserUpdate(image=None)), int)
+    assert_type(await db.users.delete_where_and_return(lambda c: c.name.eq("A")), list[models.User])

@@ -30,6 +30,11 @@ def wrong(db: Database, user_id: UUID) -> None:
     db.users.iter(batch="many")  # rejected: arg-type
     db.users.upsert(models.UserInsert(name="Ada", email="a@b.c"), update=["colour"])  # rejected: list-item
     db.users.insert_if_absent(models.UserInsert(name="Ada", email="a@b.c"), on="name")  # rejected: arg-type
+    db.users.list(lambda c: c.created_at.like("2026%"))  # rejected: attr-defined
+    db.users.list(db.sessions.c.token.eq("t"))  # rejected: arg-type
+    db.users.count(lambda c: c.email_verified.eq("yes"))  # rejected: arg-type
+    db.users.update_where(db.users.c.name.eq("A"), models.UserInsert(name="A", email="a@b.c"))  # rejected: arg-type
+    db.users.delete_where()  # rejected: call-arg
 
 
 def wrong_row(db: Database, user_id: UUID) -> models.Session | None:

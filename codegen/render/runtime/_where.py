@@ -121,9 +121,11 @@ class Columns:
 
     _spec: Spec
 
-    def __getattr__(self, name: str) -> NoReturn:
-        fields = ", ".join(self._spec.fields[:8]) + (", ..." if len(self._spec.fields) > 8 else "")
-        raise AttributeError(f"{self._spec.table} has no column {name!r} (its fields: {fields})")
+    if not TYPE_CHECKING:  # for mypy, an unknown column stays an error (attr-defined)
+
+        def __getattr__(self, name: str) -> NoReturn:
+            fields = ", ".join(self._spec.fields[:8]) + (", ..." if len(self._spec.fields) > 8 else "")
+            raise AttributeError(f"{self._spec.table} has no column {name!r} (its fields: {fields})")
 
 
 class Nullable(Generic[R]):
@@ -142,14 +144,16 @@ class Nullable(Generic[R]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._spec.table}.{self._spec.columns[self.column]}>"
 
-    def __getattr__(self, name: str) -> NoReturn:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        ops = sorted(n for n in dir(type(self)) if not n.startswith("_") and n != "column")
-        raise AttributeError(
-            f"{self._spec.table}.{self._spec.columns[self.column]} has no operator {name}() for its type "
-            f"({self._spec.types[self.column]}); it has {', '.join(ops)}"
-        )
+    if not TYPE_CHECKING:  # for mypy, an operator the type lacks stays an error (attr-defined)
+
+        def __getattr__(self, name: str) -> NoReturn:
+            if name.startswith("__"):
+                raise AttributeError(name)
+            ops = sorted(n for n in dir(type(self)) if not n.startswith("_") and n != "column")
+            raise AttributeError(
+                f"{self._spec.table}.{self._spec.columns[self.column]} has no operator {name}() for its type "
+                f"({self._spec.types[self.column]}); it has {', '.join(ops)}"
+            )
 
     def __bool__(self) -> NoReturn:
         raise TypeError(f"{self!r} is a column, not a condition: call one of its operators (.eq(), .is_null() ...)")

@@ -167,7 +167,8 @@ class AccountColumns(_w.Columns):
     updated_at = _w.Ordered[Account, AwareDatetime](_SPEC, 12)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 AccountWhere = _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]]
 
 
@@ -192,7 +193,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
 
     def list(
         self,
-        where: AccountWhere | None = None,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -240,7 +241,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
 
     def iter(
         self,
-        where: AccountWhere | None = None,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -290,7 +291,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
 
     def count(
         self,
-        where: AccountWhere | None = None,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -328,7 +329,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
 
     def exists(
         self,
-        where: AccountWhere | None = None,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -364,22 +365,35 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
             where,
         )
 
-    def update_where(self, where: AccountWhere | _w.AllRows, changes: AccountUpdate) -> Awaitable[int]:
+    def update_where(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | _w.AllRows,
+        changes: AccountUpdate,
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: AccountWhere | _w.AllRows, changes: AccountUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | _w.AllRows,
+        changes: AccountUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Account]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: AccountWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: AccountWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Account]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -435,7 +449,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
 
     def list(
         self,
-        where: AccountWhere | None = None,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -483,7 +497,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
 
     def iter(
         self,
-        where: AccountWhere | None = None,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -533,7 +547,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
 
     def count(
         self,
-        where: AccountWhere | None = None,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -571,7 +585,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
 
     def exists(
         self,
-        where: AccountWhere | None = None,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -607,22 +621,35 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
             where,
         )
 
-    def update_where(self, where: AccountWhere | _w.AllRows, changes: AccountUpdate) -> int:
+    def update_where(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | _w.AllRows,
+        changes: AccountUpdate,
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: AccountWhere | _w.AllRows, changes: AccountUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | _w.AllRows,
+        changes: AccountUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Account]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: AccountWhere | _w.AllRows) -> int:
+    def delete_where(
+        self, where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | _w.AllRows
+    ) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: AccountWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Account]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

@@ -95,7 +95,8 @@ class SessionColumns(_w.Columns):
     updated_at = _w.Ordered[Session, AwareDatetime](_SPEC, 7)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 SessionWhere = _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]]
 
 
@@ -118,7 +119,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
 
     def list(
         self,
-        where: SessionWhere | None = None,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -147,7 +148,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
 
     def iter(
         self,
-        where: SessionWhere | None = None,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -178,7 +179,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
 
     def count(
         self,
-        where: SessionWhere | None = None,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -194,7 +195,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
 
     def exists(
         self,
-        where: SessionWhere | None = None,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -208,22 +209,35 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at), where)
 
-    def update_where(self, where: SessionWhere | _w.AllRows, changes: SessionUpdate) -> Awaitable[int]:
+    def update_where(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | _w.AllRows,
+        changes: SessionUpdate,
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: SessionWhere | _w.AllRows, changes: SessionUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | _w.AllRows,
+        changes: SessionUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Session]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: SessionWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: SessionWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Session]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -273,7 +287,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
 
     def list(
         self,
-        where: SessionWhere | None = None,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -302,7 +316,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
 
     def iter(
         self,
-        where: SessionWhere | None = None,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -333,7 +347,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
 
     def count(
         self,
-        where: SessionWhere | None = None,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -349,7 +363,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
 
     def exists(
         self,
-        where: SessionWhere | None = None,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         user_id: UUID | builtins.list[UUID] = UNSET,
@@ -363,22 +377,35 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at), where)
 
-    def update_where(self, where: SessionWhere | _w.AllRows, changes: SessionUpdate) -> int:
+    def update_where(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | _w.AllRows,
+        changes: SessionUpdate,
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: SessionWhere | _w.AllRows, changes: SessionUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | _w.AllRows,
+        changes: SessionUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Session]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: SessionWhere | _w.AllRows) -> int:
+    def delete_where(
+        self, where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | _w.AllRows
+    ) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: SessionWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Session]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

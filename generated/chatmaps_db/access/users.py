@@ -82,7 +82,8 @@ class UserColumns(_w.Columns):
     updated_at = _w.Ordered[User, AwareDatetime](_SPEC, 6)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 UserWhere = _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]]
 
 
@@ -105,7 +106,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
 
     def list(
         self,
-        where: UserWhere | None = None,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -133,7 +134,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
 
     def iter(
         self,
-        where: UserWhere | None = None,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -163,7 +164,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
 
     def count(
         self,
-        where: UserWhere | None = None,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -178,7 +179,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
 
     def exists(
         self,
-        where: UserWhere | None = None,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -191,22 +192,33 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, name, email, email_verified, image, created_at, updated_at), where)
 
-    def update_where(self, where: UserWhere | _w.AllRows, changes: UserUpdate) -> Awaitable[int]:
+    def update_where(
+        self, where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | _w.AllRows, changes: UserUpdate
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: UserWhere | _w.AllRows, changes: UserUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | _w.AllRows,
+        changes: UserUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[User]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: UserWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: UserWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[User]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -256,7 +268,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
 
     def list(
         self,
-        where: UserWhere | None = None,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -284,7 +296,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
 
     def iter(
         self,
-        where: UserWhere | None = None,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -314,7 +326,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
 
     def count(
         self,
-        where: UserWhere | None = None,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -329,7 +341,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
 
     def exists(
         self,
-        where: UserWhere | None = None,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         name: str | builtins.list[str] = UNSET,
@@ -342,22 +354,31 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, name, email, email_verified, image, created_at, updated_at), where)
 
-    def update_where(self, where: UserWhere | _w.AllRows, changes: UserUpdate) -> int:
+    def update_where(
+        self, where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | _w.AllRows, changes: UserUpdate
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: UserWhere | _w.AllRows, changes: UserUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | _w.AllRows,
+        changes: UserUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[User]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: UserWhere | _w.AllRows) -> int:
+    def delete_where(self, where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | _w.AllRows) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: UserWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[User]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

@@ -75,7 +75,8 @@ class VerificationColumns(_w.Columns):
     updated_at = _w.Ordered[Verification, AwareDatetime](_SPEC, 5)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 VerificationWhere = _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]]
 
 
@@ -94,7 +95,7 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
 
     def list(
         self,
-        where: VerificationWhere | None = None,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -115,7 +116,7 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
 
     def iter(
         self,
-        where: VerificationWhere | None = None,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -144,7 +145,7 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
 
     def count(
         self,
-        where: VerificationWhere | None = None,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -158,7 +159,7 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
 
     def exists(
         self,
-        where: VerificationWhere | None = None,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -170,22 +171,36 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, identifier, value, expires_at, created_at, updated_at), where)
 
-    def update_where(self, where: VerificationWhere | _w.AllRows, changes: VerificationUpdate) -> Awaitable[int]:
+    def update_where(
+        self,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | _w.AllRows,
+        changes: VerificationUpdate,
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: VerificationWhere | _w.AllRows, changes: VerificationUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | _w.AllRows,
+        changes: VerificationUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Verification]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: VerificationWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | _w.AllRows,
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: VerificationWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Verification]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -233,7 +248,7 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
 
     def list(
         self,
-        where: VerificationWhere | None = None,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -254,7 +269,7 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
 
     def iter(
         self,
-        where: VerificationWhere | None = None,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -283,7 +298,7 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
 
     def count(
         self,
-        where: VerificationWhere | None = None,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -297,7 +312,7 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
 
     def exists(
         self,
-        where: VerificationWhere | None = None,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | None = None,
         *,
         id: UUID | builtins.list[UUID] = UNSET,
         identifier: str | builtins.list[str] = UNSET,
@@ -309,22 +324,36 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, identifier, value, expires_at, created_at, updated_at), where)
 
-    def update_where(self, where: VerificationWhere | _w.AllRows, changes: VerificationUpdate) -> int:
+    def update_where(
+        self,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | _w.AllRows,
+        changes: VerificationUpdate,
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: VerificationWhere | _w.AllRows, changes: VerificationUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | _w.AllRows,
+        changes: VerificationUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Verification]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: VerificationWhere | _w.AllRows) -> int:
+    def delete_where(
+        self,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | _w.AllRows,
+    ) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: VerificationWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Verification] | Callable[[VerificationColumns], _w.Condition[Verification]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Verification]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

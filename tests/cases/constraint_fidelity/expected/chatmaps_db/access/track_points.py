@@ -69,7 +69,8 @@ class TrackPointColumns(_w.Columns):
     label = _w.Text[TrackPoint, str](_SPEC, 4)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 TrackPointWhere = _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]]
 
 
@@ -102,7 +103,7 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
 
     def list(
         self,
-        where: TrackPointWhere | None = None,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -120,7 +121,7 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
 
     def iter(
         self,
-        where: TrackPointWhere | None = None,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -141,7 +142,7 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
 
     def count(
         self,
-        where: TrackPointWhere | None = None,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -154,7 +155,7 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
 
     def exists(
         self,
-        where: TrackPointWhere | None = None,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -165,22 +166,35 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, position, Order, with_space, label), where)
 
-    def update_where(self, where: TrackPointWhere | _w.AllRows, changes: TrackPointUpdate) -> Awaitable[int]:
+    def update_where(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | _w.AllRows,
+        changes: TrackPointUpdate,
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: TrackPointWhere | _w.AllRows, changes: TrackPointUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | _w.AllRows,
+        changes: TrackPointUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[TrackPoint]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: TrackPointWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: TrackPointWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[TrackPoint]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -244,7 +258,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
 
     def list(
         self,
-        where: TrackPointWhere | None = None,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -262,7 +276,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
 
     def iter(
         self,
-        where: TrackPointWhere | None = None,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -283,7 +297,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
 
     def count(
         self,
-        where: TrackPointWhere | None = None,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -296,7 +310,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
 
     def exists(
         self,
-        where: TrackPointWhere | None = None,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         position: int | builtins.list[int] = UNSET,
@@ -307,22 +321,35 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, position, Order, with_space, label), where)
 
-    def update_where(self, where: TrackPointWhere | _w.AllRows, changes: TrackPointUpdate) -> int:
+    def update_where(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | _w.AllRows,
+        changes: TrackPointUpdate,
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: TrackPointWhere | _w.AllRows, changes: TrackPointUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | _w.AllRows,
+        changes: TrackPointUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[TrackPoint]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: TrackPointWhere | _w.AllRows) -> int:
+    def delete_where(
+        self, where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | _w.AllRows
+    ) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: TrackPointWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[TrackPoint]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

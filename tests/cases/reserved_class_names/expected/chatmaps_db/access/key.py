@@ -48,7 +48,8 @@ class KeyColumns(_w.Columns):
     v = _w.Text[KeyRow, str](_SPEC, 1)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 KeyWhere = _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]]
 
 
@@ -67,7 +68,7 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
 
     def list(
         self,
-        where: KeyWhere | None = None,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -82,7 +83,7 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
 
     def iter(
         self,
-        where: KeyWhere | None = None,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -98,7 +99,7 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
 
     def count(
         self,
-        where: KeyWhere | None = None,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -108,7 +109,7 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
 
     def exists(
         self,
-        where: KeyWhere | None = None,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -116,22 +117,35 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, v), where)
 
-    def update_where(self, where: KeyWhere | _w.AllRows, changes: KeyUpdate) -> Awaitable[int]:
+    def update_where(
+        self,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | _w.AllRows,
+        changes: KeyUpdate,
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: KeyWhere | _w.AllRows, changes: KeyUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | _w.AllRows,
+        changes: KeyUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[KeyRow]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: KeyWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: KeyWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[KeyRow]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -177,7 +191,7 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
 
     def list(
         self,
-        where: KeyWhere | None = None,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -192,7 +206,7 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
 
     def iter(
         self,
-        where: KeyWhere | None = None,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -208,7 +222,7 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
 
     def count(
         self,
-        where: KeyWhere | None = None,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -218,7 +232,7 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
 
     def exists(
         self,
-        where: KeyWhere | None = None,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         v: str | builtins.list[str] | None = UNSET,
@@ -226,22 +240,35 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, v), where)
 
-    def update_where(self, where: KeyWhere | _w.AllRows, changes: KeyUpdate) -> int:
+    def update_where(
+        self,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | _w.AllRows,
+        changes: KeyUpdate,
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: KeyWhere | _w.AllRows, changes: KeyUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | _w.AllRows,
+        changes: KeyUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[KeyRow]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: KeyWhere | _w.AllRows) -> int:
+    def delete_where(
+        self, where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | _w.AllRows
+    ) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: KeyWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[KeyRow] | Callable[[KeyColumns], _w.Condition[KeyRow]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[KeyRow]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

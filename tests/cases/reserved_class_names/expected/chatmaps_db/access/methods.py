@@ -118,7 +118,8 @@ class MethodColumns(_w.Columns):
     changes = _w.Text[Method, str](_SPEC, 10)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 MethodWhere = _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]]
 
 
@@ -137,7 +138,7 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
 
     def list(
         self,
-        where: MethodWhere | None = None,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -169,7 +170,7 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
 
     def iter(
         self,
-        where: MethodWhere | None = None,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -203,7 +204,7 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
 
     def count(
         self,
-        where: MethodWhere | None = None,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -224,7 +225,7 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
 
     def exists(
         self,
-        where: MethodWhere | None = None,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -243,22 +244,35 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
             (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_), where
         )
 
-    def update_where(self, where: MethodWhere | _w.AllRows, changes: MethodUpdate) -> Awaitable[int]:
+    def update_where(
+        self,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | _w.AllRows,
+        changes: MethodUpdate,
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: MethodWhere | _w.AllRows, changes: MethodUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | _w.AllRows,
+        changes: MethodUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Method]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: MethodWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: MethodWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Method]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -304,7 +318,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
 
     def list(
         self,
-        where: MethodWhere | None = None,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -336,7 +350,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
 
     def iter(
         self,
-        where: MethodWhere | None = None,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -370,7 +384,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
 
     def count(
         self,
-        where: MethodWhere | None = None,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -391,7 +405,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
 
     def exists(
         self,
-        where: MethodWhere | None = None,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         to_db_: str | builtins.list[str] | None = UNSET,
@@ -410,22 +424,35 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
             (id, to_db_, given_, model_dump_, json_, validate_, self_, cls, limit_, order_by_, changes_), where
         )
 
-    def update_where(self, where: MethodWhere | _w.AllRows, changes: MethodUpdate) -> int:
+    def update_where(
+        self,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | _w.AllRows,
+        changes: MethodUpdate,
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: MethodWhere | _w.AllRows, changes: MethodUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | _w.AllRows,
+        changes: MethodUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Method]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: MethodWhere | _w.AllRows) -> int:
+    def delete_where(
+        self, where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | _w.AllRows
+    ) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: MethodWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Method] | Callable[[MethodColumns], _w.Condition[Method]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Method]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

@@ -48,7 +48,8 @@ class AuditLogColumns(_w.Columns):
     message = _w.Text[AuditLog, str](_SPEC, 2)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 AuditLogWhere = _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]]
 
 
@@ -63,7 +64,7 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
 
     def list(
         self,
-        where: AuditLogWhere | None = None,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -78,7 +79,7 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
 
     def iter(
         self,
-        where: AuditLogWhere | None = None,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -94,7 +95,7 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
 
     def count(
         self,
-        where: AuditLogWhere | None = None,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -105,7 +106,7 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
 
     def exists(
         self,
-        where: AuditLogWhere | None = None,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -114,22 +115,35 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((at, team_id, message), where)
 
-    def update_where(self, where: AuditLogWhere | _w.AllRows, changes: AuditLogUpdate) -> Awaitable[int]:
+    def update_where(
+        self,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | _w.AllRows,
+        changes: AuditLogUpdate,
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: AuditLogWhere | _w.AllRows, changes: AuditLogUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | _w.AllRows,
+        changes: AuditLogUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[AuditLog]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: AuditLogWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: AuditLogWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[AuditLog]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -146,7 +160,7 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
 
     def list(
         self,
-        where: AuditLogWhere | None = None,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -161,7 +175,7 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
 
     def iter(
         self,
-        where: AuditLogWhere | None = None,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -177,7 +191,7 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
 
     def count(
         self,
-        where: AuditLogWhere | None = None,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -188,7 +202,7 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
 
     def exists(
         self,
-        where: AuditLogWhere | None = None,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | None = None,
         *,
         at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
         team_id: int | builtins.list[int] | None = UNSET,
@@ -197,22 +211,35 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((at, team_id, message), where)
 
-    def update_where(self, where: AuditLogWhere | _w.AllRows, changes: AuditLogUpdate) -> int:
+    def update_where(
+        self,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | _w.AllRows,
+        changes: AuditLogUpdate,
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: AuditLogWhere | _w.AllRows, changes: AuditLogUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | _w.AllRows,
+        changes: AuditLogUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[AuditLog]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: AuditLogWhere | _w.AllRows) -> int:
+    def delete_where(
+        self, where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | _w.AllRows
+    ) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: AuditLogWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[AuditLog] | Callable[[AuditLogColumns], _w.Condition[AuditLog]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[AuditLog]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

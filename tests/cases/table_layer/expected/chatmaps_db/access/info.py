@@ -48,7 +48,8 @@ class InfoColumns(_w.Columns):
     row = _w.Text[Info, str](_SPEC, 1)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 InfoWhere = _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]]
 
 
@@ -67,7 +68,7 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
 
     def list(
         self,
-        where: InfoWhere | None = None,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -82,7 +83,7 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
 
     def iter(
         self,
-        where: InfoWhere | None = None,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -98,7 +99,7 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
 
     def count(
         self,
-        where: InfoWhere | None = None,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -108,7 +109,7 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
 
     def exists(
         self,
-        where: InfoWhere | None = None,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -116,22 +117,33 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, row_), where)
 
-    def update_where(self, where: InfoWhere | _w.AllRows, changes: InfoUpdate) -> Awaitable[int]:
+    def update_where(
+        self, where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | _w.AllRows, changes: InfoUpdate
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: InfoWhere | _w.AllRows, changes: InfoUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | _w.AllRows,
+        changes: InfoUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Info]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: InfoWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: InfoWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Info]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -177,7 +189,7 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
 
     def list(
         self,
-        where: InfoWhere | None = None,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -192,7 +204,7 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
 
     def iter(
         self,
-        where: InfoWhere | None = None,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -208,7 +220,7 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
 
     def count(
         self,
-        where: InfoWhere | None = None,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -218,7 +230,7 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
 
     def exists(
         self,
-        where: InfoWhere | None = None,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         row_: str | builtins.list[str] | None = UNSET,
@@ -226,22 +238,31 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, row_), where)
 
-    def update_where(self, where: InfoWhere | _w.AllRows, changes: InfoUpdate) -> int:
+    def update_where(
+        self, where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | _w.AllRows, changes: InfoUpdate
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: InfoWhere | _w.AllRows, changes: InfoUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | _w.AllRows,
+        changes: InfoUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Info]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: InfoWhere | _w.AllRows) -> int:
+    def delete_where(self, where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | _w.AllRows) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: InfoWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Info] | Callable[[InfoColumns], _w.Condition[Info]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Info]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

@@ -58,7 +58,8 @@ class MemberColumns(_w.Columns):
     limit = _w.Ordered[Member, int](_SPEC, 3)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 MemberWhere = _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]]
 
 
@@ -77,7 +78,7 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
 
     def list(
         self,
-        where: MemberWhere | None = None,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -94,7 +95,7 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
 
     def iter(
         self,
-        where: MemberWhere | None = None,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -112,7 +113,7 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
 
     def count(
         self,
-        where: MemberWhere | None = None,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -124,7 +125,7 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
 
     def exists(
         self,
-        where: MemberWhere | None = None,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -134,22 +135,35 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((team_id, user_name, role, limit_), where)
 
-    def update_where(self, where: MemberWhere | _w.AllRows, changes: MemberUpdate) -> Awaitable[int]:
+    def update_where(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | _w.AllRows,
+        changes: MemberUpdate,
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: MemberWhere | _w.AllRows, changes: MemberUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | _w.AllRows,
+        changes: MemberUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Member]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: MemberWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: MemberWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Member]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -197,7 +211,7 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
 
     def list(
         self,
-        where: MemberWhere | None = None,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -214,7 +228,7 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
 
     def iter(
         self,
-        where: MemberWhere | None = None,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -232,7 +246,7 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
 
     def count(
         self,
-        where: MemberWhere | None = None,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -244,7 +258,7 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
 
     def exists(
         self,
-        where: MemberWhere | None = None,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
         *,
         team_id: int | builtins.list[int] = UNSET,
         user_name: str | builtins.list[str] = UNSET,
@@ -254,22 +268,35 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((team_id, user_name, role, limit_), where)
 
-    def update_where(self, where: MemberWhere | _w.AllRows, changes: MemberUpdate) -> int:
+    def update_where(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | _w.AllRows,
+        changes: MemberUpdate,
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: MemberWhere | _w.AllRows, changes: MemberUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | _w.AllRows,
+        changes: MemberUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Member]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: MemberWhere | _w.AllRows) -> int:
+    def delete_where(
+        self, where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | _w.AllRows
+    ) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: MemberWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Member]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

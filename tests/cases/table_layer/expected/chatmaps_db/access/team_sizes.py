@@ -46,7 +46,8 @@ class TeamSizeColumns(_w.Columns):
     members = _w.Ordered[TeamSize, int](_SPEC, 2)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 TeamSizeWhere = _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]]
 
 
@@ -59,7 +60,7 @@ class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
 
     def list(
         self,
-        where: TeamSizeWhere | None = None,
+        where: _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]] | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -74,7 +75,7 @@ class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
 
     def iter(
         self,
-        where: TeamSizeWhere | None = None,
+        where: _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]] | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -90,7 +91,7 @@ class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
 
     def count(
         self,
-        where: TeamSizeWhere | None = None,
+        where: _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]] | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -101,7 +102,7 @@ class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
 
     def exists(
         self,
-        where: TeamSizeWhere | None = None,
+        where: _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]] | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -120,7 +121,7 @@ class TeamSizeTable(Relation[TeamSize]):
 
     def list(
         self,
-        where: TeamSizeWhere | None = None,
+        where: _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]] | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -135,7 +136,7 @@ class TeamSizeTable(Relation[TeamSize]):
 
     def iter(
         self,
-        where: TeamSizeWhere | None = None,
+        where: _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]] | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -151,7 +152,7 @@ class TeamSizeTable(Relation[TeamSize]):
 
     def count(
         self,
-        where: TeamSizeWhere | None = None,
+        where: _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]] | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -162,7 +163,7 @@ class TeamSizeTable(Relation[TeamSize]):
 
     def exists(
         self,
-        where: TeamSizeWhere | None = None,
+        where: _w.Condition[TeamSize] | Callable[[TeamSizeColumns], _w.Condition[TeamSize]] | None = None,
         *,
         team_id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,

@@ -45,7 +45,8 @@ class TeamSlugColumns(_w.Columns):
     slug = _w.Text[TeamSlug, str](_SPEC, 1)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 TeamSlugWhere = _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]]
 
 
@@ -62,7 +63,7 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
 
     def list(
         self,
-        where: TeamSlugWhere | None = None,
+        where: _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]] | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -76,7 +77,7 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
 
     def iter(
         self,
-        where: TeamSlugWhere | None = None,
+        where: _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]] | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -91,7 +92,7 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
 
     def count(
         self,
-        where: TeamSlugWhere | None = None,
+        where: _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]] | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -101,7 +102,7 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
 
     def exists(
         self,
-        where: TeamSlugWhere | None = None,
+        where: _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]] | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -123,7 +124,7 @@ class TeamSlugTable(Relation[TeamSlug]):
 
     def list(
         self,
-        where: TeamSlugWhere | None = None,
+        where: _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]] | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -137,7 +138,7 @@ class TeamSlugTable(Relation[TeamSlug]):
 
     def iter(
         self,
-        where: TeamSlugWhere | None = None,
+        where: _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]] | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -152,7 +153,7 @@ class TeamSlugTable(Relation[TeamSlug]):
 
     def count(
         self,
-        where: TeamSlugWhere | None = None,
+        where: _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]] | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,
@@ -162,7 +163,7 @@ class TeamSlugTable(Relation[TeamSlug]):
 
     def exists(
         self,
-        where: TeamSlugWhere | None = None,
+        where: _w.Condition[TeamSlug] | Callable[[TeamSlugColumns], _w.Condition[TeamSlug]] | None = None,
         *,
         id: int | builtins.list[int] | None = UNSET,
         slug: str | builtins.list[str] | None = UNSET,

@@ -70,7 +70,8 @@ class TeamColumns(_w.Columns):
     name_length = _w.Ordered[Team, int](_SPEC, 6)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 TeamWhere = _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]]
 
 
@@ -97,7 +98,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
 
     def list(
         self,
-        where: TeamWhere | None = None,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -116,7 +117,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
 
     def iter(
         self,
-        where: TeamWhere | None = None,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -138,7 +139,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
 
     def count(
         self,
-        where: TeamWhere | None = None,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -152,7 +153,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
 
     def exists(
         self,
-        where: TeamWhere | None = None,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -164,22 +165,33 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, slug, name, budget, tags, name_length), where)
 
-    def update_where(self, where: TeamWhere | _w.AllRows, changes: TeamUpdate) -> Awaitable[int]:
+    def update_where(
+        self, where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows, changes: TeamUpdate
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: TeamWhere | _w.AllRows, changes: TeamUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows,
+        changes: TeamUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Team]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: TeamWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: TeamWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Team]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -233,7 +245,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
 
     def list(
         self,
-        where: TeamWhere | None = None,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -252,7 +264,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
 
     def iter(
         self,
-        where: TeamWhere | None = None,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -274,7 +286,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
 
     def count(
         self,
-        where: TeamWhere | None = None,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -288,7 +300,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
 
     def exists(
         self,
-        where: TeamWhere | None = None,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         slug: str | builtins.list[str] = UNSET,
@@ -300,22 +312,31 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, slug, name, budget, tags, name_length), where)
 
-    def update_where(self, where: TeamWhere | _w.AllRows, changes: TeamUpdate) -> int:
+    def update_where(
+        self, where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows, changes: TeamUpdate
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: TeamWhere | _w.AllRows, changes: TeamUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows,
+        changes: TeamUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Team]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: TeamWhere | _w.AllRows) -> int:
+    def delete_where(self, where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: TeamWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Team]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

@@ -589,7 +589,8 @@ class ZooColumns(_w.Columns):
     hi = _w.Ordered[Zoo, int](_SPEC, 48)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 ZooWhere = _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]]
 
 
@@ -608,7 +609,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
 
     def list(
         self,
-        where: ZooWhere | None = None,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -733,7 +734,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
 
     def iter(
         self,
-        where: ZooWhere | None = None,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -860,7 +861,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
 
     def count(
         self,
-        where: ZooWhere | None = None,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -975,7 +976,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
 
     def exists(
         self,
-        where: ZooWhere | None = None,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -1088,22 +1089,33 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
             where,
         )
 
-    def update_where(self, where: ZooWhere | _w.AllRows, changes: ZooUpdate) -> Awaitable[int]:
+    def update_where(
+        self, where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | _w.AllRows, changes: ZooUpdate
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: ZooWhere | _w.AllRows, changes: ZooUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | _w.AllRows,
+        changes: ZooUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Zoo]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: ZooWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: ZooWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Zoo]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -1149,7 +1161,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
 
     def list(
         self,
-        where: ZooWhere | None = None,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -1274,7 +1286,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
 
     def iter(
         self,
-        where: ZooWhere | None = None,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -1401,7 +1413,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
 
     def count(
         self,
-        where: ZooWhere | None = None,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -1516,7 +1528,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
 
     def exists(
         self,
-        where: ZooWhere | None = None,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         c_smallint: int | builtins.list[int] = UNSET,
@@ -1629,22 +1641,31 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
             where,
         )
 
-    def update_where(self, where: ZooWhere | _w.AllRows, changes: ZooUpdate) -> int:
+    def update_where(
+        self, where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | _w.AllRows, changes: ZooUpdate
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: ZooWhere | _w.AllRows, changes: ZooUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | _w.AllRows,
+        changes: ZooUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Zoo]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: ZooWhere | _w.AllRows) -> int:
+    def delete_where(self, where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | _w.AllRows) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: ZooWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Zoo] | Callable[[ZooColumns], _w.Condition[Zoo]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Zoo]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)

@@ -44,7 +44,8 @@ class DocCountColumns(_w.Columns):
     n = _w.Ordered[DocCount, int](_SPEC, 0)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 DocCountWhere = _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]]
 
 
@@ -57,7 +58,7 @@ class AsyncDocCountTable(AsyncRelation[DocCount]):
 
     def list(
         self,
-        where: DocCountWhere | None = None,
+        where: _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]] | None = None,
         *,
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
@@ -70,7 +71,7 @@ class AsyncDocCountTable(AsyncRelation[DocCount]):
 
     def iter(
         self,
-        where: DocCountWhere | None = None,
+        where: _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]] | None = None,
         *,
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
@@ -83,13 +84,19 @@ class AsyncDocCountTable(AsyncRelation[DocCount]):
         return self._iter((n,), where, order_by, None, limit, offset, validate, batch)
 
     def count(
-        self, where: DocCountWhere | None = None, *, n: int | builtins.list[int] | None = UNSET
+        self,
+        where: _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]] | None = None,
+        *,
+        n: int | builtins.list[int] | None = UNSET,
     ) -> Awaitable[int]:
         """How many rows list() with this condition and these filters would return."""
         return self._count((n,), where)
 
     def exists(
-        self, where: DocCountWhere | None = None, *, n: int | builtins.list[int] | None = UNSET
+        self,
+        where: _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]] | None = None,
+        *,
+        n: int | builtins.list[int] | None = UNSET,
     ) -> Awaitable[bool]:
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((n,), where)
@@ -104,7 +111,7 @@ class DocCountTable(Relation[DocCount]):
 
     def list(
         self,
-        where: DocCountWhere | None = None,
+        where: _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]] | None = None,
         *,
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
@@ -117,7 +124,7 @@ class DocCountTable(Relation[DocCount]):
 
     def iter(
         self,
-        where: DocCountWhere | None = None,
+        where: _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]] | None = None,
         *,
         n: int | builtins.list[int] | None = UNSET,
         order_by: DocCountOrder | Sequence[DocCountOrder] = (),
@@ -129,11 +136,21 @@ class DocCountTable(Relation[DocCount]):
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
         return self._iter((n,), where, order_by, None, limit, offset, validate, batch)
 
-    def count(self, where: DocCountWhere | None = None, *, n: int | builtins.list[int] | None = UNSET) -> int:
+    def count(
+        self,
+        where: _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]] | None = None,
+        *,
+        n: int | builtins.list[int] | None = UNSET,
+    ) -> int:
         """How many rows list() with this condition and these filters would return."""
         return self._count((n,), where)
 
-    def exists(self, where: DocCountWhere | None = None, *, n: int | builtins.list[int] | None = UNSET) -> bool:
+    def exists(
+        self,
+        where: _w.Condition[DocCount] | Callable[[DocCountColumns], _w.Condition[DocCount]] | None = None,
+        *,
+        n: int | builtins.list[int] | None = UNSET,
+    ) -> bool:
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((n,), where)
 

@@ -49,7 +49,8 @@ class EventColumns(_w.Columns):
     at = _w.Ordered[Event, date](_SPEC, 1)
 
 
-# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)).
+# What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),
+# for annotating a service's own helpers.
 EventWhere = _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]]
 
 
@@ -68,7 +69,7 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
 
     def list(
         self,
-        where: EventWhere | None = None,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -83,7 +84,7 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
 
     def iter(
         self,
-        where: EventWhere | None = None,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -99,7 +100,7 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
 
     def count(
         self,
-        where: EventWhere | None = None,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -109,7 +110,7 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
 
     def exists(
         self,
-        where: EventWhere | None = None,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -117,22 +118,35 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, at), where)
 
-    def update_where(self, where: EventWhere | _w.AllRows, changes: EventUpdate) -> Awaitable[int]:
+    def update_where(
+        self,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | _w.AllRows,
+        changes: EventUpdate,
+    ) -> Awaitable[int]:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: EventWhere | _w.AllRows, changes: EventUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | _w.AllRows,
+        changes: EventUpdate,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Event]]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: EventWhere | _w.AllRows) -> Awaitable[int]:
+    def delete_where(
+        self, where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | _w.AllRows
+    ) -> Awaitable[int]:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: EventWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> Awaitable[builtins.list[Event]]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
@@ -180,7 +194,7 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
 
     def list(
         self,
-        where: EventWhere | None = None,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -195,7 +209,7 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
 
     def iter(
         self,
-        where: EventWhere | None = None,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -211,7 +225,7 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
 
     def count(
         self,
-        where: EventWhere | None = None,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -221,7 +235,7 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
 
     def exists(
         self,
-        where: EventWhere | None = None,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | None = None,
         *,
         id: int | builtins.list[int] = UNSET,
         at: date | builtins.list[date] = UNSET,
@@ -229,22 +243,35 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
         return self._exists((id, at), where)
 
-    def update_where(self, where: EventWhere | _w.AllRows, changes: EventUpdate) -> int:
+    def update_where(
+        self,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | _w.AllRows,
+        changes: EventUpdate,
+    ) -> int:
         """Write the fields set in `changes` to every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were updated."""
         return self._update_where(where, changes)
 
     def update_where_and_return(
-        self, where: EventWhere | _w.AllRows, changes: EventUpdate, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | _w.AllRows,
+        changes: EventUpdate,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Event]:
         """update_where(), returning the rows as updated (UPDATE ... RETURNING)."""
         return self._update_where_and_return(where, changes, validate)
 
-    def delete_where(self, where: EventWhere | _w.AllRows) -> int:
+    def delete_where(
+        self, where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | _w.AllRows
+    ) -> int:
         """Delete every row the condition holds for (ALL_ROWS: every row; an empty condition is refused); how many rows were deleted."""
         return self._delete_where(where)
 
     def delete_where_and_return(
-        self, where: EventWhere | _w.AllRows, *, validate: bool | None = None
+        self,
+        where: _w.Condition[Event] | Callable[[EventColumns], _w.Condition[Event]] | _w.AllRows,
+        *,
+        validate: bool | None = None,
     ) -> builtins.list[Event]:
         """delete_where(), returning the rows as they were (DELETE ... RETURNING)."""
         return self._delete_where_and_return(where, validate)
