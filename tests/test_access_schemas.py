@@ -112,6 +112,53 @@ def test_where_conditions_are_typed_by_the_column(server: pg.Server, tmp_path: P
         assert code in reported[line], (line, code, reported[line])
 
 
+def test_an_extension_type_whose_schema_is_off_the_search_path(server: pg.Server, tmp_path: Path) -> None:
+    """citext installed in schema ext (as Supabase puts extensions in `extensions`), which the
+    connection's search_path does not hold: its operators are found only qualified, OPERATOR(ext.=).
+    Key lookups, keyword filters and every where= operator answer what PostgreSQL answers."""
+    out = tmp_path / "out"
+    with pg.scratch_database(server.url, "ext") as url:
+        ddl = (
+            "CREATE SCHEMA ext; CREATE EXTENSION citext SCHEMA ext;"
+            "CREATE TABLE tag (id int PRIMARY KEY, name ext.citext NOT NULL UNIQUE);"
+            "INSERT INTO tag VALUES (1, 'Ada'), (2, 'bob'), (3, 'Cy_x'), (4, 'ada%');"
+        )
+        loaded = pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-c", ddl)
+        assert loaded.returncode == 0, loaded.stderr
+        proc = generate_from_url(url, out)
+        assert proc.returncode == 0, proc.stderr
+        # (the call, PostgreSQL's condition: run with ext on the search_path, to be written by hand)
+        cases = [
+            ("[db.tag.get_by_name('ADA')]", "name = 'ADA'"),
+            ("db.tag.list(name='BOB')", "name = 'BOB'"),
+            ("db.tag.list(name=['bob', 'cy_X'])", "name IN ('bob', 'cy_X')"),
+            ("db.tag.list(c.name.eq('ada'))", "name = 'ada'"),
+            ("db.tag.list(c.name.ne('ada'))", "name <> 'ada'"),
+            ("db.tag.list(c.name.gt('b'))", "name > 'b'"),
+            ("db.tag.list(c.name.between('A', 'B'))", "name BETWEEN 'A' AND 'B'"),
+            ("db.tag.list(c.name.in_(['ADA', 'x']))", "name IN ('ADA', 'x')"),
+            ("db.tag.list(c.name.not_in(['ada']))", "name NOT IN ('ada')"),
+            ("db.tag.list(c.name.distinct_from('BOB'))", "name IS DISTINCT FROM 'BOB'"),
+            ("db.tag.list(c.name.starts_with('ADA'))", "name LIKE 'ADA%'"),
+            ("db.tag.list(c.name.contains('%'))", "name LIKE '%\\%%'"),
+            ("db.tag.list(c.name.like('_O_') | c.name.ilike('c%'))", "name LIKE '_O_' OR name ILIKE 'c%'"),
+            ("db.tag.list(c.name.matches('^a'))", "name ~ '^a'"),
+            ("db.tag.delete_where_and_return(c.name.eq('CY_X'))", "name = 'CY_X'"),
+        ]
+        want = []
+        for _, condition in cases:
+            sql = f"SET search_path = public, ext; SELECT string_agg(id::text, ',' ORDER BY id) FROM tag WHERE {condition}"
+            answer = pg.run_psql(url, "-Atc", sql)
+            assert answer.returncode == 0, answer.stderr
+            want.append(answer.stdout.splitlines()[-1])
+        script = "import sys\nfrom chatmaps_db import Database\ndb = Database(sys.argv[1])\nc = db.tag.c\n" + "".join(
+            f"print(','.join(str(r.id) for r in sorted({call}, key=lambda r: r.id)))\n" for call, _ in cases
+        )
+        ran = run_python(out, "-c", script, url)
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.splitlines() == want, list(zip(cases, ran.stdout.splitlines(), want, strict=False))
+
+
 def test_tables_and_columns_named_like_python_or_the_package_work(server: pg.Server, tmp_path: Path) -> None:
     """tests/cases/reserved_class_names: tables None, True, key, spec, table, match; columns
     to_db, given, model_dump, self, limit: the package imports, passes mypy --strict, and a row

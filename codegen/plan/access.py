@@ -221,6 +221,8 @@ def _spec(t: _Table, keys: list[tuple[str, list[tuple[ColumnPlan, str]], bool]])
         f"primary={tuple(primary)!r}",
         f"not_null=frozenset({[i for i, c in enumerate(cols) if not c.nullable]!r})",
     ]
+    if any(c.operator_schema for c in cols):
+        args.append(f"operators={tuple(c.operator_schema for c in cols)!r}")
     return "Spec(\n    " + ",\n    ".join(args) + ",\n)"
 
 

@@ -116,6 +116,9 @@ class ColumnPlan:
     family: str = "none"
     element: str = ""
     subtype: str = ""
+    # The schema of its type's operators when they are not pg_catalog's (an extension's base type, whose
+    # schema may be off the search_path: isn's isbn in "extensions"): compared with OPERATOR(schema.=).
+    operator_schema: str = ""
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,14 @@ class _Planner:
         py = lookup(ref, ref.qualified, self.overrides)
         return py.binary, py.trusted, py.filter
 
+    def operator_schema(self, ref: ir.TypeRef) -> str:
+        """`"extensions"` for a scalar of an extension's base type (its operators are in its schema),
+        "" otherwise (built-in types; enums, composites and arrays compare with pg_catalog's operators)."""
+        base, dims = self.base_of(ref)
+        if dims or base.kind != "base" or base.schema == "pg_catalog":
+            return ""
+        return sql_name(base.schema)
+
     def where_ops(
         self, ref: ir.TypeRef, filter_: Filter, where: str, into: set[tuple[str, str]]
     ) -> tuple[str, str, str]:
@@ -487,6 +498,7 @@ class _Planner:
                     family=family,
                     element=element,
                     subtype=subtype,
+                    operator_schema=self.operator_schema(col.type),
                 )
             )
             table_checks.extend(unparsed)

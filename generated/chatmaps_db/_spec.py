@@ -63,6 +63,9 @@ class Spec:
     orderable: tuple[int, ...] = ()  # columns order_by may name
     primary: tuple[int, ...] = ()  # primary key columns (keyset paging's tie-breaker)
     not_null: frozenset[int] = frozenset()  # NOT NULL columns: keyset paging over them is a row comparison
+    # Per column, the schema of its type's operators when not pg_catalog's (an extension's type, whose schema
+    # may be off the search_path): '"extensions"'. () when every column uses pg_catalog's.
+    operators: tuple[str, ...] = ()
     select: str = field(init=False)
     param: tuple[str, ...] = field(init=False, repr=False)  # '%s::"pg_catalog"."int4"': a value as its column's type
     any_param: tuple[str, ...] = field(init=False, repr=False)  # '%s::"pg_catalog"."int4"[]': a list filter's
@@ -96,6 +99,11 @@ class Spec:
         _setattr(self, "order", order)
         _setattr(self, "cache", {})
 
+    def op(self, column: int, symbol: str) -> str:
+        """`=`, or `OPERATOR("extensions".=)` for a column whose type's operators are in its own schema."""
+        schema = self.operators[column] if self.operators else ""
+        return f"OPERATOR({schema}.{symbol})" if schema else symbol
+
     # -- SQL, built per call shape and cached: psycopg prepares a statement it sees often ---------
 
     def key_where(self, key: int) -> str:
@@ -103,7 +111,10 @@ class Spec:
         found = self.cache.get(("key", key))
         if found is None:
             k = self.keys[key]
-            found = self.cache[("key", key)] = " AND ".join(f"{s} = {p}" for s, p in zip(k.sql, k.params, strict=True))
+            found = self.cache[("key", key)] = " AND ".join(
+                f"{s} {self.op(self.by_column[c], '=') if s.startswith(chr(34)) else '='} {p}"  # a column, or lower(...)
+                for s, p, c in zip(k.sql, k.params, k.columns, strict=True)
+            )
         return found
 
     def key_values(self, key: int, values: Sequence[Any]) -> Sequence[Any]:
@@ -140,11 +151,11 @@ class Spec:
                 parts.append(f"{name} IS NULL")
             elif type(value) is list and column in self.listable:
                 shape.append((position, "in"))
-                parts.append(f"{name} = ANY({self.any_param[column]})")
+                parts.append(f"{name} {self.op(column, '=')} ANY({self.any_param[column]})")
                 params.append(value)
             else:
                 shape.append(position)
-                parts.append(f"{name} = {self.param[column]}")
+                parts.append(f"{name} {self.op(column, '=')} {self.param[column]}")
                 params.append(value)
         return tuple(shape), (" WHERE " + " AND ".join(parts)) if parts else ""
 

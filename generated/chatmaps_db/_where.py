@@ -160,6 +160,12 @@ class Nullable(Generic[R]):
     def __bool__(self) -> NoReturn:
         raise TypeError(f"{self!r} is a column, not a condition: call one of its operators (.eq(), .is_null() ...)")
 
+    def _op(self, symbol: str, keyword: str = "") -> str:
+        """The operator as written for this column: `OPERATOR("extensions".=)` where its type's operators
+        are in the type's own schema, else `keyword` (LIKE for ~~) or the symbol."""
+        found = self._spec.op(self.column, symbol)
+        return keyword if keyword and found == symbol else found
+
     def _cond(self, sql: str, *params: Any) -> Condition[R]:
         return Condition(self._spec, sql, params)
 
@@ -202,26 +208,32 @@ class Column(Nullable[R], Generic[R, V]):
     __slots__ = ()
 
     def eq(self, value: V) -> Condition[R]:
-        return self._cond(f"{self._name} = {self._param}", self._value("eq", value))
+        return self._cond(f"{self._name} {self._op('=')} {self._param}", self._value("eq", value))
 
     def ne(self, value: V) -> Condition[R]:
         """`<>`: as in SQL, a NULL is neither equal nor unequal (ne(1) does not match NULL: see distinct_from)."""
-        return self._cond(f"{self._name} <> {self._param}", self._value("ne", value))
+        return self._cond(f"{self._name} {self._op('<>')} {self._param}", self._value("ne", value))
 
     def distinct_from(self, value: V) -> Condition[R]:
         """IS DISTINCT FROM: unequal, NULL included (a NULL is distinct from 1)."""
+        if self._op("=") != "=":  # IS DISTINCT FROM finds `=` by the search_path: the same, with the value never NULL
+            return self._cond(
+                f"({self._name} {self._op('=')} {self._param}) IS NOT TRUE", self._value("distinct_from", value)
+            )
         return self._cond(f"{self._name} IS DISTINCT FROM {self._param}", self._value("distinct_from", value))
 
     def in_(self, values: Iterable[V]) -> Condition[R]:
         """= ANY(array): one of the values (none of an empty list)."""
         return self._cond(
-            f"{self._name} = ANY({self._spec.any_param[self.column]})", self._values("in_", values, one_of=True)
+            f"{self._name} {self._op('=')} ANY({self._spec.any_param[self.column]})",
+            self._values("in_", values, one_of=True),
         )
 
     def not_in(self, values: Iterable[V]) -> Condition[R]:
         """<> ALL(array): none of the values (every non-NULL row for an empty list)."""
         return self._cond(
-            f"{self._name} <> ALL({self._spec.any_param[self.column]})", self._values("not_in", values, one_of=True)
+            f"{self._name} {self._op('<>')} ALL({self._spec.any_param[self.column]})",
+            self._values("not_in", values, one_of=True),
         )
 
 
@@ -231,21 +243,21 @@ class Ordered(Column[R, V]):
     __slots__ = ()
 
     def lt(self, value: V) -> Condition[R]:
-        return self._cond(f"{self._name} < {self._param}", self._value("lt", value))
+        return self._cond(f"{self._name} {self._op('<')} {self._param}", self._value("lt", value))
 
     def le(self, value: V) -> Condition[R]:
-        return self._cond(f"{self._name} <= {self._param}", self._value("le", value))
+        return self._cond(f"{self._name} {self._op('<=')} {self._param}", self._value("le", value))
 
     def gt(self, value: V) -> Condition[R]:
-        return self._cond(f"{self._name} > {self._param}", self._value("gt", value))
+        return self._cond(f"{self._name} {self._op('>')} {self._param}", self._value("gt", value))
 
     def ge(self, value: V) -> Condition[R]:
-        return self._cond(f"{self._name} >= {self._param}", self._value("ge", value))
+        return self._cond(f"{self._name} {self._op('>=')} {self._param}", self._value("ge", value))
 
     def between(self, low: V, high: V) -> Condition[R]:
         """low <= value <= high (SQL's BETWEEN: both ends included)."""
         return self._cond(
-            f"{self._name} BETWEEN {self._param} AND {self._param}",
+            f"{self._name} {self._op('>=')} {self._param} AND {self._name} {self._op('<=')} {self._param}",
             self._value("between", low),
             self._value("between", high),
         )
@@ -268,10 +280,10 @@ class Text(Ordered[R, V]):
         return self._cond(f"lower({self._name}) = lower({self._pattern})", self._text("eq", value))
 
     def like(self, pattern: str) -> Condition[R]:
-        return self._cond(f"{self._name} LIKE {self._pattern}", self._text("like", pattern))
+        return self._cond(f"{self._name} {self._op('~~', 'LIKE')} {self._pattern}", self._text("like", pattern))
 
     def ilike(self, pattern: str) -> Condition[R]:
-        return self._cond(f"{self._name} ILIKE {self._pattern}", self._text("ilike", pattern))
+        return self._cond(f"{self._name} {self._op('~~*', 'ILIKE')} {self._pattern}", self._text("ilike", pattern))
 
     def starts_with(self, prefix: str, *, case_insensitive: bool = False) -> Condition[R]:
         return self._match("starts_with", "", prefix, "%", case_insensitive)
@@ -285,7 +297,7 @@ class Text(Ordered[R, V]):
     def matches(self, regex: str, *, case_insensitive: bool = False) -> Condition[R]:
         """PostgreSQL's ~ (~* when case_insensitive): a POSIX regular expression, matched anywhere."""
         op = "~*" if case_insensitive else "~"
-        return self._cond(f"{self._name} {op} {self._pattern}", self._text("matches", regex))
+        return self._cond(f"{self._name} {self._op(op)} {self._pattern}", self._text("matches", regex))
 
     @property
     def _pattern(self) -> str:
@@ -298,7 +310,7 @@ class Text(Ordered[R, V]):
         return value
 
     def _match(self, method: str, before: str, text: str, after: str, case_insensitive: bool) -> Condition[R]:
-        op = "ILIKE" if case_insensitive else "LIKE"
+        op = self._op("~~*", "ILIKE") if case_insensitive else self._op("~~", "LIKE")
         return self._cond(f"{self._name} {op} {self._pattern}", before + _escape(self._text(method, text)) + after)
 
 

@@ -2,7 +2,9 @@
 database it came from (argv[1]), all in one transaction that is rolled back. The database has
 rows (its own, and what `make seed`'s engine added: tests/test_corpus.py seeds it first).
 
-For every table and view: list() and count(). A table without a primary key has insert only
+For every table and view: list() and count(), and where= conditions (one comparison on an ordered
+column, one text match, one OR) whose counts must be PostgreSQL's own for the same condition
+written by hand (the value read in SQL, the LIKE pattern escaped by PostgreSQL). A table without a primary key has insert only
 (get, update, delete and upsert name a row by its key, as Prisma's do): a row is inserted.
 For every table with a primary key, the whole
 write path: get(key) returns a listed row; update(key, <its own values>) writes it back
@@ -26,12 +28,14 @@ from typing import Any
 
 import psycopg
 
+import chatmaps_db._where as w
 from chatmaps_db import Database
 from chatmaps_db.access import Connection, Tables
 from chatmaps_db.errors import ConstraintViolation
 
 WRITE_PATH = ("insert", "get", "update", "delete", "upsert")
 ROWS_TRIED = 50
+COMPARED = WHERE_TABLES = 0  # where= conditions compared with PostgreSQL's count, and on how many tables
 
 
 class Bug(Exception):
@@ -163,12 +167,63 @@ def fresh_row(tx: Connection, table: Any) -> tuple[set[str], str]:
     return done | {"insert"}, why
 
 
+def where_checks(tx: Connection, table: Any) -> int:
+    """Compare count(where=) with PostgreSQL's count for a comparison on the table's first ordered
+    column, a starts_with on its first text column, and their OR; how many conditions were compared."""
+    spec, c = table._spec, table.c
+    name = spec.from_sql.replace("%%", "%")
+
+    def first(kind: type[Any]) -> int | None:
+        for i, field in enumerate(spec.fields):
+            if type(getattr(c, field)) is kind and tx.execute(
+                f"SELECT EXISTS (SELECT FROM {name} WHERE {spec.quoted[i]} IS NOT NULL)", prepare=False
+            ).fetchone() == (True,):
+                return i
+        return None
+
+    def pg_count(condition: str, params: list[Any]) -> int:
+        row = tx.execute(
+            f"SELECT count(*) FROM {name} WHERE {condition}".replace("%", "%%").replace("%%s", "%s"), params
+        )
+        return int(row.fetchone()[0])  # type: ignore[index]
+
+    cases: list[tuple[Any, str, list[Any]]] = []
+    ordered, text = first(w.Ordered), first(w.Text)
+    if ordered is not None:
+        q, field = spec.quoted[ordered].replace("%%", "%"), spec.fields[ordered]
+        total = pg_count(f"{q} IS NOT NULL", [])
+        middle = table.list(getattr(c, field).is_not_null(), order_by=field, limit=1, offset=total // 2)[0]
+        at = f"(SELECT {q} FROM {name} WHERE {q} IS NOT NULL ORDER BY {q} LIMIT 1 OFFSET {total // 2})"
+        cases.append((getattr(c, field).gt(getattr(middle, field)), f"{q} > {at}", []))
+    if text is not None:
+        q, field = spec.quoted[text].replace("%%", "%"), spec.fields[text]
+        value = table.list(getattr(c, field).is_not_null(), limit=1)[0]
+        prefix = getattr(value, field)[:2]
+        escaped = "replace(replace(replace(%s, '\\', '\\\\'), '%', '\\%'), '_', '\\_')"
+        cases.append((getattr(c, field).starts_with(prefix), f"{q} LIKE {escaped} || '%'", [prefix]))
+    if len(cases) == 2:
+        cases.append((cases[0][0] | cases[1][0], f"({cases[0][1]}) OR ({cases[1][1]})", cases[1][2]))
+    elif cases:
+        i = ordered if ordered is not None else text
+        assert i is not None
+        cond, sql, params = cases[0]
+        cases.append((cond | getattr(c, spec.fields[i]).is_null(), f"({sql}) OR {spec.quoted[i]} IS NULL", params))
+    for cond, sql, params in cases:
+        got, want = table.count(cond), pg_count(sql, params)
+        if got != want:
+            raise Bug(f"count({cond!r}) is {got}, PostgreSQL counts {want} for {sql}")
+    return len(cases)
+
+
 def smoke(tx: Connection, attribute: str) -> tuple[set[str], str]:
     """The write-path steps exercised on one table, and why the others were not."""
     table = getattr(tx, attribute)
     rows = table.list(limit=ROWS_TRIED)
     if len(rows) > table.count():
         raise Bug(f"list gave {len(rows)} rows, count {table.count()}")
+    global COMPARED, WHERE_TABLES
+    compared = where_checks(tx, table)
+    COMPARED, WHERE_TABLES = COMPARED + compared, WHERE_TABLES + (compared > 0)
     if not hasattr(table, "insert"):
         return set(), "a view: read only"
     if not hasattr(table, "get"):  # no key: the layer offers insert (and list, count) only
@@ -214,11 +269,14 @@ def main(url: str) -> int:
             if keyed and done != set(WRITE_PATH):
                 left_out.append(f"  {attribute}: {', '.join(s for s in WRITE_PATH if s in done) or 'none'}: {why}")
             print(f"{attribute}: {', '.join(s for s in WRITE_PATH if s in done) or why}")
+            if why.startswith("BUG"):  # on stderr too: the test shows stdout's tail only
+                print(f"{attribute}: {why}", file=sys.stderr)
         raise psycopg.Rollback()
     db.close()
     print("left out of the whole write path:" if left_out else "no table left out of the whole write path")
     for line in left_out:
         print(line)
+    print(f"where: {COMPARED} conditions on {WHERE_TABLES} tables and views counted as PostgreSQL counts them")
     print(
         f"{tables} tables with a primary key, {whole} with the whole write path ({', '.join(WRITE_PATH)}); "
         f"{keyless} without one inserted; {bugs} bugs"
