@@ -13,6 +13,8 @@ On a users table of ROWS rows (embedded PostgreSQL, migrations applied):
   `for u in db.users.iter()`            vs psycopg's server-side cursor of tuples (same SELECT,
                                            same itersize); peak heap of each loop (rows dropped)
   keyset page 1,000 (`after=`, 50 rows) vs page 1 (p50 of PAGES calls each)
+  `list(where=c.created_at.gt(x))` of CONDITION_ROWS rows vs psycopg binary tuples of the same SELECT
+  `update_where(c.created_at.gt(x), ...)` of CONDITION_ROWS rows vs the same UPDATE through psycopg
 
 Time is the median of REPEAT interleaved runs. `python -m bench.access` runs this part alone.
 """
@@ -41,6 +43,7 @@ GETS = int(os.environ.get("BENCH_ACCESS_GETS", "10000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 PAGED_ROWS = int(os.environ.get("BENCH_PAGED_ROWS", "1000000"))
 PAGES = int(os.environ.get("BENCH_PAGES", "200"))
+CONDITION_ROWS = int(os.environ.get("BENCH_CONDITION_ROWS", "100000"))
 SELECT = 'SELECT "id", "name", "email", "email_verified", "image", "created_at", "updated_at" FROM "public"."users"'
 
 
@@ -253,6 +256,46 @@ def _streaming_and_paging(db: Any, raw: Any) -> list[str]:
     lines.append(
         f"  keyset page 1,000 ({page} rows)      {k_us:6.0f}us vs page 1 {first_us:6.0f}us: "
         f"{k_us / first_us:4.2f}x the time (goal <= 2x); page 1,000 by offset= {off_us:6.0f}us ({off_us / first_us:4.1f}x)"
+    )
+    return lines + _conditions(db, raw)
+
+
+def _conditions(db: Any, raw: Any) -> list[str]:
+    """where= conditions: a range read and a bulk update of CONDITION_ROWS rows, against psycopg."""
+    from datetime import UTC, datetime, timedelta
+
+    from chatmaps_db import models
+
+    cut = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=PAGED_ROWS - CONDITION_ROWS)
+    c = db.users.c
+    sql = SELECT + " WHERE created_at > %s"
+
+    def ours_list() -> list[Any]:
+        return db.users.list(c.created_at.gt(cut))  # type: ignore[no-any-return]
+
+    def tuples() -> list[Any]:
+        return raw.cursor(binary=True).execute(sql, (cut,)).fetchall()  # type: ignore[no-any-return]
+
+    assert len(ours_list()) == len(tuples()) == CONDITION_ROWS
+    ours_s, base_s = _median_pair(ours_list, tuples)
+    lines = [
+        f"  list(created_at > x), {CONDITION_ROWS:,} rows {ours_s:6.3f}s  vs psycopg binary tuples {base_s:6.3f}s: "
+        f"{base_s / ours_s:4.2f}x its speed (goal >= 0.75x)"
+    ]
+    changes = models.UserUpdate(image="bench")
+
+    def ours_update() -> int:
+        return db.users.update_where(c.created_at.gt(cut), changes)  # type: ignore[no-any-return]
+
+    def raw_update() -> int:
+        return raw.execute('UPDATE "public"."users" SET "image" = %s WHERE "created_at" > %s', ("bench", cut)).rowcount  # type: ignore[no-any-return]
+
+    assert ours_update() == raw_update() == CONDITION_ROWS
+    raw.execute("VACUUM users")
+    ours_s, base_s = _median_pair(ours_update, raw_update)
+    lines.append(
+        f"  update_where of {CONDITION_ROWS:,} rows       {ours_s:6.3f}s  vs the same UPDATE through psycopg {base_s:6.3f}s: "
+        f"{ours_s / base_s:4.2f}x the time (goal <= 1.1x)"
     )
     return lines
 
