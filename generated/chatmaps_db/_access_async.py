@@ -272,28 +272,24 @@ class AsyncRelation(AsyncBound, Generic[R]):
         return where
 
     async def _count(self, filters: Sequence[Any], where: Any) -> int:
-        spec = self._spec
-        params: list[Any] = []
-        shape, clause = self._where("count", filters, where, params)
-        key = ("count", shape)
-        sql = spec.cache.get(key) if shape is not None else None
-        if sql is None:
-            sql = f"SELECT count(*) FROM {spec.from_sql}{clause}"
-            if shape is not None:
-                spec.cache[key] = sql
-        return int(await self._scalar(sql, params))
+        return int(await self._scalar(*self._summary("count", "count(*)", filters, where)))
 
     async def _exists(self, filters: Sequence[Any], where: Any) -> bool:
+        return bool(await self._scalar(*self._summary("exists", "EXISTS (SELECT FROM {rows})", filters, where)))
+
+    def _summary(self, method: str, what: str, filters: Sequence[Any], where: Any) -> tuple[str, list[Any]]:
+        """`SELECT <what>` over the rows the filters and condition select ({rows} in `what`: a subquery
+        of them), and its parameters; the SQL is cached per call shape, as _select's."""
         spec = self._spec
         params: list[Any] = []
-        shape, clause = self._where("exists", filters, where, params)
-        key = ("exists", shape)
-        sql = spec.cache.get(key) if shape is not None else None
+        shape, clause = self._where(method, filters, where, params)
+        sql = spec.cache.get((method, shape)) if shape is not None else None
         if sql is None:
-            sql = f"SELECT EXISTS (SELECT FROM {spec.from_sql}{clause})"
+            rows = f"{spec.from_sql}{clause}"
+            sql = f"SELECT {what.format(rows=rows)}" if "{rows}" in what else f"SELECT {what} FROM {rows}"
             if shape is not None:
-                spec.cache[key] = sql
-        return bool(await self._scalar(sql, params))
+                spec.cache[(method, shape)] = sql
+        return sql, params
 
 
 class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
