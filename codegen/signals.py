@@ -42,15 +42,31 @@ def stop_on_signals() -> None:
 
 
 @contextmanager
-def scratch_folder(prefix: str) -> Iterator[Path]:
-    """A temporary folder, removed on the way out even when the one signal arrives while it is
-    being removed (tempfile.TemporaryDirectory stops half-way then, and leaves it behind)."""
-    path = Path(tempfile.mkdtemp(prefix=prefix))
+def _held() -> Iterator[None]:
+    """SIGTERM, SIGHUP and SIGINT held back by the kernel inside the block, delivered (and so
+    raised as Stopped) as it ends: what the block did is done, and assigned, before a signal
+    can unwind past it."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder, removed on the way out whenever the one signal arrives: while it is
+    being made (a signal between mkdtemp's mkdir and the assignment left it, unnamed, behind), or
+    while it is being removed (tempfile.TemporaryDirectory stops half-way then)."""
+    path: Path | None = None
+    try:
+        with _held():
+            path = Path(tempfile.mkdtemp(prefix=prefix))
         yield path
     finally:
-        try:
-            shutil.rmtree(path, ignore_errors=True)
-        except Stopped:  # later signals are ignored: this second pass finishes
-            shutil.rmtree(path, ignore_errors=True)
-            raise
+        if path is not None:
+            try:
+                shutil.rmtree(path, ignore_errors=True)
+            except Stopped:  # later signals are ignored: this second pass finishes
+                shutil.rmtree(path, ignore_errors=True)
+                raise

@@ -23,7 +23,6 @@ import os
 import pwd
 import re
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
@@ -42,6 +41,7 @@ from psycopg import sql
 
 from codegen.errors import DatabaseError, ServerFailed, ToolMissing
 from codegen.redact import redact
+from codegen.signals import scratch_folder
 
 SUPERUSER = "postgres"
 SERVER_USER = "embedded_postgres"  # runs the server when we are root
@@ -377,21 +377,18 @@ def streaming_replica(primary: ThrowawayServer) -> Iterator[ThrowawayServer]:
 def _throwaway(prefix: str, install: Installation, make_data: Callable[[Path], None]) -> Iterator[ThrowawayServer]:
     """A server on a data directory `make_data` fills, in a temporary directory with its socket;
     stopped ("immediate") and deleted afterwards."""
-    base = Path(tempfile.mkdtemp(prefix=prefix))
-    data = base / "data"
-    try:
-        if _server_user() is not None:
-            _own(base)
-            _let_reach(install.bindir, base)
-        make_data(data)
-        _start(install, data, base, base / "log", THROWAWAY_OPTIONS)
-        yield ThrowawayServer(_socket_url(base), install, data, base)
-    finally:
-        # Also when stopped half-way through pg_ctl start (SIGTERM): never orphan a postmaster.
+    with scratch_folder(prefix) as base:
+        data = base / "data"
         try:
-            _stop_leftover(ThrowawayServer(_socket_url(base), install, data, base))
+            if _server_user() is not None:
+                _own(base)
+                _let_reach(install.bindir, base)
+            make_data(data)
+            _start(install, data, base, base / "log", THROWAWAY_OPTIONS)
+            yield ThrowawayServer(_socket_url(base), install, data, base)
         finally:
-            shutil.rmtree(base, ignore_errors=True)
+            # Also when stopped half-way through pg_ctl start (SIGTERM): never orphan a postmaster.
+            _stop_leftover(ThrowawayServer(_socket_url(base), install, data, base))
 
 
 def _stop_leftover(server: ThrowawayServer) -> None:
@@ -476,58 +473,57 @@ def pgbouncer(
     Yields a URL template with `{db}` for the database. Started as the server user when we
     are root (PgBouncer refuses to run as root); stopped and removed afterwards.
     """
-    base = Path(tempfile.mkdtemp(prefix="chatmaps-pgbouncer-"))
-    port = 6432
-    (base / "users.txt").write_text(f'"{SUPERUSER}" ""\n')
-    (base / "pgbouncer.ini").write_text(
-        "\n".join(
-            [
-                "[databases]",
-                f"* = host={server.socket_dir} port=5432",
-                "[pgbouncer]",
-                "listen_addr =",
-                f"listen_port = {port}",
-                f"unix_socket_dir = {base}",
-                "auth_type = trust",
-                f"auth_file = {base / 'users.txt'}",
-                f"pool_mode = {pool_mode}",
-                f"default_pool_size = {pool_size}",
-                "max_client_conn = 500",
-                f"logfile = {base / 'log'}",
-                f"pidfile = {base / 'pid'}",
-                "",
-            ]
-        )
-    )
-    if _server_user() is not None:
-        for path in (base, base / "users.txt", base / "pgbouncer.ini"):
-            _own(path)
-        _let_reach(base)
-    user = _server_user()
-    proc = subprocess.Popen(
-        [binary, str(base / "pgbouncer.ini")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        user=user.pw_uid if user else None,
-        group=user.pw_gid if user else None,
-        extra_groups=[] if user else None,
-    )
-    try:
-        # Until it listens (its socket exists) or exits: a loaded machine took more than the 5 s
-        # this once allowed, and the caller then met "Connection refused".
-        socket = base / f".s.PGSQL.{port}"
-        deadline = time.monotonic() + 120
-        while not socket.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if proc.poll() is not None or not socket.exists():
-            raise ServerFailed(
-                f"pgbouncer did not start: {_last_error(proc.stderr.read().decode() if proc.poll() is not None and proc.stderr else 'no socket after 120 s')}"
+    with scratch_folder("chatmaps-pgbouncer-") as base:
+        port = 6432
+        (base / "users.txt").write_text(f'"{SUPERUSER}" ""\n')
+        (base / "pgbouncer.ini").write_text(
+            "\n".join(
+                [
+                    "[databases]",
+                    f"* = host={server.socket_dir} port=5432",
+                    "[pgbouncer]",
+                    "listen_addr =",
+                    f"listen_port = {port}",
+                    f"unix_socket_dir = {base}",
+                    "auth_type = trust",
+                    f"auth_file = {base / 'users.txt'}",
+                    f"pool_mode = {pool_mode}",
+                    f"default_pool_size = {pool_size}",
+                    "max_client_conn = 500",
+                    f"logfile = {base / 'log'}",
+                    f"pidfile = {base / 'pid'}",
+                    "",
+                ]
             )
-        yield f"postgresql://{SUPERUSER}@/{{db}}?host={quote(str(base))}&port={port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(base, ignore_errors=True)
+        )
+        if _server_user() is not None:
+            for path in (base, base / "users.txt", base / "pgbouncer.ini"):
+                _own(path)
+            _let_reach(base)
+        user = _server_user()
+        proc = subprocess.Popen(
+            [binary, str(base / "pgbouncer.ini")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            user=user.pw_uid if user else None,
+            group=user.pw_gid if user else None,
+            extra_groups=[] if user else None,
+        )
+        try:
+            # Until it listens (its socket exists) or exits: a loaded machine took more than the 5 s
+            # this once allowed, and the caller then met "Connection refused".
+            socket = base / f".s.PGSQL.{port}"
+            deadline = time.monotonic() + 120
+            while not socket.exists() and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if proc.poll() is not None or not socket.exists():
+                raise ServerFailed(
+                    f"pgbouncer did not start: {_last_error(proc.stderr.read().decode() if proc.poll() is not None and proc.stderr else 'no socket after 120 s')}"
+                )
+            yield f"postgresql://{SUPERUSER}@/{{db}}?host={quote(str(base))}&port={port}"
+        finally:
+            proc.terminate()
+            proc.wait(10)
 
 
 def _local_socket_dir(data_dir: Path) -> Path:
