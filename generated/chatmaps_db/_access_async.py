@@ -192,10 +192,13 @@ class AsyncRelation(AsyncBound, Generic[R]):
         async with self._connection(read=True) as conn, conn.transaction():
             cur = conn.cursor(f"chatmaps_iter_{next(_CURSORS)}", row_factory=lambda _: maker)
             try:
-                cur.itersize = batch
                 await cur.execute(sql, params, binary=self._spec.binary)
-                async for row in cur:
-                    yield row
+                while True:  # a page at a time, then its rows: not psycopg's per-row __next__
+                    rows = await cur.fetchmany(batch)
+                    for row in rows:
+                        yield row
+                    if len(rows) < batch:
+                        break
             finally:
                 await cur.close()
 

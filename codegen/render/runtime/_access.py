@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 2f6e0bbc81e7ca32); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest fea909fa92e23e2f); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -189,10 +189,13 @@ class Relation(Bound, Generic[R]):
         with self._connection(read=True) as conn, conn.transaction():
             cur = conn.cursor(f"chatmaps_iter_{next(_CURSORS)}", row_factory=lambda _: maker)
             try:
-                cur.itersize = batch
                 cur.execute(sql, params, binary=self._spec.binary)
-                for row in cur:
-                    yield row
+                while True:  # a page at a time, then its rows: not psycopg's per-row __next__
+                    rows = cur.fetchmany(batch)
+                    for row in rows:
+                        yield row
+                    if len(rows) < batch:
+                        break
             finally:
                 cur.close()
 
