@@ -33,6 +33,8 @@ class Config:
     # `not_null_array_elements = true` declares that this schema's arrays never do.
     not_null_array_elements: bool = False
     source: str = "pyproject.toml"  # the file it came from, as error messages name it
+    # {"schema.table.name": "new_name"}: renames a relation (plan/relations.py's rule gave `name`).
+    relations: dict[str, str] = field(default_factory=dict)
 
 
 def load_config(pyproject: Path, *, required: bool = False) -> Config:
@@ -67,7 +69,13 @@ def load_config(pyproject: Path, *, required: bool = False) -> Config:
     not_null = section.get("not_null_array_elements", False)
     if not isinstance(not_null, bool):
         raise CodegenError(f"{pyproject}: [tool.codegen] not_null_array_elements must be true or false")
-    return Config(types, names, tuple(secrets), tuple(server), not_null, _shown(pyproject))
+    relations = section.get("relations", {})
+    if not isinstance(relations, dict) or not all(isinstance(v, str) for v in relations.values()):
+        raise CodegenError(
+            f'{pyproject}: [tool.codegen.relations] maps "schema.table.relation" to a new name: '
+            '"public.sessions.user" = "owner"'
+        )
+    return Config(types, names, tuple(secrets), tuple(server), not_null, _shown(pyproject), dict(relations))
 
 
 def _shown(path: Path) -> str:

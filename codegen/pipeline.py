@@ -18,6 +18,7 @@ from codegen.introspect import queries as describe
 from codegen.plan import access as access_plan
 from codegen.plan import models as plan
 from codegen.plan import queries as queries_plan
+from codegen.plan import relations as relations_plan
 from codegen.render import PACKAGE, render
 
 _TABLES = "codegen.render.tables"  # tables.py: made in the worker process (codegen/worker.py)
@@ -72,7 +73,7 @@ def _build(url: str, config: Config, w: worker.Worker | worker.InProcess, querie
         config_file=config.source,
         server_columns=config.server_columns,
     )
-    access = access_plan.plan(catalog, models)
+    access = access_plan.plan(catalog, models, relations_plan.plan(catalog, models, config.relations, config.source))
     checked = queries_plan.plan(
         catalog,
         models,

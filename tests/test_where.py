@@ -191,3 +191,23 @@ def test_async_conditions(migrated_db: str) -> None:
             assert await db.users.delete_where(ALL_ROWS) == 4
 
     asyncio.run(main())
+
+
+def test_filters_across_relations(db: Database) -> None:
+    """The issue's own questions, against PostgreSQL's answer written by hand."""
+    cut = datetime(2026, 12, 1, tzinfo=UTC)
+    some_user = db.users.list(order_by="email", limit=1)[0]
+    db.accounts.insert(models.AccountInsert(user_id=some_user.id, account_id="1", provider_id="github"))
+    u, s = db.users.c, db.sessions.c
+    cases: list[tuple[str, Any, Any, str, tuple[Any, ...]]] = [
+        ("users", db.users, u.sessions.some(lambda x: x.expires_at.lt(cut)), "EXISTS (SELECT FROM sessions x WHERE x.user_id = users.id AND x.expires_at < %s)", (cut,)),
+        ("users", db.users, u.accounts.none(), "NOT EXISTS (SELECT FROM accounts a WHERE a.user_id = users.id)", ()),
+        ("users", db.users, u.sessions.every(lambda x: x.ip_address.is_not_null()), "NOT EXISTS (SELECT FROM sessions x WHERE x.user_id = users.id AND x.ip_address IS NULL)", ()),
+        ("sessions", db.sessions, s.user.has(lambda x: x.email.ends_with("1@example.com")), "EXISTS (SELECT FROM users x WHERE x.id = sessions.user_id AND x.email LIKE '%%1@example.com')", ()),
+        ("sessions", db.sessions, s.user.has(lambda x: x.accounts.some(lambda a: a.provider_id.eq("github"))), "user_id = %s", (some_user.id,)),
+    ]  # fmt: skip
+    for table, access, condition, sql, params in cases:
+        with db.connection() as conn:
+            want = [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE {sql} ORDER BY id", params)]  # type: ignore[arg-type]
+        assert ids(access.list(condition)) == want and want, sql
+        assert access.count(condition) == len(want), sql

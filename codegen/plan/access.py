@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from codegen import ir
 from codegen.errors import UnsupportedSchema
 from codegen.plan.models import ColumnPlan, ModelsPlan, TablePlan
+from codegen.plan.relations import RelationPlan
 from codegen.plan.sqltext import sql_name
 
 # Attributes of Database, AsyncDatabase and their connections (psycopg's Connection): a table
@@ -75,7 +76,8 @@ class TableAccess:
     field_alias: str  # `UserField = Literal["id", "name", ...]`: what upsert(update=) names, or ""
     spec: str  # the ready Spec(...) expression
     columns_class: str  # `UserColumns`: db.users.c, what where= conditions are built from
-    column_lines: tuple[str, ...]  # its attributes: `email = _w.Text[User, str](_SPEC, 2)`
+    column_lines: tuple[str, ...]  # its attributes: `email = _w.Text[User, str](_SPEC, 2)`, then its relations
+    type_imports: tuple[str, ...]  # what the relations' annotations name, imported for type checkers only
     where_alias: str  # `UserWhere = _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]]`
     classvars: tuple[str, ...]  # `_row = User`, ...
     methods: tuple[Method, ...]
@@ -86,6 +88,7 @@ class TableAccess:
 class AccessPlan:
     tables: tuple[TableAccess, ...]
     constraints: tuple[str, ...]  # ready `(schema, table, name): (kind, columns, detail),` lines
+    relations: tuple[RelationPlan, ...] = ()  # docs/SCHEMA.md lists them
 
     @property
     def renamed(self) -> str:
@@ -226,7 +229,29 @@ def _spec(t: _Table, keys: list[tuple[str, list[tuple[ColumnPlan, str]], bool]])
     return "Spec(\n    " + ",\n    ".join(args) + ",\n)"
 
 
-def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAccess:
+def _relation_line(relation: RelationPlan, plans: dict[str, TablePlan], row: str) -> tuple[str, tuple[str, ...]]:
+    """(`sessions = _w.ToMany[User, "Session", "SessionColumns"](_SPEC, ...)`, its TYPE_CHECKING imports)."""
+    target = plans[relation.target]
+    cls = "ToMany" if relation.many else "ToOne"
+    quoted = tuple(sql_name(c) for c in relation.owner_columns), tuple(sql_name(c) for c in relation.target_columns)
+    args = [f'"{target.module}.{target.stem}Columns"', repr(quoted[0]), repr(quoted[1])]
+    if relation.through:
+        schema, name = relation.through.split(".", 1)
+        join = f"{sql_name(schema)}.{sql_name(name)}".replace("%", "%%")
+        ours = tuple(sql_name(c) for c in relation.through_owner)
+        theirs = tuple(sql_name(c) for c in relation.through_target)
+        args.append(repr((join, ours, theirs)))
+    line = f'{relation.name} = _w.{cls}[{row}, "{target.row.name}", "{target.stem}Columns"](_SPEC, {", ".join(args)})'
+    imports = (  # named in strings only (a runtime import would be circular): ruff would drop them
+        f"from chatmaps_db.access.{target.module} import {target.stem}Columns  # noqa: F401",
+        f"from chatmaps_db.models.{target.module} import {target.row.name}  # noqa: F401",
+    )
+    return line, imports
+
+
+def table_access(
+    table: ir.Table, plan: TablePlan, attribute: str, relations: tuple[tuple[str, tuple[str, ...]], ...] = ()
+) -> TableAccess:
     t = _Table(table, plan)
     stem, row = plan.stem, plan.row.name
     keys = t.keys()
@@ -422,7 +447,9 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
     kind = "view" if view else "table"
     doc = f'"""{table.qualified} through a database or one of its connections: db.{attribute}, tx.{attribute}."""'
     names = [f"{stem}Table", f"Async{stem}Table", f"{stem}Order", f"{stem}Field", f"{stem}Columns", f"{stem}Where"]
-    column_lines = [_column_line(t, col, row) for col in t.columns]
+    column_lines = [_column_line(t, col, row) for col in t.columns] + [line for line, _ in relations]
+    own = (f"from chatmaps_db.access.{plan.module} import ", f"from chatmaps_db.models.{plan.module} import ")
+    type_imports = sorted({i for _, imports in relations for i in imports if not i.startswith(own)})
     imported = {n for _, n in t.imports} | set(models)
     clash = sorted(set(names) & imported)
     if clash:
@@ -445,6 +472,7 @@ def table_access(table: ir.Table, plan: TablePlan, attribute: str) -> TableAcces
         spec=_spec(t, keys),
         columns_class=f"{stem}Columns",
         column_lines=tuple(column_lines),
+        type_imports=tuple(type_imports),
         where_alias=f"{stem}Where = {condition}",
         classvars=tuple(classvars),
         methods=tuple(methods),
@@ -468,8 +496,8 @@ def _constraints(table: ir.Table) -> list[str]:
     return out
 
 
-def plan(catalog: ir.Catalog, models: ModelsPlan) -> AccessPlan:
-    """The table layer for every table and view the models cover."""
+def plan(catalog: ir.Catalog, models: ModelsPlan, relations: tuple[RelationPlan, ...] = ()) -> AccessPlan:
+    """The table layer for every table and view the models cover, with the relations between them."""
     plans = {t.qualified: t for t in models.tables}
     tables: list[TableAccess] = []
     problems: list[str] = []
@@ -479,8 +507,9 @@ def plan(catalog: ir.Catalog, models: ModelsPlan) -> AccessPlan:
         if tp is None:
             continue
         attribute = tp.module + "_" if tp.module in RESERVED_ATTRIBUTES else tp.module
+        lines = tuple(_relation_line(r, plans, tp.row.name) for r in relations if r.owner == table.qualified)
         try:
-            access = table_access(table, tp, attribute)
+            access = table_access(table, tp, attribute, lines)
         except UnsupportedSchema as exc:
             problems.append(str(exc))
             continue
@@ -495,4 +524,4 @@ def plan(catalog: ir.Catalog, models: ModelsPlan) -> AccessPlan:
     if problems:
         raise UnsupportedSchema("\n".join(problems))
     constraints = tuple(line for table in catalog.tables if table.qualified in plans for line in _constraints(table))
-    return AccessPlan(tuple(sorted(tables, key=lambda t: t.module)), constraints)
+    return AccessPlan(tuple(sorted(tables, key=lambda t: t.module)), constraints, relations)

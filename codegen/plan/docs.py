@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codegen import ir
+from codegen.plan.relations import RelationPlan
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,15 @@ def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def _doc_tables(catalog: ir.Catalog) -> tuple[DocTable, ...]:
+def _relation_line(r: RelationPlan) -> str:
+    if r.through:
+        how = f"through {r.through} ({', '.join(r.through_owner)} / {', '.join(r.through_target)})"
+    else:
+        how = f"({', '.join(r.owner_columns)}) = {r.target} ({', '.join(r.target_columns)})"
+    return f"relation `{r.name}` ({r.kind}): {r.target} rows, {how}, FK `{r.constraint}`"
+
+
+def _doc_tables(catalog: ir.Catalog, relations: tuple[RelationPlan, ...]) -> tuple[DocTable, ...]:
     out = []
     for t in catalog.tables:
         rows = tuple(
@@ -50,6 +59,7 @@ def _doc_tables(catalog: ir.Catalog) -> tuple[DocTable, ...]:
             ]
             + [f"{'unique ' if i.unique else ''}index `{i.name}`: `{_cell(i.definition)}`" for i in t.indexes]
             + [f"check `{c.name}`: `{_cell(c.expression)}`" for c in t.checks]
+            + [_relation_line(r) for r in relations if r.owner == t.qualified]
         )
         title = t.qualified if t.kind == "table" else f"{t.qualified} ({t.kind})"
         out.append(DocTable(title, _cell(t.comment), rows, extras))
@@ -90,7 +100,7 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
 
-def plan(catalog: ir.Catalog) -> DocsPlan:
+def plan(catalog: ir.Catalog, relations: tuple[RelationPlan, ...] = ()) -> DocsPlan:
     kinds = [t.kind for t in catalog.tables]
     parts = [_count(kinds.count("table") + kinds.count("partitioned table"), "table")]
     parts += [_count(kinds.count(k), k) for k in ("view", "materialized view") if k in kinds]
@@ -105,7 +115,7 @@ def plan(catalog: ir.Catalog) -> DocsPlan:
     return DocsPlan(
         summary=f"{', '.join(parts)}. {source}",
         er_lines=tuple(_er_lines(catalog)),
-        tables=_doc_tables(catalog),
+        tables=_doc_tables(catalog, relations),
         enums=tuple(f"`{e.qualified}`: {', '.join(e.labels)}" for e in catalog.enums),
         unsupported=tuple(u.line() for u in catalog.unsupported),
     )

@@ -40,7 +40,9 @@ def render(plan: ModelsPlan, access: AccessPlan, queries: QueriesPlan, catalog: 
         f"{PACKAGE}/models/_shared.py": _ENV.get_template("models/_shared.py.j2").render(**ctx),
         f"{PACKAGE}/_meta.py": _ENV.get_template("_meta.py.j2").render(**ctx),
         f"{PACKAGE}/_shape.py": _ENV.get_template("_shape.py.j2").render(**ctx),
-        "SCHEMA.md": _ENV.get_template("SCHEMA.md.j2").render(docs=docs.plan(catalog), queries=queries.docs),
+        "SCHEMA.md": _ENV.get_template("SCHEMA.md.j2").render(
+            docs=docs.plan(catalog, access.relations), queries=queries.docs
+        ),
     }
     table_module = _ENV.get_template("models/table.py.j2")
     for table in plan.tables:

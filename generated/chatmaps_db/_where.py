@@ -18,8 +18,10 @@ PostgreSQL evaluates it, so NULLs follow its three-valued logic: `~c.age.eq(1)` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+import copy
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar
 
 from chatmaps_db._types import Row, json_param
 
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from chatmaps_db._spec import Spec
 
 R = TypeVar("R", bound=Row)
+T = TypeVar("T", bound=Row)
+C = TypeVar("C", bound="Columns")
 V = TypeVar("V")
 E = TypeVar("E")
 
@@ -119,9 +123,17 @@ def _escape(text: str) -> str:
 
 
 class Columns:
-    """A table's columns, for where=: db.<table>.c.<field>."""
+    """A table's columns, for where=: db.<table>.c.<field>; its relations too (db.users.c.sessions).
+
+    Inside a relation's condition the table is aliased (`"_r1"`, one more each level down), and a
+    relation of it correlates with that alias; at the top it is the table itself.
+    """
 
     _spec: Spec
+
+    def __init__(self, alias: str = "", depth: int = 0) -> None:
+        self._qualifier = alias or self._spec.from_sql
+        self._depth = depth
 
     if not TYPE_CHECKING:  # for mypy, an unknown column stays an error (attr-defined)
 
@@ -400,3 +412,111 @@ class Range(Column[R, V], Generic[R, V, E]):
         if isinstance(value, PgRange) and self._param.endswith('multirange"'):
             return self._param.replace("multirange", "range")
         return self._param
+
+
+class _Link(Generic[R, T, C]):
+    """A relation of table R to table T (C: T's columns), from a foreign key: its conditions are
+    EXISTS subqueries correlated with the row of R they are tested on."""
+
+    __slots__ = ("_depth", "_module", "_outer", "_owner", "_spec", "_target", "_through")
+
+    def __init__(
+        self,
+        spec: Spec,
+        module: str,
+        owner: tuple[str, ...],
+        target: tuple[str, ...],
+        through: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None,
+    ) -> None:
+        self._spec = spec  # R's
+        self._module = module  # "<module>.<class>": C, in chatmaps_db.access.<module>, imported on first use
+        self._owner = owner  # R's columns, quoted ...
+        self._target = target  # ... equal to these of T (or, many-to-many, of the join table)
+        self._through = through  # many-to-many: (join table, its columns to R, its columns to T's `target`)
+        self._outer = spec.from_sql
+        self._depth = 0
+
+    def __get__(self, instance: Any, owner: Any = None) -> Self:
+        """Bound to the columns object it is read from: correlated with that table, or its alias."""
+        if instance is None:
+            return self
+        bound = copy.copy(self)
+        bound._outer, bound._depth = instance._qualifier, instance._depth
+        return bound
+
+    def __bool__(self) -> NoReturn:
+        raise TypeError("a relation is not a condition: call one of its tests (.some(), .none(), .has() ...)")
+
+    def _exists(
+        self, method: str, where: Callable[[C], Condition[T]] | None, negate: bool, every: bool = False
+    ) -> Condition[R]:
+        """[NOT] EXISTS (the related rows [for which `where` holds; with `every`, does not hold])."""
+        module, name = self._module.split(".")
+        table: type[Columns] = getattr(importlib.import_module(f"chatmaps_db.access.{module}"), name)
+        depth = self._depth + 1
+        alias = f'"_r{depth}"'
+        inner: Any = table(alias, depth)  # C: the target's own columns class
+        test = ""
+        params: tuple[Any, ...] = ()
+        if where is not None:
+            if not callable(where):
+                raise TypeError(
+                    f"{self._spec.table}.{method}: takes a function of the related table's columns "
+                    f"(lambda s: s.<column>.<operator>(...)), not {type(where).__name__}"
+                )
+            condition = where(inner)
+            if not isinstance(condition, Condition) or (
+                condition.spec is not None and condition.spec is not table._spec
+            ):
+                raise TypeError(
+                    f"{self._spec.table}.{method}: the function must return a condition on {table._spec.table}, "
+                    f"not {condition!r}"
+                )
+            if condition.sql != "TRUE":
+                test = f" AND ({condition.sql}) IS NOT TRUE" if every else f" AND ({condition.sql})"
+                params = condition.params
+        if self._through is None:
+            link = " AND ".join(
+                f"{alias}.{t} = {self._outer}.{o}" for o, t in zip(self._owner, self._target, strict=True)
+            )
+            sql = f"EXISTS (SELECT FROM {table._spec.from_sql} AS {alias} WHERE {link}{test})"
+        else:
+            # Two levels, so that the condition's unqualified columns meet the target's alone.
+            join, to_owner, to_target = self._through
+            j = f'"_j{depth}"'
+            outer = " AND ".join(f"{j}.{c} = {self._outer}.{o}" for c, o in zip(to_owner, self._owner, strict=True))
+            link = " AND ".join(f"{alias}.{t} = {j}.{c}" for c, t in zip(to_target, self._target, strict=True))
+            sql = (
+                f"EXISTS (SELECT FROM {join} AS {j} WHERE {outer} AND "
+                f"EXISTS (SELECT FROM {table._spec.from_sql} AS {alias} WHERE {link}{test}))"
+            )
+        return Condition(self._spec, f"NOT {sql}" if negate else sql, params)
+
+
+class ToMany(_Link[R, T, C]):
+    """A one-to-many or many-to-many relation (users.sessions): some, none, every."""
+
+    __slots__ = ()
+
+    def some(self, where: Callable[[C], Condition[T]] | None = None) -> Condition[R]:
+        """At least one related row (for which `where` holds): EXISTS."""
+        return self._exists("some", where, negate=False)
+
+    def none(self, where: Callable[[C], Condition[T]] | None = None) -> Condition[R]:
+        """No related row (for which `where` holds): NOT EXISTS."""
+        return self._exists("none", where, negate=True)
+
+    def every(self, where: Callable[[C], Condition[T]]) -> Condition[R]:
+        """`where` holds for every related row (true when there is none, as Prisma's every):
+        NOT EXISTS a related row for which it is false or NULL."""
+        return self._exists("every", where, negate=True, every=True)
+
+
+class ToOne(_Link[R, T, C]):
+    """A many-to-one or one-to-one relation (sessions.user): has."""
+
+    __slots__ = ()
+
+    def has(self, where: Callable[[C], Condition[T]] | None = None) -> Condition[R]:
+        """The related row exists (and `where` holds for it): EXISTS. ~has(): none (a NULL key)."""
+        return self._exists("has", where, negate=False)

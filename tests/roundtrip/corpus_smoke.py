@@ -36,6 +36,7 @@ from chatmaps_db.errors import ConstraintViolation
 WRITE_PATH = ("insert", "get", "update", "delete", "upsert")
 ROWS_TRIED = 50
 COMPARED = WHERE_TABLES = 0  # where= conditions compared with PostgreSQL's count, and on how many tables
+RELATIONS: list[str] = []  # the relations whose EXISTS ran
 
 
 class Bug(Exception):
@@ -212,6 +213,14 @@ def where_checks(tx: Connection, table: Any) -> int:
         got, want = table.count(cond), pg_count(sql, params)
         if got != want:
             raise Bug(f"count({cond!r}) is {got}, PostgreSQL counts {want} for {sql}")
+    # Every relation's EXISTS runs, and splits the rows in two: those with a related row, those without.
+    total = table.count()
+    for name, link in vars(type(c)).items():
+        if isinstance(link, w.ToMany | w.ToOne):
+            related = getattr(c, name).some() if isinstance(link, w.ToMany) else getattr(c, name).has()
+            if table.count(related) + table.count(~related) != total:
+                raise Bug(f"relation {name}: rows with and without a related row do not add up to {total}")
+            RELATIONS.append(name)
     return len(cases)
 
 
@@ -276,6 +285,7 @@ def main(url: str) -> int:
     print("left out of the whole write path:" if left_out else "no table left out of the whole write path")
     for line in left_out:
         print(line)
+    print(f"relations: {len(RELATIONS)} filtered on")
     print(f"where: {COMPARED} conditions on {WHERE_TABLES} tables and views counted as PostgreSQL counts them")
     print(
         f"{tables} tables with a primary key, {whole} with the whole write path ({', '.join(WRITE_PATH)}); "

@@ -56,6 +56,15 @@ def sync_tables(db: Database, user_id: UUID) -> None:
     assert_type(db.sessions.update_where(expired, models.SessionUpdate(user_agent=None)), int)
     assert_type(db.sessions.delete_where_and_return(expired), list[models.Session])
     assert_type(db.verifications.delete_where(ALL_ROWS), int)
+    with_expired = db.users.c.sessions.some(lambda s: s.expires_at.lt(now))
+    assert_type(with_expired, Condition[models.User])
+    assert_type(
+        db.users.list(lambda c: c.accounts.none() & c.sessions.every(lambda s: s.ip_address.is_null())),
+        list[models.User],
+    )
+    assert_type(
+        db.sessions.c.user.has(lambda u: u.email.ends_with("@x.io") & u.accounts.some()), Condition[models.Session]
+    )
 
 
 async def async_tables(db: AsyncDatabase, user_id: UUID) -> None:

@@ -35,6 +35,11 @@ def wrong(db: Database, user_id: UUID) -> None:
     db.users.count(lambda c: c.email_verified.eq("yes"))  # rejected: arg-type
     db.users.update_where(db.users.c.name.eq("A"), models.UserInsert(name="A", email="a@b.c"))  # rejected: arg-type
     db.users.delete_where()  # rejected: call-arg
+    db.users.list(lambda c: c.sessions.some(lambda s: s.email.eq("x")))  # rejected: attr-defined
+    db.sessions.list(lambda c: c.user.has(lambda u: u.token.eq("x")))  # rejected: attr-defined
+    db.users.list(lambda c: c.sessions.has())  # rejected: attr-defined
+    db.users.list(lambda c: c.sessions.some(lambda s: db.users.c.name.eq("x")))  # rejected: arg-type
+    db.users.list(lambda c: c.session.some())  # rejected: attr-defined
 
 
 def wrong_row(db: Database, user_id: UUID) -> models.Session | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime
@@ -17,6 +17,10 @@ from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
 from chatmaps_db._types import UNSET
 from chatmaps_db.models.accounts import Account, AccountInsert, AccountUpdate
+
+if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
+    from chatmaps_db.access.users import UserColumns  # noqa: F401
+    from chatmaps_db.models.users import User  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
 AccountOrder = Literal[
@@ -165,6 +169,7 @@ class AccountColumns(_w.Columns):
     password = _w.Text[Account, str](_SPEC, 10)
     created_at = _w.Ordered[Account, AwareDatetime](_SPEC, 11)
     updated_at = _w.Ordered[Account, AwareDatetime](_SPEC, 12)
+    user = _w.ToOne[Account, "User", "UserColumns"](_SPEC, "users.UserColumns", ('"user_id"',), ('"id"',))
 
 
 # What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),

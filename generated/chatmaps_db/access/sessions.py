@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime
@@ -17,6 +17,10 @@ from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
 from chatmaps_db._types import UNSET
 from chatmaps_db.models.sessions import Session, SessionInsert, SessionUpdate
+
+if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
+    from chatmaps_db.access.users import UserColumns  # noqa: F401
+    from chatmaps_db.models.users import User  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
 SessionOrder = Literal[
@@ -93,6 +97,7 @@ class SessionColumns(_w.Columns):
     user_agent = _w.Text[Session, str](_SPEC, 5)
     created_at = _w.Ordered[Session, AwareDatetime](_SPEC, 6)
     updated_at = _w.Ordered[Session, AwareDatetime](_SPEC, 7)
+    user = _w.ToOne[Session, "User", "UserColumns"](_SPEC, "users.UserColumns", ('"user_id"',), ('"id"',))
 
 
 # What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime
@@ -17,6 +17,12 @@ from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
 from chatmaps_db._types import UNSET
 from chatmaps_db.models.users import User, UserInsert, UserUpdate
+
+if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
+    from chatmaps_db.access.accounts import AccountColumns  # noqa: F401
+    from chatmaps_db.access.sessions import SessionColumns  # noqa: F401
+    from chatmaps_db.models.accounts import Account  # noqa: F401
+    from chatmaps_db.models.sessions import Session  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
 UserOrder = Literal[
@@ -80,6 +86,8 @@ class UserColumns(_w.Columns):
     image = _w.Text[User, str](_SPEC, 4)
     created_at = _w.Ordered[User, AwareDatetime](_SPEC, 5)
     updated_at = _w.Ordered[User, AwareDatetime](_SPEC, 6)
+    accounts = _w.ToMany[User, "Account", "AccountColumns"](_SPEC, "accounts.AccountColumns", ('"id"',), ('"user_id"',))
+    sessions = _w.ToMany[User, "Session", "SessionColumns"](_SPEC, "sessions.SessionColumns", ('"id"',), ('"user_id"',))
 
 
 # What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import chatmaps_db._where as _w
 from chatmaps_db._access import Table
@@ -14,6 +14,10 @@ from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
 from chatmaps_db._types import UNSET
 from chatmaps_db.models.track_points import TrackPoint, TrackPointInsert, TrackPointUpdate
+
+if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
+    from chatmaps_db.access.children import ChildrenColumns  # noqa: F401
+    from chatmaps_db.models.children import Children  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
 TrackPointOrder = Literal[
@@ -67,6 +71,9 @@ class TrackPointColumns(_w.Columns):
     Order = _w.Text[TrackPoint, str](_SPEC, 2)
     with_space = _w.Text[TrackPoint, str](_SPEC, 3)
     label = _w.Text[TrackPoint, str](_SPEC, 4)
+    children = _w.ToMany[TrackPoint, "Children", "ChildrenColumns"](
+        _SPEC, "children.ChildrenColumns", ('"id"',), ('"select"',)
+    )
 
 
 # What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import chatmaps_db._where as _w
 from chatmaps_db._access import Table
@@ -15,6 +15,10 @@ from chatmaps_db._spec import Key, Spec
 from chatmaps_db._types import UNSET
 from chatmaps_db.models._shared import Role
 from chatmaps_db.models.members import Member, MemberInsert, MemberUpdate
+
+if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
+    from chatmaps_db.access.teams import TeamColumns  # noqa: F401
+    from chatmaps_db.models.teams import Team  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
 MemberOrder = Literal["team_id", "-team_id", "user_name", "-user_name", "role", "-role", "limit", "-limit"]
@@ -56,6 +60,7 @@ class MemberColumns(_w.Columns):
     user_name = _w.Text[Member, str](_SPEC, 1)
     role = _w.Ordered[Member, Role](_SPEC, 2)
     limit = _w.Ordered[Member, int](_SPEC, 3)
+    team = _w.ToOne[Member, "Team", "TeamColumns"](_SPEC, "teams.TeamColumns", ('"team_id"',), ('"id"',))
 
 
 # What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import JsonValue
 
@@ -17,6 +17,10 @@ from chatmaps_db._access_async import AsyncTable
 from chatmaps_db._spec import Key, Spec
 from chatmaps_db._types import UNSET, money_value
 from chatmaps_db.models.teams import Team, TeamInsert, TeamUpdate
+
+if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
+    from chatmaps_db.access.members import MemberColumns  # noqa: F401
+    from chatmaps_db.models.members import Member  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
 TeamOrder = Literal[
@@ -68,6 +72,7 @@ class TeamColumns(_w.Columns):
     tags = _w.Array[Team, str | None](_SPEC, 4)
     settings = _w.Jsonb[Team, JsonValue](_SPEC, 5)
     name_length = _w.Ordered[Team, int](_SPEC, 6)
+    members = _w.ToMany[Team, "Member", "MemberColumns"](_SPEC, "members.MemberColumns", ('"id"',), ('"team_id"',))
 
 
 # What where= takes: a condition, or a function of the columns returning one (lambda c: c.id.eq(1)),

@@ -1,0 +1,46 @@
+-- Every kind of relation the table layer derives from foreign keys (plan/relations.py):
+-- many-to-one and one-to-many, a self-reference, two foreign keys to one table, a composite
+-- foreign key, one-to-one (a unique foreign key), many-to-many through a join table, a NULL-able
+-- foreign key, a name clash with a column, and a view (which has no foreign keys: no relations).
+CREATE TABLE person (
+    id integer PRIMARY KEY,
+    name text NOT NULL,
+    manager_id integer REFERENCES person (id),  -- self-reference: person.manager, person.person_by_manager
+    team text  -- a column with the name the many-to-many to team would have
+);
+
+CREATE TABLE profile (  -- one-to-one: person.profile, profile.person
+    person_id integer PRIMARY KEY REFERENCES person (id),
+    bio text
+);
+
+CREATE TABLE message (  -- two FKs to person: message.sender / recipient, person.message_by_sender / _by_recipient
+    id integer PRIMARY KEY,
+    sender_id integer NOT NULL REFERENCES person (id),
+    recipient_id integer REFERENCES person (id),
+    body text NOT NULL
+);
+
+CREATE TABLE team (
+    org text,
+    code text,
+    title text NOT NULL,
+    PRIMARY KEY (org, code)
+);
+
+CREATE TABLE membership (  -- a composite FK to team; and a join table: person.team_via_membership (many-to-many; "team" is a column), team.person
+    person_id integer REFERENCES person (id),
+    org text,
+    code text,
+    since date,
+    PRIMARY KEY (person_id, org, code),
+    FOREIGN KEY (org, code) REFERENCES team (org, code)
+);
+
+CREATE VIEW senders AS SELECT DISTINCT p.id, p.name FROM person p JOIN message m ON m.sender_id = p.id;
+
+INSERT INTO person VALUES (1, 'Ada', NULL, 'x'), (2, 'Bob', 1, NULL), (3, 'Cy', 1, NULL), (4, 'Di', 2, 'y'), (5, 'Ed', NULL, NULL);
+INSERT INTO profile VALUES (1, 'math'), (2, NULL), (4, 'poetry');
+INSERT INTO message VALUES (1, 1, 2, 'hi'), (2, 2, 1, 'hello'), (3, 1, NULL, 'note'), (4, 4, 4, 'self'), (5, 1, 3, 'yo');
+INSERT INTO team VALUES ('a', 'x', 'Core'), ('a', 'y', 'Web'), ('b', 'x', 'Ops');
+INSERT INTO membership VALUES (1, 'a', 'x', '2020-01-01'), (1, 'b', 'x', NULL), (2, 'a', 'x', '2021-01-01'), (4, 'a', 'y', NULL);
