@@ -115,3 +115,31 @@ def test_relation_names_follow_the_rule(related: tuple[str, Path]) -> None:
             "person", "team",  # membership
         ]
     ), names  # fmt: skip
+
+
+def test_relations_are_renamed_by_the_config(server: pg.Server, tmp_path: Path) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        '[tool.codegen.relations]\n"public.message.sender" = "author"\n"public.person.message_by_sender" = "sent"\n'
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[tool.codegen.relations]\n"public.message.writer" = "author"\n')
+    clash = tmp_path / "clash.toml"
+    clash.write_text('[tool.codegen.relations]\n"public.message.sender" = "body"\n')
+    with pg.scratch_database(server.url, "renamed") as url:
+        assert pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-f", str(SCHEMA)).returncode == 0
+        proc = generate_from_url(url, tmp_path / "out", "--config", str(config))
+        assert proc.returncode == 0, proc.stderr
+        refused = generate_from_url(url, tmp_path / "bad", "--config", str(bad))
+        clashed = generate_from_url(url, tmp_path / "clash", "--config", str(clash))
+    schema = (tmp_path / "out" / "SCHEMA.md").read_text()
+    assert "- relation `author` (many-to-one): public.person rows" in schema
+    assert "- relation `sent` (one-to-many): public.message rows" in schema and "`sender`" not in schema
+    assert refused.returncode == 1 and refused.stderr == (
+        f"error: {bad}: [tool.codegen.relations] names 'public.message.writer', which is no relation: "
+        "write schema.table.name as docs/SCHEMA.md lists them\n"
+    ), refused.stderr
+    assert clashed.returncode == 1 and clashed.stderr.startswith(
+        "error: public.message: relation body (many-to-one to public.person, message_sender_id_fkey) has the name of "
+        "a column's field: rename one under [tool.codegen.relations]"
+    ), clashed.stderr
