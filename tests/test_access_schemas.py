@@ -83,8 +83,8 @@ def test_layer_package_passes_mypy_and_rejects_writes_to_views(layer: tuple[str,
         '    db.team_sizes.insert(models.TeamSiz(team_id=1, slug="x", members=1))  # rejected: attr-defined\n'
         "    db.audit_log.get(1)  # rejected: attr-defined\n"
         '    db.audit_log.list(order_by="at", after=None)  # rejected: call-arg\n'
-        '    db.members.get(1, "ada")  # rejected: call-arg\n'
-        '    db.teams.list(settings={"a": 1})  # rejected: call-arg\n'
+        '    db.members.get(1, "ada")  # rejected: call-overload\n'
+        '    db.teams.list(settings={"a": 1})  # rejected: call-overload\n'
     )
     expected, reported = _rejected(wrong, out, out)
     assert set(reported) == set(expected), (expected, reported)

@@ -143,3 +143,12 @@ def test_relations_are_renamed_by_the_config(server: pg.Server, tmp_path: Path) 
         "error: public.message: relation body (many-to-one to public.person, message_sender_id_fkey) has the name of "
         "a column's field: rename one under [tool.codegen.relations]"
     ), clashed.stderr
+
+
+def test_loading_relations_answers_what_postgresql_answers(related: tuple[str, Path]) -> None:
+    """tests/roundtrip/relations_load.py: nested two levels, per-relation order and limit, parents
+    without children, NULL foreign keys, many-to-many and composite keys; one statement per
+    relation per level (counted); get, iter; an unloaded relation raises RelationNotLoaded."""
+    url, out = related
+    ran = run_python(out, str(Path(__file__).parent / "roundtrip" / "relations_load.py"), url)
+    assert ran.returncode == 0 and ran.stdout == "ok 8\n", ran.stdout + ran.stderr

@@ -55,6 +55,7 @@ class Method:
     body: str  # ready `return self._...(...)` line
     doc: str
     async_returns: str = ""  # the async class's; default Awaitable[returns]
+    overloads: tuple[tuple[str, str, str], ...] = ()  # (params, returns, async returns) of each @overload
 
     def __post_init__(self) -> None:
         if not self.async_returns:
@@ -82,6 +83,11 @@ class TableAccess:
     classvars: tuple[str, ...]  # `_row = User`, ...
     methods: tuple[Method, ...]
     doc: str
+    stem: str = ""  # User: <Stem>Load and <Stem>With, where the table has relations
+    row: str = ""  # its row model
+    condition: str = ""  # the where= union, spelled out
+    order: str = "str"  # what a Load's order_by takes
+    relations: tuple[tuple[str, str, str], ...] = ()  # (name, Load keyword's type, With property's type)
 
 
 @dataclass(frozen=True)
@@ -229,9 +235,8 @@ def _spec(t: _Table, keys: list[tuple[str, list[tuple[ColumnPlan, str]], bool]])
     return "Spec(\n    " + ",\n    ".join(args) + ",\n)"
 
 
-def _relation_line(relation: RelationPlan, plans: dict[str, TablePlan], row: str) -> tuple[str, tuple[str, ...]]:
+def _relation_line(relation: RelationPlan, target: TablePlan, row: str) -> tuple[str, tuple[str, ...]]:
     """(`sessions = _w.ToMany[User, "Session", "SessionColumns"](_SPEC, ...)`, its TYPE_CHECKING imports)."""
-    target = plans[relation.target]
     cls = "ToMany" if relation.many else "ToOne"
     quoted = tuple(sql_name(c) for c in relation.owner_columns), tuple(sql_name(c) for c in relation.target_columns)
     args = [f'"{target.module}.{target.stem}Columns"', repr(quoted[0]), repr(quoted[1])]
@@ -243,14 +248,45 @@ def _relation_line(relation: RelationPlan, plans: dict[str, TablePlan], row: str
         args.append(repr((join, ours, theirs)))
     line = f'{relation.name} = _w.{cls}[{row}, "{target.row.name}", "{target.stem}Columns"](_SPEC, {", ".join(args)})'
     imports = (  # named in strings only (a runtime import would be circular): ruff would drop them
-        f"from chatmaps_db.access.{target.module} import {target.stem}Columns  # noqa: F401",
+        f"from chatmaps_db.access.{target.module} import {target.stem}Columns, {target.stem}Load, {target.stem}With  # noqa: F401",
         f"from chatmaps_db.models.{target.module} import {target.row.name}  # noqa: F401",
     )
     return line, imports
 
 
+def _with_load(method: Method, row: str, stem: str) -> Method:
+    """get, get_by_*, list and iter of a table with relations take load=: typed by two overloads,
+    the rows (load=None) or the <Stem>With rows with the relations asked for."""
+    if not (method.name in ("get", "list", "iter") or method.name.startswith("get_by_")):
+        return method
+    loaded = {
+        f"{row} | None": f"{stem}With | None",
+        f"builtins.list[{row}]": f"builtins.list[{stem}With]",
+        f"Iterator[{row}]": f"Iterator[{stem}With]",
+    }[method.returns]
+    loaded_async = f"AsyncIterator[{stem}With]" if method.name == "iter" else f"Awaitable[{loaded}]"
+    returns = f"{method.returns} | {loaded}" if method.name == "list" else method.returns
+    async_returns = (
+        (method.async_returns if method.name == "iter" else f"Awaitable[{method.returns} | {loaded}]")
+        if method.name == "list"
+        else method.async_returns
+    )
+    return Method(
+        method.name,
+        f"{method.params}, load: {stem}Load | None = None",
+        returns,
+        method.body[: method.body.rindex(")")] + ", load)",
+        method.doc + f" load=: the rows as {stem}With, with the relations it names loaded.",
+        async_returns,
+        overloads=(
+            (f"{method.params}, load: None = None", method.returns, method.async_returns),
+            (f"{method.params}, load: {stem}Load", loaded, loaded_async),
+        ),
+    )
+
+
 def table_access(
-    table: ir.Table, plan: TablePlan, attribute: str, relations: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    table: ir.Table, plan: TablePlan, attribute: str, related: tuple[tuple[RelationPlan, TablePlan], ...] = ()
 ) -> TableAccess:
     t = _Table(table, plan)
     stem, row = plan.stem, plan.row.name
@@ -437,16 +473,23 @@ def table_access(
                 "ON CONFLICT DO NOTHING. The new row, or None when nothing was written.",
             )
         )
+    if related:
+        methods = [_with_load(m, row, stem) for m in methods]
+        t.imports.add(("typing", "overload"))
     view = table.view
     models = [row] if view else [row, plan.insert.name if plan.insert else "", plan.update.name if plan.update else ""]
     generic = ", ".join(models)
     base = "Relation" if view else "Table"
-    classvars = ["_spec = _SPEC", f"_row = {row}", f"c = {stem}Columns()"]
+    classvars = ["_spec = _SPEC", f"_row = {row}", f"c = {stem}Columns()"] + (
+        [f"_with = {stem}With"] if related else []
+    )
     if not view:
         classvars += [f"_insert_model = {models[1]}", f"_update_model = {models[2]}"]
     kind = "view" if view else "table"
     doc = f'"""{table.qualified} through a database or one of its connections: db.{attribute}, tx.{attribute}."""'
     names = [f"{stem}Table", f"Async{stem}Table", f"{stem}Order", f"{stem}Field", f"{stem}Columns", f"{stem}Where"]
+    names += [f"{stem}Load", f"{stem}With"] if related else []
+    relations = [_relation_line(r, target, row) for r, target in related]
     column_lines = [_column_line(t, col, row) for col in t.columns] + [line for line, _ in relations]
     own = (f"from chatmaps_db.access.{plan.module} import ", f"from chatmaps_db.models.{plan.module} import ")
     type_imports = sorted({i for _, imports in relations for i in imports if not i.startswith(own)})
@@ -474,6 +517,18 @@ def table_access(
         column_lines=tuple(column_lines),
         type_imports=tuple(type_imports),
         where_alias=f"{stem}Where = {condition}",
+        stem=stem,
+        row=row,
+        condition=condition,
+        order=f"{stem}Order | Sequence[{stem}Order]" if order_alias else "str | Sequence[str]",
+        relations=tuple(
+            (
+                r.name,
+                f"bool | {target.stem}Load",
+                f"builtins.list[{target.stem}With]" if r.many else f"{target.stem}With | None",
+            )
+            for r, target in related
+        ),
         classvars=tuple(classvars),
         methods=tuple(methods),
         doc=doc,
@@ -507,9 +562,9 @@ def plan(catalog: ir.Catalog, models: ModelsPlan, relations: tuple[RelationPlan,
         if tp is None:
             continue
         attribute = tp.module + "_" if tp.module in RESERVED_ATTRIBUTES else tp.module
-        lines = tuple(_relation_line(r, plans, tp.row.name) for r in relations if r.owner == table.qualified)
+        related = tuple((r, plans[r.target]) for r in relations if r.owner == table.qualified)
         try:
-            access = table_access(table, tp, attribute, lines)
+            access = table_access(table, tp, attribute, related)
         except UnsupportedSchema as exc:
             problems.append(str(exc))
             continue

@@ -144,10 +144,15 @@ def _apart(found: list[RelationPlan], fields: dict[str, set[str]]) -> list[Relat
     return out
 
 
+# What a <Stem>Load takes besides its relations: a relation named so takes a trailing _.
+_LOAD_PARAMS = frozenset({"self", "where", "order_by", "limit"})
+
+
 def _clear_of_fields(relation: RelationPlan, fields: set[str]) -> RelationPlan:
-    if relation.name not in fields:
-        return relation
-    return replace(relation, name=relation.name + "_")
+    """A relation's name clear of the row's fields, of <Stem>Load's parameters and of pydantic's
+    attributes (a table `copy` would give a relation `copy`, BaseModel.copy): a trailing _."""
+    name = names.field_name(relation.name, "rel", frozenset(fields | _LOAD_PARAMS))
+    return relation if name == relation.name else replace(relation, name=name)
 
 
 def _renamed(

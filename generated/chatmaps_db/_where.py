@@ -419,6 +419,7 @@ class _Link(Generic[R, T, C]):
     EXISTS subqueries correlated with the row of R they are tested on."""
 
     __slots__ = ("_depth", "_module", "_outer", "_owner", "_spec", "_target", "_through")
+    _many: bool = False  # one-to-many, many-to-many: a list of rows
 
     def __init__(
         self,
@@ -497,6 +498,7 @@ class ToMany(_Link[R, T, C]):
     """A one-to-many or many-to-many relation (users.sessions): some, none, every."""
 
     __slots__ = ()
+    _many = True
 
     def some(self, where: Callable[[C], Condition[T]] | None = None) -> Condition[R]:
         """At least one related row (for which `where` holds): EXISTS."""
@@ -520,3 +522,56 @@ class ToOne(_Link[R, T, C]):
     def has(self, where: Callable[[C], Condition[T]] | None = None) -> Condition[R]:
         """The related row exists (and `where` holds for it): EXISTS. ~has(): none (a NULL key)."""
         return self._exists("has", where, negate=False)
+
+
+class Load:
+    """What load= loads with each row: its relations (True, or a Load of the related table with its
+    own where=, order_by=, limit= per row, and relations one level down). Generated per table as
+    `<Stem>Load`, whose keywords are that table's relations, typed."""
+
+    __slots__ = ("limit", "order_by", "relations", "where")
+
+    def __init__(
+        self, where: Any = None, order_by: str | Sequence[str] = (), limit: int | None = None, **relations: Any
+    ) -> None:
+        if limit is not None and (type(limit) is not int or limit < 0):
+            raise ValueError(f"{type(self).__name__}: limit is a whole number, 0 or more (got {limit!r})")
+        self.where = where
+        self.order_by = order_by
+        self.limit = limit
+        self.relations: dict[str, Load] = {}
+        for name, value in relations.items():
+            if value is True:
+                self.relations[name] = Load()
+            elif isinstance(value, Load):
+                self.relations[name] = value
+            elif value is not False and value is not None:
+                raise TypeError(f"{type(self).__name__}: {name}= takes True or a Load, not {type(value).__name__}")
+
+    def condition(self, table: type[Columns]) -> Condition[Any] | None:
+        """where= as a condition on `table` (a function of its columns is called with them)."""
+        where = self.where
+        if where is None:
+            return None
+        if callable(where) and not isinstance(where, Condition):
+            where = where(table())
+        if not isinstance(where, Condition) or (where.spec is not None and where.spec is not table._spec):
+            raise TypeError(f"{type(self).__name__}: where= takes a condition on {table._spec.table}, not {where!r}")
+        return None if where.sql == "TRUE" else where
+
+
+class Loaded:
+    """The base of every `<Stem>With` row: its relation properties read what load= put there."""
+
+    __slots__ = ()
+
+    def _relation(self, name: str) -> Any:
+        private = self.__pydantic_private__  # type: ignore[attr-defined]
+        if private is None or name not in private:
+            from chatmaps_db.errors import RelationNotLoaded
+
+            raise RelationNotLoaded(
+                f"{type(self).__name__}.{name} was not loaded: ask for it with load=...({name}=True); "
+                "a relation is never fetched behind your back"
+            )
+        return private[name]

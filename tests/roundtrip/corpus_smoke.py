@@ -48,7 +48,7 @@ def key_of(table: Any, row: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
     from get()'s own signature (a key column named like a parameter is a keyword with a _)."""
     spec = table._spec
     values = [getattr(row, spec.fields[i]) for i in spec.primary]
-    params = [p for p in inspect.signature(table.get).parameters if p != "validate"]
+    params = [p for p in inspect.signature(table.get).parameters if p not in ("validate", "load")]
     if len(values) == 1:
         return (values[0],), {}
     return (), dict(zip(params, values, strict=True))

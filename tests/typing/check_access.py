@@ -9,7 +9,9 @@ from uuid import UUID
 
 from chatmaps_db import ALL_ROWS, AsyncDatabase, Condition, Database, any_of, models
 from chatmaps_db.access import AsyncConnection, Connection
-from chatmaps_db.access.users import AsyncUserTable, UserTable
+from chatmaps_db.access.accounts import AccountWith
+from chatmaps_db.access.sessions import SessionLoad, SessionWith
+from chatmaps_db.access.users import AsyncUserTable, UserLoad, UserTable, UserWith
 
 
 def sync_tables(db: Database, user_id: UUID) -> None:
@@ -56,6 +58,19 @@ def sync_tables(db: Database, user_id: UUID) -> None:
     assert_type(db.sessions.update_where(expired, models.SessionUpdate(user_agent=None)), int)
     assert_type(db.sessions.delete_where_and_return(expired), list[models.Session])
     assert_type(db.verifications.delete_where(ALL_ROWS), int)
+    loaded = db.users.list(
+        limit=10, load=UserLoad(sessions=SessionLoad(lambda s: s.expires_at.gt(now), limit=5), accounts=True)
+    )
+    assert_type(loaded, list[UserWith])
+    assert_type(loaded[0].sessions, list[SessionWith])
+    assert_type(loaded[0].accounts[0], AccountWith)
+    assert_type(db.users.list(limit=10), list[models.User])
+    one = db.sessions.get_by_token("t", load=SessionLoad(user=UserLoad(accounts=True)))
+    assert_type(one, SessionWith | None)
+    if one is not None and one.user is not None:
+        assert_type(one.user.accounts, list[AccountWith])
+    for streamed_with in db.users.iter(load=UserLoad(sessions=True)):
+        assert_type(streamed_with, UserWith)
     with_expired = db.users.c.sessions.some(lambda s: s.expires_at.lt(now))
     assert_type(with_expired, Condition[models.User])
     assert_type(

@@ -6,28 +6,31 @@ from __future__ import annotations
 from uuid import UUID
 
 from chatmaps_db import Database, models
+from chatmaps_db.access.accounts import AccountLoad
+from chatmaps_db.access.sessions import SessionLoad
+from chatmaps_db.access.users import UserLoad
 
 
 def wrong(db: Database, user_id: UUID) -> None:
-    db.users.list(email_verified="no")  # rejected: arg-type
+    db.users.list(email_verified="no")  # rejected: call-overload
     db.users.list(order_by="password")  # rejected: arg-type
     db.users.list(order_by=["name", "nmae"])  # rejected: list-item
-    db.users.list(colour="red")  # rejected: call-arg
-    db.users.get("not-a-uuid")  # rejected: arg-type
+    db.users.list(colour="red")  # rejected: call-overload
+    db.users.get("not-a-uuid")  # rejected: call-overload
     db.users.get_by_name("Ada")  # rejected: attr-defined
     db.users.update(user_id, models.UserInsert(name="Ada", email="a@b.c"))  # rejected: arg-type
     db.users.insert(models.UserUpdate(name="Ada"))  # rejected: arg-type
     db.users.upsert(models.UserInsert(name="Ada", email="a@b.c"), on="name")  # rejected: arg-type
-    db.users.list(name=None)  # rejected: arg-type
-    db.accounts.get(provider_id="github")  # rejected: call-arg
+    db.users.list(name=None)  # rejected: call-overload
+    db.accounts.get(provider_id="github")  # rejected: call-overload
     db.users.count(order_by="name")  # rejected: call-arg
     db.sessions.update(user_id, models.AccountUpdate(user_id=user_id))  # rejected: arg-type
     db.users.insert(models.UserCreate(name="Ada", email="a@b.c"))  # rejected: arg-type
     models.UserCreate(name="Ada", email="a@b.c", email_verified=True)  # rejected: call-arg
-    db.users.list(offset="20")  # rejected: arg-type
+    db.users.list(offset="20")  # rejected: call-overload
     db.users.count(offset=20)  # rejected: call-arg
     db.transaction(isolation="snapshot")  # rejected: arg-type
-    db.users.iter(batch="many")  # rejected: arg-type
+    db.users.iter(batch="many")  # rejected: call-overload
     db.users.upsert(models.UserInsert(name="Ada", email="a@b.c"), update=["colour"])  # rejected: list-item
     db.users.insert_if_absent(models.UserInsert(name="Ada", email="a@b.c"), on="name")  # rejected: arg-type
     db.users.list(lambda c: c.created_at.like("2026%"))  # rejected: attr-defined
@@ -40,6 +43,11 @@ def wrong(db: Database, user_id: UUID) -> None:
     db.users.list(lambda c: c.sessions.has())  # rejected: attr-defined
     db.users.list(lambda c: c.sessions.some(lambda s: db.users.c.name.eq("x")))  # rejected: arg-type
     db.users.list(lambda c: c.session.some())  # rejected: attr-defined
+    UserLoad(session=True)  # rejected: call-arg
+    UserLoad(sessions=AccountLoad())  # rejected: arg-type
+    db.users.list(load=SessionLoad())  # rejected: call-overload
+    SessionLoad(lambda s: s.email.eq("x"))  # rejected: attr-defined
+    print(db.users.list()[0].sessions)  # rejected: attr-defined
 
 
 def wrong_row(db: Database, user_id: UUID) -> models.Session | None:

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 9cc2d5ce23c557e3); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 1d3dbb47798d6bf6); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -23,9 +23,10 @@ import psycopg.errors as pe
 from psycopg import Cursor, RawCursor
 from psycopg.pq import Format
 
+from chatmaps_db import _load
 from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, unwritable, violation
 from chatmaps_db._types import Changes, Row, json_param
-from chatmaps_db._where import AllRows, Columns, Condition
+from chatmaps_db._where import AllRows, Columns, Condition, Load
 from chatmaps_db.access import Connection
 from chatmaps_db.errors import RowSkipped, SchemaMismatch
 from chatmaps_db.schema_check import APPLY
@@ -110,10 +111,11 @@ class Relation(Bound, Generic[R]):
     _spec: ClassVar[Spec]
     _row: ClassVar[type[Row]]
     c: ClassVar[Columns]  # the table's columns, for where= conditions
+    _with: ClassVar[type[Row]]  # its row with relations, what load= returns
 
     def __init__(self, source: Database | Connection) -> None:
         super().__init__(source)
-        self._makers: dict[bool, RowMaker] = {}
+        self._makers: dict[tuple[bool, bool], RowMaker] = {}
         self._oids: tuple[int, ...] | None = None  # the columns' type oids, for COPY
 
     def __repr__(self) -> str:
@@ -121,12 +123,52 @@ class Relation(Bound, Generic[R]):
 
     # -- running statements ------------------------------------------------------------------
 
-    def _maker(self, validate: bool | None) -> RowMaker:
+    def _maker(self, validate: bool | None, *, loading: bool = False) -> RowMaker:
+        """Rows as the row model (loading: as its With model, which holds relations)."""
         check = self._validate if validate is None else validate
-        maker = self._makers.get(check)
+        maker = self._makers.get((check, loading))
         if maker is None:
-            maker = self._makers[check] = row_maker(self._row, self._spec, validate=check)
+            cls = self._with if loading else self._row
+            maker = self._makers[(check, loading)] = row_maker(cls, self._spec, validate=check)
         return maker
+
+    def _loading(self, method: str, load: Any) -> Load:
+        if not isinstance(load, Load):
+            raise TypeError(
+                f"{self._spec.table}.{method}: load= takes a {self._row.__name__}Load, not {type(load).__name__}"
+            )
+        if load.where is not None or load.order_by != () or load.limit is not None:
+            raise ValueError(
+                f"{self._spec.table}.{method}: the rows' own where=, order_by= and limit= are {method}()'s arguments, "
+                "not load='s (a relation's Load takes them)"
+            )
+        return load
+
+    def _fetch_loaded(
+        self, method: str, sql: str, params: Sequence[Any], validate: bool | None, load: Any
+    ) -> list[Any]:
+        """The rows of a SELECT as the With model, with `load`'s relations: one statement per relation
+        per level, on the same connection."""
+        load = self._loading(method, load)
+        maker = self._maker(validate, loading=True)
+        with self._connection(read=True) as conn:
+            rows = (self._run(conn, sql, params, maker)).fetchall()
+            self._load_relations(conn, rows, load, validate)
+        return rows
+
+    def _load_relations(self, conn: Connection, rows: list[Any], load: Load, validate: bool | None) -> None:
+        check = self._validate if validate is None else validate
+        level: list[tuple[Spec, type[Columns], list[Any], Load]] = [(self._spec, type(self.c), rows, load)]
+        while level:
+            below = []
+            for spec, columns, parents, wanted in level:
+                if not parents:
+                    continue
+                for step in _load.steps(spec, columns, parents, wanted, check):
+                    cur: Cursor[Any] = conn.cursor()
+                    self._execute(cur, step.sql, step.params, step.spec.binary, step.spec.table)
+                    below.append((step.spec, step.columns, _load.attach(step, parents, cur.fetchall()), step.load))
+            level = below
 
     def _run(self, conn: Connection, sql: str, params: Sequence[Any], maker: RowMaker | None = None) -> Cursor[Any]:
         cur: Cursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
@@ -151,9 +193,13 @@ class Relation(Bound, Generic[R]):
 
     # -- reads -------------------------------------------------------------------------------
 
-    def _get(self, key: int, values: Sequence[Any], validate: bool | None) -> R | None:
+    def _get(self, key: int, values: Sequence[Any], validate: bool | None, load: Any = None) -> R | None:
         spec = self._spec
-        rows = self._fetch(spec.select_by_key(key), spec.key_values(key, values), validate, read=True)
+        sql, params = spec.select_by_key(key), spec.key_values(key, values)
+        if load is not None:
+            rows = self._fetch_loaded("get", sql, params, validate, load)
+        else:
+            rows = self._fetch(sql, params, validate, read=True)
         return rows[0] if rows else None
 
     def _list(
@@ -165,8 +211,11 @@ class Relation(Bound, Generic[R]):
         limit: int | None,
         offset: int,
         validate: bool | None,
+        load: Any = None,
     ) -> list[R]:
         sql, params = self._select("list", filters, where, order_by, after, limit, offset)
+        if load is not None:
+            return self._fetch_loaded("list", sql, params, validate, load)
         return self._fetch(sql, params, validate, read=True)
 
     def _iter(
@@ -179,13 +228,15 @@ class Relation(Bound, Generic[R]):
         offset: int,
         validate: bool | None,
         batch: int,
+        load: Any = None,
     ) -> Iterator[R]:
         """list()'s rows through a server-side cursor, `batch` at a time: memory flat in the row count.
         The cursor lives in a transaction (a savepoint inside tx) that ends when the loop does."""
         if type(batch) is not int or batch < 1:
             raise ValueError(f"{self._spec.table}.iter: batch is a whole number, 1 or more (got {batch!r})")
         sql, params = self._select("iter", filters, where, order_by, after, limit, offset)
-        build = self._maker(validate)
+        loading = None if load is None else self._loading("iter", load)
+        build = self._maker(validate, loading=loading is not None)
         with self._connection(read=True) as conn, conn.transaction():
             # A page of psycopg's tuples at a time (its C path), each row built as it is handed out:
             # 2.9 us a row where a row factory (a list per row, then the maker) took 3.7.
@@ -194,8 +245,14 @@ class Relation(Bound, Generic[R]):
                 cur.execute(sql, params, binary=self._spec.binary)
                 while True:
                     rows = cur.fetchmany(batch)
-                    for row in rows:
-                        yield build(row)
+                    if loading is None:
+                        for row in rows:
+                            yield build(row)
+                    else:  # the relations of a page at a time: one statement per relation per page
+                        built = [build(row) for row in rows]
+                        self._load_relations(conn, built, loading, validate)
+                        for row in built:
+                            yield row
                     if len(rows) < batch:
                         break
             finally:

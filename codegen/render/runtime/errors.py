@@ -102,6 +102,11 @@ class RowSkipped(DatabaseError):
         self.triggers = triggers  # the BEFORE row triggers that may have skipped it, by name
 
 
+class RelationNotLoaded(RuntimeError):
+    """A `<Stem>With` row's relation was read without load= asking for it: the package never
+    queries behind a caller's back (no lazy loading), so this is the caller's to fix."""
+
+
 class ConstraintViolation(DatabaseError):
     """A write through the table layer broke a constraint. The message names the table, the
     constraint and its columns, never a value: psycopg's error (`__cause__`) has the details."""

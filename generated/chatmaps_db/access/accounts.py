@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 from uuid import UUID
 
 from pydantic import AwareDatetime
@@ -19,7 +19,7 @@ from chatmaps_db._types import UNSET
 from chatmaps_db.models.accounts import Account, AccountInsert, AccountUpdate
 
 if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
-    from chatmaps_db.access.users import UserColumns  # noqa: F401
+    from chatmaps_db.access.users import UserColumns, UserLoad, UserWith  # noqa: F401
     from chatmaps_db.models.users import User  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
@@ -177,24 +177,119 @@ class AccountColumns(_w.Columns):
 AccountWhere = _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]]
 
 
+class AccountLoad(_w.Load):
+    """What load= loads with each public.accounts row: a relation = True, or a Load of the related table
+    (its own where=, order_by=, limit= per row, and its relations in turn)."""
+
+    def __init__(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
+        *,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        user: bool | UserLoad = False,
+    ) -> None:
+        super().__init__(where, order_by, limit, user=user)
+
+
+class AccountWith(Account, _w.Loaded):
+    """A public.accounts row with the relations load= asked for; reading one it did not ask for raises
+    RelationNotLoaded (nothing is ever fetched behind your back)."""
+
+    @property
+    def user(self) -> UserWith | None:
+        return self._relation("user")  # type: ignore[no-any-return]
+
+
 class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
     """public.accounts through a database or one of its connections: db.accounts, tx.accounts."""
 
     _spec = _SPEC
     _row = Account
     c = AccountColumns()
+    _with = AccountWith
     _insert_model = AccountInsert
     _update_model = AccountUpdate
 
-    def get(self, id: UUID, *, validate: bool | None = None) -> Awaitable[Account | None]:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: None = None) -> Awaitable[Account | None]: ...
+
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: AccountLoad) -> Awaitable[AccountWith | None]: ...
+
+    def get(
+        self, id: UUID, *, validate: bool | None = None, load: AccountLoad | None = None
+    ) -> Awaitable[Account | None]:
+        """The row whose primary key (id) has these values, or None. load=: the rows as AccountWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def get_by_provider_id_account_id(
+        self, *, provider_id: str, account_id: str, validate: bool | None = None, load: None = None
+    ) -> Awaitable[Account | None]: ...
+
+    @overload
+    def get_by_provider_id_account_id(
+        self, *, provider_id: str, account_id: str, validate: bool | None = None, load: AccountLoad
+    ) -> Awaitable[AccountWith | None]: ...
 
     def get_by_provider_id_account_id(
-        self, *, provider_id: str, account_id: str, validate: bool | None = None
+        self, *, provider_id: str, account_id: str, validate: bool | None = None, load: AccountLoad | None = None
     ) -> Awaitable[Account | None]:
-        """The row whose unique key (provider_id, account_id) has these values, or None."""
-        return self._get(1, (provider_id, account_id), validate)
+        """The row whose unique key (provider_id, account_id) has these values, or None. load=: the rows as AccountWith, with the relations it names loaded."""
+        return self._get(1, (provider_id, account_id), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> Awaitable[builtins.list[Account]]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        load: AccountLoad,
+    ) -> Awaitable[builtins.list[AccountWith]]: ...
 
     def list(
         self,
@@ -218,8 +313,9 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
         offset: int = 0,
         after: Account | None = None,
         validate: bool | None = None,
-    ) -> Awaitable[builtins.list[Account]]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        load: AccountLoad | None = None,
+    ) -> Awaitable[builtins.list[Account] | builtins.list[AccountWith]]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as AccountWith, with the relations it names loaded."""
         return self._list(
             (
                 id,
@@ -242,7 +338,62 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
             limit,
             offset,
             validate,
+            load,
         )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> AsyncIterator[Account]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: AccountLoad,
+    ) -> AsyncIterator[AccountWith]: ...
 
     def iter(
         self,
@@ -267,8 +418,9 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
         after: Account | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: AccountLoad | None = None,
     ) -> AsyncIterator[Account]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as AccountWith, with the relations it names loaded."""
         return self._iter(
             (
                 id,
@@ -292,6 +444,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
             offset,
             validate,
             batch,
+            load,
         )
 
     def count(
@@ -439,18 +592,87 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
     _spec = _SPEC
     _row = Account
     c = AccountColumns()
+    _with = AccountWith
     _insert_model = AccountInsert
     _update_model = AccountUpdate
 
-    def get(self, id: UUID, *, validate: bool | None = None) -> Account | None:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: None = None) -> Account | None: ...
+
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: AccountLoad) -> AccountWith | None: ...
+
+    def get(self, id: UUID, *, validate: bool | None = None, load: AccountLoad | None = None) -> Account | None:
+        """The row whose primary key (id) has these values, or None. load=: the rows as AccountWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def get_by_provider_id_account_id(
+        self, *, provider_id: str, account_id: str, validate: bool | None = None, load: None = None
+    ) -> Account | None: ...
+
+    @overload
+    def get_by_provider_id_account_id(
+        self, *, provider_id: str, account_id: str, validate: bool | None = None, load: AccountLoad
+    ) -> AccountWith | None: ...
 
     def get_by_provider_id_account_id(
-        self, *, provider_id: str, account_id: str, validate: bool | None = None
+        self, *, provider_id: str, account_id: str, validate: bool | None = None, load: AccountLoad | None = None
     ) -> Account | None:
-        """The row whose unique key (provider_id, account_id) has these values, or None."""
-        return self._get(1, (provider_id, account_id), validate)
+        """The row whose unique key (provider_id, account_id) has these values, or None. load=: the rows as AccountWith, with the relations it names loaded."""
+        return self._get(1, (provider_id, account_id), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> builtins.list[Account]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        load: AccountLoad,
+    ) -> builtins.list[AccountWith]: ...
 
     def list(
         self,
@@ -474,8 +696,9 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
         offset: int = 0,
         after: Account | None = None,
         validate: bool | None = None,
-    ) -> builtins.list[Account]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        load: AccountLoad | None = None,
+    ) -> builtins.list[Account] | builtins.list[AccountWith]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as AccountWith, with the relations it names loaded."""
         return self._list(
             (
                 id,
@@ -498,7 +721,62 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
             limit,
             offset,
             validate,
+            load,
         )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> Iterator[Account]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Account] | Callable[[AccountColumns], _w.Condition[Account]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        account_id: str | builtins.list[str] = UNSET,
+        provider_id: str | builtins.list[str] = UNSET,
+        access_token: str | builtins.list[str] | None = UNSET,
+        refresh_token: str | builtins.list[str] | None = UNSET,
+        id_token: str | builtins.list[str] | None = UNSET,
+        access_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        refresh_token_expires_at: AwareDatetime | builtins.list[AwareDatetime] | None = UNSET,
+        scope: str | builtins.list[str] | None = UNSET,
+        password: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: AccountOrder | Sequence[AccountOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Account | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: AccountLoad,
+    ) -> Iterator[AccountWith]: ...
 
     def iter(
         self,
@@ -523,8 +801,9 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
         after: Account | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: AccountLoad | None = None,
     ) -> Iterator[Account]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as AccountWith, with the relations it names loaded."""
         return self._iter(
             (
                 id,
@@ -548,6 +827,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
             offset,
             validate,
             batch,
+            load,
         )
 
     def count(
@@ -689,4 +969,10 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncAccountTable", "AccountColumns", "AccountTable"]
+__all__ = [
+    "AsyncAccountTable",
+    "AccountColumns",
+    "AccountLoad",
+    "AccountWith",
+    "AccountTable",
+]

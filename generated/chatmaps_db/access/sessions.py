@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 from uuid import UUID
 
 from pydantic import AwareDatetime
@@ -19,7 +19,7 @@ from chatmaps_db._types import UNSET
 from chatmaps_db.models.sessions import Session, SessionInsert, SessionUpdate
 
 if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
-    from chatmaps_db.access.users import UserColumns  # noqa: F401
+    from chatmaps_db.access.users import UserColumns, UserLoad, UserWith  # noqa: F401
     from chatmaps_db.models.users import User  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
@@ -105,22 +105,109 @@ class SessionColumns(_w.Columns):
 SessionWhere = _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]]
 
 
+class SessionLoad(_w.Load):
+    """What load= loads with each public.sessions row: a relation = True, or a Load of the related table
+    (its own where=, order_by=, limit= per row, and its relations in turn)."""
+
+    def __init__(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
+        *,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        user: bool | UserLoad = False,
+    ) -> None:
+        super().__init__(where, order_by, limit, user=user)
+
+
+class SessionWith(Session, _w.Loaded):
+    """A public.sessions row with the relations load= asked for; reading one it did not ask for raises
+    RelationNotLoaded (nothing is ever fetched behind your back)."""
+
+    @property
+    def user(self) -> UserWith | None:
+        return self._relation("user")  # type: ignore[no-any-return]
+
+
 class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
     """public.sessions through a database or one of its connections: db.sessions, tx.sessions."""
 
     _spec = _SPEC
     _row = Session
     c = SessionColumns()
+    _with = SessionWith
     _insert_model = SessionInsert
     _update_model = SessionUpdate
 
-    def get(self, id: UUID, *, validate: bool | None = None) -> Awaitable[Session | None]:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: None = None) -> Awaitable[Session | None]: ...
 
-    def get_by_token(self, token: str, *, validate: bool | None = None) -> Awaitable[Session | None]:
-        """The row whose unique key (token) has these values, or None."""
-        return self._get(1, (token,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: SessionLoad) -> Awaitable[SessionWith | None]: ...
+
+    def get(
+        self, id: UUID, *, validate: bool | None = None, load: SessionLoad | None = None
+    ) -> Awaitable[Session | None]:
+        """The row whose primary key (id) has these values, or None. load=: the rows as SessionWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def get_by_token(
+        self, token: str, *, validate: bool | None = None, load: None = None
+    ) -> Awaitable[Session | None]: ...
+
+    @overload
+    def get_by_token(
+        self, token: str, *, validate: bool | None = None, load: SessionLoad
+    ) -> Awaitable[SessionWith | None]: ...
+
+    def get_by_token(
+        self, token: str, *, validate: bool | None = None, load: SessionLoad | None = None
+    ) -> Awaitable[Session | None]:
+        """The row whose unique key (token) has these values, or None. load=: the rows as SessionWith, with the relations it names loaded."""
+        return self._get(1, (token,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> Awaitable[builtins.list[Session]]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        load: SessionLoad,
+    ) -> Awaitable[builtins.list[SessionWith]]: ...
 
     def list(
         self,
@@ -139,8 +226,9 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
         offset: int = 0,
         after: Session | None = None,
         validate: bool | None = None,
-    ) -> Awaitable[builtins.list[Session]]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        load: SessionLoad | None = None,
+    ) -> Awaitable[builtins.list[Session] | builtins.list[SessionWith]]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as SessionWith, with the relations it names loaded."""
         return self._list(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
             where,
@@ -149,7 +237,52 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
             limit,
             offset,
             validate,
+            load,
         )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> AsyncIterator[Session]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: SessionLoad,
+    ) -> AsyncIterator[SessionWith]: ...
 
     def iter(
         self,
@@ -169,8 +302,9 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
         after: Session | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: SessionLoad | None = None,
     ) -> AsyncIterator[Session]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as SessionWith, with the relations it names loaded."""
         return self._iter(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
             where,
@@ -180,6 +314,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
             offset,
             validate,
             batch,
+            load,
         )
 
     def count(
@@ -279,16 +414,73 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
     _spec = _SPEC
     _row = Session
     c = SessionColumns()
+    _with = SessionWith
     _insert_model = SessionInsert
     _update_model = SessionUpdate
 
-    def get(self, id: UUID, *, validate: bool | None = None) -> Session | None:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: None = None) -> Session | None: ...
 
-    def get_by_token(self, token: str, *, validate: bool | None = None) -> Session | None:
-        """The row whose unique key (token) has these values, or None."""
-        return self._get(1, (token,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: SessionLoad) -> SessionWith | None: ...
+
+    def get(self, id: UUID, *, validate: bool | None = None, load: SessionLoad | None = None) -> Session | None:
+        """The row whose primary key (id) has these values, or None. load=: the rows as SessionWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def get_by_token(self, token: str, *, validate: bool | None = None, load: None = None) -> Session | None: ...
+
+    @overload
+    def get_by_token(self, token: str, *, validate: bool | None = None, load: SessionLoad) -> SessionWith | None: ...
+
+    def get_by_token(
+        self, token: str, *, validate: bool | None = None, load: SessionLoad | None = None
+    ) -> Session | None:
+        """The row whose unique key (token) has these values, or None. load=: the rows as SessionWith, with the relations it names loaded."""
+        return self._get(1, (token,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> builtins.list[Session]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        load: SessionLoad,
+    ) -> builtins.list[SessionWith]: ...
 
     def list(
         self,
@@ -307,8 +499,9 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         offset: int = 0,
         after: Session | None = None,
         validate: bool | None = None,
-    ) -> builtins.list[Session]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        load: SessionLoad | None = None,
+    ) -> builtins.list[Session] | builtins.list[SessionWith]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as SessionWith, with the relations it names loaded."""
         return self._list(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
             where,
@@ -317,7 +510,52 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
             limit,
             offset,
             validate,
+            load,
         )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> Iterator[Session]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Session] | Callable[[SessionColumns], _w.Condition[Session]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        user_id: UUID | builtins.list[UUID] = UNSET,
+        token: str | builtins.list[str] = UNSET,
+        expires_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        ip_address: str | builtins.list[str] | None = UNSET,
+        user_agent: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: SessionOrder | Sequence[SessionOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Session | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: SessionLoad,
+    ) -> Iterator[SessionWith]: ...
 
     def iter(
         self,
@@ -337,8 +575,9 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         after: Session | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: SessionLoad | None = None,
     ) -> Iterator[Session]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as SessionWith, with the relations it names loaded."""
         return self._iter(
             (id, user_id, token, expires_at, ip_address, user_agent, created_at, updated_at),
             where,
@@ -348,6 +587,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
             offset,
             validate,
             batch,
+            load,
         )
 
     def count(
@@ -441,4 +681,10 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncSessionTable", "SessionColumns", "SessionTable"]
+__all__ = [
+    "AsyncSessionTable",
+    "SessionColumns",
+    "SessionLoad",
+    "SessionWith",
+    "SessionTable",
+]

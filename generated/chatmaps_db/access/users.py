@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 from uuid import UUID
 
 from pydantic import AwareDatetime
@@ -19,8 +19,8 @@ from chatmaps_db._types import UNSET
 from chatmaps_db.models.users import User, UserInsert, UserUpdate
 
 if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
-    from chatmaps_db.access.accounts import AccountColumns  # noqa: F401
-    from chatmaps_db.access.sessions import SessionColumns  # noqa: F401
+    from chatmaps_db.access.accounts import AccountColumns, AccountLoad, AccountWith  # noqa: F401
+    from chatmaps_db.access.sessions import SessionColumns, SessionLoad, SessionWith  # noqa: F401
     from chatmaps_db.models.accounts import Account  # noqa: F401
     from chatmaps_db.models.sessions import Session  # noqa: F401
 
@@ -95,22 +95,110 @@ class UserColumns(_w.Columns):
 UserWhere = _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]]
 
 
+class UserLoad(_w.Load):
+    """What load= loads with each public.users row: a relation = True, or a Load of the related table
+    (its own where=, order_by=, limit= per row, and its relations in turn)."""
+
+    def __init__(
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
+        *,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        accounts: bool | AccountLoad = False,
+        sessions: bool | SessionLoad = False,
+    ) -> None:
+        super().__init__(where, order_by, limit, accounts=accounts, sessions=sessions)
+
+
+class UserWith(User, _w.Loaded):
+    """A public.users row with the relations load= asked for; reading one it did not ask for raises
+    RelationNotLoaded (nothing is ever fetched behind your back)."""
+
+    @property
+    def accounts(self) -> builtins.list[AccountWith]:
+        return self._relation("accounts")  # type: ignore[no-any-return]
+
+    @property
+    def sessions(self) -> builtins.list[SessionWith]:
+        return self._relation("sessions")  # type: ignore[no-any-return]
+
+
 class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
     """public.users through a database or one of its connections: db.users, tx.users."""
 
     _spec = _SPEC
     _row = User
     c = UserColumns()
+    _with = UserWith
     _insert_model = UserInsert
     _update_model = UserUpdate
 
-    def get(self, id: UUID, *, validate: bool | None = None) -> Awaitable[User | None]:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: None = None) -> Awaitable[User | None]: ...
 
-    def get_by_email(self, email: str, *, validate: bool | None = None) -> Awaitable[User | None]:
-        """The row whose unique key (lower(email)) has these values (compared with the same function as the index), or None."""
-        return self._get(1, (email,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: UserLoad) -> Awaitable[UserWith | None]: ...
+
+    def get(self, id: UUID, *, validate: bool | None = None, load: UserLoad | None = None) -> Awaitable[User | None]:
+        """The row whose primary key (id) has these values, or None. load=: the rows as UserWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def get_by_email(
+        self, email: str, *, validate: bool | None = None, load: None = None
+    ) -> Awaitable[User | None]: ...
+
+    @overload
+    def get_by_email(
+        self, email: str, *, validate: bool | None = None, load: UserLoad
+    ) -> Awaitable[UserWith | None]: ...
+
+    def get_by_email(
+        self, email: str, *, validate: bool | None = None, load: UserLoad | None = None
+    ) -> Awaitable[User | None]:
+        """The row whose unique key (lower(email)) has these values (compared with the same function as the index), or None. load=: the rows as UserWith, with the relations it names loaded."""
+        return self._get(1, (email,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> Awaitable[builtins.list[User]]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        load: UserLoad,
+    ) -> Awaitable[builtins.list[UserWith]]: ...
 
     def list(
         self,
@@ -128,8 +216,9 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
         offset: int = 0,
         after: User | None = None,
         validate: bool | None = None,
-    ) -> Awaitable[builtins.list[User]]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        load: UserLoad | None = None,
+    ) -> Awaitable[builtins.list[User] | builtins.list[UserWith]]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as UserWith, with the relations it names loaded."""
         return self._list(
             (id, name, email, email_verified, image, created_at, updated_at),
             where,
@@ -138,7 +227,50 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
             limit,
             offset,
             validate,
+            load,
         )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> AsyncIterator[User]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: UserLoad,
+    ) -> AsyncIterator[UserWith]: ...
 
     def iter(
         self,
@@ -157,8 +289,9 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
         after: User | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: UserLoad | None = None,
     ) -> AsyncIterator[User]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as UserWith, with the relations it names loaded."""
         return self._iter(
             (id, name, email, email_verified, image, created_at, updated_at),
             where,
@@ -168,6 +301,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
             offset,
             validate,
             batch,
+            load,
         )
 
     def count(
@@ -263,16 +397,69 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
     _spec = _SPEC
     _row = User
     c = UserColumns()
+    _with = UserWith
     _insert_model = UserInsert
     _update_model = UserUpdate
 
-    def get(self, id: UUID, *, validate: bool | None = None) -> User | None:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: None = None) -> User | None: ...
 
-    def get_by_email(self, email: str, *, validate: bool | None = None) -> User | None:
-        """The row whose unique key (lower(email)) has these values (compared with the same function as the index), or None."""
-        return self._get(1, (email,), validate)
+    @overload
+    def get(self, id: UUID, *, validate: bool | None = None, load: UserLoad) -> UserWith | None: ...
+
+    def get(self, id: UUID, *, validate: bool | None = None, load: UserLoad | None = None) -> User | None:
+        """The row whose primary key (id) has these values, or None. load=: the rows as UserWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def get_by_email(self, email: str, *, validate: bool | None = None, load: None = None) -> User | None: ...
+
+    @overload
+    def get_by_email(self, email: str, *, validate: bool | None = None, load: UserLoad) -> UserWith | None: ...
+
+    def get_by_email(self, email: str, *, validate: bool | None = None, load: UserLoad | None = None) -> User | None:
+        """The row whose unique key (lower(email)) has these values (compared with the same function as the index), or None. load=: the rows as UserWith, with the relations it names loaded."""
+        return self._get(1, (email,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> builtins.list[User]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        load: UserLoad,
+    ) -> builtins.list[UserWith]: ...
 
     def list(
         self,
@@ -290,8 +477,9 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         offset: int = 0,
         after: User | None = None,
         validate: bool | None = None,
-    ) -> builtins.list[User]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
+        load: UserLoad | None = None,
+    ) -> builtins.list[User] | builtins.list[UserWith]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as UserWith, with the relations it names loaded."""
         return self._list(
             (id, name, email, email_verified, image, created_at, updated_at),
             where,
@@ -300,7 +488,50 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
             limit,
             offset,
             validate,
+            load,
         )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> Iterator[User]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]] | None = None,
+        *,
+        id: UUID | builtins.list[UUID] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        email: str | builtins.list[str] = UNSET,
+        email_verified: bool | builtins.list[bool] = UNSET,
+        image: str | builtins.list[str] | None = UNSET,
+        created_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        updated_at: AwareDatetime | builtins.list[AwareDatetime] = UNSET,
+        order_by: UserOrder | Sequence[UserOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: User | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: UserLoad,
+    ) -> Iterator[UserWith]: ...
 
     def iter(
         self,
@@ -319,8 +550,9 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         after: User | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: UserLoad | None = None,
     ) -> Iterator[User]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as UserWith, with the relations it names loaded."""
         return self._iter(
             (id, name, email, email_verified, image, created_at, updated_at),
             where,
@@ -330,6 +562,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
             offset,
             validate,
             batch,
+            load,
         )
 
     def count(
@@ -417,4 +650,10 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncUserTable", "UserColumns", "UserTable"]
+__all__ = [
+    "AsyncUserTable",
+    "UserColumns",
+    "UserLoad",
+    "UserWith",
+    "UserTable",
+]

@@ -384,4 +384,8 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncVerificationTable", "VerificationColumns", "VerificationTable"]
+__all__ = [
+    "AsyncVerificationTable",
+    "VerificationColumns",
+    "VerificationTable",
+]

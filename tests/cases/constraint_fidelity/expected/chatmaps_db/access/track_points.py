@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 import chatmaps_db._where as _w
 from chatmaps_db._access import Table
@@ -16,7 +16,7 @@ from chatmaps_db._types import UNSET
 from chatmaps_db.models.track_points import TrackPoint, TrackPointInsert, TrackPointUpdate
 
 if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
-    from chatmaps_db.access.children import ChildrenColumns  # noqa: F401
+    from chatmaps_db.access.children import ChildrenColumns, ChildrenLoad, ChildrenWith  # noqa: F401
     from chatmaps_db.models.children import Children  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
@@ -81,32 +81,137 @@ class TrackPointColumns(_w.Columns):
 TrackPointWhere = _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]]
 
 
+class TrackPointLoad(_w.Load):
+    """What load= loads with each public.Track Points row: a relation = True, or a Load of the related table
+    (its own where=, order_by=, limit= per row, and its relations in turn)."""
+
+    def __init__(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
+        *,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        children: bool | ChildrenLoad = False,
+    ) -> None:
+        super().__init__(where, order_by, limit, children=children)
+
+
+class TrackPointWith(TrackPoint, _w.Loaded):
+    """A public.Track Points row with the relations load= asked for; reading one it did not ask for raises
+    RelationNotLoaded (nothing is ever fetched behind your back)."""
+
+    @property
+    def children(self) -> builtins.list[ChildrenWith]:
+        return self._relation("children")  # type: ignore[no-any-return]
+
+
 class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUpdate]):
     """public.Track Points through a database or one of its connections: db.track_points, tx.track_points."""
 
     _spec = _SPEC
     _row = TrackPoint
     c = TrackPointColumns()
+    _with = TrackPointWith
     _insert_model = TrackPointInsert
     _update_model = TrackPointUpdate
 
-    def get(self, id: int, *, validate: bool | None = None) -> Awaitable[TrackPoint | None]:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: None = None) -> Awaitable[TrackPoint | None]: ...
 
-    def get_by_label(self, label: str, *, validate: bool | None = None) -> Awaitable[TrackPoint | None]:
-        """The row whose unique key (lower(label)) has these values (compared with the same function as the index), or None."""
-        return self._get(1, (label,), validate)
+    @overload
+    def get(
+        self, id: int, *, validate: bool | None = None, load: TrackPointLoad
+    ) -> Awaitable[TrackPointWith | None]: ...
+
+    def get(
+        self, id: int, *, validate: bool | None = None, load: TrackPointLoad | None = None
+    ) -> Awaitable[TrackPoint | None]:
+        """The row whose primary key (id) has these values, or None. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def get_by_label(
+        self, label: str, *, validate: bool | None = None, load: None = None
+    ) -> Awaitable[TrackPoint | None]: ...
+
+    @overload
+    def get_by_label(
+        self, label: str, *, validate: bool | None = None, load: TrackPointLoad
+    ) -> Awaitable[TrackPointWith | None]: ...
+
+    def get_by_label(
+        self, label: str, *, validate: bool | None = None, load: TrackPointLoad | None = None
+    ) -> Awaitable[TrackPoint | None]:
+        """The row whose unique key (lower(label)) has these values (compared with the same function as the index), or None. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._get(1, (label,), validate, load)
+
+    @overload
+    def get_by_position_Order(
+        self, *, position: int, Order: str, validate: bool | None = None, load: None = None
+    ) -> Awaitable[TrackPoint | None]: ...
+
+    @overload
+    def get_by_position_Order(
+        self, *, position: int, Order: str, validate: bool | None = None, load: TrackPointLoad
+    ) -> Awaitable[TrackPointWith | None]: ...
 
     def get_by_position_Order(
-        self, *, position: int, Order: str, validate: bool | None = None
+        self, *, position: int, Order: str, validate: bool | None = None, load: TrackPointLoad | None = None
     ) -> Awaitable[TrackPoint | None]:
-        """The row whose unique key (position, Order) has these values, or None."""
-        return self._get(2, (position, Order), validate)
+        """The row whose unique key (position, Order) has these values, or None. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._get(2, (position, Order), validate, load)
 
-    def get_by_with_space(self, with_space: str, *, validate: bool | None = None) -> Awaitable[TrackPoint | None]:
-        """The row whose unique key (with space) has these values, or None."""
-        return self._get(3, (with_space,), validate)
+    @overload
+    def get_by_with_space(
+        self, with_space: str, *, validate: bool | None = None, load: None = None
+    ) -> Awaitable[TrackPoint | None]: ...
+
+    @overload
+    def get_by_with_space(
+        self, with_space: str, *, validate: bool | None = None, load: TrackPointLoad
+    ) -> Awaitable[TrackPointWith | None]: ...
+
+    def get_by_with_space(
+        self, with_space: str, *, validate: bool | None = None, load: TrackPointLoad | None = None
+    ) -> Awaitable[TrackPoint | None]:
+        """The row whose unique key (with space) has these values, or None. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._get(3, (with_space,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> Awaitable[builtins.list[TrackPoint]]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        load: TrackPointLoad,
+    ) -> Awaitable[builtins.list[TrackPointWith]]: ...
 
     def list(
         self,
@@ -122,9 +227,50 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         offset: int = 0,
         after: TrackPoint | None = None,
         validate: bool | None = None,
-    ) -> Awaitable[builtins.list[TrackPoint]]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, position, Order, with_space, label), where, order_by, after, limit, offset, validate)
+        load: TrackPointLoad | None = None,
+    ) -> Awaitable[builtins.list[TrackPoint] | builtins.list[TrackPointWith]]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._list(
+            (id, position, Order, with_space, label), where, order_by, after, limit, offset, validate, load
+        )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> AsyncIterator[TrackPoint]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: TrackPointLoad,
+    ) -> AsyncIterator[TrackPointWith]: ...
 
     def iter(
         self,
@@ -141,10 +287,11 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
         after: TrackPoint | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: TrackPointLoad | None = None,
     ) -> AsyncIterator[TrackPoint]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as TrackPointWith, with the relations it names loaded."""
         return self._iter(
-            (id, position, Order, with_space, label), where, order_by, after, limit, offset, validate, batch
+            (id, position, Order, with_space, label), where, order_by, after, limit, offset, validate, batch, load
         )
 
     def count(
@@ -244,24 +391,101 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
     _spec = _SPEC
     _row = TrackPoint
     c = TrackPointColumns()
+    _with = TrackPointWith
     _insert_model = TrackPointInsert
     _update_model = TrackPointUpdate
 
-    def get(self, id: int, *, validate: bool | None = None) -> TrackPoint | None:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: None = None) -> TrackPoint | None: ...
 
-    def get_by_label(self, label: str, *, validate: bool | None = None) -> TrackPoint | None:
-        """The row whose unique key (lower(label)) has these values (compared with the same function as the index), or None."""
-        return self._get(1, (label,), validate)
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: TrackPointLoad) -> TrackPointWith | None: ...
 
-    def get_by_position_Order(self, *, position: int, Order: str, validate: bool | None = None) -> TrackPoint | None:
-        """The row whose unique key (position, Order) has these values, or None."""
-        return self._get(2, (position, Order), validate)
+    def get(self, id: int, *, validate: bool | None = None, load: TrackPointLoad | None = None) -> TrackPoint | None:
+        """The row whose primary key (id) has these values, or None. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
 
-    def get_by_with_space(self, with_space: str, *, validate: bool | None = None) -> TrackPoint | None:
-        """The row whose unique key (with space) has these values, or None."""
-        return self._get(3, (with_space,), validate)
+    @overload
+    def get_by_label(self, label: str, *, validate: bool | None = None, load: None = None) -> TrackPoint | None: ...
+
+    @overload
+    def get_by_label(
+        self, label: str, *, validate: bool | None = None, load: TrackPointLoad
+    ) -> TrackPointWith | None: ...
+
+    def get_by_label(
+        self, label: str, *, validate: bool | None = None, load: TrackPointLoad | None = None
+    ) -> TrackPoint | None:
+        """The row whose unique key (lower(label)) has these values (compared with the same function as the index), or None. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._get(1, (label,), validate, load)
+
+    @overload
+    def get_by_position_Order(
+        self, *, position: int, Order: str, validate: bool | None = None, load: None = None
+    ) -> TrackPoint | None: ...
+
+    @overload
+    def get_by_position_Order(
+        self, *, position: int, Order: str, validate: bool | None = None, load: TrackPointLoad
+    ) -> TrackPointWith | None: ...
+
+    def get_by_position_Order(
+        self, *, position: int, Order: str, validate: bool | None = None, load: TrackPointLoad | None = None
+    ) -> TrackPoint | None:
+        """The row whose unique key (position, Order) has these values, or None. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._get(2, (position, Order), validate, load)
+
+    @overload
+    def get_by_with_space(
+        self, with_space: str, *, validate: bool | None = None, load: None = None
+    ) -> TrackPoint | None: ...
+
+    @overload
+    def get_by_with_space(
+        self, with_space: str, *, validate: bool | None = None, load: TrackPointLoad
+    ) -> TrackPointWith | None: ...
+
+    def get_by_with_space(
+        self, with_space: str, *, validate: bool | None = None, load: TrackPointLoad | None = None
+    ) -> TrackPoint | None:
+        """The row whose unique key (with space) has these values, or None. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._get(3, (with_space,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> builtins.list[TrackPoint]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        load: TrackPointLoad,
+    ) -> builtins.list[TrackPointWith]: ...
 
     def list(
         self,
@@ -277,9 +501,50 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         offset: int = 0,
         after: TrackPoint | None = None,
         validate: bool | None = None,
-    ) -> builtins.list[TrackPoint]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, position, Order, with_space, label), where, order_by, after, limit, offset, validate)
+        load: TrackPointLoad | None = None,
+    ) -> builtins.list[TrackPoint] | builtins.list[TrackPointWith]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as TrackPointWith, with the relations it names loaded."""
+        return self._list(
+            (id, position, Order, with_space, label), where, order_by, after, limit, offset, validate, load
+        )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> Iterator[TrackPoint]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        position: int | builtins.list[int] = UNSET,
+        Order: str | builtins.list[str] = UNSET,
+        with_space: str | builtins.list[str] | None = UNSET,
+        label: str | builtins.list[str] | None = UNSET,
+        order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: TrackPoint | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: TrackPointLoad,
+    ) -> Iterator[TrackPointWith]: ...
 
     def iter(
         self,
@@ -296,10 +561,11 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         after: TrackPoint | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: TrackPointLoad | None = None,
     ) -> Iterator[TrackPoint]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as TrackPointWith, with the relations it names loaded."""
         return self._iter(
-            (id, position, Order, with_space, label), where, order_by, after, limit, offset, validate, batch
+            (id, position, Order, with_space, label), where, order_by, after, limit, offset, validate, batch, load
         )
 
     def count(
@@ -391,4 +657,10 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncTrackPointTable", "TrackPointColumns", "TrackPointTable"]
+__all__ = [
+    "AsyncTrackPointTable",
+    "TrackPointColumns",
+    "TrackPointLoad",
+    "TrackPointWith",
+    "TrackPointTable",
+]

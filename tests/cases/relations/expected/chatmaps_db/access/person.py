@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 import chatmaps_db._where as _w
 from chatmaps_db._access import Table
@@ -16,10 +16,10 @@ from chatmaps_db._types import UNSET
 from chatmaps_db.models.person import Person, PersonInsert, PersonUpdate
 
 if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
-    from chatmaps_db.access.membership import MembershipColumns  # noqa: F401
-    from chatmaps_db.access.message import MessageColumns  # noqa: F401
-    from chatmaps_db.access.profile import ProfileColumns  # noqa: F401
-    from chatmaps_db.access.team import TeamColumns  # noqa: F401
+    from chatmaps_db.access.membership import MembershipColumns, MembershipLoad, MembershipWith  # noqa: F401
+    from chatmaps_db.access.message import MessageColumns, MessageLoad, MessageWith  # noqa: F401
+    from chatmaps_db.access.profile import ProfileColumns, ProfileLoad, ProfileWith  # noqa: F401
+    from chatmaps_db.access.team import TeamColumns, TeamLoad, TeamWith  # noqa: F401
     from chatmaps_db.models.membership import Membership  # noqa: F401
     from chatmaps_db.models.message import Message  # noqa: F401
     from chatmaps_db.models.profile import Profile  # noqa: F401
@@ -88,18 +88,124 @@ class PersonColumns(_w.Columns):
 PersonWhere = _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]]
 
 
+class PersonLoad(_w.Load):
+    """What load= loads with each public.person row: a relation = True, or a Load of the related table
+    (its own where=, order_by=, limit= per row, and its relations in turn)."""
+
+    def __init__(
+        self,
+        where: _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]] | None = None,
+        *,
+        order_by: PersonOrder | Sequence[PersonOrder] = (),
+        limit: int | None = None,
+        manager: bool | PersonLoad = False,
+        membership: bool | MembershipLoad = False,
+        message_by_recipient: bool | MessageLoad = False,
+        message_by_sender: bool | MessageLoad = False,
+        person_by_manager: bool | PersonLoad = False,
+        profile: bool | ProfileLoad = False,
+        team_via_membership: bool | TeamLoad = False,
+    ) -> None:
+        super().__init__(
+            where,
+            order_by,
+            limit,
+            manager=manager,
+            membership=membership,
+            message_by_recipient=message_by_recipient,
+            message_by_sender=message_by_sender,
+            person_by_manager=person_by_manager,
+            profile=profile,
+            team_via_membership=team_via_membership,
+        )
+
+
+class PersonWith(Person, _w.Loaded):
+    """A public.person row with the relations load= asked for; reading one it did not ask for raises
+    RelationNotLoaded (nothing is ever fetched behind your back)."""
+
+    @property
+    def manager(self) -> PersonWith | None:
+        return self._relation("manager")  # type: ignore[no-any-return]
+
+    @property
+    def membership(self) -> builtins.list[MembershipWith]:
+        return self._relation("membership")  # type: ignore[no-any-return]
+
+    @property
+    def message_by_recipient(self) -> builtins.list[MessageWith]:
+        return self._relation("message_by_recipient")  # type: ignore[no-any-return]
+
+    @property
+    def message_by_sender(self) -> builtins.list[MessageWith]:
+        return self._relation("message_by_sender")  # type: ignore[no-any-return]
+
+    @property
+    def person_by_manager(self) -> builtins.list[PersonWith]:
+        return self._relation("person_by_manager")  # type: ignore[no-any-return]
+
+    @property
+    def profile(self) -> ProfileWith | None:
+        return self._relation("profile")  # type: ignore[no-any-return]
+
+    @property
+    def team_via_membership(self) -> builtins.list[TeamWith]:
+        return self._relation("team_via_membership")  # type: ignore[no-any-return]
+
+
 class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
     """public.person through a database or one of its connections: db.person, tx.person."""
 
     _spec = _SPEC
     _row = Person
     c = PersonColumns()
+    _with = PersonWith
     _insert_model = PersonInsert
     _update_model = PersonUpdate
 
-    def get(self, id: int, *, validate: bool | None = None) -> Awaitable[Person | None]:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: None = None) -> Awaitable[Person | None]: ...
+
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: PersonLoad) -> Awaitable[PersonWith | None]: ...
+
+    def get(self, id: int, *, validate: bool | None = None, load: PersonLoad | None = None) -> Awaitable[Person | None]:
+        """The row whose primary key (id) has these values, or None. load=: the rows as PersonWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        manager_id: int | builtins.list[int] | None = UNSET,
+        team: str | builtins.list[str] | None = UNSET,
+        order_by: PersonOrder | Sequence[PersonOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Person | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> Awaitable[builtins.list[Person]]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        manager_id: int | builtins.list[int] | None = UNSET,
+        team: str | builtins.list[str] | None = UNSET,
+        order_by: PersonOrder | Sequence[PersonOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Person | None = None,
+        validate: bool | None = None,
+        load: PersonLoad,
+    ) -> Awaitable[builtins.list[PersonWith]]: ...
 
     def list(
         self,
@@ -114,9 +220,46 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         offset: int = 0,
         after: Person | None = None,
         validate: bool | None = None,
-    ) -> Awaitable[builtins.list[Person]]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, name, manager_id, team), where, order_by, after, limit, offset, validate)
+        load: PersonLoad | None = None,
+    ) -> Awaitable[builtins.list[Person] | builtins.list[PersonWith]]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as PersonWith, with the relations it names loaded."""
+        return self._list((id, name, manager_id, team), where, order_by, after, limit, offset, validate, load)
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        manager_id: int | builtins.list[int] | None = UNSET,
+        team: str | builtins.list[str] | None = UNSET,
+        order_by: PersonOrder | Sequence[PersonOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Person | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> AsyncIterator[Person]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        manager_id: int | builtins.list[int] | None = UNSET,
+        team: str | builtins.list[str] | None = UNSET,
+        order_by: PersonOrder | Sequence[PersonOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Person | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: PersonLoad,
+    ) -> AsyncIterator[PersonWith]: ...
 
     def iter(
         self,
@@ -132,9 +275,10 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         after: Person | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: PersonLoad | None = None,
     ) -> AsyncIterator[Person]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, name, manager_id, team), where, order_by, after, limit, offset, validate, batch)
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as PersonWith, with the relations it names loaded."""
+        return self._iter((id, name, manager_id, team), where, order_by, after, limit, offset, validate, batch, load)
 
     def count(
         self,
@@ -225,12 +369,53 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
     _spec = _SPEC
     _row = Person
     c = PersonColumns()
+    _with = PersonWith
     _insert_model = PersonInsert
     _update_model = PersonUpdate
 
-    def get(self, id: int, *, validate: bool | None = None) -> Person | None:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: None = None) -> Person | None: ...
+
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: PersonLoad) -> PersonWith | None: ...
+
+    def get(self, id: int, *, validate: bool | None = None, load: PersonLoad | None = None) -> Person | None:
+        """The row whose primary key (id) has these values, or None. load=: the rows as PersonWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        manager_id: int | builtins.list[int] | None = UNSET,
+        team: str | builtins.list[str] | None = UNSET,
+        order_by: PersonOrder | Sequence[PersonOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Person | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> builtins.list[Person]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        manager_id: int | builtins.list[int] | None = UNSET,
+        team: str | builtins.list[str] | None = UNSET,
+        order_by: PersonOrder | Sequence[PersonOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Person | None = None,
+        validate: bool | None = None,
+        load: PersonLoad,
+    ) -> builtins.list[PersonWith]: ...
 
     def list(
         self,
@@ -245,9 +430,46 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         offset: int = 0,
         after: Person | None = None,
         validate: bool | None = None,
-    ) -> builtins.list[Person]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, name, manager_id, team), where, order_by, after, limit, offset, validate)
+        load: PersonLoad | None = None,
+    ) -> builtins.list[Person] | builtins.list[PersonWith]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as PersonWith, with the relations it names loaded."""
+        return self._list((id, name, manager_id, team), where, order_by, after, limit, offset, validate, load)
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        manager_id: int | builtins.list[int] | None = UNSET,
+        team: str | builtins.list[str] | None = UNSET,
+        order_by: PersonOrder | Sequence[PersonOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Person | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> Iterator[Person]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        manager_id: int | builtins.list[int] | None = UNSET,
+        team: str | builtins.list[str] | None = UNSET,
+        order_by: PersonOrder | Sequence[PersonOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Person | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: PersonLoad,
+    ) -> Iterator[PersonWith]: ...
 
     def iter(
         self,
@@ -263,9 +485,10 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         after: Person | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: PersonLoad | None = None,
     ) -> Iterator[Person]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((id, name, manager_id, team), where, order_by, after, limit, offset, validate, batch)
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as PersonWith, with the relations it names loaded."""
+        return self._iter((id, name, manager_id, team), where, order_by, after, limit, offset, validate, batch, load)
 
     def count(
         self,
@@ -350,4 +573,10 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncPersonTable", "PersonColumns", "PersonTable"]
+__all__ = [
+    "AsyncPersonTable",
+    "PersonColumns",
+    "PersonLoad",
+    "PersonWith",
+    "PersonTable",
+]

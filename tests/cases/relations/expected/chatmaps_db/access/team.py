@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 import chatmaps_db._where as _w
 from chatmaps_db._access import Table
@@ -16,8 +16,8 @@ from chatmaps_db._types import UNSET
 from chatmaps_db.models.team import Team, TeamInsert, TeamUpdate
 
 if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
-    from chatmaps_db.access.membership import MembershipColumns  # noqa: F401
-    from chatmaps_db.access.person import PersonColumns  # noqa: F401
+    from chatmaps_db.access.membership import MembershipColumns, MembershipLoad, MembershipWith  # noqa: F401
+    from chatmaps_db.access.person import PersonColumns, PersonLoad, PersonWith  # noqa: F401
     from chatmaps_db.models.membership import Membership  # noqa: F401
     from chatmaps_db.models.person import Person  # noqa: F401
 
@@ -72,18 +72,92 @@ class TeamColumns(_w.Columns):
 TeamWhere = _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]]
 
 
+class TeamLoad(_w.Load):
+    """What load= loads with each public.team row: a relation = True, or a Load of the related table
+    (its own where=, order_by=, limit= per row, and its relations in turn)."""
+
+    def __init__(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        membership: bool | MembershipLoad = False,
+        person: bool | PersonLoad = False,
+    ) -> None:
+        super().__init__(where, order_by, limit, membership=membership, person=person)
+
+
+class TeamWith(Team, _w.Loaded):
+    """A public.team row with the relations load= asked for; reading one it did not ask for raises
+    RelationNotLoaded (nothing is ever fetched behind your back)."""
+
+    @property
+    def membership(self) -> builtins.list[MembershipWith]:
+        return self._relation("membership")  # type: ignore[no-any-return]
+
+    @property
+    def person(self) -> builtins.list[PersonWith]:
+        return self._relation("person")  # type: ignore[no-any-return]
+
+
 class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
     """public.team through a database or one of its connections: db.team, tx.team."""
 
     _spec = _SPEC
     _row = Team
     c = TeamColumns()
+    _with = TeamWith
     _insert_model = TeamInsert
     _update_model = TeamUpdate
 
-    def get(self, *, org: str, code: str, validate: bool | None = None) -> Awaitable[Team | None]:
-        """The row whose primary key (org, code) has these values, or None."""
-        return self._get(0, (org, code), validate)
+    @overload
+    def get(
+        self, *, org: str, code: str, validate: bool | None = None, load: None = None
+    ) -> Awaitable[Team | None]: ...
+
+    @overload
+    def get(
+        self, *, org: str, code: str, validate: bool | None = None, load: TeamLoad
+    ) -> Awaitable[TeamWith | None]: ...
+
+    def get(
+        self, *, org: str, code: str, validate: bool | None = None, load: TeamLoad | None = None
+    ) -> Awaitable[Team | None]:
+        """The row whose primary key (org, code) has these values, or None. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._get(0, (org, code), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        org: str | builtins.list[str] = UNSET,
+        code: str | builtins.list[str] = UNSET,
+        title: str | builtins.list[str] = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> Awaitable[builtins.list[Team]]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        org: str | builtins.list[str] = UNSET,
+        code: str | builtins.list[str] = UNSET,
+        title: str | builtins.list[str] = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        load: TeamLoad,
+    ) -> Awaitable[builtins.list[TeamWith]]: ...
 
     def list(
         self,
@@ -97,9 +171,44 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         offset: int = 0,
         after: Team | None = None,
         validate: bool | None = None,
-    ) -> Awaitable[builtins.list[Team]]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((org, code, title), where, order_by, after, limit, offset, validate)
+        load: TeamLoad | None = None,
+    ) -> Awaitable[builtins.list[Team] | builtins.list[TeamWith]]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._list((org, code, title), where, order_by, after, limit, offset, validate, load)
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        org: str | builtins.list[str] = UNSET,
+        code: str | builtins.list[str] = UNSET,
+        title: str | builtins.list[str] = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> AsyncIterator[Team]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        org: str | builtins.list[str] = UNSET,
+        code: str | builtins.list[str] = UNSET,
+        title: str | builtins.list[str] = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: TeamLoad,
+    ) -> AsyncIterator[TeamWith]: ...
 
     def iter(
         self,
@@ -114,9 +223,10 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         after: Team | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: TeamLoad | None = None,
     ) -> AsyncIterator[Team]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((org, code, title), where, order_by, after, limit, offset, validate, batch)
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._iter((org, code, title), where, order_by, after, limit, offset, validate, batch, load)
 
     def count(
         self,
@@ -205,12 +315,51 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
     _spec = _SPEC
     _row = Team
     c = TeamColumns()
+    _with = TeamWith
     _insert_model = TeamInsert
     _update_model = TeamUpdate
 
-    def get(self, *, org: str, code: str, validate: bool | None = None) -> Team | None:
-        """The row whose primary key (org, code) has these values, or None."""
-        return self._get(0, (org, code), validate)
+    @overload
+    def get(self, *, org: str, code: str, validate: bool | None = None, load: None = None) -> Team | None: ...
+
+    @overload
+    def get(self, *, org: str, code: str, validate: bool | None = None, load: TeamLoad) -> TeamWith | None: ...
+
+    def get(self, *, org: str, code: str, validate: bool | None = None, load: TeamLoad | None = None) -> Team | None:
+        """The row whose primary key (org, code) has these values, or None. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._get(0, (org, code), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        org: str | builtins.list[str] = UNSET,
+        code: str | builtins.list[str] = UNSET,
+        title: str | builtins.list[str] = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> builtins.list[Team]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        org: str | builtins.list[str] = UNSET,
+        code: str | builtins.list[str] = UNSET,
+        title: str | builtins.list[str] = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        load: TeamLoad,
+    ) -> builtins.list[TeamWith]: ...
 
     def list(
         self,
@@ -224,9 +373,44 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         offset: int = 0,
         after: Team | None = None,
         validate: bool | None = None,
-    ) -> builtins.list[Team]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((org, code, title), where, order_by, after, limit, offset, validate)
+        load: TeamLoad | None = None,
+    ) -> builtins.list[Team] | builtins.list[TeamWith]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._list((org, code, title), where, order_by, after, limit, offset, validate, load)
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        org: str | builtins.list[str] = UNSET,
+        code: str | builtins.list[str] = UNSET,
+        title: str | builtins.list[str] = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> Iterator[Team]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        org: str | builtins.list[str] = UNSET,
+        code: str | builtins.list[str] = UNSET,
+        title: str | builtins.list[str] = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: TeamLoad,
+    ) -> Iterator[TeamWith]: ...
 
     def iter(
         self,
@@ -241,9 +425,10 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         after: Team | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: TeamLoad | None = None,
     ) -> Iterator[Team]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((org, code, title), where, order_by, after, limit, offset, validate, batch)
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._iter((org, code, title), where, order_by, after, limit, offset, validate, batch, load)
 
     def count(
         self,
@@ -322,4 +507,10 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncTeamTable", "TeamColumns", "TeamTable"]
+__all__ = [
+    "AsyncTeamTable",
+    "TeamColumns",
+    "TeamLoad",
+    "TeamWith",
+    "TeamTable",
+]

@@ -299,4 +299,8 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncKeyTable", "KeyColumns", "KeyTable"]
+__all__ = [
+    "AsyncKeyTable",
+    "KeyColumns",
+    "KeyTable",
+]

@@ -483,4 +483,8 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncMethodTable", "MethodColumns", "MethodTable"]
+__all__ = [
+    "AsyncMethodTable",
+    "MethodColumns",
+    "MethodTable",
+]

@@ -245,4 +245,8 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
         return self._delete_where_and_return(where, validate)
 
 
-__all__ = ["AsyncAuditLogTable", "AuditLogColumns", "AuditLogTable"]
+__all__ = [
+    "AsyncAuditLogTable",
+    "AuditLogColumns",
+    "AuditLogTable",
+]

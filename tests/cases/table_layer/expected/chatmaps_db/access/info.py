@@ -293,4 +293,8 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncInfoTable", "InfoColumns", "InfoTable"]
+__all__ = [
+    "AsyncInfoTable",
+    "InfoColumns",
+    "InfoTable",
+]

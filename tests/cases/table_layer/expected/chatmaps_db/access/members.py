@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, overload
 
 import chatmaps_db._where as _w
 from chatmaps_db._access import Table
@@ -17,7 +17,7 @@ from chatmaps_db.models._shared import Role
 from chatmaps_db.models.members import Member, MemberInsert, MemberUpdate
 
 if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
-    from chatmaps_db.access.teams import TeamColumns  # noqa: F401
+    from chatmaps_db.access.teams import TeamColumns, TeamLoad, TeamWith  # noqa: F401
     from chatmaps_db.models.teams import Team  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
@@ -68,18 +68,89 @@ class MemberColumns(_w.Columns):
 MemberWhere = _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]]
 
 
+class MemberLoad(_w.Load):
+    """What load= loads with each public.members row: a relation = True, or a Load of the related table
+    (its own where=, order_by=, limit= per row, and its relations in turn)."""
+
+    def __init__(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
+        *,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        team: bool | TeamLoad = False,
+    ) -> None:
+        super().__init__(where, order_by, limit, team=team)
+
+
+class MemberWith(Member, _w.Loaded):
+    """A public.members row with the relations load= asked for; reading one it did not ask for raises
+    RelationNotLoaded (nothing is ever fetched behind your back)."""
+
+    @property
+    def team(self) -> TeamWith | None:
+        return self._relation("team")  # type: ignore[no-any-return]
+
+
 class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
     """public.members through a database or one of its connections: db.members, tx.members."""
 
     _spec = _SPEC
     _row = Member
     c = MemberColumns()
+    _with = MemberWith
     _insert_model = MemberInsert
     _update_model = MemberUpdate
 
-    def get(self, *, team_id: int, user_name: str, validate: bool | None = None) -> Awaitable[Member | None]:
-        """The row whose primary key (team_id, user_name) has these values, or None."""
-        return self._get(0, (team_id, user_name), validate)
+    @overload
+    def get(
+        self, *, team_id: int, user_name: str, validate: bool | None = None, load: None = None
+    ) -> Awaitable[Member | None]: ...
+
+    @overload
+    def get(
+        self, *, team_id: int, user_name: str, validate: bool | None = None, load: MemberLoad
+    ) -> Awaitable[MemberWith | None]: ...
+
+    def get(
+        self, *, team_id: int, user_name: str, validate: bool | None = None, load: MemberLoad | None = None
+    ) -> Awaitable[Member | None]:
+        """The row whose primary key (team_id, user_name) has these values, or None. load=: the rows as MemberWith, with the relations it names loaded."""
+        return self._get(0, (team_id, user_name), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> Awaitable[builtins.list[Member]]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        load: MemberLoad,
+    ) -> Awaitable[builtins.list[MemberWith]]: ...
 
     def list(
         self,
@@ -94,9 +165,46 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
         offset: int = 0,
         after: Member | None = None,
         validate: bool | None = None,
-    ) -> Awaitable[builtins.list[Member]]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate)
+        load: MemberLoad | None = None,
+    ) -> Awaitable[builtins.list[Member] | builtins.list[MemberWith]]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as MemberWith, with the relations it names loaded."""
+        return self._list((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate, load)
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> AsyncIterator[Member]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: MemberLoad,
+    ) -> AsyncIterator[MemberWith]: ...
 
     def iter(
         self,
@@ -112,9 +220,12 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
         after: Member | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: MemberLoad | None = None,
     ) -> AsyncIterator[Member]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate, batch)
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as MemberWith, with the relations it names loaded."""
+        return self._iter(
+            (team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate, batch, load
+        )
 
     def count(
         self,
@@ -207,12 +318,59 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
     _spec = _SPEC
     _row = Member
     c = MemberColumns()
+    _with = MemberWith
     _insert_model = MemberInsert
     _update_model = MemberUpdate
 
-    def get(self, *, team_id: int, user_name: str, validate: bool | None = None) -> Member | None:
-        """The row whose primary key (team_id, user_name) has these values, or None."""
-        return self._get(0, (team_id, user_name), validate)
+    @overload
+    def get(
+        self, *, team_id: int, user_name: str, validate: bool | None = None, load: None = None
+    ) -> Member | None: ...
+
+    @overload
+    def get(
+        self, *, team_id: int, user_name: str, validate: bool | None = None, load: MemberLoad
+    ) -> MemberWith | None: ...
+
+    def get(
+        self, *, team_id: int, user_name: str, validate: bool | None = None, load: MemberLoad | None = None
+    ) -> Member | None:
+        """The row whose primary key (team_id, user_name) has these values, or None. load=: the rows as MemberWith, with the relations it names loaded."""
+        return self._get(0, (team_id, user_name), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> builtins.list[Member]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        load: MemberLoad,
+    ) -> builtins.list[MemberWith]: ...
 
     def list(
         self,
@@ -227,9 +385,46 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
         offset: int = 0,
         after: Member | None = None,
         validate: bool | None = None,
-    ) -> builtins.list[Member]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate)
+        load: MemberLoad | None = None,
+    ) -> builtins.list[Member] | builtins.list[MemberWith]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as MemberWith, with the relations it names loaded."""
+        return self._list((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate, load)
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> Iterator[Member]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Member] | Callable[[MemberColumns], _w.Condition[Member]] | None = None,
+        *,
+        team_id: int | builtins.list[int] = UNSET,
+        user_name: str | builtins.list[str] = UNSET,
+        role: Role | builtins.list[Role] = UNSET,
+        limit_: int | builtins.list[int] | None = UNSET,
+        order_by: MemberOrder | Sequence[MemberOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Member | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: MemberLoad,
+    ) -> Iterator[MemberWith]: ...
 
     def iter(
         self,
@@ -245,9 +440,12 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
         after: Member | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: MemberLoad | None = None,
     ) -> Iterator[Member]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
-        return self._iter((team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate, batch)
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as MemberWith, with the relations it names loaded."""
+        return self._iter(
+            (team_id, user_name, role, limit_), where, order_by, after, limit, offset, validate, batch, load
+        )
 
     def count(
         self,
@@ -334,4 +532,10 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncMemberTable", "MemberColumns", "MemberTable"]
+__all__ = [
+    "AsyncMemberTable",
+    "MemberColumns",
+    "MemberLoad",
+    "MemberWith",
+    "MemberTable",
+]

@@ -173,4 +173,8 @@ class TeamSizeTable(Relation[TeamSize]):
         return self._exists((team_id, slug, members), where)
 
 
-__all__ = ["AsyncTeamSizeTable", "TeamSizeColumns", "TeamSizeTable"]
+__all__ = [
+    "AsyncTeamSizeTable",
+    "TeamSizeColumns",
+    "TeamSizeTable",
+]

@@ -172,4 +172,8 @@ class TeamSlugTable(Relation[TeamSlug]):
         return self._exists((id, slug), where)
 
 
-__all__ = ["AsyncTeamSlugTable", "TeamSlugColumns", "TeamSlugTable"]
+__all__ = [
+    "AsyncTeamSlugTable",
+    "TeamSlugColumns",
+    "TeamSlugTable",
+]

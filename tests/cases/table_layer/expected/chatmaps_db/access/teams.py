@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, overload
 
 from pydantic import JsonValue
 
@@ -19,7 +19,7 @@ from chatmaps_db._types import UNSET, money_value
 from chatmaps_db.models.teams import Team, TeamInsert, TeamUpdate
 
 if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
-    from chatmaps_db.access.members import MemberColumns  # noqa: F401
+    from chatmaps_db.access.members import MemberColumns, MemberLoad, MemberWith  # noqa: F401
     from chatmaps_db.models.members import Member  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
@@ -80,26 +80,111 @@ class TeamColumns(_w.Columns):
 TeamWhere = _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]]
 
 
+class TeamLoad(_w.Load):
+    """What load= loads with each public.teams row: a relation = True, or a Load of the related table
+    (its own where=, order_by=, limit= per row, and its relations in turn)."""
+
+    def __init__(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        members: bool | MemberLoad = False,
+    ) -> None:
+        super().__init__(where, order_by, limit, members=members)
+
+
+class TeamWith(Team, _w.Loaded):
+    """A public.teams row with the relations load= asked for; reading one it did not ask for raises
+    RelationNotLoaded (nothing is ever fetched behind your back)."""
+
+    @property
+    def members(self) -> builtins.list[MemberWith]:
+        return self._relation("members")  # type: ignore[no-any-return]
+
+
 class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
     """public.teams through a database or one of its connections: db.teams, tx.teams."""
 
     _spec = _SPEC
     _row = Team
     c = TeamColumns()
+    _with = TeamWith
     _insert_model = TeamInsert
     _update_model = TeamUpdate
 
-    def get(self, id: int, *, validate: bool | None = None) -> Awaitable[Team | None]:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: None = None) -> Awaitable[Team | None]: ...
 
-    def get_by_name(self, name: str, *, validate: bool | None = None) -> Awaitable[Team | None]:
-        """The row whose unique key (lower(name)) has these values (compared with the same function as the index), or None."""
-        return self._get(1, (name,), validate)
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: TeamLoad) -> Awaitable[TeamWith | None]: ...
 
-    def get_by_slug(self, slug: str, *, validate: bool | None = None) -> Awaitable[Team | None]:
-        """The row whose unique key (slug) has these values, or None."""
-        return self._get(2, (slug,), validate)
+    def get(self, id: int, *, validate: bool | None = None, load: TeamLoad | None = None) -> Awaitable[Team | None]:
+        """The row whose primary key (id) has these values, or None. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def get_by_name(self, name: str, *, validate: bool | None = None, load: None = None) -> Awaitable[Team | None]: ...
+
+    @overload
+    def get_by_name(self, name: str, *, validate: bool | None = None, load: TeamLoad) -> Awaitable[TeamWith | None]: ...
+
+    def get_by_name(
+        self, name: str, *, validate: bool | None = None, load: TeamLoad | None = None
+    ) -> Awaitable[Team | None]:
+        """The row whose unique key (lower(name)) has these values (compared with the same function as the index), or None. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._get(1, (name,), validate, load)
+
+    @overload
+    def get_by_slug(self, slug: str, *, validate: bool | None = None, load: None = None) -> Awaitable[Team | None]: ...
+
+    @overload
+    def get_by_slug(self, slug: str, *, validate: bool | None = None, load: TeamLoad) -> Awaitable[TeamWith | None]: ...
+
+    def get_by_slug(
+        self, slug: str, *, validate: bool | None = None, load: TeamLoad | None = None
+    ) -> Awaitable[Team | None]:
+        """The row whose unique key (slug) has these values, or None. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._get(2, (slug,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> Awaitable[builtins.list[Team]]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        load: TeamLoad,
+    ) -> Awaitable[builtins.list[TeamWith]]: ...
 
     def list(
         self,
@@ -116,9 +201,52 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         offset: int = 0,
         after: Team | None = None,
         validate: bool | None = None,
-    ) -> Awaitable[builtins.list[Team]]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate)
+        load: TeamLoad | None = None,
+    ) -> Awaitable[builtins.list[Team] | builtins.list[TeamWith]]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._list(
+            (id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate, load
+        )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> AsyncIterator[Team]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: TeamLoad,
+    ) -> AsyncIterator[TeamWith]: ...
 
     def iter(
         self,
@@ -136,10 +264,11 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         after: Team | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: TeamLoad | None = None,
     ) -> AsyncIterator[Team]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as TeamWith, with the relations it names loaded."""
         return self._iter(
-            (id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate, batch
+            (id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate, batch, load
         )
 
     def count(
@@ -233,20 +362,77 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
     _spec = _SPEC
     _row = Team
     c = TeamColumns()
+    _with = TeamWith
     _insert_model = TeamInsert
     _update_model = TeamUpdate
 
-    def get(self, id: int, *, validate: bool | None = None) -> Team | None:
-        """The row whose primary key (id) has these values, or None."""
-        return self._get(0, (id,), validate)
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: None = None) -> Team | None: ...
 
-    def get_by_name(self, name: str, *, validate: bool | None = None) -> Team | None:
-        """The row whose unique key (lower(name)) has these values (compared with the same function as the index), or None."""
-        return self._get(1, (name,), validate)
+    @overload
+    def get(self, id: int, *, validate: bool | None = None, load: TeamLoad) -> TeamWith | None: ...
 
-    def get_by_slug(self, slug: str, *, validate: bool | None = None) -> Team | None:
-        """The row whose unique key (slug) has these values, or None."""
-        return self._get(2, (slug,), validate)
+    def get(self, id: int, *, validate: bool | None = None, load: TeamLoad | None = None) -> Team | None:
+        """The row whose primary key (id) has these values, or None. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._get(0, (id,), validate, load)
+
+    @overload
+    def get_by_name(self, name: str, *, validate: bool | None = None, load: None = None) -> Team | None: ...
+
+    @overload
+    def get_by_name(self, name: str, *, validate: bool | None = None, load: TeamLoad) -> TeamWith | None: ...
+
+    def get_by_name(self, name: str, *, validate: bool | None = None, load: TeamLoad | None = None) -> Team | None:
+        """The row whose unique key (lower(name)) has these values (compared with the same function as the index), or None. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._get(1, (name,), validate, load)
+
+    @overload
+    def get_by_slug(self, slug: str, *, validate: bool | None = None, load: None = None) -> Team | None: ...
+
+    @overload
+    def get_by_slug(self, slug: str, *, validate: bool | None = None, load: TeamLoad) -> TeamWith | None: ...
+
+    def get_by_slug(self, slug: str, *, validate: bool | None = None, load: TeamLoad | None = None) -> Team | None:
+        """The row whose unique key (slug) has these values, or None. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._get(2, (slug,), validate, load)
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        load: None = None,
+    ) -> builtins.list[Team]: ...
+
+    @overload
+    def list(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        load: TeamLoad,
+    ) -> builtins.list[TeamWith]: ...
 
     def list(
         self,
@@ -263,9 +449,52 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         offset: int = 0,
         after: Team | None = None,
         validate: bool | None = None,
-    ) -> builtins.list[Team]:
-        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>."""
-        return self._list((id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate)
+        load: TeamLoad | None = None,
+    ) -> builtins.list[Team] | builtins.list[TeamWith]:
+        """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as TeamWith, with the relations it names loaded."""
+        return self._list(
+            (id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate, load
+        )
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: None = None,
+    ) -> Iterator[Team]: ...
+
+    @overload
+    def iter(
+        self,
+        where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | None = None,
+        *,
+        id: int | builtins.list[int] = UNSET,
+        slug: str | builtins.list[str] = UNSET,
+        name: str | builtins.list[str] = UNSET,
+        budget: Annotated[Decimal, money_value()] | builtins.list[Annotated[Decimal, money_value()]] | None = UNSET,
+        tags: builtins.list[str | None] = UNSET,
+        name_length: int | builtins.list[int] | None = UNSET,
+        order_by: TeamOrder | Sequence[TeamOrder] = (),
+        limit: int | None = None,
+        offset: int = 0,
+        after: Team | None = None,
+        validate: bool | None = None,
+        batch: int = 1000,
+        load: TeamLoad,
+    ) -> Iterator[TeamWith]: ...
 
     def iter(
         self,
@@ -283,10 +512,11 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         after: Team | None = None,
         validate: bool | None = None,
         batch: int = 1000,
+        load: TeamLoad | None = None,
     ) -> Iterator[Team]:
-        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop."""
+        """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as TeamWith, with the relations it names loaded."""
         return self._iter(
-            (id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate, batch
+            (id, slug, name, budget, tags, name_length), where, order_by, after, limit, offset, validate, batch, load
         )
 
     def count(
@@ -372,4 +602,10 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncTeamTable", "TeamColumns", "TeamTable"]
+__all__ = [
+    "AsyncTeamTable",
+    "TeamColumns",
+    "TeamLoad",
+    "TeamWith",
+    "TeamTable",
+]

@@ -1696,4 +1696,8 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncZooTable", "ZooColumns", "ZooTable"]
+__all__ = [
+    "AsyncZooTable",
+    "ZooColumns",
+    "ZooTable",
+]

@@ -155,4 +155,8 @@ class DocCountTable(Relation[DocCount]):
         return self._exists((n,), where)
 
 
-__all__ = ["AsyncDocCountTable", "DocCountColumns", "DocCountTable"]
+__all__ = [
+    "AsyncDocCountTable",
+    "DocCountColumns",
+    "DocCountTable",
+]

@@ -302,4 +302,8 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
         return self._insert_if_absent(row, on, validate)
 
 
-__all__ = ["AsyncEventTable", "EventColumns", "EventTable"]
+__all__ = [
+    "AsyncEventTable",
+    "EventColumns",
+    "EventTable",
+]

@@ -1,0 +1,118 @@
+"""load= on tests/cases/relations (run inside its package, cwd; argv[1] its database): the loaded
+rows, nested two levels, each relation with its own order and limit, against PostgreSQL's answer
+to the same question written as plain SQL (JOINs, regrouped here); and the statements it took,
+counted by a psycopg cursor class: one per relation per level. Prints `ok` and the counts."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from typing import Any
+
+import psycopg
+
+from chatmaps_db import Database
+from chatmaps_db.access.message import MessageLoad
+from chatmaps_db.access.person import PersonLoad
+from chatmaps_db.access.team import TeamLoad
+from chatmaps_db.errors import RelationNotLoaded
+
+SENT: list[str] = []
+
+
+class Counting(psycopg.Cursor[Any]):
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        SENT.append(str(query))
+        return super().execute(query, params, **kwargs)
+
+
+def main(url: str) -> None:
+    db = Database(url)
+    raw = psycopg.connect(url, autocommit=True)
+
+    def sql(q: str) -> list[tuple[Any, ...]]:
+        return raw.execute(q).fetchall()
+
+    load = PersonLoad(
+        manager=True,
+        profile=True,
+        team_via_membership=TeamLoad(order_by="title"),
+        message_by_sender=MessageLoad(
+            lambda m: m.body.ne("self"), order_by="-id", limit=2, recipient=PersonLoad(profile=True)
+        ),
+        person_by_manager=PersonLoad(order_by="name"),
+    )
+    with db.transaction() as tx:
+        tx.cursor_factory = Counting
+        people = tx.person.list(order_by="id", load=load)
+        statements = len(SENT)
+    got = [
+        (
+            p.id,
+            p.manager.id if p.manager else None,
+            p.profile.bio if p.profile else "-",
+            [t.title for t in p.team_via_membership],
+            [
+                (m.id, m.recipient.profile.bio if m.recipient and m.recipient.profile else "-")
+                for m in p.message_by_sender
+            ],
+            [r.name for r in p.person_by_manager],
+        )
+        for p in people
+    ]
+    # PostgreSQL's answer: plain JOINs, regrouped.
+    teams: dict[int, list[str]] = defaultdict(list)
+    for pid, title in sql(
+        "SELECT m.person_id, t.title FROM membership m JOIN team t USING (org, code) ORDER BY t.title"
+    ):
+        teams[pid].append(title)
+    sent: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for sender, mid, bio in sql(
+        "SELECT m.sender_id, m.id, coalesce(pr.bio, '-') FROM message m LEFT JOIN person r ON r.id = m.recipient_id "
+        "LEFT JOIN profile pr ON pr.person_id = r.id WHERE m.body <> 'self' ORDER BY m.id DESC"
+    ):
+        if len(sent[sender]) < 2:
+            sent[sender].append((mid, bio))
+    reports: dict[int, list[str]] = defaultdict(list)
+    for manager, name in sql("SELECT manager_id, name FROM person WHERE manager_id IS NOT NULL ORDER BY name"):
+        reports[manager].append(name)
+    want = [
+        (pid, manager, bio, teams[pid], sent[pid], reports[pid])
+        for pid, manager, bio in sql(
+            "SELECT p.id, m.id, CASE WHEN pr.person_id IS NULL THEN '-' ELSE pr.bio END FROM person p "
+            "LEFT JOIN person m ON m.id = p.manager_id LEFT JOIN profile pr ON pr.person_id = p.id ORDER BY p.id"
+        )
+    ]
+    assert got == want, (got, want)
+    assert statements == 1 + 5 + 1 + 1, SENT  # the people; 5 relations; recipients; their profiles
+    # get and get_by, iter, and a relation not asked for.
+    one = db.person.get(1, load=PersonLoad(profile=True))
+    assert one is not None and one.profile is not None and one.profile.bio == "math"
+    try:
+        one.manager  # noqa: B018
+    except RelationNotLoaded as exc:
+        assert str(exc).startswith("PersonWith.manager was not loaded: ask for it with load="), exc
+    else:
+        raise AssertionError("an unloaded relation was read")
+    streamed = [
+        (p.id, [t.title for t in p.team_via_membership])
+        for p in db.person.iter(order_by="id", batch=2, load=PersonLoad(team_via_membership=TeamLoad(order_by="title")))
+    ]
+    assert streamed == [(g[0], g[3]) for g in got], streamed
+    team = db.team.list(
+        order_by=["org", "code"], load=TeamLoad(person=PersonLoad(order_by="id", limit=1), membership=True)
+    )
+    assert [(t.org, t.code, [p.id for p in t.person], len(t.membership)) for t in team] == [
+        (org, code, [first] if first else [], n)
+        for org, code, first, n in sql(
+            "SELECT t.org, t.code, (SELECT min(m.person_id) FROM membership m WHERE (m.org, m.code) = (t.org, t.code)), "
+            "(SELECT count(*) FROM membership m WHERE (m.org, m.code) = (t.org, t.code))::int FROM team t ORDER BY 1, 2"
+        )
+    ]
+    print("ok", statements)
+    if len(sys.argv) > 2:
+        print(got, SENT[:3], sep="\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
