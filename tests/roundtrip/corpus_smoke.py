@@ -37,6 +37,7 @@ WRITE_PATH = ("insert", "get", "update", "delete", "upsert")
 ROWS_TRIED = 50
 COMPARED = WHERE_TABLES = 0  # where= conditions compared with PostgreSQL's count, and on how many tables
 RELATIONS: list[str] = []  # the relations whose EXISTS ran
+LOADED: list[str] = []  # the relations load= loaded
 
 
 class Bug(Exception):
@@ -213,14 +214,27 @@ def where_checks(tx: Connection, table: Any) -> int:
         got, want = table.count(cond), pg_count(sql, params)
         if got != want:
             raise Bug(f"count({cond!r}) is {got}, PostgreSQL counts {want} for {sql}")
-    # Every relation's EXISTS runs, and splits the rows in two: those with a related row, those without.
+    # Every relation's EXISTS runs, and splits the rows in two: those with a related row, those without;
+    # and every relation loads (load=): a row has related rows exactly when the EXISTS says so.
     total = table.count()
-    for name, link in vars(type(c)).items():
-        if isinstance(link, w.ToMany | w.ToOne):
+    links = {n: v for n, v in vars(type(c)).items() if isinstance(v, w.ToMany | w.ToOne)}
+    for name, link in links.items():
+        related = getattr(c, name).some() if isinstance(link, w.ToMany) else getattr(c, name).has()
+        if table.count(related) + table.count(~related) != total:
+            raise Bug(f"relation {name}: rows with and without a related row do not add up to {total}")
+        RELATIONS.append(name)
+    if links and spec.primary:
+        rows = table.list(
+            order_by=spec.fields[spec.primary[0]], limit=ROWS_TRIED, load=w.Load(**dict.fromkeys(links, True))
+        )
+        key = spec.fields[spec.primary[0]]
+        for name, link in links.items():
             related = getattr(c, name).some() if isinstance(link, w.ToMany) else getattr(c, name).has()
-            if table.count(related) + table.count(~related) != total:
-                raise Bug(f"relation {name}: rows with and without a related row do not add up to {total}")
-            RELATIONS.append(name)
+            having = {getattr(r, key) for r in table.list(related, order_by=key, limit=ROWS_TRIED)}
+            loaded = {getattr(r, key) for r in rows if getattr(r, name)}
+            if not loaded <= having or not {getattr(r, key) for r in rows} & having <= loaded:
+                raise Bug(f"relation {name}: the rows load= gave related rows are not those EXISTS finds")
+            LOADED.append(name)
     return len(cases)
 
 
@@ -285,7 +299,7 @@ def main(url: str) -> int:
     print("left out of the whole write path:" if left_out else "no table left out of the whole write path")
     for line in left_out:
         print(line)
-    print(f"relations: {len(RELATIONS)} filtered on")
+    print(f"relations: {len(RELATIONS)} filtered on, {len(LOADED)} loaded")
     print(f"where: {COMPARED} conditions on {WHERE_TABLES} tables and views counted as PostgreSQL counts them")
     print(
         f"{tables} tables with a primary key, {whole} with the whole write path ({', '.join(WRITE_PATH)}); "
