@@ -211,3 +211,44 @@ def test_filters_across_relations(db: Database) -> None:
             want = [r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE {sql} ORDER BY id", params)]  # type: ignore[arg-type]
         assert ids(access.list(condition)) == want and want, sql
         assert access.count(condition) == len(want), sql
+
+
+def test_loading_relations_on_chatmaps(db: Database) -> None:
+    """Users with their sessions (newest first, 2 each) and accounts, sessions with their user
+    and the user's accounts, sync and async; secrets stay hidden in loaded rows."""
+    from chatmaps_db.access.sessions import SessionLoad
+    from chatmaps_db.access.users import UserLoad
+
+    users = db.users.list(
+        order_by="email", load=UserLoad(sessions=SessionLoad(order_by="-expires_at", limit=2), accounts=True)
+    )
+    with db.connection() as conn:
+        want = {
+            email: tokens[:2]
+            for email, tokens in conn.execute(
+                "SELECT u.email, coalesce(array_agg(s.token ORDER BY s.expires_at DESC, s.id DESC) "
+                "FILTER (WHERE s.id IS NOT NULL), '{}') FROM users u LEFT JOIN sessions s ON s.user_id = u.id "
+                "GROUP BY u.email ORDER BY u.email"
+            )
+        }
+    assert {u.email: [s.token for s in u.sessions] for u in users} == want and all(u.accounts == [] for u in users)
+    assert "t1" not in repr(users[1].sessions) and "token=" not in repr(users[1].sessions[0])  # secret: hidden
+    session = db.sessions.get_by_token("t5", load=SessionLoad(user=UserLoad(accounts=True)))
+    assert session is not None and session.user is not None and session.user.id == session.user_id
+
+    async def main() -> None:
+        async with AsyncDatabase(db.settings.url) as adb:
+            loaded = await adb.users.list(order_by="email", load=UserLoad(sessions=True))
+            assert [len(u.sessions) for u in loaded] == [len(t) for t in await _all_tokens(adb)]
+            streamed = [u async for u in adb.users.iter(order_by="email", batch=4, load=UserLoad(sessions=True))]
+            assert [[s.id for s in u.sessions] for u in streamed] == [[s.id for s in u.sessions] for u in loaded]
+
+    async def _all_tokens(adb: AsyncDatabase) -> list[list[str]]:
+        async with adb.connection() as conn:
+            cur = await conn.execute(
+                "SELECT array_agg(s.token) FILTER (WHERE s.id IS NOT NULL) FROM users u "
+                "LEFT JOIN sessions s ON s.user_id = u.id GROUP BY u.email ORDER BY u.email"
+            )
+            return [r[0] or [] for r in await cur.fetchall()]
+
+    asyncio.run(main())
