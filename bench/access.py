@@ -15,6 +15,11 @@ On a users table of ROWS rows (embedded PostgreSQL, migrations applied):
   keyset page 1,000 (`after=`, 50 rows) vs page 1 (p50 of PAGES calls each)
   `list(where=c.created_at.gt(x))` of CONDITION_ROWS rows vs psycopg binary tuples of the same SELECT
   `update_where(c.created_at.gt(x), ...)` of CONDITION_ROWS rows vs the same UPDATE through psycopg
+- relations, on LOAD_USERS users with 10 sessions each:
+  `db.users.list(load=UserLoad(sessions=True))`  vs psycopg: one JOIN, rows regrouped into dicts by hand
+                                                  vs SQLAlchemy ORM select(Users) with selectinload(sessions)
+  `db.users.get(pk, load=UserLoad(sessions=True, accounts=True))` p50 of LOAD_GETS calls vs two
+  prepared queries (the user, then its sessions and accounts in one UNION-free pair) on a held connection
 
 Time is the median of REPEAT interleaved runs. `python -m bench.access` runs this part alone.
 """
@@ -44,6 +49,8 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 PAGED_ROWS = int(os.environ.get("BENCH_PAGED_ROWS", "1000000"))
 PAGES = int(os.environ.get("BENCH_PAGES", "200"))
 CONDITION_ROWS = int(os.environ.get("BENCH_CONDITION_ROWS", "100000"))
+LOAD_USERS = int(os.environ.get("BENCH_LOAD_USERS", "10000"))
+LOAD_GETS = int(os.environ.get("BENCH_LOAD_GETS", "5000"))
 SELECT = 'SELECT "id", "name", "email", "email_verified", "image", "created_at", "updated_at" FROM "public"."users"'
 
 
@@ -182,6 +189,7 @@ def run() -> list[str]:
             f"{ours_us / base_us:4.2f}x the time (goal <= 1.2x)"
         )
         lines += _streaming_and_paging(db, raw)
+        lines += _relations(db, raw, engine)
         raw.close()
         db.close()
         engine.dispose()
@@ -296,6 +304,103 @@ def _conditions(db: Any, raw: Any) -> list[str]:
     lines.append(
         f"  update_where of {CONDITION_ROWS:,} rows       {ours_s:6.3f}s  vs the same UPDATE through psycopg {base_s:6.3f}s: "
         f"{ours_s / base_s:4.2f}x the time (goal <= 1.1x)"
+    )
+    return lines
+
+
+def _relations(db: Any, raw: Any, engine: Any) -> list[str]:
+    """load= against a hand-regrouped JOIN, SQLAlchemy's selectinload, and two prepared queries."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session, selectinload
+
+    from chatmaps_db import tables
+    from chatmaps_db.access.users import UserLoad
+
+    raw.execute("TRUNCATE users CASCADE")
+    raw.execute(
+        "INSERT INTO users (name, email) SELECT 'user ' || i, 'user' || i || '@example.com' FROM generate_series(1, %s) i",
+        (LOAD_USERS,),
+    )
+    raw.execute(
+        "INSERT INTO sessions (user_id, token, expires_at) SELECT u.id, md5(u.id::text || j), now() + j * interval '1 day' "
+        "FROM users u, generate_series(1, 10) j"
+    )
+    raw.execute("CREATE INDEX IF NOT EXISTS sessions_user_id_idx ON sessions (user_id)")
+    raw.execute("VACUUM ANALYZE")
+    lines = [f"relations, on {LOAD_USERS:,} users with 10 sessions each:"]
+    load = UserLoad(sessions=True)
+
+    def ours() -> int:
+        return sum(len(u.sessions) for u in db.users.list(load=load))
+
+    join = (
+        'SELECT u."id", u."name", u."email", u."email_verified", u."image", u."created_at", u."updated_at", '
+        's."id", s."user_id", s."token", s."expires_at", s."ip_address", s."user_agent", s."created_at", s."updated_at" '
+        'FROM "public"."users" u LEFT JOIN "public"."sessions" s ON s."user_id" = u."id"'
+    )
+    user_keys = ("id", "name", "email", "email_verified", "image", "created_at", "updated_at")
+    session_keys = ("id", "user_id", "token", "expires_at", "ip_address", "user_agent", "created_at", "updated_at")
+
+    def regrouped() -> int:
+        users: dict[Any, dict[str, Any]] = {}
+        for row in raw.cursor(binary=True).execute(join):
+            user = users.get(row[0])
+            if user is None:
+                user = users[row[0]] = dict(zip(user_keys, row[:7], strict=True))
+                user["sessions"] = []
+            if row[7] is not None:
+                user["sessions"].append(dict(zip(session_keys, row[7:], strict=True)))
+        return sum(len(u["sessions"]) for u in users.values())
+
+    def orm() -> int:
+        with Session(engine) as s:
+            return sum(
+                len(u.sessions) for u in s.scalars(select(tables.Users).options(selectinload(tables.Users.sessions)))
+            )
+
+    assert ours() == regrouped() == orm() == LOAD_USERS * 10
+    ours_s, base_s = _median_pair(ours, regrouped)
+    _, orm_s = _median_pair(ours, orm)
+    lines.append(
+        f"  list(load=sessions), {LOAD_USERS * 11:,} rows  {ours_s:6.3f}s  vs one JOIN regrouped into dicts {base_s:6.3f}s: "
+        f"{base_s / ours_s:4.2f}x its speed (goal >= 0.6x); vs SQLAlchemy selectinload {orm_s:6.3f}s: "
+        f"{orm_s / ours_s:4.2f}x faster (goal >= 2x)"
+    )
+    ids = [r[0] for r in raw.execute("SELECT id FROM users LIMIT %s", (LOAD_GETS,)).fetchall()]
+    both = UserLoad(sessions=True, accounts=True)
+    user_sql = SELECT + " WHERE id = %s"
+    children = (
+        'SELECT "id", "user_id", "token", "expires_at", "ip_address", "user_agent", "created_at", "updated_at" '
+        'FROM "public"."sessions" WHERE "user_id" = %s'
+    )
+    accounts = 'SELECT * FROM "public"."accounts" WHERE "user_id" = %s'
+
+    def hand(i: Any) -> Any:
+        user = raw.execute(user_sql, (i,), prepare=True).fetchone()
+        return (
+            user,
+            raw.execute(children, (i,), prepare=True).fetchall(),
+            raw.execute(accounts, (i,), prepare=True).fetchall(),
+        )
+
+    def p50(call: Callable[[Any], Any]) -> float:
+        for i in ids[:50]:
+            call(i)
+        out = []
+        for i in ids:
+            start = time.perf_counter_ns()
+            call(i)
+            out.append(time.perf_counter_ns() - start)
+        return statistics.median(out) / 1000
+
+    a, b = [], []
+    for _ in range(REPEAT):
+        a.append(p50(lambda i: db.users.get(i, load=both)))
+        b.append(p50(hand))
+    ours_us, base_us = statistics.median(a), statistics.median(b)
+    lines.append(
+        f"  get(pk, load=sessions+accounts) p50  {ours_us:6.1f}us vs three prepared queries on a held connection "
+        f"{base_us:6.1f}us: {ours_us / base_us:4.2f}x the time (goal <= 1.3x)"
     )
     return lines
 
