@@ -69,9 +69,17 @@ def steps(spec: Spec, columns: type[Columns], parents: Sequence[Any], load: Load
     return out
 
 
+def _free(name: str, taken: Sequence[str]) -> str:
+    """`name`, or `name_`, `name__` ...: a result column of ours no column of the table has."""
+    while name in taken:
+        name += "_"
+    return name
+
+
 def _step(spec: Spec, name: str, link: _Link[Any, Any, Any], sub: Load, parents: Sequence[Any], validate: bool) -> Step:
     table, with_cls = target(link)
     theirs = table._spec
+    n = f'"{_free("_n", theirs.columns)}"'  # the row number, beside the table's own columns
     owner_at = [spec.quoted.index(q) for q in link._owner]
     parent_key = tuple(spec.fields[i] for i in owner_at)
     keys = sorted(
@@ -99,19 +107,20 @@ def _step(spec: Spec, name: str, link: _Link[Any, Any, Any], sub: Load, parents:
             params.extend(condition.params)
         on = " AND ".join(f'"_t".{t} = "_j".{c}' for c, t in zip(to_target, link._target, strict=True))
         lead = len(to_owner)
-        picked = ", ".join(f'"_j".{c} AS "_k{i}"' for i, c in enumerate(to_owner))
+        lead_keys = [f'"{_free(f"_k{i}", theirs.columns)}"' for i in range(len(to_owner))]  # the parent's key
+        picked = ", ".join(f'"_j".{c} AS {lead_keys[i]}' for i, c in enumerate(to_owner))
         where = _match([f'"_j".{c}' for c in to_owner], [spec.types[i] for i in owner_at], keys, params)
         base = f'SELECT {picked}, "_t".* FROM {join} AS "_j" JOIN ({inner}) AS "_t" ON {on} WHERE {where}'
-        partition = ", ".join(f'"_k{i}"' for i in range(lead))
-        outer = ", ".join([*(f'"_k{i}"' for i in range(lead)), columns])
+        partition = ", ".join(lead_keys)
+        outer = ", ".join([*lead_keys, columns])
         key_at = ()
     order = theirs.order_key(sub.order_by, False) if sub.order_by != () or theirs.primary else ()
     order_sql = theirs.order_sql(order) if order else ""
     if sub.limit is not None and link._many:
         sql = (
             f"SELECT {outer} FROM (SELECT *, row_number() OVER (PARTITION BY {partition}"
-            f'{" ORDER BY " + order_sql if order_sql else ""}) AS "_n" FROM ({base}) AS "_r") AS "_w" '
-            f'WHERE "_n" <= %s'
+            f'{" ORDER BY " + order_sql if order_sql else ""}) AS {n} FROM ({base}) AS "_r") AS "_w" '
+            f"WHERE {n} <= %s"
         )
         params.append(sub.limit)
     else:

@@ -18,13 +18,15 @@ CREATE TABLE message (  -- two FKs to person: message.sender / recipient, person
     id integer PRIMARY KEY,
     sender_id integer NOT NULL REFERENCES person (id),
     recipient_id integer REFERENCES person (id),
-    body text NOT NULL
+    body text NOT NULL,
+    "_n" integer  -- named like the row number load= adds beside a limited relation's columns
 );
 
 CREATE TABLE team (
     org text,
     code text,
     title text NOT NULL,
+    "_k0" text,  -- named like the parent key load= adds beside a many-to-many's columns
     PRIMARY KEY (org, code)
 );
 

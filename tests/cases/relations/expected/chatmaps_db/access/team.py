@@ -22,27 +22,27 @@ if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
     from chatmaps_db.models.person import Person  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
-TeamOrder = Literal["org", "-org", "code", "-code", "title", "-title"]
+TeamOrder = Literal["org", "-org", "code", "-code", "title", "-title", "k0", "-k0"]
 
 # What upsert(update=) names: the fields an Insert may set.
-TeamField = Literal["org", "code", "title"]
+TeamField = Literal["org", "code", "title", "k0"]
 
 _SPEC = Spec(
     table="public.team",
     from_sql='"public"."team"',
-    columns=("org", "code", "title"),
-    fields=("org", "code", "title"),
-    quoted=('"org"', '"code"', '"title"'),
-    types=('"pg_catalog"."text"', '"pg_catalog"."text"', '"pg_catalog"."text"'),
+    columns=("org", "code", "title", "_k0"),
+    fields=("org", "code", "title", "k0"),
+    quoted=('"org"', '"code"', '"title"', '"_k0"'),
+    types=('"pg_catalog"."text"', '"pg_catalog"."text"', '"pg_catalog"."text"', '"pg_catalog"."text"'),
     json=(),
     binary=True,
     untrusted=(),
     keys=(
         Key("org_code", ('"org"', '"code"'), ('%s::"pg_catalog"."text"', '%s::"pg_catalog"."text"'), ("org", "code")),
     ),
-    filters=(0, 1, 2),
-    listable=frozenset([0, 1, 2]),
-    orderable=(0, 1, 2),
+    filters=(0, 1, 2, 3),
+    listable=frozenset([0, 1, 2, 3]),
+    orderable=(0, 1, 2, 3),
     primary=(0, 1),
     not_null=frozenset([0, 1, 2]),
 )
@@ -55,6 +55,7 @@ class TeamColumns(_w.Columns):
     org = _w.Text[Team, str](_SPEC, 0)
     code = _w.Text[Team, str](_SPEC, 1)
     title = _w.Text[Team, str](_SPEC, 2)
+    k0 = _w.Text[Team, str](_SPEC, 3)
     membership = _w.ToMany[Team, "Membership", "MembershipColumns"](
         _SPEC, "membership.MembershipColumns", ('"org"', '"code"'), ('"org"', '"code"')
     )
@@ -135,6 +136,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -151,6 +153,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -166,6 +169,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -174,7 +178,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         load: TeamLoad | None = None,
     ) -> Awaitable[builtins.list[Team] | builtins.list[TeamWith]]:
         """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as TeamWith, with the relations it names loaded."""
-        return self._list((org, code, title), where, order_by, after, limit, offset, validate, load)
+        return self._list((org, code, title, k0), where, order_by, after, limit, offset, validate, load)
 
     @overload
     def iter(
@@ -184,6 +188,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -201,6 +206,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -217,6 +223,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -226,7 +233,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         load: TeamLoad | None = None,
     ) -> AsyncIterator[Team]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as TeamWith, with the relations it names loaded."""
-        return self._iter((org, code, title), where, order_by, after, limit, offset, validate, batch, load)
+        return self._iter((org, code, title, k0), where, order_by, after, limit, offset, validate, batch, load)
 
     def count(
         self,
@@ -235,9 +242,10 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
     ) -> Awaitable[int]:
         """How many rows list() with this condition and these filters would return."""
-        return self._count((org, code, title), where)
+        return self._count((org, code, title, k0), where)
 
     def exists(
         self,
@@ -246,9 +254,10 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
     ) -> Awaitable[bool]:
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
-        return self._exists((org, code, title), where)
+        return self._exists((org, code, title, k0), where)
 
     def update_where(
         self, where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows, changes: TeamUpdate
@@ -337,6 +346,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -353,6 +363,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -368,6 +379,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -376,7 +388,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         load: TeamLoad | None = None,
     ) -> builtins.list[Team] | builtins.list[TeamWith]:
         """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as TeamWith, with the relations it names loaded."""
-        return self._list((org, code, title), where, order_by, after, limit, offset, validate, load)
+        return self._list((org, code, title, k0), where, order_by, after, limit, offset, validate, load)
 
     @overload
     def iter(
@@ -386,6 +398,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -403,6 +416,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -419,6 +433,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -428,7 +443,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         load: TeamLoad | None = None,
     ) -> Iterator[Team]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as TeamWith, with the relations it names loaded."""
-        return self._iter((org, code, title), where, order_by, after, limit, offset, validate, batch, load)
+        return self._iter((org, code, title, k0), where, order_by, after, limit, offset, validate, batch, load)
 
     def count(
         self,
@@ -437,9 +452,10 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
     ) -> int:
         """How many rows list() with this condition and these filters would return."""
-        return self._count((org, code, title), where)
+        return self._count((org, code, title, k0), where)
 
     def exists(
         self,
@@ -448,9 +464,10 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
         org: str | builtins.list[str] = UNSET,
         code: str | builtins.list[str] = UNSET,
         title: str | builtins.list[str] = UNSET,
+        k0: str | builtins.list[str] | None = UNSET,
     ) -> bool:
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
-        return self._exists((org, code, title), where)
+        return self._exists((org, code, title, k0), where)
 
     def update_where(
         self, where: _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]] | _w.AllRows, changes: TeamUpdate
