@@ -152,3 +152,24 @@ def test_loading_relations_answers_what_postgresql_answers(related: tuple[str, P
     url, out = related
     ran = run_python(out, str(Path(__file__).parent / "roundtrip" / "relations_load.py"), url)
     assert ran.returncode == 0 and ran.stdout == "ok 8\n", ran.stdout + ran.stderr
+
+
+def test_a_join_table_named_with_a_percent(server: pg.Server, tmp_path: Path) -> None:
+    """The many-to-many's join table goes through psycopg's %s formatting: its % doubled once."""
+    with pg.scratch_database(server.url, "pct") as url:
+        ddl = (
+            "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY);"
+            'CREATE TABLE "a%b" (a_id int REFERENCES a, b_id int REFERENCES b, PRIMARY KEY (a_id, b_id));'
+            'INSERT INTO a VALUES (1), (2); INSERT INTO b VALUES (7); INSERT INTO "a%b" VALUES (1, 7);'
+        )
+        assert pg.run_psql(url, "-q", "-v", "ON_ERROR_STOP=1", "-c", ddl).returncode == 0
+        assert generate_from_url(url, tmp_path / "out").returncode == 0
+        script = (
+            "import sys\nfrom chatmaps_db import Database\nfrom chatmaps_db.access.a import ALoad\n"
+            "db = Database(sys.argv[1])\n"
+            "print([r.id for r in db.a.list(lambda c: c.b.some(), order_by='id')])\n"
+            "print([[x.id for x in r.b] for r in db.a.list(order_by='id', load=ALoad(b=True))])\n"
+        )
+        ran = run_python(tmp_path / "out", "-c", script, url)
+        want = pg.run_psql(url, "-Atc", 'SELECT a_id FROM "a%b"').stdout.strip()
+    assert ran.returncode == 0 and ran.stdout == f"[{want}]\n[[7], []]\n", ran.stdout + ran.stderr

@@ -242,7 +242,7 @@ def _relation_line(relation: RelationPlan, target: TablePlan, row: str) -> tuple
     args = [f'"{target.module}.{target.stem}Columns"', repr(quoted[0]), repr(quoted[1])]
     if relation.through:
         schema, name = relation.through.split(".", 1)
-        join = f"{sql_name(schema)}.{sql_name(name)}".replace("%", "%%")
+        join = f"{sql_name(schema)}.{sql_name(name)}"  # sql_name doubles a % already
         ours = tuple(sql_name(c) for c in relation.through_owner)
         theirs = tuple(sql_name(c) for c in relation.through_target)
         args.append(repr((join, ours, theirs)))
