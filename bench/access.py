@@ -75,6 +75,18 @@ def _median_pair(
     return statistics.median(a), statistics.median(b)
 
 
+def _p50(ids: list[Any], call: Callable[[Any], Any]) -> float:
+    """The median microseconds of call(i) over `ids`, after 50 calls to warm prepared statements, pool, caches."""
+    for i in ids[:50]:
+        call(i)
+    out = []
+    for i in ids:
+        start = time.perf_counter_ns()
+        call(i)
+        out.append(time.perf_counter_ns() - start)
+    return statistics.median(out) / 1000
+
+
 def _heap(fn: Callable[[], Any]) -> float:
     gc.collect()
     tracemalloc.start()
@@ -166,23 +178,13 @@ def run() -> list[str]:
         ids = [r[0] for r in raw.execute("SELECT id FROM users LIMIT %s", (GETS,)).fetchall()]
         by_id = "SELECT * FROM users WHERE id = %s"
 
-        def latencies(call: Callable[[uuid.UUID], Any]) -> float:
-            for i in ids[:50]:  # warm: prepared statements, pool, caches
-                call(i)
-            out = []
-            for i in ids:
-                start = time.perf_counter_ns()
-                call(i)
-                out.append(time.perf_counter_ns() - start)
-            return statistics.median(out) / 1000
-
         def raw_get(i: uuid.UUID) -> Any:
             return raw.execute(by_id, (i,), prepare=True).fetchone()
 
         a, b = [], []
         for _ in range(REPEAT):
-            a.append(latencies(db.users.get))
-            b.append(latencies(raw_get))
+            a.append(_p50(ids, db.users.get))
+            b.append(_p50(ids, raw_get))
         ours_us, base_us = statistics.median(a), statistics.median(b)
         lines.append(
             f"  get(pk) p50 over {len(ids):,} calls   {ours_us:6.1f}us vs raw prepared execute {base_us:6.1f}us: "
@@ -383,20 +385,10 @@ def _relations(db: Any, raw: Any, engine: Any) -> list[str]:
             raw.execute(accounts, (i,), prepare=True).fetchall(),
         )
 
-    def p50(call: Callable[[Any], Any]) -> float:
-        for i in ids[:50]:
-            call(i)
-        out = []
-        for i in ids:
-            start = time.perf_counter_ns()
-            call(i)
-            out.append(time.perf_counter_ns() - start)
-        return statistics.median(out) / 1000
-
     a, b = [], []
     for _ in range(REPEAT):
-        a.append(p50(lambda i: db.users.get(i, load=both)))
-        b.append(p50(hand))
+        a.append(_p50(ids, lambda i: db.users.get(i, load=both)))
+        b.append(_p50(ids, hand))
     ours_us, base_us = statistics.median(a), statistics.median(b)
     lines.append(
         f"  get(pk, load=sessions+accounts) p50  {ours_us:6.1f}us vs three prepared queries on a held connection "

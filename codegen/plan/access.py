@@ -265,12 +265,9 @@ def _with_load(method: Method, row: str, stem: str) -> Method:
         f"Iterator[{row}]": f"Iterator[{stem}With]",
     }[method.returns]
     loaded_async = f"AsyncIterator[{stem}With]" if method.name == "iter" else f"Awaitable[{loaded}]"
+    # list's implementation returns either list (invariant); get's and iter's cover the With subclass already.
     returns = f"{method.returns} | {loaded}" if method.name == "list" else method.returns
-    async_returns = (
-        (method.async_returns if method.name == "iter" else f"Awaitable[{method.returns} | {loaded}]")
-        if method.name == "list"
-        else method.async_returns
-    )
+    async_returns = f"Awaitable[{returns}]" if method.name == "list" else method.async_returns
     return Method(
         method.name,
         f"{method.params}, load: {stem}Load | None = None",

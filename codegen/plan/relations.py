@@ -75,6 +75,7 @@ def plan(
     fields = {q: {c.field for c in plans[q].columns} for q in tables}
     found: list[RelationPlan] = []
     for table in tables.values():
+        unique_keys = _unique_columns(table)
         for fk in table.foreign_keys:
             target = f"{fk.ref_schema}.{fk.ref_table}"
             if target not in tables:
@@ -82,7 +83,7 @@ def plan(
             match = _ID.fullmatch(fk.columns[0]) if len(fk.columns) == 1 else None
             one = names.field_name(match[1], "ref") if match else _snake(plans[target].stem)
             found.append(RelationPlan(table.qualified, one, "many-to-one", target, fk.columns, fk.ref_columns, fk.name))
-            unique = frozenset(fk.columns) in _unique_columns(table)
+            unique = frozenset(fk.columns) in unique_keys
             inverse = _snake(plans[table.qualified].stem) if unique else plans[table.qualified].module
             same = [f for f in table.foreign_keys if f"{f.ref_schema}.{f.ref_table}" == target]
             if target == table.qualified or len(same) > 1:

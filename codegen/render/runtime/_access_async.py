@@ -25,7 +25,7 @@ from psycopg.pq import Format
 from chatmaps_db import _load
 from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, unwritable, violation
 from chatmaps_db._types import Changes, Row, json_param
-from chatmaps_db._where import AllRows, Columns, Condition, Load
+from chatmaps_db._where import AllRows, Columns, Condition, Load, condition_on
 from chatmaps_db.access import AsyncConnection
 from chatmaps_db.errors import RowSkipped, SchemaMismatch
 from chatmaps_db.schema_check import APPLY
@@ -318,37 +318,23 @@ class AsyncRelation(AsyncBound, Generic[R]):
     def _condition(self, method: str, where: Any) -> Condition[Any] | None:
         """where= as a Condition on this table (a function of the columns is called with db.<table>.c);
         refused before any SQL is sent when it is not one."""
-        if where is None:
-            return None
-        spec = self._spec
-        if callable(where) and not isinstance(where, Condition | AllRows):
-            where = where(self.c)
-        if not isinstance(where, Condition):
-            hint = ": to write every row, call update_where/delete_where" if isinstance(where, AllRows) else ""
-            raise TypeError(
-                f"{spec.table}.{method}: where= takes a condition (c.<column>.<operator>(...)) or a function of the "
-                f"columns returning one, not {type(where).__name__}{hint}"
-            )
-        if where.spec is not None and where.spec is not spec:
-            raise TypeError(f"{spec.table}.{method}: the condition is on {where.spec.table}, not on {spec.table}")
-        return where
+        return condition_on(where, self.c, f"{self._spec.table}.{method}")
 
     async def _count(self, filters: Sequence[Any], where: Any) -> int:
-        return int(await self._scalar(*self._summary("count", "count(*)", filters, where)))
+        return int(await self._scalar(*self._summary("count", "SELECT count(*) FROM {rows}", filters, where)))
 
     async def _exists(self, filters: Sequence[Any], where: Any) -> bool:
-        return bool(await self._scalar(*self._summary("exists", "EXISTS (SELECT FROM {rows})", filters, where)))
+        return bool(await self._scalar(*self._summary("exists", "SELECT EXISTS (SELECT FROM {rows})", filters, where)))
 
-    def _summary(self, method: str, what: str, filters: Sequence[Any], where: Any) -> tuple[str, list[Any]]:
-        """`SELECT <what>` over the rows the filters and condition select ({rows} in `what`: a subquery
-        of them), and its parameters; the SQL is cached per call shape, as _select's."""
+    def _summary(self, method: str, template: str, filters: Sequence[Any], where: Any) -> tuple[str, list[Any]]:
+        """`template` over the rows the filters and condition select ({rows}: the table and its WHERE),
+        and its parameters; the SQL is cached per call shape, as _select's."""
         spec = self._spec
         params: list[Any] = []
         shape, clause = self._where(method, filters, where, params)
         sql = spec.cache.get((method, shape)) if shape is not None else None
         if sql is None:
-            rows = f"{spec.from_sql}{clause}"
-            sql = f"SELECT {what.format(rows=rows)}" if "{rows}" in what else f"SELECT {what} FROM {rows}"
+            sql = template.format(rows=f"{spec.from_sql}{clause}")
             if shape is not None:
                 spec.cache[(method, shape)] = sql
         return sql, params
@@ -484,6 +470,11 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
             sql = spec.cache[key] = f"INSERT INTO {spec.from_sql} {self._values(data)} RETURNING {spec.select}"
         return sql
 
+    def _sets(self, data: dict[str, Any]) -> str:
+        """`"a" = %s::type, ...`: UPDATE's SET of the columns `data` sets."""
+        spec = self._spec
+        return ", ".join(f"{spec.quoted[i]} = {spec.param[i]}" for i in (spec.by_column[c] for c in data))
+
     def _values(self, data: dict[str, Any]) -> str:
         if not data:
             return "DEFAULT VALUES"
@@ -503,9 +494,8 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         cache_key = ("update", tuple(data))
         sql = spec.cache.get(cache_key)
         if sql is None:
-            sets = ", ".join(f"{spec.quoted[i]} = {spec.param[i]}" for i in (spec.by_column[c] for c in data))
             sql = spec.cache[cache_key] = (
-                f"UPDATE {spec.from_sql} SET {sets} WHERE {spec.key_where(0)} RETURNING {spec.select}"
+                f"UPDATE {spec.from_sql} SET {self._sets(data)} WHERE {spec.key_where(0)} RETURNING {spec.select}"
             )
         rows = await self._fetch(sql, [*data.values(), *spec.key_values(0, key)], validate)
         return rows[0] if rows else None
@@ -524,9 +514,11 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         params.extend(condition.params)
         return f" WHERE {condition.sql}"
 
-    def _update_where_sql(self, method: str, where: Any, changes: Changes, returning: bool) -> tuple[str, list[Any]]:
-        """UPDATE the rows `where` holds for with the fields set in `changes` (RETURNING them when asked).
-        With no field set nothing is written: the SELECT of the rows (or their count) as they are."""
+    def _update_where_sql(
+        self, method: str, where: Any, changes: Changes, returning: bool
+    ) -> tuple[str, list[Any], bool]:
+        """UPDATE the rows `where` holds for with the fields set in `changes` (RETURNING them when asked),
+        its parameters, and whether it writes: with no field set, the SELECT of the rows (or their count)."""
         spec = self._spec
         if type(changes) is not self._update_model:
             raise TypeError(f"{spec.table}.{method} takes {self._update_model.__name__}, not {type(changes).__name__}")
@@ -534,19 +526,18 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         params: list[Any] = list(data.values())
         clause = self._bulk_where(method, where, params)
         if not data:
-            return f"SELECT {spec.select if returning else 'count(*)'} FROM {spec.from_sql}{clause}", params
-        sets = ", ".join(f"{spec.quoted[i]} = {spec.param[i]}" for i in (spec.by_column[c] for c in data))
-        sql = f"UPDATE {spec.from_sql} SET {sets}{clause}"
-        return (f"{sql} RETURNING {spec.select}" if returning else sql), params
+            return f"SELECT {spec.select if returning else 'count(*)'} FROM {spec.from_sql}{clause}", params, False
+        sql = f"UPDATE {spec.from_sql} SET {self._sets(data)}{clause}"
+        return (f"{sql} RETURNING {spec.select}" if returning else sql), params, True
 
     async def _update_where(self, where: Any, changes: Changes) -> int:
-        sql, params = self._update_where_sql("update_where", where, changes, False)
-        if sql.startswith("SELECT"):
+        sql, params, writes = self._update_where_sql("update_where", where, changes, False)
+        if not writes:
             return int(await self._scalar(sql, params, read=False))
         return await self._rowcount(sql, params)
 
     async def _update_where_and_return(self, where: Any, changes: Changes, validate: bool | None) -> list[R]:
-        sql, params = self._update_where_sql("update_where_and_return", where, changes, True)
+        sql, params, _ = self._update_where_sql("update_where_and_return", where, changes, True)
         return await self._fetch(sql, params, validate)
 
     async def _delete_where(self, where: Any) -> int:

@@ -10,7 +10,7 @@ the same way, one level down.
 
 from __future__ import annotations
 
-import importlib
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,10 +46,10 @@ def links(columns: type[Columns]) -> dict[str, _Link[Any, Any, Any]]:
 
 
 def target(link: _Link[Any, Any, Any]) -> tuple[type[Columns], type[Row]]:
-    """The related table's columns class and its With model (imported on first use)."""
-    module_name, name = link._module.split(".")
-    module = importlib.import_module(f"chatmaps_db.access.{module_name}")
-    return getattr(module, name), getattr(module, name.removesuffix("Columns") + "With")
+    """The related table's columns class and its With model, from the same module."""
+    columns = link._columns()
+    with_cls: type[Row] = getattr(sys.modules[columns.__module__], columns.__name__.removesuffix("Columns") + "With")
+    return columns, with_cls
 
 
 def steps(spec: Spec, columns: type[Columns], parents: Sequence[Any], load: Load, validate: bool) -> list[Step]:
@@ -80,9 +80,8 @@ def _step(spec: Spec, name: str, link: _Link[Any, Any, Any], sub: Load, parents:
     n = f'"{_free("_n", theirs.columns)}"'  # the row number, beside the table's own columns
     owner_at = [spec.quoted.index(q) for q in link._owner]
     parent_key = tuple(spec.fields[i] for i in owner_at)
-    keys = sorted(
-        {k for p in parents if None not in (k := tuple(p.__dict__[f] for f in parent_key))}, key=repr
-    )  # distinct, in a stable order (the statement's text is the same for the same shape)
+    # Distinct, NULL-free: they go as array parameters, so the statement's text does not depend on them.
+    keys = list(dict.fromkeys(k for p in parents if None not in (k := tuple(p.__dict__[f] for f in parent_key))))
     params: list[Any] = []
     condition = sub.condition(table)
     columns = theirs.select

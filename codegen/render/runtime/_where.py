@@ -115,6 +115,25 @@ def _join(op: str, conditions: Iterable[Condition[Any]]) -> Condition[Any]:
     return Condition(spec, f" {op} ".join(parts) if len(parts) > 1 else parts[0][1:-1], tuple(params))
 
 
+def condition_on(where: Any, columns: Columns, what: str) -> Condition[Any] | None:
+    """where= as a condition on `columns`' table (a function of the columns is called with them), or
+    None; refused, naming `what` (public.users.list), before any SQL is sent when it is not one."""
+    if where is None:
+        return None
+    spec = columns._spec
+    if callable(where) and not isinstance(where, Condition | AllRows):
+        where = where(columns)
+    if not isinstance(where, Condition):
+        hint = ": to write every row, call update_where/delete_where" if isinstance(where, AllRows) else ""
+        raise TypeError(
+            f"{what}: where= takes a condition (c.<column>.<operator>(...)) or a function of the "
+            f"columns returning one, not {type(where).__name__}{hint}"
+        )
+    if where.spec is not None and where.spec is not spec:
+        raise TypeError(f"{what}: the condition is on {where.spec.table}, not on {spec.table}")
+    return where
+
+
 def _escape(text: str) -> str:
     """`text` matched literally by LIKE: its wildcards (% and _) and the escape character escaped."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -435,6 +454,12 @@ class _Link(Generic[R, T, C]):
         self._outer = spec.from_sql
         self._depth = 0
 
+    def _columns(self) -> type[Columns]:
+        """C, the related table's columns class (its module imported now: at import it would be a cycle)."""
+        module, name = self._module.split(".")
+        columns: type[Columns] = getattr(importlib.import_module(f"chatmaps_db.access.{module}"), name)
+        return columns
+
     def __get__(self, instance: Any, owner: Any = None) -> Self:
         """Bound to the columns object it is read from: correlated with that table, or its alias."""
         if instance is None:
@@ -450,8 +475,7 @@ class _Link(Generic[R, T, C]):
         self, method: str, where: Callable[[C], Condition[T]] | None, negate: bool, every: bool = False
     ) -> Condition[R]:
         """[NOT] EXISTS (the related rows [for which `where` holds; with `every`, does not hold])."""
-        module, name = self._module.split(".")
-        table: type[Columns] = getattr(importlib.import_module(f"chatmaps_db.access.{module}"), name)
+        table = self._columns()
         depth = self._depth + 1
         alias = f'"_r{depth}"'
         inner: Any = table(alias, depth)  # C: the target's own columns class
@@ -463,15 +487,8 @@ class _Link(Generic[R, T, C]):
                     f"{self._spec.table}.{method}: takes a function of the related table's columns "
                     f"(lambda s: s.<column>.<operator>(...)), not {type(where).__name__}"
                 )
-            condition = where(inner)
-            if not isinstance(condition, Condition) or (
-                condition.spec is not None and condition.spec is not table._spec
-            ):
-                raise TypeError(
-                    f"{self._spec.table}.{method}: the function must return a condition on {table._spec.table}, "
-                    f"not {condition!r}"
-                )
-            if condition.sql != "TRUE":
+            condition = condition_on(where, inner, f"{self._spec.table}.{method}")
+            if condition is not None and condition.sql != "TRUE":
                 test = f" AND ({condition.sql}) IS NOT TRUE" if every else f" AND ({condition.sql})"
                 params = condition.params
         if self._through is None:
@@ -548,14 +565,8 @@ class Load:
 
     def condition(self, table: type[Columns]) -> Condition[Any] | None:
         """where= as a condition on `table` (a function of its columns is called with them)."""
-        where = self.where
-        if where is None:
-            return None
-        if callable(where) and not isinstance(where, Condition):
-            where = where(table())
-        if not isinstance(where, Condition) or (where.spec is not None and where.spec is not table._spec):
-            raise TypeError(f"{type(self).__name__}: where= takes a condition on {table._spec.table}, not {where!r}")
-        return None if where.sql == "TRUE" else where
+        where = condition_on(self.where, table(), type(self).__name__)
+        return None if where is None or where.sql == "TRUE" else where
 
 
 class Loaded:
