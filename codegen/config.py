@@ -35,6 +35,9 @@ class Config:
     source: str = "pyproject.toml"  # the file it came from, as error messages name it
     # {"schema.table.name": "new_name"}: renames a relation (plan/relations.py's rule gave `name`).
     relations: dict[str, str] = field(default_factory=dict)
+    # {"schema.view.column": "schema.table.column"}: a foreign key the database cannot hold (a view's,
+    # or one a schema left out), for relations only: nothing is enforced.
+    foreign_keys: dict[str, str] = field(default_factory=dict)
 
 
 def load_config(pyproject: Path, *, required: bool = False) -> Config:
@@ -75,7 +78,15 @@ def load_config(pyproject: Path, *, required: bool = False) -> Config:
             f'{pyproject}: [tool.codegen.relations] maps "schema.table.relation" to a new name: '
             '"public.sessions.user" = "owner"'
         )
-    return Config(types, names, tuple(secrets), tuple(server), not_null, _shown(pyproject), dict(relations))
+    keys = section.get("foreign_keys", {})
+    if not isinstance(keys, dict) or not all(
+        isinstance(v, str) and v.count(".") >= 2 and k.count(".") >= 2 for k, v in keys.items()
+    ):
+        raise CodegenError(
+            f'{pyproject}: [tool.codegen.foreign_keys] maps "schema.view.column" to the column it refers to: '
+            '"public.user_stats.user_id" = "public.users.id"'
+        )
+    return Config(types, names, tuple(secrets), tuple(server), not_null, _shown(pyproject), dict(relations), dict(keys))
 
 
 def _shown(path: Path) -> str:

@@ -73,7 +73,9 @@ def _build(url: str, config: Config, w: worker.Worker | worker.InProcess, querie
         config_file=config.source,
         server_columns=config.server_columns,
     )
-    access = access_plan.plan(catalog, models, relations_plan.plan(catalog, models, config.relations, config.source))
+    access = access_plan.plan(
+        catalog, models, relations_plan.plan(catalog, models, config.relations, config.source, config.foreign_keys)
+    )
     checked = queries_plan.plan(
         catalog,
         models,

@@ -7,6 +7,7 @@ type is tests/test_where_types.py."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -235,6 +236,23 @@ def test_loading_relations_on_chatmaps(db: Database) -> None:
     assert "t1" not in repr(users[1].sessions) and "token=" not in repr(users[1].sessions[0])  # secret: hidden
     session = db.sessions.get_by_token("t5", load=SessionLoad(user=UserLoad(accounts=True)))
     assert session is not None and session.user is not None and session.user.id == session.user_id
+    # count= (Prisma's _count): in the users' own statement, with a condition on the sessions.
+    cut = datetime(2026, 12, 1, tzinfo=UTC)
+    counted = db.users.list(order_by="email", load=UserLoad(count={"sessions": lambda x: x.expires_at.lt(cut)}))
+    with db.connection() as conn:
+        want_counts = conn.execute(
+            "SELECT (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.expires_at < %s) FROM users u "
+            "ORDER BY u.email",
+            (cut,),
+        ).fetchall()
+    assert [(u.count_of("sessions"),) for u in counted] == want_counts and any(c for (c,) in want_counts)
+    # model_dump() and JSON show what was loaded, nested, secrets hidden as in the rows' own dumps.
+    dumped = counted[1].model_dump(mode="json")
+    assert dumped == {**db.users.get(counted[1].id).model_dump(mode="json"), "_count": {"sessions": want_counts[1][0]}}  # type: ignore[union-attr]
+    nested = json.loads(users[1].model_dump_json())
+    assert [s["id"] for s in nested["sessions"]] == [str(s.id) for s in users[1].sessions] and nested["accounts"] == []
+    assert all("token" not in s for s in nested["sessions"]) and "t1" not in users[1].model_dump_json()
+    assert users[1].model_dump(include={"email"}) == {"email": users[1].email}
 
     async def main() -> None:
         async with AsyncDatabase(db.settings.url) as adb:
@@ -242,6 +260,13 @@ def test_loading_relations_on_chatmaps(db: Database) -> None:
             assert [len(u.sessions) for u in loaded] == [len(t) for t in await _all_tokens(adb)]
             streamed = [u async for u in adb.users.iter(order_by="email", batch=4, load=UserLoad(sessions=True))]
             assert [[s.id for s in u.sessions] for u in streamed] == [[s.id for s in u.sessions] for u in loaded]
+            counted = await adb.users.list(order_by="email", load=UserLoad(count=["sessions"]))
+            assert [u.count_of("sessions") for u in counted] == [len(u.sessions) for u in loaded]
+            one = await adb.users.get(loaded[1].id, load=UserLoad(count=["accounts", "sessions"]))
+            assert one is not None and (one.count_of("accounts"), one.count_of("sessions")) == (
+                0,
+                len(loaded[1].sessions),
+            )
 
     async def _all_tokens(adb: AsyncDatabase) -> list[list[str]]:
         async with adb.connection() as conn:

@@ -88,6 +88,9 @@ class TableAccess:
     condition: str = ""  # the where= union, spelled out
     order: str = "str"  # what a Load's order_by takes
     relations: tuple[tuple[str, str, str], ...] = ()  # (name, Load keyword's type, With property's type)
+    counts: tuple[tuple[str, str], ...] = ()  # the to-many relations: (name, what <Stem>Count takes for it)
+    count_names: str = ""  # `UserToMany`: what count= and <Stem>With.count_of name, its to-many relations
+    count_method: str = "count_of"  # <Stem>With's reader of counts (count_of_ if a field has the name)
 
 
 @dataclass(frozen=True)
@@ -486,6 +489,15 @@ def table_access(
     doc = f'"""{table.qualified} through a database or one of its connections: db.{attribute}, tx.{attribute}."""'
     names = [f"{stem}Table", f"Async{stem}Table", f"{stem}Order", f"{stem}Field", f"{stem}Columns", f"{stem}Where"]
     names += [f"{stem}Load", f"{stem}With"] if related else []
+    counts = [
+        (r.name, f"bool | Callable[[{target.stem}Columns], _w.Condition[{target.row.name}]]")
+        for r, target in related
+        if r.many
+    ]
+    names += [f"{stem}Count", f"{stem}ToMany"] if counts else []
+    count_method = "count_of"
+    while count_method in {c.field for c in t.columns} | {r.name for r, _ in related}:
+        count_method += "_"
     relations = [_relation_line(r, target, row) for r, target in related]
     column_lines = [_column_line(t, col, row) for col in t.columns] + [line for line, _ in relations]
     own = (f"from chatmaps_db.access.{plan.module} import ", f"from chatmaps_db.models.{plan.module} import ")
@@ -506,7 +518,12 @@ def table_access(
         base=base,
         generic=generic,
         model_import=f"from chatmaps_db.models.{plan.module} import {', '.join(sorted(set(models)))}",
-        imports=tuple(sorted(f"from {m} import {n}" for m, n in t.imports)),
+        imports=tuple(
+            sorted(
+                f"from {m} import {n}"
+                for m, n in {*t.imports, *([("typing", "Literal"), ("typing", "TypedDict")] if counts else [])}
+            )
+        ),
         order_alias=order_alias,
         field_alias=field_alias,
         spec=_spec(t, keys),
@@ -526,6 +543,9 @@ def table_access(
             )
             for r, target in related
         ),
+        counts=tuple(counts),
+        count_names=f"{stem}ToMany" if counts else "",
+        count_method=count_method,
         classvars=tuple(classvars),
         methods=tuple(methods),
         doc=doc,

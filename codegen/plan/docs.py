@@ -34,7 +34,8 @@ def _relation_line(r: RelationPlan) -> str:
         how = f"through {r.through} ({', '.join(r.through_owner)} / {', '.join(r.through_target)})"
     else:
         how = f"({', '.join(r.owner_columns)}) = {r.target} ({', '.join(r.target_columns)})"
-    return f"relation `{r.name}` ({r.kind}): {r.target} rows, {how}, FK `{r.constraint}`"
+    fk = "declared under [tool.codegen.foreign_keys]" if r.declared else f"FK `{r.constraint}`"
+    return f"relation `{r.name}` ({r.kind}): {r.target} rows, {how}, {fk}"
 
 
 def _doc_tables(catalog: ir.Catalog, relations: tuple[RelationPlan, ...]) -> tuple[DocTable, ...]:

@@ -20,6 +20,10 @@ name after it (`team_membership_org_code_fkey`); a many-to-many that meets anoth
 or a field's name is `<name>_via_<join table>`. `[tool.codegen.relations]` renames any of them:
 `"public.sessions.user" = "owner"` (the table, then the name this rule gave). docs/SCHEMA.md
 lists every relation with its foreign key.
+
+A view has no foreign keys; `[tool.codegen.foreign_keys]` declares one (`"public.user_stats.user_id"
+= "public.users.id"`, the column referred to unique in its table), named by the same rule. So can
+a table whose schema left one out: nothing is enforced, the relations only read.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class RelationPlan:
     through: str = ""  # many-to-many: the join table, schema.table
     through_owner: tuple[str, ...] = ()  # its columns that refer to the owner
     through_target: tuple[str, ...] = ()  # its columns that refer to the target
+    declared: bool = False  # the foreign key is [tool.codegen.foreign_keys]'s, not the database's
 
     @property
     def many(self) -> bool:
@@ -67,25 +72,44 @@ def _unique_columns(table: ir.Table) -> set[frozenset[str]]:
 
 
 def plan(
-    catalog: ir.Catalog, models: ModelsPlan, renames: dict[str, str], config_file: str
+    catalog: ir.Catalog,
+    models: ModelsPlan,
+    renames: dict[str, str],
+    config_file: str,
+    declared: dict[str, str] | None = None,
 ) -> tuple[RelationPlan, ...]:
-    """Every relation between the modelled tables (not views), named by the rule above."""
+    """Every relation between the modelled tables and views, named by the rule above, from their
+    foreign keys and those `declared` under [tool.codegen.foreign_keys] (a view's)."""
     plans: dict[str, TablePlan] = {t.qualified: t for t in models.tables}
-    tables = {t.qualified: t for t in catalog.tables if t.qualified in plans and not t.view}
+    tables = {t.qualified: t for t in catalog.tables if t.qualified in plans}
     fields = {q: {c.field for c in plans[q].columns} for q in tables}
+    keys = _declared(tables, declared or {}, config_file)
     found: list[RelationPlan] = []
     for table in tables.values():
         unique_keys = _unique_columns(table)
-        for fk in table.foreign_keys:
+        table_keys = (*table.foreign_keys, *keys.get(table.qualified, ()))
+        for fk in table_keys:
             target = f"{fk.ref_schema}.{fk.ref_table}"
             if target not in tables:
                 continue
             match = _ID.fullmatch(fk.columns[0]) if len(fk.columns) == 1 else None
             one = names.field_name(match[1], "ref") if match else _snake(plans[target].stem)
-            found.append(RelationPlan(table.qualified, one, "many-to-one", target, fk.columns, fk.ref_columns, fk.name))
+            declared_fk = fk not in table.foreign_keys
+            found.append(
+                RelationPlan(
+                    table.qualified,
+                    one,
+                    "many-to-one",
+                    target,
+                    fk.columns,
+                    fk.ref_columns,
+                    fk.name,
+                    declared=declared_fk,
+                )
+            )
             unique = frozenset(fk.columns) in unique_keys
             inverse = _snake(plans[table.qualified].stem) if unique else plans[table.qualified].module
-            same = [f for f in table.foreign_keys if f"{f.ref_schema}.{f.ref_table}" == target]
+            same = [f for f in table_keys if f"{f.ref_schema}.{f.ref_table}" == target]
             if target == table.qualified or len(same) > 1:
                 inverse = f"{inverse}_by_{one}"
             found.append(
@@ -97,6 +121,7 @@ def plan(
                     fk.ref_columns,
                     fk.columns,
                     fk.name,
+                    declared=declared_fk,
                 )
             )
     found = _apart([_clear_of_fields(r, fields[r.owner]) for r in found], fields)
@@ -131,6 +156,34 @@ def plan(
     return _renamed(found, renames, fields, config_file)
 
 
+def _declared(
+    tables: dict[str, ir.Table], declared: dict[str, str], config_file: str
+) -> dict[str, list[ir.ForeignKey]]:
+    """[tool.codegen.foreign_keys] as foreign keys of their tables (or views), each checked: both
+    columns exist, and the one referred to is its table's primary key or a unique key."""
+    out: dict[str, list[ir.ForeignKey]] = {}
+    where = f"{config_file}: [tool.codegen.foreign_keys]"
+    for key, value in declared.items():
+        (owner, column), (target, ref) = (key.rsplit(".", 1), value.rsplit(".", 1))
+        table, referred = tables.get(owner), tables.get(target)
+        if table is None or referred is None:
+            raise UnsupportedSchema(
+                f"{where} {key!r} = {value!r}: {owner if table is None else target} is no table or view "
+                "of the schema: write schema.table.column"
+            )
+        for t, c in ((table, column), (referred, ref)):
+            if c not in {col.name for col in t.columns}:
+                raise UnsupportedSchema(f"{where} {key!r} = {value!r}: {t.qualified} has no column {c!r}")
+        if frozenset([ref]) not in _unique_columns(referred):
+            raise UnsupportedSchema(
+                f"{where} {key!r} = {value!r}: {value} is not unique (not the primary key or a unique "
+                "index of its table): a foreign key refers to one row"
+            )
+        name = f"{table.name}_{column}_declared"
+        out.setdefault(owner, []).append(ir.ForeignKey(name, (column,), referred.schema, referred.name, (ref,), "", ""))
+    return out
+
+
 def _apart(found: list[RelationPlan], fields: dict[str, set[str]]) -> list[RelationPlan]:
     """Names the rule still gives twice on one table (two composite FKs to one table, say) each take
     their foreign key's name after them: `ta_tb_b1_fkey`, `ta_tb_b2_fkey`."""
@@ -146,7 +199,7 @@ def _apart(found: list[RelationPlan], fields: dict[str, set[str]]) -> list[Relat
 
 
 # What a <Stem>Load takes besides its relations: a relation named so takes a trailing _.
-_LOAD_PARAMS = frozenset({"self", "where", "order_by", "limit"})
+_LOAD_PARAMS = frozenset({"self", "where", "order_by", "limit", "count"})
 
 
 def _clear_of_fields(relation: RelationPlan, fields: set[str]) -> RelationPlan:

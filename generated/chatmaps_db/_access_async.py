@@ -151,11 +151,25 @@ class AsyncRelation(AsyncBound, Generic[R]):
         """The rows of a SELECT as the With model, with `load`'s relations: one statement per relation
         per level, on the same connection."""
         load = self._loading(method, load)
-        maker = self._maker(validate, loading=True)
+        sql, params, maker = self._counting(sql, params, self._maker(validate, loading=True), load)
         async with self._connection(read=True) as conn:
             rows = await (await self._run(conn, sql, params, maker)).fetchall()
             await self._load_relations(conn, rows, load, validate)
         return rows
+
+    def _counting(
+        self, sql: str, params: Sequence[Any], maker: RowMaker, load: Load
+    ) -> tuple[str, list[Any], RowMaker]:
+        """The rows' SELECT with load='s count= columns after the table's own, and a maker that keeps them."""
+        extra, values = _load.counts(self._spec, type(self.c), load)
+        if not extra:
+            return sql, list(params), maker
+        spec = self._spec
+        return (
+            _load.with_columns(spec, sql, extra),
+            [*values, *params],
+            _load.counted(maker, 0, len(spec.columns), load),
+        )
 
     async def _load_relations(self, conn: AsyncConnection, rows: list[Any], load: Load, validate: bool | None) -> None:
         check = self._validate if validate is None else validate
@@ -166,11 +180,12 @@ class AsyncRelation(AsyncBound, Generic[R]):
                 if not parents:
                     continue
                 for step in _load.steps(spec, columns, parents, wanted, check):
-                    cur: AsyncCursor[Any] = conn.cursor()
-                    await self._execute(cur, step.sql, step.params, step.spec.binary, step.spec.table)
-                    below.append(
-                        (step.spec, step.columns, _load.attach(step, parents, await cur.fetchall()), step.load)
-                    )
+                    found: list[Any] = []
+                    if step.sql:
+                        cur: AsyncCursor[Any] = conn.cursor()
+                        await self._execute(cur, step.sql, step.params, step.spec.binary, step.spec.table)
+                        found = await cur.fetchall()
+                    below.append((step.spec, step.columns, _load.attach(step, parents, found), step.load))
             level = below
 
     async def _run(
@@ -242,6 +257,8 @@ class AsyncRelation(AsyncBound, Generic[R]):
         sql, params = self._select("iter", filters, where, order_by, after, limit, offset)
         loading = None if load is None else self._loading("iter", load)
         build = self._maker(validate, loading=loading is not None)
+        if loading is not None:
+            sql, params, build = self._counting(sql, params, build, loading)
         async with self._connection(read=True) as conn, conn.transaction():
             # A page of psycopg's tuples at a time (its C path), each row built as it is handed out:
             # 2.9 us a row where a row factory (a list per row, then the maker) took 3.7.

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import copy
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeVar
+
+from pydantic import SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from chatmaps_db._types import Row, json_param
 
@@ -477,6 +479,20 @@ class _Link(Generic[R, T, C]):
         self, method: str, where: Callable[[C], Condition[T]] | None, negate: bool, every: bool = False
     ) -> Condition[R]:
         """[NOT] EXISTS (the related rows [for which `where` holds; with `every`, does not hold])."""
+        body, params = self._related(method, where, every)
+        sql = f"EXISTS (SELECT {body})"
+        return Condition(self._spec, f"NOT {sql}" if negate else sql, params)
+
+    def _count(self, method: str, where: Callable[[C], Condition[T]] | None) -> tuple[str, tuple[Any, ...]]:
+        """(SELECT count(*) of the related rows [for which `where` holds]), correlated: load='s count=."""
+        body, params = self._related(method, where, False)
+        return f"(SELECT count(*) {body})", params
+
+    def _related(
+        self, method: str, where: Callable[[C], Condition[T]] | None, every: bool
+    ) -> tuple[str, tuple[Any, ...]]:
+        """`FROM ... WHERE ...`: the related rows of the row this is correlated with (a many-to-many's:
+        its join table's rows whose target row exists), [for which `where` holds; with `every`, not]."""
         table = self._columns()
         depth = self._depth + 1
         alias = f'"_r{depth}"'
@@ -497,18 +513,17 @@ class _Link(Generic[R, T, C]):
             link = " AND ".join(
                 f"{alias}.{t} = {self._outer}.{o}" for o, t in zip(self._owner, self._target, strict=True)
             )
-            sql = f"EXISTS (SELECT FROM {table._spec.from_sql} AS {alias} WHERE {link}{test})"
-        else:
-            # Two levels, so that the condition's unqualified columns meet the target's alone.
-            join, to_owner, to_target = self._through
-            j = f'"_j{depth}"'
-            outer = " AND ".join(f"{j}.{c} = {self._outer}.{o}" for c, o in zip(to_owner, self._owner, strict=True))
-            link = " AND ".join(f"{alias}.{t} = {j}.{c}" for c, t in zip(to_target, self._target, strict=True))
-            sql = (
-                f"EXISTS (SELECT FROM {join} AS {j} WHERE {outer} AND "
-                f"EXISTS (SELECT FROM {table._spec.from_sql} AS {alias} WHERE {link}{test}))"
-            )
-        return Condition(self._spec, f"NOT {sql}" if negate else sql, params)
+            return f"FROM {table._spec.from_sql} AS {alias} WHERE {link}{test}", params
+        # Two levels, so that the condition's unqualified columns meet the target's alone. The join
+        # table's key is both foreign keys: each of its rows is one related row.
+        join, to_owner, to_target = self._through
+        j = f'"_j{depth}"'
+        outer = " AND ".join(f"{j}.{c} = {self._outer}.{o}" for c, o in zip(to_owner, self._owner, strict=True))
+        link = " AND ".join(f"{alias}.{t} = {j}.{c}" for c, t in zip(to_target, self._target, strict=True))
+        return (
+            f"FROM {join} AS {j} WHERE {outer} AND "
+            f"EXISTS (SELECT FROM {table._spec.from_sql} AS {alias} WHERE {link}{test})"
+        ), params
 
 
 class ToMany(_Link[R, T, C]):
@@ -546,16 +561,32 @@ class Load:
     own where=, order_by=, limit= per row, and relations one level down). Generated per table as
     `<Stem>Load`, whose keywords are that table's relations, typed."""
 
-    __slots__ = ("limit", "order_by", "relations", "where")
+    __slots__ = ("count", "limit", "order_by", "relations", "where")
 
     def __init__(
-        self, where: Any = None, order_by: str | Sequence[str] = (), limit: int | None = None, **relations: Any
+        self,
+        where: Any = None,
+        order_by: str | Sequence[str] = (),
+        limit: int | None = None,
+        count: Sequence[str] | Mapping[str, Any] = (),
+        **relations: Any,
     ) -> None:
         if limit is not None and (type(limit) is not int or limit < 0):
             raise ValueError(f"{type(self).__name__}: limit is a whole number, 0 or more (got {limit!r})")
         self.where = where
         self.order_by = order_by
         self.limit = limit
+        # count=: {relation: None (every related row) or a condition on its rows}, in the statement
+        # that reads the rows themselves (a correlated count(*) per relation).
+        self.count: dict[str, Any] = {}
+        if isinstance(count, str):
+            raise TypeError(f"{type(self).__name__}: count= takes relation names in a list, not a string ({count!r})")
+        if isinstance(count, Mapping):
+            for name, test in count.items():
+                if test is not False and test is not None:
+                    self.count[name] = None if test is True else test
+        else:
+            self.count = dict.fromkeys(count)
         self.relations: dict[str, Load] = {}
         for name, value in relations.items():
             if value is True:
@@ -571,10 +602,52 @@ class Load:
         return None if where is None or where.sql == "TRUE" else where
 
 
+COUNTS = " count"  # where a row's relation counts are kept beside its relations (no relation's name)
+
+
 class Loaded:
-    """The base of every `<Stem>With` row: its relation properties read what load= put there."""
+    """The base of every `<Stem>With` row: its relation properties read what load= put there, and
+    model_dump() / model_dump_json() show it after the row's own fields: each loaded relation under
+    its name (dumped as its own rows are, secrets hidden), the counts under `_count` (as Prisma's)."""
 
     __slots__ = ()
+
+    @model_serializer(mode="wrap")
+    def _dump_loaded(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        out = handler(self)
+        private = self.__pydantic_private__  # type: ignore[attr-defined]
+        if not private or not isinstance(out, dict):
+            return out
+        options = {
+            "mode": info.mode,
+            "by_alias": info.by_alias,
+            "exclude_unset": info.exclude_unset,
+            "exclude_defaults": info.exclude_defaults,
+            "exclude_none": info.exclude_none,
+            "round_trip": info.round_trip,
+        }
+        for name, value in private.items():
+            key = "_count" if name == COUNTS else name
+            if (info.include is not None and key not in info.include) or (info.exclude and key in info.exclude):
+                continue
+            if name == COUNTS or value is None:
+                out[key] = value if name != COUNTS else dict(value)
+            elif isinstance(value, list):
+                out[key] = [row.model_dump(**options) for row in value]
+            else:
+                out[key] = value.model_dump(**options)
+        return out
+
+    def _counted(self, name: str) -> int:
+        private = self.__pydantic_private__  # type: ignore[attr-defined]
+        counts = None if private is None else private.get(COUNTS)
+        if counts is None or name not in counts:
+            from chatmaps_db.errors import RelationNotLoaded
+
+            raise RelationNotLoaded(
+                f"{type(self).__name__}: the count of {name} was not loaded: ask for it with load=...(count=[{name!r}])"
+            )
+        return counts[name]  # type: ignore[no-any-return]
 
     def _relation(self, name: str) -> Any:
         private = self.__pydantic_private__  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ import psycopg
 from chatmaps_db import Database
 from chatmaps_db.access.message import MessageLoad
 from chatmaps_db.access.person import PersonLoad
+from chatmaps_db.access.senders import SenderLoad
 from chatmaps_db.access.team import TeamLoad
 from chatmaps_db.errors import RelationNotLoaded
 
@@ -109,6 +110,70 @@ def main(url: str) -> None:
             "(SELECT count(*) FROM membership m WHERE (m.org, m.code) = (t.org, t.code))::int FROM team t ORDER BY 1, 2"
         )
     ]
+    # count=: every to-many relation counted in the rows' own statement (one with a condition),
+    # and at the level below (a many-to-many's rows counting theirs), against count(*) by hand.
+    SENT.clear()
+    with db.transaction() as tx:
+        tx.cursor_factory = Counting
+        counted = tx.person.list(
+            order_by="id",
+            load=PersonLoad(
+                count={
+                    "membership": True,
+                    "message_by_recipient": True,
+                    "message_by_sender": lambda m: m.body.ne("self"),
+                    "person_by_manager": True,
+                    "senders": True,
+                    "team_via_membership": True,
+                },
+                team_via_membership=TeamLoad(order_by="title", count=["person", "membership"]),
+            ),
+        )
+        assert len(SENT) == 2, SENT  # the people with their counts; their teams with theirs
+    got_counts = [
+        (
+            p.id,
+            p.c0,
+            *(p.count_of(n) for n in ("membership", "message_by_recipient", "message_by_sender")),
+            p.count_of("person_by_manager"),
+            p.count_of("senders"),
+            p.count_of("team_via_membership"),
+            [(t.title, t.count_of("person"), t.count_of("membership")) for t in p.team_via_membership],
+        )
+        for p in counted
+    ]
+    team_counts: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+    for pid, title, people, members in sql(
+        "SELECT m.person_id, t.title, (SELECT count(*) FROM membership x JOIN person p ON p.id = x.person_id "
+        "WHERE (x.org, x.code) = (t.org, t.code))::int, (SELECT count(*) FROM membership x "
+        "WHERE (x.org, x.code) = (t.org, t.code))::int FROM membership m JOIN team t USING (org, code) ORDER BY t.title"
+    ):
+        team_counts[pid].append((title, people, members))
+    want_counts = [
+        (*row, team_counts[row[0]])
+        for row in sql(
+            "SELECT p.id, p._c0, (SELECT count(*) FROM membership m WHERE m.person_id = p.id)::int, "
+            "(SELECT count(*) FROM message m WHERE m.recipient_id = p.id)::int, "
+            "(SELECT count(*) FROM message m WHERE m.sender_id = p.id AND m.body <> 'self')::int, "
+            "(SELECT count(*) FROM person r WHERE r.manager_id = p.id)::int, "
+            "(SELECT count(*) FROM senders s WHERE s.id = p.id)::int, "
+            "(SELECT count(*) FROM membership m JOIN team t USING (org, code) WHERE m.person_id = p.id)::int "
+            "FROM person p ORDER BY p.id"
+        )
+    ]
+    assert got_counts == want_counts, (got_counts, want_counts)
+    try:
+        counted[0].team_via_membership[0].count_of("person") and counted[0].manager
+    except RelationNotLoaded:
+        pass
+    else:
+        raise AssertionError("an unloaded relation was read")
+    # The view, through its declared foreign key, both ways.
+    senders = db.senders.list(order_by="id", load=SenderLoad(person=PersonLoad(count=["senders"])))
+    assert [(s.id, s.sent, s.person.name if s.person else None) for s in senders] == sql(
+        "SELECT s.id, s.sent, p.name FROM senders s LEFT JOIN person p ON p.id = s.id ORDER BY s.id"
+    )
+    assert all(s.person and s.person.count_of("senders") == 1 for s in senders)
     print("ok", statements)
     if len(sys.argv) > 2:
         print(got, SENT[:3], sep="\n")

@@ -69,6 +69,9 @@ def sync_tables(db: Database, user_id: UUID) -> None:
     assert_type(one, SessionWith | None)
     if one is not None and one.user is not None:
         assert_type(one.user.accounts, list[AccountWith])
+    counted = db.users.list(load=UserLoad(count={"sessions": lambda s: s.expires_at.lt(now), "accounts": True}))
+    assert_type(counted[0].count_of("sessions"), int)
+    assert_type(db.users.get(user_id, load=UserLoad(count=["accounts"])), UserWith | None)
     for streamed_with in db.users.iter(load=UserLoad(sessions=True)):
         assert_type(streamed_with, UserWith)
     with_expired = db.users.c.sessions.some(lambda s: s.expires_at.lt(now))

@@ -48,6 +48,11 @@ def wrong(db: Database, user_id: UUID) -> None:
     db.users.list(load=SessionLoad())  # rejected: call-overload
     SessionLoad(lambda s: s.email.eq("x"))  # rejected: attr-defined
     print(db.users.list()[0].sessions)  # rejected: attr-defined
+    UserLoad(count=["session"])  # rejected: list-item
+    UserLoad(count={"sessions": lambda a: a.provider_id.eq("x")})  # rejected: arg-type
+    SessionLoad(count=["user"])  # rejected: call-arg
+    db.users.list(load=UserLoad(count=["sessions"]))[0].count_of("accounts ")  # rejected: arg-type
+    db.users.list()[0].count_of("sessions")  # rejected: attr-defined
 
 
 def wrong_row(db: Database, user_id: UUID) -> models.Session | None:

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 783a7aa5f886f3bc); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest a2012707f4b8c2d1); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -150,11 +150,25 @@ class Relation(Bound, Generic[R]):
         """The rows of a SELECT as the With model, with `load`'s relations: one statement per relation
         per level, on the same connection."""
         load = self._loading(method, load)
-        maker = self._maker(validate, loading=True)
+        sql, params, maker = self._counting(sql, params, self._maker(validate, loading=True), load)
         with self._connection(read=True) as conn:
             rows = (self._run(conn, sql, params, maker)).fetchall()
             self._load_relations(conn, rows, load, validate)
         return rows
+
+    def _counting(
+        self, sql: str, params: Sequence[Any], maker: RowMaker, load: Load
+    ) -> tuple[str, list[Any], RowMaker]:
+        """The rows' SELECT with load='s count= columns after the table's own, and a maker that keeps them."""
+        extra, values = _load.counts(self._spec, type(self.c), load)
+        if not extra:
+            return sql, list(params), maker
+        spec = self._spec
+        return (
+            _load.with_columns(spec, sql, extra),
+            [*values, *params],
+            _load.counted(maker, 0, len(spec.columns), load),
+        )
 
     def _load_relations(self, conn: Connection, rows: list[Any], load: Load, validate: bool | None) -> None:
         check = self._validate if validate is None else validate
@@ -165,9 +179,12 @@ class Relation(Bound, Generic[R]):
                 if not parents:
                     continue
                 for step in _load.steps(spec, columns, parents, wanted, check):
-                    cur: Cursor[Any] = conn.cursor()
-                    self._execute(cur, step.sql, step.params, step.spec.binary, step.spec.table)
-                    below.append((step.spec, step.columns, _load.attach(step, parents, cur.fetchall()), step.load))
+                    found: list[Any] = []
+                    if step.sql:
+                        cur: Cursor[Any] = conn.cursor()
+                        self._execute(cur, step.sql, step.params, step.spec.binary, step.spec.table)
+                        found = cur.fetchall()
+                    below.append((step.spec, step.columns, _load.attach(step, parents, found), step.load))
             level = below
 
     def _run(self, conn: Connection, sql: str, params: Sequence[Any], maker: RowMaker | None = None) -> Cursor[Any]:
@@ -237,6 +254,8 @@ class Relation(Bound, Generic[R]):
         sql, params = self._select("iter", filters, where, order_by, after, limit, offset)
         loading = None if load is None else self._loading("iter", load)
         build = self._maker(validate, loading=loading is not None)
+        if loading is not None:
+            sql, params, build = self._counting(sql, params, build, loading)
         with self._connection(read=True) as conn, conn.transaction():
             # A page of psycopg's tuples at a time (its C path), each row built as it is handed out:
             # 2.9 us a row where a row factory (a list per row, then the maker) took 3.7.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chatmaps_db._spec import RowMaker, Spec, row_maker
-from chatmaps_db._where import Columns, Load, _Link
+from chatmaps_db._where import COUNTS, Columns, Load, _Link
 
 if TYPE_CHECKING:
     from chatmaps_db._types import Row
@@ -29,16 +29,32 @@ class Step:
     """One statement: the rows of relation `name` for `parents`; `attach` puts them on the parents."""
 
     name: str
-    sql: str
+    sql: str  # "" when no parent has a key: no statement, every parent gets none
     params: list[Any]
     keys: int  # leading columns of each result row that are the parent's key (many-to-many), before the row
     key_at: tuple[int, ...]  # else: where the parent's key is in the related row
     parent_key: tuple[str, ...]  # the parents' fields that make the key
     many: bool
-    build: RowMaker
+    build: RowMaker  # the related row from a result row (its count= columns, if any, go with it)
     spec: Spec  # the related table's
     columns: type[Columns]
     load: Load
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a step's statement is for one shape of call, computed once (no where= anywhere in it)."""
+
+    sql: str  # with the keys' placeholders for one parent or for an array of them
+    through: bool  # many-to-many: the condition's parameters come before the keys'
+    keys: int
+    key_at: tuple[int, ...]
+    parent_key: tuple[str, ...]
+    build: RowMaker
+
+
+# Per relation and shape of call (a Load without conditions): as many as the code has load= calls.
+_SHAPES: dict[tuple[Any, ...], _Shape] = {}
 
 
 def links(columns: type[Columns]) -> dict[str, _Link[Any, Any, Any]]:
@@ -67,6 +83,52 @@ def steps(spec: Spec, columns: type[Columns], parents: Sequence[Any], load: Load
     return out
 
 
+def counts(spec: Spec, columns: type[Columns], load: Load) -> tuple[str, list[Any]]:
+    """count='s columns, `, (SELECT count(*) ...) AS "_c0", ...` after the table's own, correlated
+    with the table (unaliased), and their parameters ("" and none without count=)."""
+    if not load.count:
+        return "", []
+    known = links(columns)
+    sql: list[str] = []
+    params: list[Any] = []
+    for i, (name, test) in enumerate(load.count.items()):
+        link = known.get(name)
+        if link is None or not link._many:
+            many = sorted(n for n, v in known.items() if v._many)
+            raise ValueError(
+                f"{spec.table}: count= names {name!r}, which is not one of its to-many relations "
+                f"({', '.join(many) or 'it has none'})"
+            )
+        counted, values = link._count("count", test)
+        sql.append(f'{counted} AS "{_free(f"_c{i}", spec.columns)}"')
+        params.extend(values)
+    return ", " + ", ".join(sql), params
+
+
+def with_columns(spec: Spec, sql: str, extra: str) -> str:
+    """The table layer's own `SELECT <its columns> FROM ...` with `extra` after its columns."""
+    head = f"SELECT {spec.select} FROM "
+    if not sql.startswith(head):
+        raise AssertionError(f"{spec.table}: not a SELECT of the table's columns: {sql[:60]}")
+    return f"SELECT {spec.select}{extra} FROM {sql[len(head) :]}"
+
+
+def counted(build: RowMaker, lead: int, width: int, load: Load) -> RowMaker:
+    """A row maker for result rows of `lead` key columns, the table's `width` columns, then
+    count='s columns, which it keeps beside the row's relations (Loaded._counted reads them)."""
+    if not load.count:
+        return build if lead == 0 else lambda values: build(values[lead:])
+    names = tuple(load.count)
+    end = lead + width
+
+    def make(values: Sequence[Any]) -> Any:
+        row = build(values[lead:end])
+        _setattr(row, "__pydantic_private__", {COUNTS: dict(zip(names, values[end:], strict=True))})
+        return row
+
+    return make
+
+
 def _free(name: str, taken: Sequence[str]) -> str:
     """`name`, or `name_`, `name__` ...: a result column of ours no column of the table has."""
     while name in taken:
@@ -77,23 +139,70 @@ def _free(name: str, taken: Sequence[str]) -> str:
 def _step(spec: Spec, name: str, link: _Link[Any, Any, Any], sub: Load, parents: Sequence[Any], validate: bool) -> Step:
     table, with_cls = target(link)
     theirs = table._spec
+    key_fields = tuple(spec.fields[spec.quoted.index(q)] for q in link._owner)
+    # Distinct, NULL-free: they go as parameters, so the statement's text does not depend on them.
+    keys = list(dict.fromkeys(k for p in parents if None not in (k := tuple(p.__dict__[f] for f in key_fields))))
+    condition = sub.condition(table)
+    count_sql, count_params = counts(theirs, table, sub)
+    fixed = condition is None and all(t is None for t in sub.count.values())
+    order = (sub.order_by,) if isinstance(sub.order_by, str) else tuple(sub.order_by)
+    cache_key = ("load", spec.table, name, len(keys) == 1, order, sub.limit is None, tuple(sub.count), validate)
+    shape = _SHAPES.get(cache_key) if fixed else None
+    if shape is None:
+        shape = _shape(spec, link, table, with_cls, sub, condition, count_sql, len(keys) == 1, validate)
+        if fixed:
+            _SHAPES[cache_key] = shape
+    params = list(count_params)
+    if shape.through and condition is not None:
+        params.extend(condition.params)
+    if len(keys) == 1:
+        params.extend(keys[0])
+    else:
+        params.extend([k[i] for k in keys] for i in range(len(key_fields)))
+    if not shape.through and condition is not None:
+        params.extend(condition.params)
+    if sub.limit is not None and link._many:
+        params.append(sub.limit)
+    return Step(
+        name,
+        shape.sql if keys else "",
+        params,
+        shape.keys,
+        shape.key_at,
+        shape.parent_key,
+        link._many,
+        shape.build,
+        theirs,
+        table,
+        sub,
+    )
+
+
+def _shape(
+    spec: Spec,
+    link: _Link[Any, Any, Any],
+    table: type[Columns],
+    with_cls: type[Row],
+    sub: Load,
+    condition: Any,
+    count_sql: str,
+    single: bool,
+    validate: bool,
+) -> _Shape:
+    theirs = table._spec
     n = f'"{_free("_n", theirs.columns)}"'  # the row number, beside the table's own columns
     owner_at = [spec.quoted.index(q) for q in link._owner]
-    parent_key = tuple(spec.fields[i] for i in owner_at)
-    # Distinct, NULL-free: they go as array parameters, so the statement's text does not depend on them.
-    keys = list(dict.fromkeys(k for p in parents if None not in (k := tuple(p.__dict__[f] for f in parent_key))))
-    params: list[Any] = []
-    condition = sub.condition(table)
-    columns = theirs.select
+    key_types = tuple(spec.types[i] for i in owner_at)
+    columns = theirs.select + count_sql
+    count_names = [f'"{_free(f"_c{i}", theirs.columns)}"' for i in range(len(sub.count))]
     if link._through is None:
         key_cols = [f"{theirs.from_sql}.{q}" for q in link._target]
-        where = _match(key_cols, [spec.types[i] for i in owner_at], keys, params)
+        where = _match(key_cols, key_types, single)
         if condition is not None:
             where += f" AND ({condition.sql})"
-            params.extend(condition.params)
         base = f"SELECT {columns} FROM {theirs.from_sql} WHERE {where}"
         partition = ", ".join(link._target)
-        outer = columns
+        outer = ", ".join([theirs.select, *count_names])
         key_at = tuple(theirs.quoted.index(q) for q in link._target)
         lead = 0
     else:
@@ -101,15 +210,14 @@ def _step(spec: Spec, name: str, link: _Link[Any, Any, Any], sub: Load, parents:
         inner = f"SELECT {columns} FROM {theirs.from_sql}"
         if condition is not None:
             inner += f" WHERE {condition.sql}"
-            params.extend(condition.params)
         on = " AND ".join(f'"_t".{t} = "_j".{c}' for c, t in zip(to_target, link._target, strict=True))
         lead = len(to_owner)
         lead_keys = [f'"{_free(f"_k{i}", theirs.columns)}"' for i in range(len(to_owner))]  # the parent's key
         picked = ", ".join(f'"_j".{c} AS {lead_keys[i]}' for i, c in enumerate(to_owner))
-        where = _match([f'"_j".{c}' for c in to_owner], [spec.types[i] for i in owner_at], keys, params)
+        where = _match([f'"_j".{c}' for c in to_owner], key_types, single)
         base = f'SELECT {picked}, "_t".* FROM {join} AS "_j" JOIN ({inner}) AS "_t" ON {on} WHERE {where}'
         partition = ", ".join(lead_keys)
-        outer = ", ".join([*lead_keys, columns])
+        outer = ", ".join([*lead_keys, theirs.select, *count_names])
         key_at = ()
     order = theirs.order_key(sub.order_by, False) if sub.order_by != () or theirs.primary else ()
     order_sql = theirs.order_sql(order) if order else ""
@@ -119,33 +227,22 @@ def _step(spec: Spec, name: str, link: _Link[Any, Any, Any], sub: Load, parents:
             f'{" ORDER BY " + order_sql if order_sql else ""}) AS {n} FROM ({base}) AS "_r") AS "_w" '
             f"WHERE {n} <= %s"
         )
-        params.append(sub.limit)
     else:
         sql = f'SELECT {outer} FROM ({base}) AS "_r"'
     if order_sql:
         sql += f" ORDER BY {order_sql}"
-    return Step(
-        name,
-        sql,
-        params,
-        lead,
-        key_at,
-        parent_key,
-        link._many,
-        row_maker(with_cls, theirs, validate=validate),
-        theirs,
-        table,
-        sub,
-    )
+    build = counted(row_maker(with_cls, theirs, validate=validate), lead, len(theirs.columns), sub)
+    return _Shape(sql, link._through is not None, lead, key_at, tuple(spec.fields[i] for i in owner_at), build)
 
 
-def _match(columns: list[str], types: list[str], keys: list[tuple[Any, ...]], params: list[Any]) -> str:
-    """`col = ANY(%s::type[])`, or for a key of several columns `(a, b) IN (SELECT * FROM unnest(...))`."""
+def _match(columns: list[str], types: tuple[str, ...], single: bool) -> str:
+    """`col = %s` for one parent (get(), or one row: an array costs 0.1 ms more to send and plan),
+    `col = ANY(%s::type[])`, or for a key of several columns `(a, b) IN (SELECT * FROM unnest(...))`;
+    the caller adds the parameters in the same order."""
+    if single:
+        return " AND ".join(f"{c} = %s::{t}" for c, t in zip(columns, types, strict=True))
     if len(columns) == 1:
-        params.append([k[0] for k in keys])
         return f"{columns[0]} = ANY(%s::{types[0]}[])"
-    for i in range(len(columns)):
-        params.append([k[i] for k in keys])
     arrays = ", ".join(f"%s::{t}[]" for t in types)
     return f"({', '.join(columns)}) IN (SELECT * FROM unnest({arrays}))"
 
@@ -155,12 +252,8 @@ def attach(step: Step, parents: Sequence[Any], results: Sequence[Sequence[Any]])
     grouped: dict[tuple[Any, ...], list[Any]] = {}
     children = []
     for values in results:
-        if step.keys:
-            key = tuple(values[: step.keys])
-            row = step.build(values[step.keys :])
-        else:
-            key = tuple(values[i] for i in step.key_at)
-            row = step.build(values)
+        key = tuple(values[: step.keys]) if step.keys else tuple(values[i] for i in step.key_at)
+        row = step.build(values)
         grouped.setdefault(key, []).append(row)
         children.append(row)
     for parent in parents:

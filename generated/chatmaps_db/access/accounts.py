@@ -189,7 +189,7 @@ class AccountLoad(_w.Load):
         limit: int | None = None,
         user: bool | UserLoad = False,
     ) -> None:
-        super().__init__(where, order_by, limit, user=user)
+        super().__init__(where, order_by, limit, (), user=user)
 
 
 class AccountWith(Account, _w.Loaded):

@@ -117,7 +117,7 @@ class SessionLoad(_w.Load):
         limit: int | None = None,
         user: bool | UserLoad = False,
     ) -> None:
-        super().__init__(where, order_by, limit, user=user)
+        super().__init__(where, order_by, limit, (), user=user)
 
 
 class SessionWith(Session, _w.Loaded):

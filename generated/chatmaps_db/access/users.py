@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, TypedDict, overload
 from uuid import UUID
 
 from pydantic import AwareDatetime
@@ -94,6 +94,17 @@ class UserColumns(_w.Columns):
 # for annotating a service's own helpers.
 UserWhere = _w.Condition[User] | Callable[[UserColumns], _w.Condition[User]]
 
+# What count= and UserWith.count_of() name: the to-many relations.
+UserToMany = Literal["accounts", "sessions"]
+
+
+class UserCount(TypedDict, total=False):
+    """What count= counts with each public.users row, in the same statement: a to-many relation = True,
+    or a condition on its rows (lambda s: s.<column>.<operator>(...))."""
+
+    accounts: bool | Callable[[AccountColumns], _w.Condition[Account]]
+    sessions: bool | Callable[[SessionColumns], _w.Condition[Session]]
+
 
 class UserLoad(_w.Load):
     """What load= loads with each public.users row: a relation = True, or a Load of the related table
@@ -105,10 +116,11 @@ class UserLoad(_w.Load):
         *,
         order_by: UserOrder | Sequence[UserOrder] = (),
         limit: int | None = None,
+        count: UserCount | Sequence[UserToMany] = (),
         accounts: bool | AccountLoad = False,
         sessions: bool | SessionLoad = False,
     ) -> None:
-        super().__init__(where, order_by, limit, accounts=accounts, sessions=sessions)
+        super().__init__(where, order_by, limit, count, accounts=accounts, sessions=sessions)
 
 
 class UserWith(User, _w.Loaded):
@@ -122,6 +134,10 @@ class UserWith(User, _w.Loaded):
     @property
     def sessions(self) -> builtins.list[SessionWith]:
         return self._relation("sessions")  # type: ignore[no-any-return]
+
+    def count_of(self, relation: UserToMany) -> int:
+        """How many rows of `relation` load=...(count=[...]) counted for this row (RelationNotLoaded if it did not)."""
+        return self._counted(relation)
 
 
 class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
@@ -653,6 +669,8 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
 __all__ = [
     "AsyncUserTable",
     "UserColumns",
+    "UserCount",
+    "UserToMany",
     "UserLoad",
     "UserWith",
     "UserTable",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
 import chatmaps_db._where as _w
 from chatmaps_db._access import Table
@@ -80,6 +80,16 @@ class TrackPointColumns(_w.Columns):
 # for annotating a service's own helpers.
 TrackPointWhere = _w.Condition[TrackPoint] | Callable[[TrackPointColumns], _w.Condition[TrackPoint]]
 
+# What count= and TrackPointWith.count_of() name: the to-many relations.
+TrackPointToMany = Literal["children"]
+
+
+class TrackPointCount(TypedDict, total=False):
+    """What count= counts with each public.Track Points row, in the same statement: a to-many relation = True,
+    or a condition on its rows (lambda s: s.<column>.<operator>(...))."""
+
+    children: bool | Callable[[ChildrenColumns], _w.Condition[Children]]
+
 
 class TrackPointLoad(_w.Load):
     """What load= loads with each public.Track Points row: a relation = True, or a Load of the related table
@@ -91,9 +101,10 @@ class TrackPointLoad(_w.Load):
         *,
         order_by: TrackPointOrder | Sequence[TrackPointOrder] = (),
         limit: int | None = None,
+        count: TrackPointCount | Sequence[TrackPointToMany] = (),
         children: bool | ChildrenLoad = False,
     ) -> None:
-        super().__init__(where, order_by, limit, children=children)
+        super().__init__(where, order_by, limit, count, children=children)
 
 
 class TrackPointWith(TrackPoint, _w.Loaded):
@@ -103,6 +114,10 @@ class TrackPointWith(TrackPoint, _w.Loaded):
     @property
     def children(self) -> builtins.list[ChildrenWith]:
         return self._relation("children")  # type: ignore[no-any-return]
+
+    def count_of(self, relation: TrackPointToMany) -> int:
+        """How many rows of `relation` load=...(count=[...]) counted for this row (RelationNotLoaded if it did not)."""
+        return self._counted(relation)
 
 
 class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUpdate]):
@@ -660,6 +675,8 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
 __all__ = [
     "AsyncTrackPointTable",
     "TrackPointColumns",
+    "TrackPointCount",
+    "TrackPointToMany",
     "TrackPointLoad",
     "TrackPointWith",
     "TrackPointTable",

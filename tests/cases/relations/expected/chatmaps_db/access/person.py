@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
 import chatmaps_db._where as _w
 from chatmaps_db._access import Table
@@ -19,32 +19,40 @@ if TYPE_CHECKING:  # the related tables' classes, for the relations' annotations
     from chatmaps_db.access.membership import MembershipColumns, MembershipLoad, MembershipWith  # noqa: F401
     from chatmaps_db.access.message import MessageColumns, MessageLoad, MessageWith  # noqa: F401
     from chatmaps_db.access.profile import ProfileColumns, ProfileLoad, ProfileWith  # noqa: F401
+    from chatmaps_db.access.senders import SenderColumns, SenderLoad, SenderWith  # noqa: F401
     from chatmaps_db.access.team import TeamColumns, TeamLoad, TeamWith  # noqa: F401
     from chatmaps_db.models.membership import Membership  # noqa: F401
     from chatmaps_db.models.message import Message  # noqa: F401
     from chatmaps_db.models.profile import Profile  # noqa: F401
+    from chatmaps_db.models.senders import Sender  # noqa: F401
     from chatmaps_db.models.team import Team  # noqa: F401
 
 # What order_by takes: a column's field name, or with a leading - for descending.
-PersonOrder = Literal["id", "-id", "name", "-name", "manager_id", "-manager_id", "team", "-team"]
+PersonOrder = Literal["id", "-id", "name", "-name", "manager_id", "-manager_id", "team", "-team", "c0", "-c0"]
 
 # What upsert(update=) names: the fields an Insert may set.
-PersonField = Literal["id", "name", "manager_id", "team"]
+PersonField = Literal["id", "name", "manager_id", "team", "c0"]
 
 _SPEC = Spec(
     table="public.person",
     from_sql='"public"."person"',
-    columns=("id", "name", "manager_id", "team"),
-    fields=("id", "name", "manager_id", "team"),
-    quoted=('"id"', '"name"', '"manager_id"', '"team"'),
-    types=('"pg_catalog"."int4"', '"pg_catalog"."text"', '"pg_catalog"."int4"', '"pg_catalog"."text"'),
+    columns=("id", "name", "manager_id", "team", "_c0"),
+    fields=("id", "name", "manager_id", "team", "c0"),
+    quoted=('"id"', '"name"', '"manager_id"', '"team"', '"_c0"'),
+    types=(
+        '"pg_catalog"."int4"',
+        '"pg_catalog"."text"',
+        '"pg_catalog"."int4"',
+        '"pg_catalog"."text"',
+        '"pg_catalog"."int4"',
+    ),
     json=(),
     binary=True,
     untrusted=(),
     keys=(Key("id", ('"id"',), ('%s::"pg_catalog"."int4"',), ("id",)),),
-    filters=(0, 1, 2, 3),
-    listable=frozenset([0, 1, 2, 3]),
-    orderable=(0, 1, 2, 3),
+    filters=(0, 1, 2, 3, 4),
+    listable=frozenset([0, 1, 2, 3, 4]),
+    orderable=(0, 1, 2, 3, 4),
     primary=(0,),
     not_null=frozenset([0, 1]),
 )
@@ -58,6 +66,7 @@ class PersonColumns(_w.Columns):
     name = _w.Text[Person, str](_SPEC, 1)
     manager_id = _w.Ordered[Person, int](_SPEC, 2)
     team = _w.Text[Person, str](_SPEC, 3)
+    c0 = _w.Ordered[Person, int](_SPEC, 4)
     manager = _w.ToOne[Person, "Person", "PersonColumns"](_SPEC, "person.PersonColumns", ('"manager_id"',), ('"id"',))
     membership = _w.ToMany[Person, "Membership", "MembershipColumns"](
         _SPEC, "membership.MembershipColumns", ('"id"',), ('"person_id"',)
@@ -74,6 +83,7 @@ class PersonColumns(_w.Columns):
     profile = _w.ToOne[Person, "Profile", "ProfileColumns"](
         _SPEC, "profile.ProfileColumns", ('"id"',), ('"person_id"',)
     )
+    senders = _w.ToMany[Person, "Sender", "SenderColumns"](_SPEC, "senders.SenderColumns", ('"id"',), ('"id"',))
     team_via_membership = _w.ToMany[Person, "Team", "TeamColumns"](
         _SPEC,
         "team.TeamColumns",
@@ -87,6 +97,23 @@ class PersonColumns(_w.Columns):
 # for annotating a service's own helpers.
 PersonWhere = _w.Condition[Person] | Callable[[PersonColumns], _w.Condition[Person]]
 
+# What count= and PersonWith.count_of() name: the to-many relations.
+PersonToMany = Literal[
+    "membership", "message_by_recipient", "message_by_sender", "person_by_manager", "senders", "team_via_membership"
+]
+
+
+class PersonCount(TypedDict, total=False):
+    """What count= counts with each public.person row, in the same statement: a to-many relation = True,
+    or a condition on its rows (lambda s: s.<column>.<operator>(...))."""
+
+    membership: bool | Callable[[MembershipColumns], _w.Condition[Membership]]
+    message_by_recipient: bool | Callable[[MessageColumns], _w.Condition[Message]]
+    message_by_sender: bool | Callable[[MessageColumns], _w.Condition[Message]]
+    person_by_manager: bool | Callable[[PersonColumns], _w.Condition[Person]]
+    senders: bool | Callable[[SenderColumns], _w.Condition[Sender]]
+    team_via_membership: bool | Callable[[TeamColumns], _w.Condition[Team]]
+
 
 class PersonLoad(_w.Load):
     """What load= loads with each public.person row: a relation = True, or a Load of the related table
@@ -98,24 +125,28 @@ class PersonLoad(_w.Load):
         *,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
+        count: PersonCount | Sequence[PersonToMany] = (),
         manager: bool | PersonLoad = False,
         membership: bool | MembershipLoad = False,
         message_by_recipient: bool | MessageLoad = False,
         message_by_sender: bool | MessageLoad = False,
         person_by_manager: bool | PersonLoad = False,
         profile: bool | ProfileLoad = False,
+        senders: bool | SenderLoad = False,
         team_via_membership: bool | TeamLoad = False,
     ) -> None:
         super().__init__(
             where,
             order_by,
             limit,
+            count,
             manager=manager,
             membership=membership,
             message_by_recipient=message_by_recipient,
             message_by_sender=message_by_sender,
             person_by_manager=person_by_manager,
             profile=profile,
+            senders=senders,
             team_via_membership=team_via_membership,
         )
 
@@ -149,8 +180,16 @@ class PersonWith(Person, _w.Loaded):
         return self._relation("profile")  # type: ignore[no-any-return]
 
     @property
+    def senders(self) -> builtins.list[SenderWith]:
+        return self._relation("senders")  # type: ignore[no-any-return]
+
+    @property
     def team_via_membership(self) -> builtins.list[TeamWith]:
         return self._relation("team_via_membership")  # type: ignore[no-any-return]
+
+    def count_of(self, relation: PersonToMany) -> int:
+        """How many rows of `relation` load=...(count=[...]) counted for this row (RelationNotLoaded if it did not)."""
+        return self._counted(relation)
 
 
 class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
@@ -182,6 +221,7 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -199,6 +239,7 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -215,6 +256,7 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -223,7 +265,7 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         load: PersonLoad | None = None,
     ) -> Awaitable[builtins.list[Person] | builtins.list[PersonWith]]:
         """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as PersonWith, with the relations it names loaded."""
-        return self._list((id, name, manager_id, team), where, order_by, after, limit, offset, validate, load)
+        return self._list((id, name, manager_id, team, c0), where, order_by, after, limit, offset, validate, load)
 
     @overload
     def iter(
@@ -234,6 +276,7 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -252,6 +295,7 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -269,6 +313,7 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -278,7 +323,9 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         load: PersonLoad | None = None,
     ) -> AsyncIterator[Person]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as PersonWith, with the relations it names loaded."""
-        return self._iter((id, name, manager_id, team), where, order_by, after, limit, offset, validate, batch, load)
+        return self._iter(
+            (id, name, manager_id, team, c0), where, order_by, after, limit, offset, validate, batch, load
+        )
 
     def count(
         self,
@@ -288,9 +335,10 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
     ) -> Awaitable[int]:
         """How many rows list() with this condition and these filters would return."""
-        return self._count((id, name, manager_id, team), where)
+        return self._count((id, name, manager_id, team, c0), where)
 
     def exists(
         self,
@@ -300,9 +348,10 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
     ) -> Awaitable[bool]:
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
-        return self._exists((id, name, manager_id, team), where)
+        return self._exists((id, name, manager_id, team, c0), where)
 
     def update_where(
         self,
@@ -392,6 +441,7 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -409,6 +459,7 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -425,6 +476,7 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -433,7 +485,7 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         load: PersonLoad | None = None,
     ) -> builtins.list[Person] | builtins.list[PersonWith]:
         """Rows the `where` condition holds for (c.<column>.<operator>(...), or a function of the columns returning one) and whose columns equal the keywords given (a list: any of them; None: IS NULL), in order_by's order (-name: descending), skipping `offset` of them. Keyset paging: after=<the last row of the previous page>. load=: the rows as PersonWith, with the relations it names loaded."""
-        return self._list((id, name, manager_id, team), where, order_by, after, limit, offset, validate, load)
+        return self._list((id, name, manager_id, team, c0), where, order_by, after, limit, offset, validate, load)
 
     @overload
     def iter(
@@ -444,6 +496,7 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -462,6 +515,7 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -479,6 +533,7 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
         order_by: PersonOrder | Sequence[PersonOrder] = (),
         limit: int | None = None,
         offset: int = 0,
@@ -488,7 +543,9 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         load: PersonLoad | None = None,
     ) -> Iterator[Person]:
         """The rows list() would return, streamed from a server-side cursor `batch` at a time (memory flat in the row count), inside a transaction that ends with the loop. load=: the rows as PersonWith, with the relations it names loaded."""
-        return self._iter((id, name, manager_id, team), where, order_by, after, limit, offset, validate, batch, load)
+        return self._iter(
+            (id, name, manager_id, team, c0), where, order_by, after, limit, offset, validate, batch, load
+        )
 
     def count(
         self,
@@ -498,9 +555,10 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
     ) -> int:
         """How many rows list() with this condition and these filters would return."""
-        return self._count((id, name, manager_id, team), where)
+        return self._count((id, name, manager_id, team, c0), where)
 
     def exists(
         self,
@@ -510,9 +568,10 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
         name: str | builtins.list[str] = UNSET,
         manager_id: int | builtins.list[int] | None = UNSET,
         team: str | builtins.list[str] | None = UNSET,
+        c0: int | builtins.list[int] | None = UNSET,
     ) -> bool:
         """Whether list() with this condition and these filters would return a row (SELECT EXISTS)."""
-        return self._exists((id, name, manager_id, team), where)
+        return self._exists((id, name, manager_id, team, c0), where)
 
     def update_where(
         self,
@@ -576,6 +635,8 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
 __all__ = [
     "AsyncPersonTable",
     "PersonColumns",
+    "PersonCount",
+    "PersonToMany",
     "PersonLoad",
     "PersonWith",
     "PersonTable",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
 import chatmaps_db._where as _w
 from chatmaps_db._access import Table
@@ -72,6 +72,17 @@ class TeamColumns(_w.Columns):
 # for annotating a service's own helpers.
 TeamWhere = _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]]
 
+# What count= and TeamWith.count_of() name: the to-many relations.
+TeamToMany = Literal["membership", "person"]
+
+
+class TeamCount(TypedDict, total=False):
+    """What count= counts with each public.team row, in the same statement: a to-many relation = True,
+    or a condition on its rows (lambda s: s.<column>.<operator>(...))."""
+
+    membership: bool | Callable[[MembershipColumns], _w.Condition[Membership]]
+    person: bool | Callable[[PersonColumns], _w.Condition[Person]]
+
 
 class TeamLoad(_w.Load):
     """What load= loads with each public.team row: a relation = True, or a Load of the related table
@@ -83,10 +94,11 @@ class TeamLoad(_w.Load):
         *,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
+        count: TeamCount | Sequence[TeamToMany] = (),
         membership: bool | MembershipLoad = False,
         person: bool | PersonLoad = False,
     ) -> None:
-        super().__init__(where, order_by, limit, membership=membership, person=person)
+        super().__init__(where, order_by, limit, count, membership=membership, person=person)
 
 
 class TeamWith(Team, _w.Loaded):
@@ -100,6 +112,10 @@ class TeamWith(Team, _w.Loaded):
     @property
     def person(self) -> builtins.list[PersonWith]:
         return self._relation("person")  # type: ignore[no-any-return]
+
+    def count_of(self, relation: TeamToMany) -> int:
+        """How many rows of `relation` load=...(count=[...]) counted for this row (RelationNotLoaded if it did not)."""
+        return self._counted(relation)
 
 
 class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
@@ -527,6 +543,8 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
 __all__ = [
     "AsyncTeamTable",
     "TeamColumns",
+    "TeamCount",
+    "TeamToMany",
     "TeamLoad",
     "TeamWith",
     "TeamTable",

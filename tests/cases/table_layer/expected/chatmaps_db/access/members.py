@@ -80,7 +80,7 @@ class MemberLoad(_w.Load):
         limit: int | None = None,
         team: bool | TeamLoad = False,
     ) -> None:
-        super().__init__(where, order_by, limit, team=team)
+        super().__init__(where, order_by, limit, (), team=team)
 
 
 class MemberWith(Member, _w.Loaded):

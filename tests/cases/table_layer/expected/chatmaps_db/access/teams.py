@@ -7,7 +7,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal, overload
+from typing import TYPE_CHECKING, Annotated, Literal, TypedDict, overload
 
 from pydantic import JsonValue
 
@@ -79,6 +79,16 @@ class TeamColumns(_w.Columns):
 # for annotating a service's own helpers.
 TeamWhere = _w.Condition[Team] | Callable[[TeamColumns], _w.Condition[Team]]
 
+# What count= and TeamWith.count_of() name: the to-many relations.
+TeamToMany = Literal["members"]
+
+
+class TeamCount(TypedDict, total=False):
+    """What count= counts with each public.teams row, in the same statement: a to-many relation = True,
+    or a condition on its rows (lambda s: s.<column>.<operator>(...))."""
+
+    members: bool | Callable[[MemberColumns], _w.Condition[Member]]
+
 
 class TeamLoad(_w.Load):
     """What load= loads with each public.teams row: a relation = True, or a Load of the related table
@@ -90,9 +100,10 @@ class TeamLoad(_w.Load):
         *,
         order_by: TeamOrder | Sequence[TeamOrder] = (),
         limit: int | None = None,
+        count: TeamCount | Sequence[TeamToMany] = (),
         members: bool | MemberLoad = False,
     ) -> None:
-        super().__init__(where, order_by, limit, members=members)
+        super().__init__(where, order_by, limit, count, members=members)
 
 
 class TeamWith(Team, _w.Loaded):
@@ -102,6 +113,10 @@ class TeamWith(Team, _w.Loaded):
     @property
     def members(self) -> builtins.list[MemberWith]:
         return self._relation("members")  # type: ignore[no-any-return]
+
+    def count_of(self, relation: TeamToMany) -> int:
+        """How many rows of `relation` load=...(count=[...]) counted for this row (RelationNotLoaded if it did not)."""
+        return self._counted(relation)
 
 
 class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
@@ -605,6 +620,8 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
 __all__ = [
     "AsyncTeamTable",
     "TeamColumns",
+    "TeamCount",
+    "TeamToMany",
     "TeamLoad",
     "TeamWith",
     "TeamTable",
