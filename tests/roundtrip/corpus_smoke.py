@@ -224,9 +224,15 @@ def where_checks(tx: Connection, table: Any) -> int:
             raise Bug(f"relation {name}: rows with and without a related row do not add up to {total}")
         RELATIONS.append(name)
     if links and spec.primary:
+        many = [n for n, v in links.items() if isinstance(v, w.ToMany)]
         rows = table.list(
-            order_by=spec.fields[spec.primary[0]], limit=ROWS_TRIED, load=w.Load(**dict.fromkeys(links, True))
+            order_by=spec.fields[spec.primary[0]],
+            limit=ROWS_TRIED,
+            load=w.Load(count=many, **dict.fromkeys(links, True)),
         )
+        for r in rows:  # count= (in the rows' statement) agrees with the rows loaded (a statement each)
+            if any(r._counted(n) != len(getattr(r, n)) for n in many):
+                raise Bug(f"count= of {', '.join(many)} is not the number of rows load= gave")
         key = spec.fields[spec.primary[0]]
         for name, link in links.items():
             related = getattr(c, name).some() if isinstance(link, w.ToMany) else getattr(c, name).has()
