@@ -7,20 +7,25 @@ the columns the server sets ([tool.codegen] server_columns: a user's id, email_v
 timestamps), so a client that gives one gets 422. Responses are row models, whose secret
 columns (an account's password, a session's token) are left out of the JSON. The
 database routes come from chatmaps_db.asgi: /api/health, /api/health/live, /api/db/test.
+/api/users/{id}/overview shows relations: a user with sessions and accounts, loaded by load=.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from chatmaps_db import AsyncDatabase, models
+from chatmaps_db.access.sessions import SessionLoad
+from chatmaps_db.access.users import UserLoad
 from chatmaps_db.asgi import SchemaMode, client_errors, exception_handlers, lifespan, routes
 from chatmaps_db.errors import UniqueViolation
 
@@ -65,6 +70,32 @@ async def get_user(user_id: UUID) -> models.User:
     if user is None:
         raise HTTPException(404, "no such user")
     return user
+
+
+class UserOverview(BaseModel):
+    """A user's page: the user, their live sessions (newest first) and accounts, and how many
+    sessions they have in all. One call to the table layer: three statements, one per relation level."""
+
+    user: models.User
+    sessions: Sequence[models.Session]  # a session's token stays out of the JSON (a secret column)
+    accounts: Sequence[models.Account]
+    session_count: int
+
+
+@app.get("/api/users/{user_id}/overview")
+async def user_overview(user_id: UUID, sessions: int = Query(20, ge=0, le=100)) -> UserOverview:
+    now = datetime.now(UTC)
+    load = UserLoad(
+        sessions=SessionLoad(lambda s: s.expires_at.gt(now), order_by="-created_at", limit=sessions),
+        accounts=True,
+        count=["sessions"],
+    )
+    user = await db.users.get(user_id, load=load)
+    if user is None:
+        raise HTTPException(404, "no such user")
+    return UserOverview(
+        user=user, sessions=user.sessions, accounts=user.accounts, session_count=user.count_of("sessions")
+    )
 
 
 @app.patch("/api/users/{user_id}")

@@ -167,6 +167,20 @@ def test_the_service_over_http_up_down_frozen_and_back(
         stored = conn.execute("SELECT password FROM accounts").fetchone()
         token = conn.execute("SELECT length(token) FROM sessions").fetchone()
     assert stored == ("hash$v1",) and token is not None and token[0] > 20  # written, just not returned
+    # A user's page through relations (load=): their sessions and accounts, secrets still left out.
+    service.request("POST", f"/api/users/{user['id']}/sessions")
+    page = service.request("GET", f"/api/users/{user['id']}/overview", params={"sessions": 1})
+    assert page.status_code == 200, page.text
+    overview = page.json()
+    assert overview["user"]["id"] == user["id"] and overview["session_count"] == 2
+    assert len(overview["sessions"]) == 1 and overview["sessions"][0]["user_id"] == user["id"]
+    assert [a["account_id"] for a in overview["accounts"]] == ["ada"]
+    assert "hash$v1" not in page.text and '"token"' not in page.text and '"password"' not in page.text
+    with pg.connect(fault_db) as conn:
+        newest = conn.execute("SELECT id FROM sessions ORDER BY created_at DESC, id DESC LIMIT 1").fetchone()
+    assert newest is not None and overview["sessions"][0]["id"] == str(newest[0])
+    missing = service.request("GET", "/api/users/00000000-0000-0000-0000-000000000000/overview")
+    assert missing.status_code == 404
 
     before = counts(fault_db)
     trip = service.request("GET", "/api/db/test", "write, read back, roll back")
