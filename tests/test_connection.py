@@ -26,6 +26,7 @@ from chatmaps_db import (
     ServerUnavailable,
     models,
 )
+from chatmaps_db.access.users import UserLoad
 from codegen.dev import pg
 
 SECRET = "s3cret-pw"
@@ -116,6 +117,10 @@ def test_table_layer_on_an_unmigrated_database_says_to_migrate(fresh_db: str) ->
     with pytest.raises(SchemaMismatch) as info:
         db.queries.list_active_sessions(max_rows=1)
     assert str(info.value).startswith('query ListActiveSessions: relation "sessions" does not exist in this database')
+    # get(pk, load=) sends the row's statement and its sessions' in one pipeline: the same error.
+    with pytest.raises(SchemaMismatch) as info:
+        db.users.get(uuid4(), load=UserLoad(sessions=True))
+    assert str(info.value).startswith('public.users: relation "public.users" does not exist in this database')
 
 
 def test_a_sql_ascii_database_is_refused_at_connect(server: pg.Server) -> None:

@@ -95,10 +95,7 @@ class AsyncBound:
             # Not an error raised inside a function or trigger (it has a CONTEXT): that is the function's.
             if exc.diag.context is not None:
                 raise
-            raise SchemaMismatch(
-                f"{what}: {exc.diag.message_primary or type(exc).__name__} in this database: it lacks this package's "
-                f"migrations: {APPLY}"
-            ) from exc
+            raise _mismatch(what, exc) from exc
         else:
             return
         # Raised here, outside the except block, so that no traceback or logger prints psycopg's error,
@@ -146,16 +143,50 @@ class AsyncRelation(AsyncBound, Generic[R]):
         return load
 
     async def _fetch_loaded(
-        self, method: str, sql: str, params: Sequence[Any], validate: bool | None, load: Any
+        self,
+        method: str,
+        sql: str,
+        params: Sequence[Any],
+        validate: bool | None,
+        load: Any,
+        known: dict[str, Any] | None = None,
     ) -> list[Any]:
         """The rows of a SELECT as the With model, with `load`'s relations: one statement per relation
-        per level, on the same connection."""
+        per level, on the same connection. `known`: the fields a get() looked the row up by; the
+        relations found by them alone are asked for with the row, in one round trip (pipelined)."""
         load = self._loading(method, load)
         sql, params, maker = self._counting(sql, params, self._maker(validate, loading=True), load)
+        check = self._validate if validate is None else validate
+        spec, columns = self._spec, type(self.c)
+        early = _load.steps(spec, columns, [_Known(known)], load, check, known=list(known)) if known else []
         async with self._connection(read=True) as conn:
-            rows = await (await self._run(conn, sql, params, maker)).fetchall()
-            await self._load_relations(conn, rows, load, validate)
+            if not early:
+                rows = await (await self._run(conn, sql, params, maker)).fetchall()
+                await self._load_relations(conn, rows, load, validate)
+                return rows
+            try:
+                async with conn.pipeline():
+                    cur = await self._run(conn, sql, params, maker)
+                    cursors = [await self._step_cursor(conn, step) for step in early]
+            except _MISSING as exc:  # in a pipeline, raised at its end (_execute says why)
+                if exc.diag.context is not None:
+                    raise
+                raise _mismatch(spec.table, exc) from exc
+            rows = await cur.fetchall()
+            below = [
+                (step.spec, step.columns, _load.attach(step, rows, await c.fetchall() if c else []), step.load)
+                for step, c in zip(early, cursors, strict=True)
+            ]
+            await self._load_relations(conn, rows, load, validate, done=[step.name for step in early], below=below)
         return rows
+
+    async def _step_cursor(self, conn: AsyncConnection, step: _load.Step) -> AsyncCursor[Any] | None:
+        """The cursor of one load= statement, executed (None when it has nothing to ask)."""
+        if not step.sql:
+            return None
+        cur: AsyncCursor[Any] = conn.cursor()
+        await self._execute(cur, step.sql, step.params, step.spec.binary, step.spec.table)
+        return cur
 
     def _counting(
         self, sql: str, params: Sequence[Any], maker: RowMaker, load: Load
@@ -171,22 +202,29 @@ class AsyncRelation(AsyncBound, Generic[R]):
             _load.counted(maker, 0, len(spec.columns), load),
         )
 
-    async def _load_relations(self, conn: AsyncConnection, rows: list[Any], load: Load, validate: bool | None) -> None:
+    async def _load_relations(
+        self,
+        conn: AsyncConnection,
+        rows: list[Any],
+        load: Load,
+        validate: bool | None,
+        *,
+        done: Sequence[str] = (),
+        below: Sequence[tuple[Spec, type[Columns], list[Any], Load]] = (),
+    ) -> None:
+        """Level by level, `load`'s relations onto `rows`: but those `done`, whose rows are `below`."""
         check = self._validate if validate is None else validate
         level: list[tuple[Spec, type[Columns], list[Any], Load]] = [(self._spec, type(self.c), rows, load)]
         while level:
-            below = []
+            deeper = list(below)
             for spec, columns, parents, wanted in level:
                 if not parents:
                     continue
-                for step in _load.steps(spec, columns, parents, wanted, check):
-                    found: list[Any] = []
-                    if step.sql:
-                        cur: AsyncCursor[Any] = conn.cursor()
-                        await self._execute(cur, step.sql, step.params, step.spec.binary, step.spec.table)
-                        found = await cur.fetchall()
-                    below.append((step.spec, step.columns, _load.attach(step, parents, found), step.load))
-            level = below
+                for step in _load.steps(spec, columns, parents, wanted, check, done=done):
+                    cur = await self._step_cursor(conn, step)
+                    found = await cur.fetchall() if cur else []
+                    deeper.append((step.spec, step.columns, _load.attach(step, parents, found), step.load))
+            level, done, below = deeper, (), ()
 
     async def _run(
         self, conn: AsyncConnection, sql: str, params: Sequence[Any], maker: RowMaker | None = None
@@ -217,7 +255,10 @@ class AsyncRelation(AsyncBound, Generic[R]):
         spec = self._spec
         sql, params = spec.select_by_key(key), spec.key_values(key, values)
         if load is not None:
-            rows = await self._fetch_loaded("get", sql, params, validate, load)
+            known = spec.plain_key(key)
+            rows = await self._fetch_loaded(
+                "get", sql, params, validate, load, dict(zip(known, values, strict=True)) if known else None
+            )
         else:
             rows = await self._fetch(sql, params, validate, read=True)
         return rows[0] if rows else None
@@ -753,6 +794,20 @@ async def _copy(
         return cur.rowcount
     # Outside the except block: psycopg's error (values in its DETAIL) is ours.pg_error only.
     raise ours
+
+
+def _mismatch(what: str, exc: psycopg.Error) -> SchemaMismatch:
+    return SchemaMismatch(
+        f"{what}: {exc.diag.message_primary or type(exc).__name__} in this database: it lacks this package's "
+        f"migrations: {APPLY}"
+    )
+
+
+class _Known:
+    """A get()'s row before it is read: the fields it was looked up by, as load= reads a parent's."""
+
+    def __init__(self, fields: dict[str, Any] | None) -> None:
+        self.__dict__.update(fields or {})
 
 
 def _wrap_json(values: Sequence[Any], json: tuple[tuple[int, str], ...]) -> list[Any]:

@@ -117,6 +117,15 @@ class Spec:
             )
         return found
 
+    def plain_key(self, key: int) -> tuple[str, ...]:
+        """The fields keys[key] is made of when every part is a column compared as it is (`"id"`, not
+        `lower("email")`, not json): the row found has the values looked up. Else ()."""
+        k = self.keys[key]
+        at = [self.columns.index(c) for c in k.columns]
+        if self.key_json[key] or any(k.sql[j] != self.quoted[i] for j, i in enumerate(at)):
+            return ()
+        return tuple(self.fields[i] for i in at)
+
     def key_values(self, key: int, values: Sequence[Any]) -> Sequence[Any]:
         """The values of keys[key] as psycopg sends them: a json or jsonb one wrapped."""
         wrap = self.key_json[key]

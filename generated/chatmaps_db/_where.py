@@ -435,6 +435,9 @@ class Range(Column[R, V], Generic[R, V, E]):
         return self._param
 
 
+_RELATED: dict[str, type[Columns]] = {}  # "<module>.<class>" -> the class, once imported
+
+
 class _Link(Generic[R, T, C]):
     """A relation of table R to table T (C: T's columns), from a foreign key: its conditions are
     EXISTS subqueries correlated with the row of R they are tested on."""
@@ -459,9 +462,11 @@ class _Link(Generic[R, T, C]):
         self._depth = 0
 
     def _columns(self) -> type[Columns]:
-        """C, the related table's columns class (its module imported now: at import it would be a cycle)."""
-        module, name = self._module.split(".")
-        columns: type[Columns] = getattr(importlib.import_module(f"chatmaps_db.access.{module}"), name)
+        """C, the related table's columns class (its module imported on first use: at import it would be a cycle)."""
+        columns = _RELATED.get(self._module)
+        if columns is None:
+            module, name = self._module.split(".")
+            columns = _RELATED[self._module] = getattr(importlib.import_module(f"chatmaps_db.access.{module}"), name)
         return columns
 
     def __get__(self, instance: Any, owner: Any = None) -> Self:
@@ -598,6 +603,8 @@ class Load:
 
     def condition(self, table: type[Columns]) -> Condition[Any] | None:
         """where= as a condition on `table` (a function of its columns is called with them)."""
+        if self.where is None:
+            return None
         where = condition_on(self.where, table(), type(self).__name__)
         return None if where is None or where.sql == "TRUE" else where
 

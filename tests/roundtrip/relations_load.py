@@ -86,6 +86,31 @@ def main(url: str) -> None:
     ]
     assert got == want, (got, want)
     assert statements == 1 + 5 + 1 + 1, SENT  # the people; 5 relations; recipients; their profiles
+    # get(pk, load=) sends the relations found by the key it was given (person.id) with the row, in one
+    # pipeline, and those found by the row's own columns (manager_id) after it: the same answer as list's.
+    for pid in (1, 2, 4, 99):
+        SENT.clear()
+        with db.transaction() as tx:
+            tx.cursor_factory = Counting
+            single = tx.person.get(pid, load=load)
+            sent = len(SENT)
+        listed = [g for g in got if g[0] == pid]
+        if single is None:
+            assert not listed and sent == 1 + 4, (pid, SENT)  # the row and the four found by its key: none
+            continue
+        assert [
+            (
+                single.id,
+                single.manager.id if single.manager else None,
+                single.profile.bio if single.profile else "-",
+                [t.title for t in single.team_via_membership],
+                [
+                    (m.id, m.recipient.profile.bio if m.recipient and m.recipient.profile else "-")
+                    for m in single.message_by_sender
+                ],
+                [r.name for r in single.person_by_manager],
+            )
+        ] == listed, (single, listed)
     # get and get_by, iter, and a relation not asked for.
     one = db.person.get(1, load=PersonLoad(profile=True))
     assert one is not None and one.profile is not None and one.profile.bio == "math"

@@ -58,7 +58,14 @@ _SHAPES: dict[tuple[Any, ...], _Shape] = {}
 
 
 def links(columns: type[Columns]) -> dict[str, _Link[Any, Any, Any]]:
-    return {n: v for n, v in vars(columns).items() if isinstance(v, _Link)}
+    """The relations of a table's columns class, by name."""
+    found = _LINKS.get(columns)
+    if found is None:
+        found = _LINKS[columns] = {n: v for n, v in vars(columns).items() if isinstance(v, _Link)}
+    return found
+
+
+_LINKS: dict[type[Columns], dict[str, _Link[Any, Any, Any]]] = {}
 
 
 def target(link: _Link[Any, Any, Any]) -> tuple[type[Columns], type[Row]]:
@@ -68,19 +75,37 @@ def target(link: _Link[Any, Any, Any]) -> tuple[type[Columns], type[Row]]:
     return columns, with_cls
 
 
-def steps(spec: Spec, columns: type[Columns], parents: Sequence[Any], load: Load, validate: bool) -> list[Step]:
-    """The statements that load `load`'s relations onto `parents` (rows of `spec`'s table)."""
-    known = links(columns)
+def steps(
+    spec: Spec,
+    columns: type[Columns],
+    parents: Sequence[Any],
+    load: Load,
+    validate: bool,
+    *,
+    known: Sequence[str] | None = None,
+    done: Sequence[str] = (),
+) -> list[Step]:
+    """The statements that load `load`'s relations onto `parents` (rows of `spec`'s table), but
+    those `done`. With `known` (the fields of `parents`' one stand-in, a get()'s key): only the
+    relations whose key is among them, which can go before the row is read, in the same round trip."""
+    found = links(columns)
     out = []
     for name, sub in load.relations.items():
-        link = known.get(name)
+        link = found.get(name)
         if link is None:
             raise ValueError(
                 f"{spec.table}: load= names {name!r}, which is not one of its relations "
-                f"({', '.join(sorted(known)) or 'it has none'})"
+                f"({', '.join(sorted(found)) or 'it has none'})"
             )
+        if name in done or (known is not None and not set(_key_fields(spec, link)) <= set(known)):
+            continue
         out.append(_step(spec, name, link, sub, parents, validate))
     return out
+
+
+def _key_fields(spec: Spec, link: _Link[Any, Any, Any]) -> tuple[str, ...]:
+    """The fields of `spec`'s rows that the relation's rows are found by."""
+    return tuple(spec.fields[spec.quoted.index(q)] for q in link._owner)
 
 
 def counts(spec: Spec, columns: type[Columns], load: Load) -> tuple[str, list[Any]]:
@@ -139,7 +164,7 @@ def _free(name: str, taken: Sequence[str]) -> str:
 def _step(spec: Spec, name: str, link: _Link[Any, Any, Any], sub: Load, parents: Sequence[Any], validate: bool) -> Step:
     table, with_cls = target(link)
     theirs = table._spec
-    key_fields = tuple(spec.fields[spec.quoted.index(q)] for q in link._owner)
+    key_fields = _key_fields(spec, link)
     # Distinct, NULL-free: they go as parameters, so the statement's text does not depend on them.
     keys = list(dict.fromkeys(k for p in parents if None not in (k := tuple(p.__dict__[f] for f in key_fields))))
     condition = sub.condition(table)
@@ -249,6 +274,10 @@ def _match(columns: list[str], types: tuple[str, ...], single: bool) -> str:
 
 def attach(step: Step, parents: Sequence[Any], results: Sequence[Sequence[Any]]) -> list[Any]:
     """Group the statement's rows by parent key and set them on the parents; the related rows."""
+    if len(parents) == 1:  # get(): every row is the one parent's (the statement asked for its key alone)
+        children = [step.build(values) for values in results]
+        _put(parents[0], step.name, children if step.many else (children[0] if children else None))
+        return children
     grouped: dict[tuple[Any, ...], list[Any]] = {}
     children = []
     for values in results:
@@ -259,10 +288,14 @@ def attach(step: Step, parents: Sequence[Any], results: Sequence[Sequence[Any]])
     for parent in parents:
         key = tuple(parent.__dict__[f] for f in step.parent_key)
         found = grouped.get(key, [])
-        value: Any = list(found) if step.many else (found[0] if found else None)
-        private = parent.__pydantic_private__
-        if private is None:
-            private = {}
-            _setattr(parent, "__pydantic_private__", private)
-        private[step.name] = value
+        _put(parent, step.name, list(found) if step.many else (found[0] if found else None))
     return children
+
+
+def _put(parent: Any, name: str, value: Any) -> None:
+    """A loaded relation, kept in the row's private dict (Loaded._relation reads it)."""
+    private = parent.__pydantic_private__
+    if private is None:
+        private = {}
+        _setattr(parent, "__pydantic_private__", private)
+    private[name] = value
