@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from chatmaps_db import ConfigError, Database, QueryCancelled
+from chatmaps_db.access.users import UserLoad
 from codegen.dev import pg
 from tests.conftest import pgbouncer_binary
 
@@ -116,3 +117,43 @@ def test_read_is_read_only_behind_a_transaction_pooler_with_session_settings(via
     with db.transaction() as conn:  # and the connection is writable again
         assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)
     db.close()
+
+
+def test_get_with_relations_pipelines_safely_behind_a_transaction_pooler(via_pgbouncer: str, fault_db: str) -> None:
+    """get(pk, load=) sends the row and its sessions' and accounts' statements in one pipeline:
+    through PgBouncer in transaction mode, from 10 threads, every answer is the user's own."""
+    with pg.connect(fault_db) as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "INSERT INTO users (name, email) SELECT 'p' || i, 'p' || i || '@x.io' FROM generate_series(1, 20) i "
+                "RETURNING id"
+            )
+        ]
+        conn.execute(
+            "INSERT INTO sessions (user_id, token, expires_at) SELECT u.id, md5(u.id::text || j), now() "
+            "FROM users u, generate_series(1, 3) j WHERE u.name LIKE 'p%%'"
+        )
+    db = Database(via_pgbouncer, pgbouncer="transaction", max_size=10)
+    load = UserLoad(sessions=True, accounts=True, count=["sessions"])
+    wrong: list[str] = []
+
+    def work(seed: int) -> None:
+        for i in range(40):
+            uid = ids[(seed + i) % len(ids)]
+            try:
+                user = db.users.get(uid, load=load)
+                if user is None or user.id != uid or {s.user_id for s in user.sessions} != {uid}:
+                    wrong.append(f"{uid}: {user!r}")
+                elif (len(user.sessions), user.count_of("sessions"), user.accounts) != (3, 3, []):
+                    wrong.append(f"{uid}: {len(user.sessions)} sessions")
+            except Exception as exc:
+                wrong.append(f"{uid}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.close()
+    assert wrong == [], wrong[:3]
