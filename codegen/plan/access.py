@@ -480,7 +480,7 @@ def table_access(
     models = [row] if view else [row, plan.insert.name if plan.insert else "", plan.update.name if plan.update else ""]
     generic = ", ".join(models)
     base = "Relation" if view else "Table"
-    classvars = ["_spec = _SPEC", f"_row = {row}", f"c = {stem}Columns()"] + (
+    classvars = ["_spec = _SPEC", f'_name = "{attribute}"', f"_row = {row}", f"c = {stem}Columns()"] + (
         [f"_with = {stem}With"] if related else []
     )
     if not view:

@@ -211,6 +211,7 @@ class _Queries:
             m = Method(method, signature, returns, f"return self._{query.kind}({args})", "")
         doc = docstring(query.doc, f"{_WHAT[query.kind]} From {where} ({query.name}, :{query.kind}).")
         m = Method(m.name, m.params, m.returns, m.body, doc[3:-3].strip())
+        spec_args.append(f'call="queries.{method}"')
         spec = "QuerySpec(\n    " + ",\n    ".join(spec_args) + ",\n)"
         shown = f"rows: Iterable[{query.name}Params]" if query.kind == "copyfrom" else ", ".join(param_docs)
         documented = QueryDoc(query.name, method, query.kind, where, shown, returns.replace("builtins.", ""), query.doc)

@@ -36,6 +36,7 @@ _RENAMES: dict[str, str] = {
     "AsyncTable": "Table",
     "AsyncCursor": "Cursor",
     "AsyncRawCursor": "RawCursor",
+    "AsyncServerCursor": "ServerCursor",
     "AsyncBound": "Bound",
     "AsyncQueryRunner": "QueryRunner",
     "AsyncIterator": "Iterator",

@@ -26,6 +26,7 @@ from chatmaps_db.errors import (
     SchemaMismatch,
     ServerUnavailable,
 )
+from chatmaps_db.events import QueryEvent
 from chatmaps_db.health import Health
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ __all__ = [
     "LoginRefused",
     "PoolExhausted",
     "QueryCancelled",
+    "QueryEvent",
     "RowSkipped",
     "SchemaMismatch",
     "ServerUnavailable",

@@ -241,6 +241,7 @@ class QuerySpec:
     json: tuple[tuple[int, str], ...] = ()  # (parameter index, "json" | "jsonb"): wrapped for psycopg
     copy: tuple[str, tuple[str, ...]] | None = None  # :copyfrom: (table, columns), quoted
     read: bool = False  # a plain SELECT (no FOR UPDATE, no data-modifying WITH): a read replica may run it
+    call: str = ""  # queries.get_session_with_user: what query events name it
     makers: dict[tuple[type[Row], bool], RowMaker] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest a1413d9f47be2ddb); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest cd51482ec193e07a); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import psycopg
 import psycopg.errors as pe
-from psycopg import Cursor, RawCursor
+from psycopg import Cursor
 from psycopg.pq import Format
 
 from chatmaps_db import _load
+from chatmaps_db._observe import RawCursor, _Observed
 from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, unwritable, violation
 from chatmaps_db._types import Changes, Row, json_param
 from chatmaps_db._where import AllRows, Columns, Condition, Load, condition_on
@@ -75,11 +76,21 @@ class Bound:
 
     @staticmethod
     def _execute(
-        cur: Cursor[Any], sql: str, params: Sequence[Any], binary: bool, what: str, *, many: bool = False
+        cur: Cursor[Any],
+        sql: str,
+        params: Sequence[Any],
+        binary: bool,
+        what: str,
+        call: str,
+        *,
+        many: bool = False,
     ) -> None:
-        """Execute one statement of `what` (a table, a query), or with `many` the statement once per
-        parameter row, pipelined, each result kept (RETURNING); a broken constraint raises the package's
-        error (violation()), and a table, column or type the database lacks SchemaMismatch."""
+        """Execute one statement of `what` (a table, a query) for `call` (users.list: query events
+        name it), or with `many` the statement once per parameter row, pipelined, each result kept
+        (RETURNING); a broken constraint raises the package's error (violation()), and a table,
+        column or type the database lacks SchemaMismatch."""
+        if isinstance(cur, _Observed):
+            cur._call, cur._sql = call, sql
         try:
             if many:
                 cur.executemany(sql, params, returning=True)
@@ -109,6 +120,7 @@ class Relation(Bound, Generic[R]):
     _row: ClassVar[type[Row]]
     c: ClassVar[Columns]  # the table's columns, for where= conditions
     _with: ClassVar[type[Row]]  # its row with relations, what load= returns
+    _name: ClassVar[str]  # its attribute (db.users): query events name calls users.list
 
     def __init__(self, source: Database | Connection) -> None:
         super().__init__(source)
@@ -160,13 +172,14 @@ class Relation(Bound, Generic[R]):
         early = _load.steps(spec, columns, [_Known(known)], load, check, known=list(known)) if known else []
         with self._connection(read=True) as conn:
             if not early:
-                rows = (self._run(conn, sql, params, maker)).fetchall()
-                self._load_relations(conn, rows, load, validate)
+                rows = (self._run(conn, method, sql, params, maker)).fetchall()
+                self._load_relations(conn, method, rows, load, validate)
                 return rows
             try:
                 with conn.pipeline():
-                    cur = self._run(conn, sql, params, maker)
-                    cursors = [self._step_cursor(conn, step) for step in early]
+                    cur = self._run(conn, method, sql, params, maker)
+                    # In a pipeline an error may surface at a later statement's send: each says the row's table.
+                    cursors = [self._step_cursor(conn, method, step, spec.table) for step in early]
             except _MISSING as exc:  # in a pipeline, raised at its end (_execute says why)
                 if exc.diag.context is not None:
                     raise
@@ -176,15 +189,17 @@ class Relation(Bound, Generic[R]):
                 (step.spec, step.columns, _load.attach(step, rows, c.fetchall() if c else []), step.load)
                 for step, c in zip(early, cursors, strict=True)
             ]
-            self._load_relations(conn, rows, load, validate, done=[step.name for step in early], below=below)
+            self._load_relations(conn, method, rows, load, validate, done=[step.name for step in early], below=below)
         return rows
 
-    def _step_cursor(self, conn: Connection, step: _load.Step) -> Cursor[Any] | None:
-        """The cursor of one load= statement, executed (None when it has nothing to ask)."""
+    def _step_cursor(self, conn: Connection, method: str, step: _load.Step, what: str = "") -> Cursor[Any] | None:
+        """The cursor of one load= statement of `method`, executed (None when it has nothing to ask);
+        `what` its errors name (the related table's by default)."""
         if not step.sql:
             return None
         cur: Cursor[Any] = conn.cursor()
-        self._execute(cur, step.sql, step.params, step.spec.binary, step.spec.table)
+        call = f"{self._name}.{method}"
+        self._execute(cur, step.sql, step.params, step.spec.binary, what or step.spec.table, call)
         return cur
 
     def _counting(
@@ -204,6 +219,7 @@ class Relation(Bound, Generic[R]):
     def _load_relations(
         self,
         conn: Connection,
+        method: str,
         rows: list[Any],
         load: Load,
         validate: bool | None,
@@ -220,31 +236,35 @@ class Relation(Bound, Generic[R]):
                 if not parents:
                     continue
                 for step in _load.steps(spec, columns, parents, wanted, check, done=done):
-                    cur = self._step_cursor(conn, step)
+                    cur = self._step_cursor(conn, method, step)
                     found = cur.fetchall() if cur else []
                     deeper.append((step.spec, step.columns, _load.attach(step, parents, found), step.load))
             level, done, below = deeper, (), ()
 
-    def _run(self, conn: Connection, sql: str, params: Sequence[Any], maker: RowMaker | None = None) -> Cursor[Any]:
+    def _run(
+        self, conn: Connection, method: str, sql: str, params: Sequence[Any], maker: RowMaker | None = None
+    ) -> Cursor[Any]:
         cur: Cursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
-        self._execute(cur, sql, params, self._spec.binary, self._spec.table)
+        self._execute(cur, sql, params, self._spec.binary, self._spec.table, f"{self._name}.{method}")
         return cur
 
-    def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None, *, read: bool = False) -> list[Any]:
-        """The rows of one statement, as the row model; `read`: a SELECT, which a replica may run."""
+    def _fetch(
+        self, method: str, sql: str, params: Sequence[Any], validate: bool | None, *, read: bool = False
+    ) -> list[Any]:
+        """The rows of one statement of `method`, as the row model; `read`: a SELECT, which a replica may run."""
         maker = self._maker(validate)
         with self._connection(read=read) as conn:
-            return (self._run(conn, sql, params, maker)).fetchall()
+            return (self._run(conn, method, sql, params, maker)).fetchall()
 
-    def _scalar(self, sql: str, params: Sequence[Any], *, read: bool = True) -> Any:
+    def _scalar(self, method: str, sql: str, params: Sequence[Any], *, read: bool = True) -> Any:
         """The first value of a SELECT (count), which a replica may run when `read`."""
         with self._connection(read=read) as conn:
-            row = (self._run(conn, sql, params)).fetchone()
+            row = (self._run(conn, method, sql, params)).fetchone()
         return row[0] if row else None
 
-    def _rowcount(self, sql: str, params: Sequence[Any]) -> int:
+    def _rowcount(self, method: str, sql: str, params: Sequence[Any]) -> int:
         with self._connection() as conn:
-            return (self._run(conn, sql, params)).rowcount
+            return (self._run(conn, method, sql, params)).rowcount
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -257,7 +277,7 @@ class Relation(Bound, Generic[R]):
                 "get", sql, params, validate, load, dict(zip(known, values, strict=True)) if known else None
             )
         else:
-            rows = self._fetch(sql, params, validate, read=True)
+            rows = self._fetch("get", sql, params, validate, read=True)
         return rows[0] if rows else None
 
     def _list(
@@ -274,7 +294,7 @@ class Relation(Bound, Generic[R]):
         sql, params = self._select("list", filters, where, order_by, after, limit, offset)
         if load is not None:
             return self._fetch_loaded("list", sql, params, validate, load)
-        return self._fetch(sql, params, validate, read=True)
+        return self._fetch("list", sql, params, validate, read=True)
 
     def _iter(
         self,
@@ -301,6 +321,8 @@ class Relation(Bound, Generic[R]):
             # A page of psycopg's tuples at a time (its C path), each row built as it is handed out:
             # 2.9 us a row where a row factory (a list per row, then the maker) took 3.7.
             cur = conn.cursor(f"chatmaps_iter_{next(_CURSORS)}")
+            if isinstance(cur, _Observed):
+                cur._call, cur._sql = f"{self._name}.iter", sql
             try:
                 cur.execute(sql, params, binary=self._spec.binary)
                 while True:
@@ -310,7 +332,7 @@ class Relation(Bound, Generic[R]):
                             yield build(row)
                     else:  # the relations of a page at a time: one statement per relation per page
                         built = [build(row) for row in rows]
-                        self._load_relations(conn, built, loading, validate)
+                        self._load_relations(conn, "iter", built, loading, validate)
                         for row in built:
                             yield row
                     if len(rows) < batch:
@@ -378,10 +400,12 @@ class Relation(Bound, Generic[R]):
         return condition_on(where, self.c, f"{self._spec.table}.{method}")
 
     def _count(self, filters: Sequence[Any], where: Any) -> int:
-        return int(self._scalar(*self._summary("count", "SELECT count(*) FROM {rows}", filters, where)))
+        return int(self._scalar("count", *self._summary("count", "SELECT count(*) FROM {rows}", filters, where)))
 
     def _exists(self, filters: Sequence[Any], where: Any) -> bool:
-        return bool(self._scalar(*self._summary("exists", "SELECT EXISTS (SELECT FROM {rows})", filters, where)))
+        return bool(
+            self._scalar("exists", *self._summary("exists", "SELECT EXISTS (SELECT FROM {rows})", filters, where))
+        )
 
     def _summary(self, method: str, template: str, filters: Sequence[Any], where: Any) -> tuple[str, list[Any]]:
         """`template` over the rows the filters and condition select ({rows}: the table and its WHERE),
@@ -408,7 +432,7 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
         """Insert one row (the fields set in `row`; the rest take their defaults); the row as stored
         (RowSkipped if a BEFORE INSERT trigger returned NULL for it: nothing was written)."""
         data = self._changes(row, self._insert_model, "insert").to_db()
-        rows = self._fetch(self._insert_sql(data), list(data.values()), validate)
+        rows = self._fetch("insert", self._insert_sql(data), list(data.values()), validate)
         return rows[0] if rows else self._skipped("insert", _BEFORE_INSERT)  # type: ignore[no-any-return]
 
     def insert_many(self, rows: Iterable[InsertT]) -> int:
@@ -486,7 +510,9 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
         with self._connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=lambda _: maker)
             for sql, params in groups:
-                self._execute(cur, sql, params, spec.binary, spec.table, many=True)
+                self._execute(
+                    cur, sql, params, spec.binary, spec.table, f"{self._name}.insert_many_and_return", many=True
+                )
                 while True:
                     out.extend(cur.fetchall())
                     if not cur.nextset():
@@ -554,7 +580,7 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
             sql = spec.cache[cache_key] = (
                 f"UPDATE {spec.from_sql} SET {self._sets(data)} WHERE {spec.key_where(0)} RETURNING {spec.select}"
             )
-        rows = self._fetch(sql, [*data.values(), *spec.key_values(0, key)], validate)
+        rows = self._fetch("update", sql, [*data.values(), *spec.key_values(0, key)], validate)
         return rows[0] if rows else None
 
     def _bulk_where(self, method: str, where: Any, params: list[Any]) -> str:
@@ -590,30 +616,31 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
     def _update_where(self, where: Any, changes: Changes) -> int:
         sql, params, writes = self._update_where_sql("update_where", where, changes, False)
         if not writes:
-            return int(self._scalar(sql, params, read=False))
-        return self._rowcount(sql, params)
+            return int(self._scalar("update_where", sql, params, read=False))
+        return self._rowcount("update_where", sql, params)
 
     def _update_where_and_return(self, where: Any, changes: Changes, validate: bool | None) -> list[R]:
         sql, params, _ = self._update_where_sql("update_where_and_return", where, changes, True)
-        return self._fetch(sql, params, validate)
+        return self._fetch("update_where_and_return", sql, params, validate)
 
     def _delete_where(self, where: Any) -> int:
         params: list[Any] = []
         clause = self._bulk_where("delete_where", where, params)
-        return self._rowcount(f"DELETE FROM {self._spec.from_sql}{clause}", params)
+        return self._rowcount("delete_where", f"DELETE FROM {self._spec.from_sql}{clause}", params)
 
     def _delete_where_and_return(self, where: Any, validate: bool | None) -> list[R]:
         spec = self._spec
         params: list[Any] = []
         clause = self._bulk_where("delete_where_and_return", where, params)
-        return self._fetch(f"DELETE FROM {spec.from_sql}{clause} RETURNING {spec.select}", params, validate)
+        sql = f"DELETE FROM {spec.from_sql}{clause} RETURNING {spec.select}"
+        return self._fetch("delete_where_and_return", sql, params, validate)
 
     def _delete(self, key: Sequence[Any]) -> bool:
         spec = self._spec
         sql = spec.cache.get("delete")
         if sql is None:
             sql = spec.cache["delete"] = f"DELETE FROM {spec.from_sql} WHERE {spec.key_where(0)}"
-        return self._rowcount(sql, spec.key_values(0, key)) > 0
+        return self._rowcount("delete", sql, spec.key_values(0, key)) > 0
 
     def _upsert(self, row: InsertT, on: str, update: Sequence[str] | None, validate: bool | None) -> R:
         data = self._changes(row, self._insert_model, "upsert").to_db()
@@ -634,7 +661,7 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
                 f"INSERT INTO {spec.from_sql} {self._values(data)} ON CONFLICT ({self._target(key.sql)}) "
                 f"DO UPDATE SET {sets} RETURNING {spec.select}"
             )
-        rows = self._fetch(sql, list(data.values()), validate)
+        rows = self._fetch("upsert", sql, list(data.values()), validate)
         return rows[0] if rows else self._skipped("upsert", _BEFORE_INSERT | _BEFORE_UPDATE)  # type: ignore[no-any-return]
 
     def _insert_if_absent(self, row: InsertT, on: str | None, validate: bool | None) -> R | None:
@@ -648,7 +675,7 @@ class Table(Relation[R], Generic[R, InsertT, UpdateT]):
             sql = spec.cache[cache_key] = (
                 f"INSERT INTO {spec.from_sql} {self._values(data)} ON CONFLICT {target}DO NOTHING RETURNING {spec.select}"
             )
-        rows = self._fetch(sql, list(data.values()), validate)
+        rows = self._fetch("insert_if_absent", sql, list(data.values()), validate)
         return rows[0] if rows else None
 
     def _key_index(self, method: str, on: str) -> int:
@@ -706,7 +733,7 @@ class QueryRunner(Bound):
         if spec.json:
             params = _wrap_json(params, spec.json)
         cur: Cursor[Any] = RawCursor(conn) if maker is None else RawCursor(conn, row_factory=lambda _: maker)
-        self._execute(cur, spec.sql, params, spec.binary, f"query {spec.name}")
+        self._execute(cur, spec.sql, params, spec.binary, f"query {spec.name}", spec.call)
         return cur
 
     def _one(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> T | None:

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import psycopg
 import psycopg.errors as pe
-from psycopg import AsyncCursor, AsyncRawCursor
+from psycopg import AsyncCursor
 from psycopg.pq import Format
 
 from chatmaps_db import _load
+from chatmaps_db._observe import AsyncRawCursor, _Observed
 from chatmaps_db._spec import QuerySpec, RowMaker, Spec, row_maker, unwritable, violation
 from chatmaps_db._types import Changes, Row, json_param
 from chatmaps_db._where import AllRows, Columns, Condition, Load, condition_on
@@ -74,11 +75,21 @@ class AsyncBound:
 
     @staticmethod
     async def _execute(
-        cur: AsyncCursor[Any], sql: str, params: Sequence[Any], binary: bool, what: str, *, many: bool = False
+        cur: AsyncCursor[Any],
+        sql: str,
+        params: Sequence[Any],
+        binary: bool,
+        what: str,
+        call: str,
+        *,
+        many: bool = False,
     ) -> None:
-        """Execute one statement of `what` (a table, a query), or with `many` the statement once per
-        parameter row, pipelined, each result kept (RETURNING); a broken constraint raises the package's
-        error (violation()), and a table, column or type the database lacks SchemaMismatch."""
+        """Execute one statement of `what` (a table, a query) for `call` (users.list: query events
+        name it), or with `many` the statement once per parameter row, pipelined, each result kept
+        (RETURNING); a broken constraint raises the package's error (violation()), and a table,
+        column or type the database lacks SchemaMismatch."""
+        if isinstance(cur, _Observed):
+            cur._call, cur._sql = call, sql
         try:
             if many:
                 await cur.executemany(sql, params, returning=True)
@@ -108,6 +119,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
     _row: ClassVar[type[Row]]
     c: ClassVar[Columns]  # the table's columns, for where= conditions
     _with: ClassVar[type[Row]]  # its row with relations, what load= returns
+    _name: ClassVar[str]  # its attribute (db.users): query events name calls users.list
 
     def __init__(self, source: AsyncDatabase | AsyncConnection) -> None:
         super().__init__(source)
@@ -159,13 +171,14 @@ class AsyncRelation(AsyncBound, Generic[R]):
         early = _load.steps(spec, columns, [_Known(known)], load, check, known=list(known)) if known else []
         async with self._connection(read=True) as conn:
             if not early:
-                rows = await (await self._run(conn, sql, params, maker)).fetchall()
-                await self._load_relations(conn, rows, load, validate)
+                rows = await (await self._run(conn, method, sql, params, maker)).fetchall()
+                await self._load_relations(conn, method, rows, load, validate)
                 return rows
             try:
                 async with conn.pipeline():
-                    cur = await self._run(conn, sql, params, maker)
-                    cursors = [await self._step_cursor(conn, step) for step in early]
+                    cur = await self._run(conn, method, sql, params, maker)
+                    # In a pipeline an error may surface at a later statement's send: each says the row's table.
+                    cursors = [await self._step_cursor(conn, method, step, spec.table) for step in early]
             except _MISSING as exc:  # in a pipeline, raised at its end (_execute says why)
                 if exc.diag.context is not None:
                     raise
@@ -175,15 +188,21 @@ class AsyncRelation(AsyncBound, Generic[R]):
                 (step.spec, step.columns, _load.attach(step, rows, await c.fetchall() if c else []), step.load)
                 for step, c in zip(early, cursors, strict=True)
             ]
-            await self._load_relations(conn, rows, load, validate, done=[step.name for step in early], below=below)
+            await self._load_relations(
+                conn, method, rows, load, validate, done=[step.name for step in early], below=below
+            )
         return rows
 
-    async def _step_cursor(self, conn: AsyncConnection, step: _load.Step) -> AsyncCursor[Any] | None:
-        """The cursor of one load= statement, executed (None when it has nothing to ask)."""
+    async def _step_cursor(
+        self, conn: AsyncConnection, method: str, step: _load.Step, what: str = ""
+    ) -> AsyncCursor[Any] | None:
+        """The cursor of one load= statement of `method`, executed (None when it has nothing to ask);
+        `what` its errors name (the related table's by default)."""
         if not step.sql:
             return None
         cur: AsyncCursor[Any] = conn.cursor()
-        await self._execute(cur, step.sql, step.params, step.spec.binary, step.spec.table)
+        call = f"{self._name}.{method}"
+        await self._execute(cur, step.sql, step.params, step.spec.binary, what or step.spec.table, call)
         return cur
 
     def _counting(
@@ -203,6 +222,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
     async def _load_relations(
         self,
         conn: AsyncConnection,
+        method: str,
         rows: list[Any],
         load: Load,
         validate: bool | None,
@@ -219,33 +239,35 @@ class AsyncRelation(AsyncBound, Generic[R]):
                 if not parents:
                     continue
                 for step in _load.steps(spec, columns, parents, wanted, check, done=done):
-                    cur = await self._step_cursor(conn, step)
+                    cur = await self._step_cursor(conn, method, step)
                     found = await cur.fetchall() if cur else []
                     deeper.append((step.spec, step.columns, _load.attach(step, parents, found), step.load))
             level, done, below = deeper, (), ()
 
     async def _run(
-        self, conn: AsyncConnection, sql: str, params: Sequence[Any], maker: RowMaker | None = None
+        self, conn: AsyncConnection, method: str, sql: str, params: Sequence[Any], maker: RowMaker | None = None
     ) -> AsyncCursor[Any]:
         cur: AsyncCursor[Any] = conn.cursor() if maker is None else conn.cursor(row_factory=lambda _: maker)
-        await self._execute(cur, sql, params, self._spec.binary, self._spec.table)
+        await self._execute(cur, sql, params, self._spec.binary, self._spec.table, f"{self._name}.{method}")
         return cur
 
-    async def _fetch(self, sql: str, params: Sequence[Any], validate: bool | None, *, read: bool = False) -> list[Any]:
-        """The rows of one statement, as the row model; `read`: a SELECT, which a replica may run."""
+    async def _fetch(
+        self, method: str, sql: str, params: Sequence[Any], validate: bool | None, *, read: bool = False
+    ) -> list[Any]:
+        """The rows of one statement of `method`, as the row model; `read`: a SELECT, which a replica may run."""
         maker = self._maker(validate)
         async with self._connection(read=read) as conn:
-            return await (await self._run(conn, sql, params, maker)).fetchall()
+            return await (await self._run(conn, method, sql, params, maker)).fetchall()
 
-    async def _scalar(self, sql: str, params: Sequence[Any], *, read: bool = True) -> Any:
+    async def _scalar(self, method: str, sql: str, params: Sequence[Any], *, read: bool = True) -> Any:
         """The first value of a SELECT (count), which a replica may run when `read`."""
         async with self._connection(read=read) as conn:
-            row = await (await self._run(conn, sql, params)).fetchone()
+            row = await (await self._run(conn, method, sql, params)).fetchone()
         return row[0] if row else None
 
-    async def _rowcount(self, sql: str, params: Sequence[Any]) -> int:
+    async def _rowcount(self, method: str, sql: str, params: Sequence[Any]) -> int:
         async with self._connection() as conn:
-            return (await self._run(conn, sql, params)).rowcount
+            return (await self._run(conn, method, sql, params)).rowcount
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -258,7 +280,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
                 "get", sql, params, validate, load, dict(zip(known, values, strict=True)) if known else None
             )
         else:
-            rows = await self._fetch(sql, params, validate, read=True)
+            rows = await self._fetch("get", sql, params, validate, read=True)
         return rows[0] if rows else None
 
     async def _list(
@@ -275,7 +297,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
         sql, params = self._select("list", filters, where, order_by, after, limit, offset)
         if load is not None:
             return await self._fetch_loaded("list", sql, params, validate, load)
-        return await self._fetch(sql, params, validate, read=True)
+        return await self._fetch("list", sql, params, validate, read=True)
 
     async def _iter(
         self,
@@ -302,6 +324,8 @@ class AsyncRelation(AsyncBound, Generic[R]):
             # A page of psycopg's tuples at a time (its C path), each row built as it is handed out:
             # 2.9 us a row where a row factory (a list per row, then the maker) took 3.7.
             cur = conn.cursor(f"chatmaps_iter_{next(_CURSORS)}")
+            if isinstance(cur, _Observed):
+                cur._call, cur._sql = f"{self._name}.iter", sql
             try:
                 await cur.execute(sql, params, binary=self._spec.binary)
                 while True:
@@ -311,7 +335,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
                             yield build(row)
                     else:  # the relations of a page at a time: one statement per relation per page
                         built = [build(row) for row in rows]
-                        await self._load_relations(conn, built, loading, validate)
+                        await self._load_relations(conn, "iter", built, loading, validate)
                         for row in built:
                             yield row
                     if len(rows) < batch:
@@ -379,10 +403,12 @@ class AsyncRelation(AsyncBound, Generic[R]):
         return condition_on(where, self.c, f"{self._spec.table}.{method}")
 
     async def _count(self, filters: Sequence[Any], where: Any) -> int:
-        return int(await self._scalar(*self._summary("count", "SELECT count(*) FROM {rows}", filters, where)))
+        return int(await self._scalar("count", *self._summary("count", "SELECT count(*) FROM {rows}", filters, where)))
 
     async def _exists(self, filters: Sequence[Any], where: Any) -> bool:
-        return bool(await self._scalar(*self._summary("exists", "SELECT EXISTS (SELECT FROM {rows})", filters, where)))
+        return bool(
+            await self._scalar("exists", *self._summary("exists", "SELECT EXISTS (SELECT FROM {rows})", filters, where))
+        )
 
     def _summary(self, method: str, template: str, filters: Sequence[Any], where: Any) -> tuple[str, list[Any]]:
         """`template` over the rows the filters and condition select ({rows}: the table and its WHERE),
@@ -409,7 +435,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         """Insert one row (the fields set in `row`; the rest take their defaults); the row as stored
         (RowSkipped if a BEFORE INSERT trigger returned NULL for it: nothing was written)."""
         data = self._changes(row, self._insert_model, "insert").to_db()
-        rows = await self._fetch(self._insert_sql(data), list(data.values()), validate)
+        rows = await self._fetch("insert", self._insert_sql(data), list(data.values()), validate)
         return rows[0] if rows else await self._skipped("insert", _BEFORE_INSERT)  # type: ignore[no-any-return]
 
     async def insert_many(self, rows: Iterable[InsertT]) -> int:
@@ -487,7 +513,9 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
         async with self._connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=lambda _: maker)
             for sql, params in groups:
-                await self._execute(cur, sql, params, spec.binary, spec.table, many=True)
+                await self._execute(
+                    cur, sql, params, spec.binary, spec.table, f"{self._name}.insert_many_and_return", many=True
+                )
                 while True:
                     out.extend(await cur.fetchall())
                     if not cur.nextset():
@@ -555,7 +583,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
             sql = spec.cache[cache_key] = (
                 f"UPDATE {spec.from_sql} SET {self._sets(data)} WHERE {spec.key_where(0)} RETURNING {spec.select}"
             )
-        rows = await self._fetch(sql, [*data.values(), *spec.key_values(0, key)], validate)
+        rows = await self._fetch("update", sql, [*data.values(), *spec.key_values(0, key)], validate)
         return rows[0] if rows else None
 
     def _bulk_where(self, method: str, where: Any, params: list[Any]) -> str:
@@ -591,30 +619,31 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
     async def _update_where(self, where: Any, changes: Changes) -> int:
         sql, params, writes = self._update_where_sql("update_where", where, changes, False)
         if not writes:
-            return int(await self._scalar(sql, params, read=False))
-        return await self._rowcount(sql, params)
+            return int(await self._scalar("update_where", sql, params, read=False))
+        return await self._rowcount("update_where", sql, params)
 
     async def _update_where_and_return(self, where: Any, changes: Changes, validate: bool | None) -> list[R]:
         sql, params, _ = self._update_where_sql("update_where_and_return", where, changes, True)
-        return await self._fetch(sql, params, validate)
+        return await self._fetch("update_where_and_return", sql, params, validate)
 
     async def _delete_where(self, where: Any) -> int:
         params: list[Any] = []
         clause = self._bulk_where("delete_where", where, params)
-        return await self._rowcount(f"DELETE FROM {self._spec.from_sql}{clause}", params)
+        return await self._rowcount("delete_where", f"DELETE FROM {self._spec.from_sql}{clause}", params)
 
     async def _delete_where_and_return(self, where: Any, validate: bool | None) -> list[R]:
         spec = self._spec
         params: list[Any] = []
         clause = self._bulk_where("delete_where_and_return", where, params)
-        return await self._fetch(f"DELETE FROM {spec.from_sql}{clause} RETURNING {spec.select}", params, validate)
+        sql = f"DELETE FROM {spec.from_sql}{clause} RETURNING {spec.select}"
+        return await self._fetch("delete_where_and_return", sql, params, validate)
 
     async def _delete(self, key: Sequence[Any]) -> bool:
         spec = self._spec
         sql = spec.cache.get("delete")
         if sql is None:
             sql = spec.cache["delete"] = f"DELETE FROM {spec.from_sql} WHERE {spec.key_where(0)}"
-        return await self._rowcount(sql, spec.key_values(0, key)) > 0
+        return await self._rowcount("delete", sql, spec.key_values(0, key)) > 0
 
     async def _upsert(self, row: InsertT, on: str, update: Sequence[str] | None, validate: bool | None) -> R:
         data = self._changes(row, self._insert_model, "upsert").to_db()
@@ -635,7 +664,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
                 f"INSERT INTO {spec.from_sql} {self._values(data)} ON CONFLICT ({self._target(key.sql)}) "
                 f"DO UPDATE SET {sets} RETURNING {spec.select}"
             )
-        rows = await self._fetch(sql, list(data.values()), validate)
+        rows = await self._fetch("upsert", sql, list(data.values()), validate)
         return rows[0] if rows else await self._skipped("upsert", _BEFORE_INSERT | _BEFORE_UPDATE)  # type: ignore[no-any-return]
 
     async def _insert_if_absent(self, row: InsertT, on: str | None, validate: bool | None) -> R | None:
@@ -649,7 +678,7 @@ class AsyncTable(AsyncRelation[R], Generic[R, InsertT, UpdateT]):
             sql = spec.cache[cache_key] = (
                 f"INSERT INTO {spec.from_sql} {self._values(data)} ON CONFLICT {target}DO NOTHING RETURNING {spec.select}"
             )
-        rows = await self._fetch(sql, list(data.values()), validate)
+        rows = await self._fetch("insert_if_absent", sql, list(data.values()), validate)
         return rows[0] if rows else None
 
     def _key_index(self, method: str, on: str) -> int:
@@ -709,7 +738,7 @@ class AsyncQueryRunner(AsyncBound):
         cur: AsyncCursor[Any] = (
             AsyncRawCursor(conn) if maker is None else AsyncRawCursor(conn, row_factory=lambda _: maker)
         )
-        await self._execute(cur, spec.sql, params, spec.binary, f"query {spec.name}")
+        await self._execute(cur, spec.sql, params, spec.binary, f"query {spec.name}", spec.call)
         return cur
 
     async def _one(self, spec: QuerySpec, row: type[T], params: Sequence[Any], validate: bool | None) -> T | None:

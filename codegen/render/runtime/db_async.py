@@ -32,7 +32,7 @@ from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.enum import EnumInfo, register_enum
 from psycopg.types.hstore import register_hstore
 
-from chatmaps_db import geometry, schema_check
+from chatmaps_db import _observe, geometry, schema_check
 from chatmaps_db._acompat import all_of, sleep, within
 from chatmaps_db._meta import (
     MIGRATION_VERSION,
@@ -56,6 +56,7 @@ from chatmaps_db.errors import (
     SchemaMismatch,
     ServerUnavailable,
 )
+from chatmaps_db.events import Hook, Observer
 from chatmaps_db.health import Health, ReplicaHealth, ReplicaStatus
 from chatmaps_db.pool_async import AsyncPool
 from chatmaps_db.settings import Options, Settings
@@ -139,8 +140,11 @@ class _Lagging(Exception):
 class _Node:
     """One server of a database: the primary or a read replica, with its own pool."""
 
-    def __init__(self, settings: Settings, connect: Callable[[_Node], Awaitable[AsyncConnection]]) -> None:
+    def __init__(
+        self, settings: Settings, connect: Callable[[_Node], Awaitable[AsyncConnection]], label: str = "primary"
+    ) -> None:
         self.settings = settings
+        self.label = label  # what query events and stats call it: primary, replica 1, ...
         self.pool = AsyncPool(settings, lambda: connect(self))
         # The pooler check's verdict for this URL: None until the first connection is made.
         self.transaction_pooler: bool | None = True if settings.pgbouncer == "transaction" else None
@@ -161,9 +165,13 @@ class AsyncDatabase(AsyncTables):
     ) -> None:
         """Validate the settings now (no I/O). Keywords win over DATABASE_* variables; see settings.py."""
         self.settings = Settings.build(url, env, **options)
+        self._observer = Observer(self.settings.slow_query_ms)
         self._primary = _Node(self.settings, self._connect)
         self._pool = self._primary.pool
-        self._replicas = [_Node(self.settings.for_replica(u), self._connect) for u in self.settings.replica_urls]
+        self._replicas = [
+            _Node(self.settings.for_replica(u), self._connect, f"replica {i}")
+            for i, u in enumerate(self.settings.replica_urls, 1)
+        ]
         self._pooler_notices = itertools.count()
         self._local_settings = self.settings.session_settings()
         self._enum_infos: dict[str, EnumInfo] = {}
@@ -203,8 +211,14 @@ class AsyncDatabase(AsyncTables):
                 raise LoginRefused(f"{where} refused the login: {reason}: {fix}", cause=reason) from None
             raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
         conn.validate_rows = self.settings.validate_rows
+        # Every statement timed where it runs, and reported (query events: _observe.py).
+        conn.cursor_factory = _observe.AsyncCursor
+        conn.server_cursor_factory = _observe.AsyncServerCursor
+        conn.observer, conn.node, conn.pending = self._observer, node.label, []
+        conn.setup = "connect"  # what its own statements are reported as, until it is handed out
         try:
             await self._configure(conn, node)
+            conn.setup = "raw"
         except psycopg.OperationalError as exc:
             await conn.close()
             reason = _reason(exc)
@@ -717,6 +731,12 @@ class AsyncDatabase(AsyncTables):
     def stats(self) -> dict[str, float]:
         """The pool: size, idle, busy, waiting, longest_busy_s, and counters since start."""
         return self._pool.stats()
+
+    def on_query(self, hook: Hook) -> Callable[[], None]:
+        """Call `hook(event)` after every statement this database's connections run (a QueryEvent:
+        the call, node, operation, duration, rows, error class; never a parameter value). Returns
+        the function that removes it. A hook runs in the caller's thread: keep it quick."""
+        return self._observer.subscribe(hook)
 
     async def close(self) -> None:
         """Close idle connections now and busy ones when they come back; the next use connects again."""

@@ -1,4 +1,4 @@
-# Derived from pool_async.py by codegen/render/async_to_sync.py (digest 9138026ff2dc5a60); do not edit.
+# Derived from pool_async.py by codegen/render/async_to_sync.py (digest c8604160387e796d); do not edit.
 """The connection pool (sync). Derived from pool_async.py; do not edit.
 
 Connections are made in the caller's task, when a caller needs one and the pool has room;

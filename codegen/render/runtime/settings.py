@@ -47,6 +47,13 @@ def _duration(raw: str) -> float:
     return float(match[1]) * scale
 
 
+def _milliseconds(raw: str) -> float:
+    value = float(raw)
+    if not value >= 0:  # NaN too
+        raise ValueError
+    return value
+
+
 def _flag(raw: str) -> bool:
     if raw.lower() not in ("1", "true", "yes", "0", "false", "no"):
         raise ValueError
@@ -110,6 +117,7 @@ _OPTIONS: dict[str, _Option] = {
     "validate_rows": _Option("DATABASE_VALIDATE_ROWS", _flag, False, "1 or 0"),
     "replica_urls": _Option("DATABASE_REPLICA_URLS", _replica_urls, (), "postgresql:// URLs separated by commas"),
     "replica_max_lag": _Option("DATABASE_REPLICA_MAX_LAG", _duration, 10.0, _POSITIVE),
+    "slow_query_ms": _Option("DATABASE_SLOW_QUERY_MS", _milliseconds, None, "milliseconds (250; 0 = every statement)"),
 }
 
 
@@ -133,6 +141,7 @@ class Options(TypedDict, total=False):
     validate_rows: bool
     replica_urls: Sequence[str] | str
     replica_max_lag: float
+    slow_query_ms: float
 
 
 # The session settings, sent as SET (PgBouncer rejects them as startup `options`).
@@ -266,6 +275,8 @@ class Settings:
     # one that lags more than replica_max_lag seconds behind the primary is skipped.
     replica_urls: tuple[str, ...] = field(default=(), repr=False)
     replica_max_lag: float = 10.0
+    # Statements slower than this many milliseconds are logged at WARNING (chatmaps_db.queries); None: never.
+    slow_query_ms: float | None = None
 
     @property
     def safe_url(self) -> str:

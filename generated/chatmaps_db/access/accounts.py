@@ -205,6 +205,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
     """public.accounts through a database or one of its connections: db.accounts, tx.accounts."""
 
     _spec = _SPEC
+    _name = "accounts"
     _row = Account
     c = AccountColumns()
     _with = AccountWith
@@ -590,6 +591,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
     """public.accounts through a database or one of its connections: db.accounts, tx.accounts."""
 
     _spec = _SPEC
+    _name = "accounts"
     _row = Account
     c = AccountColumns()
     _with = AccountWith

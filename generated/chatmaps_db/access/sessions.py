@@ -133,6 +133,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
     """public.sessions through a database or one of its connections: db.sessions, tx.sessions."""
 
     _spec = _SPEC
+    _name = "sessions"
     _row = Session
     c = SessionColumns()
     _with = SessionWith
@@ -412,6 +413,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
     """public.sessions through a database or one of its connections: db.sessions, tx.sessions."""
 
     _spec = _SPEC
+    _name = "sessions"
     _row = Session
     c = SessionColumns()
     _with = SessionWith

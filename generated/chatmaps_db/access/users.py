@@ -144,6 +144,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
     """public.users through a database or one of its connections: db.users, tx.users."""
 
     _spec = _SPEC
+    _name = "users"
     _row = User
     c = UserColumns()
     _with = UserWith
@@ -411,6 +412,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
     """public.users through a database or one of its connections: db.users, tx.users."""
 
     _spec = _SPEC
+    _name = "users"
     _row = User
     c = UserColumns()
     _with = UserWith

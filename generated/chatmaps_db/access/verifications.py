@@ -84,6 +84,7 @@ class AsyncVerificationTable(AsyncTable[Verification, VerificationInsert, Verifi
     """public.verifications through a database or one of its connections: db.verifications, tx.verifications."""
 
     _spec = _SPEC
+    _name = "verifications"
     _row = Verification
     c = VerificationColumns()
     _insert_model = VerificationInsert
@@ -237,6 +238,7 @@ class VerificationTable(Table[Verification, VerificationInsert, VerificationUpda
     """public.verifications through a database or one of its connections: db.verifications, tx.verifications."""
 
     _spec = _SPEC
+    _name = "verifications"
     _row = Verification
     c = VerificationColumns()
     _insert_model = VerificationInsert

@@ -51,6 +51,7 @@ _LIST_ACCOUNTS_BY_PROVIDER = QuerySpec(
     binary=True,
     untrusted=(),
     read=True,
+    call="queries.list_accounts_by_provider",
 )
 
 
@@ -93,6 +94,7 @@ RETURNING *""",
     ),
     binary=True,
     untrusted=(),
+    call="queries.update_account_tokens",
 )
 
 

@@ -84,6 +84,7 @@ WHERE s.token = $1 AND s.expires_at > now()""",
     binary=True,
     untrusted=(),
     read=True,
+    call="queries.get_session_with_user",
 )
 
 
@@ -95,6 +96,7 @@ _LIST_USER_SESSIONS = QuerySpec(
     binary=True,
     untrusted=(),
     read=True,
+    call="queries.list_user_sessions",
 )
 
 
@@ -110,12 +112,14 @@ ORDER BY u.email""",
     binary=True,
     untrusted=(),
     read=True,
+    call="queries.list_users_with_session_count",
 )
 
 
 _DELETE_EXPIRED_SESSIONS = QuerySpec(
     "DeleteExpiredSessions",
     "DELETE FROM sessions WHERE expires_at <= now()",
+    call="queries.delete_expired_sessions",
 )
 
 
@@ -132,6 +136,7 @@ LIMIT $1""",
     binary=True,
     untrusted=(),
     read=True,
+    call="queries.list_active_sessions",
 )
 
 

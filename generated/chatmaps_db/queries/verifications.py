@@ -38,6 +38,7 @@ _CREATE_VERIFICATIONS = QuerySpec(
     "INSERT INTO verifications (identifier, value, expires_at) VALUES ($1, $2, $3)",
     copy=('"public"."verifications"', ('"identifier"', '"value"', '"expires_at"')),
     json=(),
+    call="queries.create_verifications",
 )
 
 
@@ -55,6 +56,7 @@ RETURNING identifier, value, expires_at""",
     fields=("identifier", "value", "expires_at"),
     binary=True,
     untrusted=(),
+    call="queries.consume_verification",
 )
 
 

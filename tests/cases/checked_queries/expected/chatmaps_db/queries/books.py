@@ -58,6 +58,7 @@ _GET_AUTHOR = QuerySpec(
     binary=True,
     untrusted=(),
     read=True,
+    call="queries.get_author",
 )
 
 
@@ -75,6 +76,7 @@ LIMIT $3""",
     binary=True,
     untrusted=(),
     read=True,
+    call="queries.list_books_with_authors",
 )
 
 
@@ -87,6 +89,7 @@ RETURNING id, title""",
     binary=True,
     untrusted=(),
     json=((2, "jsonb"),),
+    call="queries.create_book",
 )
 
 
@@ -95,12 +98,14 @@ _ADD_BOOKS = QuerySpec(
     "INSERT INTO books (author_id, title, status) VALUES ($1, $2, $3)",
     copy=('"public"."books"', ('"author_id"', '"title"', '"status"')),
     json=(),
+    call="queries.add_books",
 )
 
 
 _SET_MOOD = QuerySpec(
     "SetMood",
     "UPDATE authors SET mood = $1 WHERE id = $2",
+    call="queries.set_mood",
 )
 
 

@@ -124,6 +124,7 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
     """public.Track Points through a database or one of its connections: db.track_points, tx.track_points."""
 
     _spec = _SPEC
+    _name = "track_points"
     _row = TrackPoint
     c = TrackPointColumns()
     _with = TrackPointWith
@@ -404,6 +405,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
     """public.Track Points through a database or one of its connections: db.track_points, tx.track_points."""
 
     _spec = _SPEC
+    _name = "track_points"
     _row = TrackPoint
     c = TrackPointColumns()
     _with = TrackPointWith

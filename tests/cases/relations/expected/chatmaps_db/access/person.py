@@ -196,6 +196,7 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
     """public.person through a database or one of its connections: db.person, tx.person."""
 
     _spec = _SPEC
+    _name = "person"
     _row = Person
     c = PersonColumns()
     _with = PersonWith
@@ -416,6 +417,7 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
     """public.person through a database or one of its connections: db.person, tx.person."""
 
     _spec = _SPEC
+    _name = "person"
     _row = Person
     c = PersonColumns()
     _with = PersonWith

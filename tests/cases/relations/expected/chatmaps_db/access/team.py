@@ -122,6 +122,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
     """public.team through a database or one of its connections: db.team, tx.team."""
 
     _spec = _SPEC
+    _name = "team"
     _row = Team
     c = TeamColumns()
     _with = TeamWith
@@ -338,6 +339,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
     """public.team through a database or one of its connections: db.team, tx.team."""
 
     _spec = _SPEC
+    _name = "team"
     _row = Team
     c = TeamColumns()
     _with = TeamWith

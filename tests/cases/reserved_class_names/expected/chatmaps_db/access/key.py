@@ -57,6 +57,7 @@ class AsyncKeyTable(AsyncTable[KeyRow, KeyInsert, KeyUpdate]):
     """public.key through a database or one of its connections: db.key, tx.key."""
 
     _spec = _SPEC
+    _name = "key"
     _row = KeyRow
     c = KeyColumns()
     _insert_model = KeyInsert
@@ -180,6 +181,7 @@ class KeyTable(Table[KeyRow, KeyInsert, KeyUpdate]):
     """public.key through a database or one of its connections: db.key, tx.key."""
 
     _spec = _SPEC
+    _name = "key"
     _row = KeyRow
     c = KeyColumns()
     _insert_model = KeyInsert

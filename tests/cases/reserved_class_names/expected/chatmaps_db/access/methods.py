@@ -127,6 +127,7 @@ class AsyncMethodTable(AsyncTable[Method, MethodInsert, MethodUpdate]):
     """public.methods through a database or one of its connections: db.methods, tx.methods."""
 
     _spec = _SPEC
+    _name = "methods"
     _row = Method
     c = MethodColumns()
     _insert_model = MethodInsert
@@ -307,6 +308,7 @@ class MethodTable(Table[Method, MethodInsert, MethodUpdate]):
     """public.methods through a database or one of its connections: db.methods, tx.methods."""
 
     _spec = _SPEC
+    _name = "methods"
     _row = Method
     c = MethodColumns()
     _insert_model = MethodInsert

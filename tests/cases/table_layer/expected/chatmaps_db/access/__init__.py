@@ -26,12 +26,17 @@ Attributes renamed because Database or a connection has one of that name: info -
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 import psycopg
+from psycopg import AsyncPipeline, Pipeline
 from psycopg.rows import TupleRow
 
 from chatmaps_db._lazy import Lazy
+from chatmaps_db._observe import flush
+from chatmaps_db.events import QUIET, Observer
 
 if TYPE_CHECKING:
     from chatmaps_db.access.audit_log import AsyncAuditLogTable, AuditLogTable
@@ -93,12 +98,34 @@ class AsyncConnection(psycopg.AsyncConnection[TupleRow], AsyncTables):
     """What AsyncDatabase.connection() and .transaction() hand out: psycopg's AsyncConnection, plus the tables."""
 
     validate_rows = False  # the default of the tables' validate=: DATABASE_VALIDATE_ROWS
+    # Query events (chatmaps_db._observe): where this connection's statements are reported, and as what.
+    observer: Observer = QUIET
+    node = "primary"
+    pending: list[Any] | None = None  # a pipeline's statements, reported when it syncs
+    setup = "raw"  # the call its own statements are: "connect" while the database sets it up
+
+    @asynccontextmanager
+    async def pipeline(self) -> AsyncIterator[AsyncPipeline]:
+        async with super().pipeline() as pipeline:
+            yield pipeline
+        flush(self)
 
 
 class Connection(psycopg.Connection[TupleRow], Tables):
     """What Database.connection() and .transaction() hand out: psycopg's Connection, plus the tables."""
 
     validate_rows = False  # the default of the tables' validate=: DATABASE_VALIDATE_ROWS
+    # Query events (chatmaps_db._observe): where this connection's statements are reported, and as what.
+    observer: Observer = QUIET
+    node = "primary"
+    pending: list[Any] | None = None  # a pipeline's statements, reported when it syncs
+    setup = "raw"  # the call its own statements are: "connect" while the database sets it up
+
+    @contextmanager
+    def pipeline(self) -> Iterator[Pipeline]:
+        with super().pipeline() as pipeline:
+            yield pipeline
+        flush(self)
 
 
 __all__ = ["AsyncConnection", "AsyncTables", "Connection", "Tables"]

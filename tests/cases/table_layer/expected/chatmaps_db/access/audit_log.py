@@ -57,6 +57,7 @@ class AsyncAuditLogTable(AsyncTable[AuditLog, AuditLogInsert, AuditLogUpdate]):
     """public.audit_log through a database or one of its connections: db.audit_log, tx.audit_log."""
 
     _spec = _SPEC
+    _name = "audit_log"
     _row = AuditLog
     c = AuditLogColumns()
     _insert_model = AuditLogInsert
@@ -153,6 +154,7 @@ class AuditLogTable(Table[AuditLog, AuditLogInsert, AuditLogUpdate]):
     """public.audit_log through a database or one of its connections: db.audit_log, tx.audit_log."""
 
     _spec = _SPEC
+    _name = "audit_log"
     _row = AuditLog
     c = AuditLogColumns()
     _insert_model = AuditLogInsert

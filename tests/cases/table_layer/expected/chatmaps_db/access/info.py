@@ -57,6 +57,7 @@ class AsyncInfoTable(AsyncTable[Info, InfoInsert, InfoUpdate]):
     """public.info through a database or one of its connections: db.info_, tx.info_."""
 
     _spec = _SPEC
+    _name = "info_"
     _row = Info
     c = InfoColumns()
     _insert_model = InfoInsert
@@ -178,6 +179,7 @@ class InfoTable(Table[Info, InfoInsert, InfoUpdate]):
     """public.info through a database or one of its connections: db.info_, tx.info_."""
 
     _spec = _SPEC
+    _name = "info_"
     _row = Info
     c = InfoColumns()
     _insert_model = InfoInsert

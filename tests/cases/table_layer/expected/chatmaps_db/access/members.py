@@ -96,6 +96,7 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
     """public.members through a database or one of its connections: db.members, tx.members."""
 
     _spec = _SPEC
+    _name = "members"
     _row = Member
     c = MemberColumns()
     _with = MemberWith
@@ -316,6 +317,7 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
     """public.members through a database or one of its connections: db.members, tx.members."""
 
     _spec = _SPEC
+    _name = "members"
     _row = Member
     c = MemberColumns()
     _with = MemberWith

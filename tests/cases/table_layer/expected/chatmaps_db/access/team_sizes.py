@@ -55,6 +55,7 @@ class AsyncTeamSizeTable(AsyncRelation[TeamSize]):
     """public.team_sizes through a database or one of its connections: db.team_sizes, tx.team_sizes."""
 
     _spec = _SPEC
+    _name = "team_sizes"
     _row = TeamSize
     c = TeamSizeColumns()
 
@@ -116,6 +117,7 @@ class TeamSizeTable(Relation[TeamSize]):
     """public.team_sizes through a database or one of its connections: db.team_sizes, tx.team_sizes."""
 
     _spec = _SPEC
+    _name = "team_sizes"
     _row = TeamSize
     c = TeamSizeColumns()
 

@@ -54,6 +54,7 @@ class AsyncTeamSlugTable(AsyncRelation[TeamSlug]):
     """public.team_slugs through a database or one of its connections: db.team_slugs, tx.team_slugs."""
 
     _spec = _SPEC
+    _name = "team_slugs"
     _row = TeamSlug
     c = TeamSlugColumns()
 
@@ -115,6 +116,7 @@ class TeamSlugTable(Relation[TeamSlug]):
     """public.team_slugs through a database or one of its connections: db.team_slugs, tx.team_slugs."""
 
     _spec = _SPEC
+    _name = "team_slugs"
     _row = TeamSlug
     c = TeamSlugColumns()
 

@@ -123,6 +123,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
     """public.teams through a database or one of its connections: db.teams, tx.teams."""
 
     _spec = _SPEC
+    _name = "teams"
     _row = Team
     c = TeamColumns()
     _with = TeamWith
@@ -375,6 +376,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
     """public.teams through a database or one of its connections: db.teams, tx.teams."""
 
     _spec = _SPEC
+    _name = "teams"
     _row = Team
     c = TeamColumns()
     _with = TeamWith

@@ -598,6 +598,7 @@ class AsyncZooTable(AsyncTable[Zoo, ZooInsert, ZooUpdate]):
     """public.zoo through a database or one of its connections: db.zoo, tx.zoo."""
 
     _spec = _SPEC
+    _name = "zoo"
     _row = Zoo
     c = ZooColumns()
     _insert_model = ZooInsert
@@ -1150,6 +1151,7 @@ class ZooTable(Table[Zoo, ZooInsert, ZooUpdate]):
     """public.zoo through a database or one of its connections: db.zoo, tx.zoo."""
 
     _spec = _SPEC
+    _name = "zoo"
     _row = Zoo
     c = ZooColumns()
     _insert_model = ZooInsert

@@ -53,6 +53,7 @@ class AsyncDocCountTable(AsyncRelation[DocCount]):
     """public.doc_count through a database or one of its connections: db.doc_count, tx.doc_count."""
 
     _spec = _SPEC
+    _name = "doc_count"
     _row = DocCount
     c = DocCountColumns()
 
@@ -106,6 +107,7 @@ class DocCountTable(Relation[DocCount]):
     """public.doc_count through a database or one of its connections: db.doc_count, tx.doc_count."""
 
     _spec = _SPEC
+    _name = "doc_count"
     _row = DocCount
     c = DocCountColumns()
 

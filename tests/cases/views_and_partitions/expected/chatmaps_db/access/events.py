@@ -58,6 +58,7 @@ class AsyncEventTable(AsyncTable[Event, EventInsert, EventUpdate]):
     """public.events through a database or one of its connections: db.events, tx.events."""
 
     _spec = _SPEC
+    _name = "events"
     _row = Event
     c = EventColumns()
     _insert_model = EventInsert
@@ -183,6 +184,7 @@ class EventTable(Table[Event, EventInsert, EventUpdate]):
     """public.events through a database or one of its connections: db.events, tx.events."""
 
     _spec = _SPEC
+    _name = "events"
     _row = Event
     c = EventColumns()
     _insert_model = EventInsert

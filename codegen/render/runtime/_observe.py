@@ -1,0 +1,148 @@
+"""Query events (events.py) from where statements run: the connections' cursor classes.
+
+The connections' cursor classes are psycopg's, subclassed (their `execute` timed): the table
+layer names its call on the cursor it makes; anything else on the connection is `raw`. A
+statement in a pipeline is reported when the pipeline is synced (its duration: until then).
+"""
+
+from __future__ import annotations
+
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from chatmaps_db.events import QUIET, Observer, QueryEvent, operation
+
+if TYPE_CHECKING:
+    from psycopg.abc import Query
+
+
+class _Observed:
+    """What the cursor classes below share: which call the statement is for, and the report."""
+
+    _call = "raw"  # the table layer sets its call on the cursors it makes
+    _sql: str | None = None  # and says the SQL is its own
+
+    def _report(self, query: Query, start: float, error: BaseException | None) -> None:
+        conn: Any = self.connection  # type: ignore[attr-defined]
+        observer: Observer = getattr(conn, "observer", QUIET)
+        pending = getattr(conn, "pending", None)
+        if conn._pipeline is not None and error is None and pending is not None:
+            pending.append((self, query, start))  # reported when the pipeline syncs
+            return
+        duration = perf_counter() - start
+        if observer.wants(duration):
+            observer.report(self._event(query, duration, error, getattr(conn, "node", "primary")))
+
+    def _event(self, query: Query, duration: float, error: BaseException | None, node: str) -> QueryEvent:
+        rows = None if error is not None or self.rowcount < 0 else self.rowcount  # type: ignore[attr-defined]
+        call, sql = self._call, self._sql
+        if call == "raw":  # or the package's own setup of a new connection (conn.setup: "connect")
+            call, sql = getattr(self.connection, "setup", "raw"), None  # type: ignore[attr-defined]
+        op = operation(sql if sql is not None else query)
+        return QueryEvent(call, node, op, sql, duration, rows, None if error is None else type(error).__name__)
+
+
+def flush(conn: Any) -> None:
+    """Report a synced pipeline's statements (each timed from its send to the sync)."""
+    pending: list[tuple[_Observed, Query, float]] = conn.pending
+    if not pending:
+        return
+    now = perf_counter()
+    observer: Observer = conn.observer
+    items = list(pending)
+    pending.clear()
+    for cur, query, start in items:
+        if observer.wants(now - start):
+            observer.report(cur._event(query, now - start, None, conn.node))
+
+
+class Cursor(_Observed, psycopg.Cursor[Any]):
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        start = perf_counter()
+        try:
+            out = super().execute(query, params, **kwargs)
+        except BaseException as exc:
+            self._report(query, start, exc)
+            raise
+        self._report(query, start, None)
+        return out
+
+    def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
+        start = perf_counter()
+        try:
+            super().executemany(query, params_seq, **kwargs)
+        except BaseException as exc:
+            self._report(query, start, exc)
+            raise
+        self._report(query, start, None)
+
+
+class AsyncCursor(_Observed, psycopg.AsyncCursor[Any]):
+    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        start = perf_counter()
+        try:
+            out = await super().execute(query, params, **kwargs)
+        except BaseException as exc:
+            self._report(query, start, exc)
+            raise
+        self._report(query, start, None)
+        return out
+
+    async def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
+        start = perf_counter()
+        try:
+            await super().executemany(query, params_seq, **kwargs)
+        except BaseException as exc:
+            self._report(query, start, exc)
+            raise
+        self._report(query, start, None)
+
+
+class RawCursor(_Observed, psycopg.RawCursor[Any]):
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        start = perf_counter()
+        try:
+            out = super().execute(query, params, **kwargs)
+        except BaseException as exc:
+            self._report(query, start, exc)
+            raise
+        self._report(query, start, None)
+        return out
+
+
+class AsyncRawCursor(_Observed, psycopg.AsyncRawCursor[Any]):
+    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        start = perf_counter()
+        try:
+            out = await super().execute(query, params, **kwargs)
+        except BaseException as exc:
+            self._report(query, start, exc)
+            raise
+        self._report(query, start, None)
+        return out
+
+
+class ServerCursor(_Observed, psycopg.ServerCursor[Any]):
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        start = perf_counter()
+        try:
+            out = super().execute(query, params, **kwargs)
+        except BaseException as exc:
+            self._report(query, start, exc)
+            raise
+        self._report(query, start, None)
+        return out
+
+
+class AsyncServerCursor(_Observed, psycopg.AsyncServerCursor[Any]):
+    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        start = perf_counter()
+        try:
+            out = await super().execute(query, params, **kwargs)
+        except BaseException as exc:
+            self._report(query, start, exc)
+            raise
+        self._report(query, start, None)
+        return out

@@ -1,0 +1,90 @@
+"""Query events: what every statement the package's connections run is reported as, to the
+database's hooks (db.on_query) and to the `chatmaps_db.queries` logger (no psycopg here: the
+cursors that time statements are in _observe.py).
+
+An event names the call (`users.list`, `queries.get_session_with_user`, `connect` for a new
+connection's setup, or `raw` for SQL a service runs itself), the node (`primary`, `replica 1`),
+the SQL operation, the duration, the rows and the error's class; the SQL text only when it is
+the package's own (placeholders, never a value). Never a parameter value, so never a secret.
+Statements slower than DATABASE_SLOW_QUERY_MS are logged at WARNING, the others at DEBUG.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+LOG = logging.getLogger("chatmaps_db.queries")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryEvent:
+    """One statement, as a hook and the `chatmaps_db.queries` logger see it."""
+
+    call: str  # users.list, queries.get_session_with_user, raw
+    node: str  # primary, replica 1, ...
+    operation: str  # SELECT, INSERT, ... (the statement's first keyword)
+    sql: str | None  # the package's SQL, with placeholders; None for raw SQL (its text may hold values)
+    duration: float  # seconds, from sending the statement to its result (or its error)
+    rows: int | None  # rows returned or changed, when PostgreSQL says (None for an error)
+    error: str | None  # the error's class name (UniqueViolation, QueryCanceled, ...), or None
+
+    def __str__(self) -> str:
+        what = f"{self.call} {self.operation}"
+        outcome = f"error {self.error}" if self.error else f"{self.rows if self.rows is not None else '-'} rows"
+        return f"{what} on {self.node}: {self.duration * 1000:.1f} ms, {outcome}"
+
+
+Hook = Callable[[QueryEvent], object]
+
+
+class Observer:
+    """A database's hooks and slow-statement threshold; its connections report to it."""
+
+    __slots__ = ("_hooks", "slow")
+
+    def __init__(self, slow_ms: float | None = None) -> None:
+        self._hooks: tuple[Hook, ...] = ()
+        self.slow = float("inf") if slow_ms is None else slow_ms / 1000
+
+    def subscribe(self, hook: Hook) -> Callable[[], None]:
+        """Call `hook` with every statement's event; returns the function that stops it."""
+        self._hooks = (*self._hooks, hook)
+
+        def unsubscribe() -> None:
+            self._hooks = tuple(h for h in self._hooks if h is not hook)
+
+        return unsubscribe
+
+    def wants(self, duration: float) -> bool:
+        """Whether a statement that took `duration` is reported at all (the common case: no)."""
+        return bool(self._hooks) or duration >= self.slow or LOG.isEnabledFor(logging.DEBUG)
+
+    def report(self, event: QueryEvent) -> None:
+        for hook in self._hooks:
+            try:
+                hook(event)
+            except Exception as exc:  # a hook's bug must not fail the service's query
+                LOG.error(
+                    "a query hook (%s) raised %s: fix the hook", getattr(hook, "__name__", hook), type(exc).__name__
+                )
+        if event.duration >= self.slow:
+            LOG.warning("slow statement: %s (DATABASE_SLOW_QUERY_MS=%g)", event, self.slow * 1000)
+        else:
+            LOG.debug("%s", event)
+
+
+QUIET = Observer()  # a connection no database configured: reports nothing but what logging asks for
+
+
+def operation(query: Any) -> str:
+    """The statement's first keyword (SELECT, WITH, INSERT, ...), for raw SQL given as text."""
+    if isinstance(query, bytes):
+        query = query.decode(errors="replace")
+    if not isinstance(query, str):
+        return "SQL"  # psycopg.sql.Composed: its text needs a connection to say
+    for word in query.lstrip(" \t\r\n(").split(None, 1)[:1]:
+        return word.rstrip(";(").upper()
+    return "SQL"
