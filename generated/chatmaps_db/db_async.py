@@ -731,8 +731,14 @@ class AsyncDatabase(AsyncTables):
         return self._pool.stuck_for() < 3 * self.settings.pool_timeout
 
     def stats(self) -> dict[str, float]:
-        """The pool: size, idle, busy, waiting, longest_busy_s, and counters since start."""
+        """The primary's pool: size, idle, busy, waiting, longest_busy_s, counters since start
+        (connects, connect_errors, dropped, exhausted, checkouts), and how long the latest 1,024
+        checkouts waited for a connection: wait_p50_ms, wait_p95_ms, wait_p99_ms."""
         return self._pool.stats()
+
+    def node_stats(self) -> dict[str, dict[str, float]]:
+        """stats() of every node: the primary, and each read replica ("replica 1", ...)."""
+        return {node.label: node.pool.stats() for node in [self._primary, *self._replicas]}
 
     def on_query(self, hook: Hook) -> Callable[[], None]:
         """Call `hook(event)` after every statement this database's connections run (a QueryEvent:

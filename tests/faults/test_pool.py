@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-from chatmaps_db import AsyncDatabase, Database, PoolExhausted
+from chatmaps_db import AsyncDatabase, ConnectionLost, Database, PoolExhausted, ServerUnavailable
 from codegen.dev import pg
 from tests.faults.conftest import backends
 
@@ -112,4 +112,35 @@ def test_a_connection_returned_mid_transaction_is_rolled_back(fault_db: str) -> 
     with db.connection() as conn:
         rows = conn.execute("SELECT identifier FROM verifications").fetchall()
     assert rows == [("x",)]  # the first block committed, the second rolled back
+    db.close()
+
+
+def test_stats_per_node_move_as_the_pool_connects_is_exhausted_fails_and_recovers(
+    fault_db: str, restartable: pg.ThrowawayServer
+) -> None:
+    """db.stats() / node_stats(): the counters an operator alerts on, driven one by one."""
+    db = Database(fault_db, max_size=1, pool_timeout=0.2, replica_urls=[fault_db])
+    assert set(db.node_stats()) == {"primary", "replica 1"}
+    assert db.users.count() >= 0  # a read: the replica's pool
+    with db.connection():  # the primary's
+        pass
+    primary, replica = db.node_stats()["primary"], db.node_stats()["replica 1"]
+    assert (primary["connects"], primary["checkouts"], primary["size"], primary["idle"]) == (1, 1, 1, 1)
+    assert (replica["connects"], replica["checkouts"]) == (1, 1)
+    with db.connection():  # exhausted: the one connection is held, the next caller gives up
+        assert db.stats()["busy"] == 1
+        with pytest.raises(PoolExhausted), db.connection():
+            pass
+    assert (db.stats()["exhausted"], db.stats()["checkouts"]) == (1, 2)
+    restartable.stop()  # fails: the idle connection is dropped, the new one cannot connect
+    with pytest.raises((ServerUnavailable, ConnectionLost)), db.connection() as conn:
+        conn.execute("SELECT 1")
+    failed = db.stats()
+    assert failed["connect_errors"] >= 1 and failed["dropped"] >= 1, failed
+    restartable.start()  # recovers: the next caller connects again
+    with db.connection() as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    back = db.stats()
+    assert back["connects"] == failed["connects"] + 1 and back["size"] == 1, back
+    assert 0 <= back["wait_p50_ms"] <= back["wait_p95_ms"] <= back["wait_p99_ms"]
     db.close()

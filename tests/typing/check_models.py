@@ -69,6 +69,7 @@ def fault_api(
     assert_type(health.ready, bool)
     assert_type(db.live(), bool)
     assert_type(db.stats(), dict[str, float])
+    assert_type(db.node_stats(), dict[str, dict[str, float]])
 
     def work(conn: psycopg.Connection[Any]) -> int:
         return 1

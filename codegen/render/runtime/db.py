@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest d0f2f200759a8fc6); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest e8ed4bd69c5764ae); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -724,8 +724,14 @@ class Database(Tables):
         return self._pool.stuck_for() < 3 * self.settings.pool_timeout
 
     def stats(self) -> dict[str, float]:
-        """The pool: size, idle, busy, waiting, longest_busy_s, and counters since start."""
+        """The primary's pool: size, idle, busy, waiting, longest_busy_s, counters since start
+        (connects, connect_errors, dropped, exhausted, checkouts), and how long the latest 1,024
+        checkouts waited for a connection: wait_p50_ms, wait_p95_ms, wait_p99_ms."""
         return self._pool.stats()
+
+    def node_stats(self) -> dict[str, dict[str, float]]:
+        """stats() of every node: the primary, and each read replica ("replica 1", ...)."""
+        return {node.label: node.pool.stats() for node in [self._primary, *self._replicas]}
 
     def on_query(self, hook: Hook) -> Callable[[], None]:
         """Call `hook(event)` after every statement this database's connections run (a QueryEvent:

@@ -1,4 +1,4 @@
-# Derived from pool_async.py by codegen/render/async_to_sync.py (digest c8604160387e796d); do not edit.
+# Derived from pool_async.py by codegen/render/async_to_sync.py (digest 9b167d71d7ac00dd); do not edit.
 """The connection pool (sync). Derived from pool_async.py; do not edit.
 
 Connections are made in the caller's task, when a caller needs one and the pool has room;
@@ -19,6 +19,7 @@ after an outage reconnects at once, with no backoff to wait out.
 
 from __future__ import annotations
 
+import itertools
 import select
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +33,14 @@ from chatmaps_db.errors import LoginRefused, PoolExhausted, ServerUnavailable
 from chatmaps_db.settings import Settings
 
 Connector = Callable[[], Connection]
+_WAITS_KEPT = 1024  # the checkouts stats()' wait percentiles are of: the latest ones
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    """The q-quantile of sorted seconds, in milliseconds (nearest rank); 0 with none."""
+    if not ordered:
+        return 0.0
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
 
 
 def _closed_by_server(conn: Connection) -> bool:
@@ -70,10 +79,20 @@ class Pool:
         self._closed_at = float("-inf")  # connections made before a close() are closed on return
         self._progress = monotonic()  # the last checkout, checkin or connection attempt
         self._counts = {"connects": 0, "connect_errors": 0, "dropped": 0, "exhausted": 0}
+        # How long the last checkouts waited for a connection (connecting included), for stats().
+        self._waits: deque[float] = deque(maxlen=_WAITS_KEPT)
+        self._checkouts = itertools.count(1)
+        self._checked_out = 0
 
     def checkout(self, timeout: float) -> Connection:
         """A connection for the caller's exclusive use; give it back with `checkin`."""
         start = monotonic()
+        conn = self._checkout(start, timeout)
+        self._waits.append(monotonic() - start)  # deque.append and next(): atomic, no lock needed
+        self._checked_out = next(self._checkouts)
+        return conn
+
+    def _checkout(self, start: float, timeout: float) -> Connection:
         stale: list[Connection] = []
         waiter: _Waiter | None = None
         try:
@@ -218,8 +237,10 @@ class Pool:
         )
 
     def stats(self) -> dict[str, float]:
-        """Connections open, idle, busy, callers waiting, the longest checkout (s), and counters."""
+        """Connections open, idle, busy, callers waiting, the longest checkout (s), counters, and how
+        long the last checkouts waited for a connection (ms, median, 95th and 99th percentile)."""
         now = monotonic()
+        waits = sorted(self._waits)
         return {
             "size": self._size,
             "max_size": self._settings.max_size,
@@ -228,6 +249,10 @@ class Pool:
             "waiting": len(self._waiters),
             "longest_busy_s": round(max((now - t for t in self._busy.values()), default=0.0), 3),
             **self._counts,
+            "checkouts": self._checked_out,
+            "wait_p50_ms": _percentile(waits, 0.50),
+            "wait_p95_ms": _percentile(waits, 0.95),
+            "wait_p99_ms": _percentile(waits, 0.99),
         }
 
     def stuck_for(self) -> float:
