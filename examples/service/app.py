@@ -6,7 +6,8 @@ Request bodies are the generated Create and Patch models: the Insert and Update 
 the columns the server sets ([tool.codegen] server_columns: a user's id, email_verified and
 timestamps), so a client that gives one gets 422. Responses are row models, whose secret
 columns (an account's password, a session's token) are left out of the JSON. The
-database routes come from chatmaps_db.asgi: /api/health, /api/health/live, /api/db/test.
+database routes come from chatmaps_db.asgi: /api/health, /api/health/live, /api/db/test, and
+/api/metrics (Prometheus: the pool per node, statement durations per call).
 /api/users/{id}/overview shows relations: a user with sessions and accounts, loaded by load=.
 """
 
@@ -42,7 +43,7 @@ app = FastAPI(
     # The package's errors as 409/422 (the request's mistake) or 503 (the database's), one line, no value.
     exception_handlers=exception_handlers(),
 )
-app.router.routes.extend(routes(db))
+app.router.routes.extend(routes(db, metrics=True))  # /api/health, /api/health/live, /api/db/test, /api/metrics
 
 
 @app.exception_handler(RequestValidationError)

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from codegen.dev import pg
 from codegen.paths import GENERATED, ROOT
@@ -223,6 +224,26 @@ def test_the_service_over_http_up_down_frozen_and_back(
     restartable.start()
     back = service.request("GET", "/api/health", "database started again, same service process")
     assert back.status_code == 200 and back.json()["status"] == "ok"
+    # /api/metrics: Prometheus's text format, parsed by its own parser; the counters moved with
+    # the requests above (connects, a failed connect in the outage, each call's statements).
+    scraped = service.request("GET", "/api/metrics")
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(scraped.text)
+        for s in family.samples
+    }
+    primary = (("node", "primary"),)
+    assert samples[("chatmaps_db_pool_connects_total", primary)] >= 2  # before and after the outage
+    assert samples[("chatmaps_db_pool_connect_errors_total", primary)] >= 1
+    assert samples[("chatmaps_db_pool_connections", (("node", "primary"), ("state", "idle")))] >= 1
+    inserts = (
+        "chatmaps_db_query_duration_seconds_count",
+        (("call", "users.insert"), ("error", ""), ("node", "primary")),
+    )
+    duplicates = (inserts[0], (("call", "users.insert"), ("error", "UniqueViolation"), ("node", "primary")))
+    assert samples[inserts] >= 1 and samples[duplicates] == 1
+    assert "hash$v1" not in scraped.text and "ada@example.com" not in scraped.text
     assert service.proc.pid == pid and service.proc.poll() is None
 
     frozen(restartable, signal.SIGSTOP)

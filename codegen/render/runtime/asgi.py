@@ -19,6 +19,8 @@ Routes (under `prefix`, default /api):
     GET /api/health/live  liveness: 200 unless the pool has been stuck (a leak or a deadlock in
                           this process, which a restart fixes); never touches the database, so
                           an outage does not restart every replica of the service at once.
+    GET /api/metrics      with routes(db, metrics=True): the pool per node and statement durations
+                          per call, for Prometheus (the `metrics` extra; chatmaps_db.metrics).
     GET /api/db/test      a round trip that proves reads and writes: BEGIN, a write (the
                           transaction takes a transaction id, which a standby or a read-only
                           session refuses), read it back, ROLLBACK (nothing is left behind, not
@@ -111,8 +113,11 @@ def client_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in e.items() if k not in ("input", "ctx", "url")} for e in errors]
 
 
-def routes(db: AsyncDatabase, *, prefix: str = "/api", deadline: float | None = None) -> list[Route]:
-    """The health, liveness and db test routes for `db`, as Starlette routes under `prefix`."""
+def routes(
+    db: AsyncDatabase, *, prefix: str = "/api", deadline: float | None = None, metrics: bool = False
+) -> list[Route]:
+    """The health, liveness and db test routes for `db`, as Starlette routes under `prefix`; with
+    `metrics`, /metrics too (Prometheus: the `metrics` extra, chatmaps_db.metrics)."""
     limit = db.settings.health_timeout if deadline is None else deadline
 
     async def health(request: Request) -> JSONResponse:
@@ -133,11 +138,32 @@ def routes(db: AsyncDatabase, *, prefix: str = "/api", deadline: float | None = 
         return await round_trip(db, limit)
 
     prefix = prefix.rstrip("/")
-    return [
+    out = [
         Route(f"{prefix}/health", health, methods=["GET", "HEAD"], name="chatmaps_db_health"),
         Route(f"{prefix}/health/live", live, methods=["GET", "HEAD"], name="chatmaps_db_live"),
         Route(f"{prefix}/db/test", db_test, methods=["GET", "POST"], name="chatmaps_db_test"),
     ]
+    if metrics:
+        out.append(_metrics_route(db, prefix))
+    return out
+
+
+def _metrics_route(db: AsyncDatabase, prefix: str) -> Route:
+    """GET /api/metrics: the Prometheus text exposition of `db` (chatmaps_db.metrics)."""
+    try:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        from chatmaps_db.metrics import registry
+    except ImportError:
+        raise ConfigError(
+            "routes(db, metrics=True) needs prometheus-client: pip install 'chatmaps-db[metrics]'"
+        ) from None
+    found = registry(db)
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(found), media_type=CONTENT_TYPE_LATEST)
+
+    return Route(f"{prefix}/metrics", metrics, methods=["GET"], name="chatmaps_db_metrics")
 
 
 async def round_trip(db: AsyncDatabase, deadline: float) -> JSONResponse:
