@@ -25,7 +25,7 @@ RESERVED_ATTRIBUTES = frozenset(
     {
         # Database / AsyncDatabase
         "settings", "from_env", "connection", "transaction", "run_in_transaction", "schema_version",
-        "check_schema", "health", "live", "stats", "close", "queries", "read",
+        "check_schema", "health", "live", "stats", "close", "queries", "read", "on_query", "node_stats",
         # psycopg.Connection / AsyncConnection, and ours
         "DataError", "DatabaseError", "Error", "IntegrityError", "InterfaceError", "InternalError",
         "NotSupportedError", "OperationalError", "ProgrammingError", "Warning", "adapters",

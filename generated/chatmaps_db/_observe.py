@@ -28,36 +28,36 @@ class _Observed:
 
     def _report(self, query: Query, start: float, error: BaseException | None) -> None:
         conn: Any = self.connection  # type: ignore[attr-defined]
-        observer: Observer = getattr(conn, "observer", QUIET)
-        pending = getattr(conn, "pending", None)
+        observer: Observer = getattr(conn, "_observer", QUIET)
+        pending = getattr(conn, "_pending", None)
         if conn._pipeline is not None and error is None and pending is not None:
             pending.append((self, query, start))  # reported when the pipeline syncs
             return
         duration = perf_counter() - start
         if observer.wants(duration):
-            observer.report(self._event(query, duration, error, getattr(conn, "node", "primary")))
+            observer.report(self._event(query, duration, error, getattr(conn, "_node", "primary")))
 
     def _event(self, query: Query, duration: float, error: BaseException | None, node: str) -> QueryEvent:
         rows = None if error is not None or self.rowcount < 0 else self.rowcount  # type: ignore[attr-defined]
         call, sql = self._call, self._sql
-        if call == "raw":  # or the package's own setup of a new connection (conn.setup: "connect")
-            call, sql = getattr(self.connection, "setup", "raw"), None  # type: ignore[attr-defined]
+        if call == "raw":  # or the package's own setup of a new connection (conn._setup: "connect")
+            call, sql = getattr(self.connection, "_setup", "raw"), None  # type: ignore[attr-defined]
         op = operation(sql if sql is not None else query)
         return QueryEvent(call, node, op, sql, duration, rows, None if error is None else type(error).__name__)
 
 
 def flush(conn: Any) -> None:
     """Report a synced pipeline's statements (each timed from its send to the sync)."""
-    pending: list[tuple[_Observed, Query, float]] = conn.pending
+    pending: list[tuple[_Observed, Query, float]] = conn._pending
     if not pending:
         return
     now = perf_counter()
-    observer: Observer = conn.observer
+    observer: Observer = conn._observer
     items = list(pending)
     pending.clear()
     for cur, query, start in items:
         if observer.wants(now - start):
-            observer.report(cur._event(query, now - start, None, conn.node))
+            observer.report(cur._event(query, now - start, None, conn._node))
 
 
 class Cursor(_Observed, psycopg.Cursor[Any]):

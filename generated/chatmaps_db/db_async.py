@@ -216,11 +216,11 @@ class AsyncDatabase(AsyncTables):
         # Every statement timed where it runs, and reported (query events: _observe.py).
         conn.cursor_factory = _observe.AsyncCursor
         conn.server_cursor_factory = _observe.AsyncServerCursor
-        conn.observer, conn.node, conn.pending = self._observer, node.label, []
-        conn.setup = "connect"  # what its own statements are reported as, until it is handed out
+        conn._observer, conn._node, conn._pending = self._observer, node.label, []
+        conn._setup = "connect"  # what its own statements are reported as, until it is handed out
         try:
             await self._configure(conn, node)
-            conn.setup = "raw"
+            conn._setup = "raw"
         except psycopg.OperationalError as exc:
             await conn.close()
             reason = _reason(exc)

@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest e8ed4bd69c5764ae); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest cb40ea64389bc7a5); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -213,11 +213,11 @@ class Database(Tables):
         # Every statement timed where it runs, and reported (query events: _observe.py).
         conn.cursor_factory = _observe.Cursor
         conn.server_cursor_factory = _observe.ServerCursor
-        conn.observer, conn.node, conn.pending = self._observer, node.label, []
-        conn.setup = "connect"  # what its own statements are reported as, until it is handed out
+        conn._observer, conn._node, conn._pending = self._observer, node.label, []
+        conn._setup = "connect"  # what its own statements are reported as, until it is handed out
         try:
             self._configure(conn, node)
-            conn.setup = "raw"
+            conn._setup = "raw"
         except psycopg.OperationalError as exc:
             conn.close()
             reason = _reason(exc)

@@ -99,10 +99,10 @@ class AsyncConnection(psycopg.AsyncConnection[TupleRow], AsyncTables):
 
     validate_rows = False  # the default of the tables' validate=: DATABASE_VALIDATE_ROWS
     # Query events (chatmaps_db._observe): where this connection's statements are reported, and as what.
-    observer: Observer = QUIET
-    node = "primary"
-    pending: list[Any] | None = None  # a pipeline's statements, reported when it syncs
-    setup = "raw"  # the call its own statements are: "connect" while the database sets it up
+    _observer: Observer = QUIET
+    _node = "primary"
+    _pending: list[Any] | None = None  # a pipeline's statements, reported when it syncs
+    _setup = "raw"  # the call its own statements are: "connect" while the database sets it up
 
     @asynccontextmanager
     async def pipeline(self) -> AsyncIterator[AsyncPipeline]:
@@ -116,10 +116,10 @@ class Connection(psycopg.Connection[TupleRow], Tables):
 
     validate_rows = False  # the default of the tables' validate=: DATABASE_VALIDATE_ROWS
     # Query events (chatmaps_db._observe): where this connection's statements are reported, and as what.
-    observer: Observer = QUIET
-    node = "primary"
-    pending: list[Any] | None = None  # a pipeline's statements, reported when it syncs
-    setup = "raw"  # the call its own statements are: "connect" while the database sets it up
+    _observer: Observer = QUIET
+    _node = "primary"
+    _pending: list[Any] | None = None  # a pipeline's statements, reported when it syncs
+    _setup = "raw"  # the call its own statements are: "connect" while the database sets it up
 
     @contextmanager
     def pipeline(self) -> Iterator[Pipeline]:
