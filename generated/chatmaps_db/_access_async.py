@@ -85,6 +85,7 @@ class AsyncBound:
         call: str,
         *,
         many: bool = False,
+        table: str | None = None,
     ) -> None:
         """Execute one statement of `what` (a table, a query) for `call` (users.list: query events
         name it), or with `many` the statement once per parameter row, pipelined, each result kept
@@ -92,6 +93,7 @@ class AsyncBound:
         column or type the database lacks SchemaMismatch."""
         if isinstance(cur, _Observed):
             cur._call, cur._sql = call, sql
+            cur._table = table or (None if what.startswith("query ") else what)
         try:
             if many:
                 await cur.executemany(sql, params, returning=True)
@@ -204,7 +206,8 @@ class AsyncRelation(AsyncBound, Generic[R]):
             return None
         cur: AsyncCursor[Any] = conn.cursor()
         call = f"{self._name}.{method}"
-        await self._execute(cur, step.sql, step.params, step.spec.binary, what or step.spec.table, call)
+        table = step.spec.table
+        await self._execute(cur, step.sql, step.params, step.spec.binary, what or table, call, table=table)
         return cur
 
     def _counting(
@@ -327,7 +330,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
             # 2.9 us a row where a row factory (a list per row, then the maker) took 3.7.
             cur = conn.cursor(f"chatmaps_iter_{next(_CURSORS)}")
             if isinstance(cur, _Observed):
-                cur._call, cur._sql = f"{self._name}.iter", sql
+                cur._call, cur._sql, cur._table = f"{self._name}.iter", sql, self._spec.table
             try:
                 await cur.execute(sql, params, binary=self._spec.binary)
                 while True:

@@ -433,3 +433,62 @@ def test_exception_handlers_map_the_packages_errors() -> None:
         "/check": (422, None),
     }
     assert answers["/busy"].json() == {"error": str(raised["/busy"])}
+
+
+def test_a_traced_request_has_one_child_span_per_statement_and_no_value(fault_db: str) -> None:
+    """tests/roundtrip/otel_service.py: the OpenTelemetry SDK (in-memory exporter) around the
+    example service over real HTTP. Each request's span has the statements as CLIENT children,
+    named and attributed by the database conventions; the duplicate insert's span is an error;
+    no span, event or log record holds the password, the token, the email or the user's id."""
+    password, email = "pw-" + uuid.uuid4().hex, f"traced-{uuid.uuid4().hex[:8]}@example.com"
+    script = Path(__file__).resolve().parent.parent / "roundtrip" / "otel_service.py"
+    env = {**service_env(fault_db), "SERVICE_SCHEMA_CHECK": "fail"}
+    ran = subprocess.run(
+        [sys.executable, str(script), password, email], env=env, capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    found = json.loads(ran.stdout)
+    assert found["statuses"] == [200, 409]
+    spans = found["spans"]
+    by_id = {s["id"]: s for s in spans}
+
+    def request_of(span: dict[str, Any]) -> dict[str, Any] | None:
+        """The SERVER span (FastAPI's, for the request) above `span`, if any."""
+        while span["parent"] is not None:
+            span = by_id[span["parent"]]
+        return span if span["kind"] == "SERVER" else None
+
+    db_spans = [s for s in spans if s["attributes"].get("db.system.name") == "postgresql"]
+    # The overview request: the user, its accounts and sessions (one pipeline: get(pk, load=)).
+    overview = next(s for s in spans if s["kind"] == "SERVER" and s["name"].endswith("/overview"))
+    children = [s for s in db_spans if request_of(s) is overview]
+    assert sorted(s["attributes"]["db.collection.name"] for s in children) == [
+        "public.accounts",
+        "public.sessions",
+        "public.users",
+    ], children
+    for child in children:
+        attributes = child["attributes"]
+        assert child["kind"] == "CLIENT" and child["trace"] == overview["trace"]
+        assert child["name"] == f"SELECT {attributes['db.collection.name']}" == attributes["db.query.summary"]
+        assert attributes["db.operation.name"] == "SELECT" and attributes["chatmaps_db.call"] == "users.get"
+        assert attributes["server.address"] and attributes["server.port"] and attributes["db.namespace"]
+        assert "%s" in attributes["db.query.text"]
+    # Every statement of a request is in its trace; the others are the startup's (the lifespan's
+    # schema check, on a new connection). The duplicate insert's span is an error.
+    outside = {(s["attributes"]["chatmaps_db.call"], s["name"]) for s in db_spans if request_of(s) is None}
+    assert outside <= {("connect", "SELECT"), ("raw", "SELECT")}, outside
+    assert sum(1 for s in db_spans if request_of(s) is not None) == 1 + 1 + 2 + 3 + 1
+    failed = [s for s in db_spans if s["status"] == "ERROR"]
+    assert [(s["name"], s["attributes"]["error.type"]) for s in failed] == [("INSERT public.users", "UniqueViolation")]
+    with pg.connect(fault_db) as conn:
+        row = conn.execute(
+            "SELECT u.id, s.token FROM users u JOIN sessions s ON s.user_id = u.id WHERE u.email = %s", [email]
+        ).fetchone()
+    assert row is not None
+    everything = json.dumps(found)  # FastAPI's own request spans included
+    for value in (password, email, row[1]):
+        assert value not in everything, value
+    ours = json.dumps([db_spans, found["records"]])  # a user's id is in FastAPI's URL paths, not in ours
+    assert str(row[0]) not in ours
+    assert any("users.get SELECT" in r for r in found["records"])  # the logger saw them too (DEBUG)

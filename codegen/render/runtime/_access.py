@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest cd51482ec193e07a); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 2d6d577116048110); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -84,6 +84,7 @@ class Bound:
         call: str,
         *,
         many: bool = False,
+        table: str | None = None,
     ) -> None:
         """Execute one statement of `what` (a table, a query) for `call` (users.list: query events
         name it), or with `many` the statement once per parameter row, pipelined, each result kept
@@ -91,6 +92,7 @@ class Bound:
         column or type the database lacks SchemaMismatch."""
         if isinstance(cur, _Observed):
             cur._call, cur._sql = call, sql
+            cur._table = table or (None if what.startswith("query ") else what)
         try:
             if many:
                 cur.executemany(sql, params, returning=True)
@@ -199,7 +201,8 @@ class Relation(Bound, Generic[R]):
             return None
         cur: Cursor[Any] = conn.cursor()
         call = f"{self._name}.{method}"
-        self._execute(cur, step.sql, step.params, step.spec.binary, what or step.spec.table, call)
+        table = step.spec.table
+        self._execute(cur, step.sql, step.params, step.spec.binary, what or table, call, table=table)
         return cur
 
     def _counting(
@@ -322,7 +325,7 @@ class Relation(Bound, Generic[R]):
             # 2.9 us a row where a row factory (a list per row, then the maker) took 3.7.
             cur = conn.cursor(f"chatmaps_iter_{next(_CURSORS)}")
             if isinstance(cur, _Observed):
-                cur._call, cur._sql = f"{self._name}.iter", sql
+                cur._call, cur._sql, cur._table = f"{self._name}.iter", sql, self._spec.table
             try:
                 cur.execute(sql, params, binary=self._spec.binary)
                 while True:

@@ -23,6 +23,7 @@ class _Observed:
 
     _call = "raw"  # the table layer sets its call on the cursors it makes
     _sql: str | None = None  # and says the SQL is its own
+    _table: str | None = None  # and which table it is on
 
     def _report(self, query: Query, start: float, error: BaseException | None) -> None:
         conn: Any = self.connection  # type: ignore[attr-defined]
@@ -33,15 +34,16 @@ class _Observed:
             return
         duration = perf_counter() - start
         if observer.wants(duration):
-            observer.report(self._event(query, duration, error, getattr(conn, "_node", "primary")))
+            observer.report(self._event(query, duration, error, getattr(conn, "_node", "primary")), conn.info)
 
     def _event(self, query: Query, duration: float, error: BaseException | None, node: str) -> QueryEvent:
         rows = None if error is not None or self.rowcount < 0 else self.rowcount  # type: ignore[attr-defined]
-        call, sql = self._call, self._sql
+        call, sql, table = self._call, self._sql, self._table
         if call == "raw":  # or the package's own setup of a new connection (conn._setup: "connect")
             call, sql = getattr(self.connection, "_setup", "raw"), None  # type: ignore[attr-defined]
         op = operation(sql if sql is not None else query)
-        return QueryEvent(call, node, op, sql, duration, rows, None if error is None else type(error).__name__)
+        failed = None if error is None else type(error).__name__
+        return QueryEvent(call, node, op, sql, duration, rows, failed, table)
 
 
 def flush(conn: Any) -> None:
@@ -55,7 +57,7 @@ def flush(conn: Any) -> None:
     pending.clear()
     for cur, query, start in items:
         if observer.wants(now - start):
-            observer.report(cur._event(query, now - start, None, conn._node))
+            observer.report(cur._event(query, now - start, None, conn._node), conn.info)
 
 
 class Cursor(_Observed, psycopg.Cursor[Any]):

@@ -12,8 +12,10 @@ Statements slower than DATABASE_SLOW_QUERY_MS are logged at WARNING, the others 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from time import time_ns
 from typing import Any
 
 LOG = logging.getLogger("chatmaps_db.queries")
@@ -30,6 +32,12 @@ class QueryEvent:
     duration: float  # seconds, from sending the statement to its result (or its error)
     rows: int | None  # rows returned or changed, when PostgreSQL says (None for an error)
     error: str | None  # the error's class name (UniqueViolation, QueryCanceled, ...), or None
+    table: str | None = None  # the table a table-layer call is on (public.users), else None
+
+    @property
+    def summary(self) -> str:
+        """OpenTelemetry's db.query.summary: `SELECT public.users`, or the operation alone."""
+        return f"{self.operation} {self.table}" if self.table else self.operation
 
     def __str__(self) -> str:
         what = f"{self.call} {self.operation}"
@@ -60,9 +68,14 @@ class Observer:
 
     def wants(self, duration: float) -> bool:
         """Whether a statement that took `duration` is reported at all (the common case: no)."""
-        return bool(self._hooks) or duration >= self.slow or LOG.isEnabledFor(logging.DEBUG)
+        return bool(self._hooks) or duration >= self.slow or LOG.isEnabledFor(logging.DEBUG) or tracer() is not None
 
-    def report(self, event: QueryEvent) -> None:
+    def report(self, event: QueryEvent, server: Any = None) -> None:
+        """Tell the hooks, the logger and (when an OpenTelemetry tracer provider is set) a span;
+        `server`: the connection's psycopg ConnectionInfo, for the span's server.address."""
+        found = tracer()
+        if found is not None:
+            _span(found, event, server)
         for hook in self._hooks:
             try:
                 hook(event)
@@ -74,6 +87,61 @@ class Observer:
             LOG.warning("slow statement: %s (DATABASE_SLOW_QUERY_MS=%g)", event, self.slow * 1000)
         else:
             LOG.debug("%s", event)
+
+
+# -- OpenTelemetry ----------------------------------------------------------------------------
+# A span per statement when the application configured a tracer provider (the `otel` extra:
+# opentelemetry-api). Without one, nothing is imported and nothing is made: `tracer()` looks
+# only at whether opentelemetry.trace was imported and its global provider is a real one.
+
+_TRACERS: dict[int, Any] = {}
+
+
+def tracer() -> Any:
+    """The chatmaps_db tracer of the configured provider, or None (no SDK set up: no spans)."""
+    trace = sys.modules.get("opentelemetry.trace")
+    if trace is None:
+        return None
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider):
+        return None
+    found = _TRACERS.get(id(provider))
+    if found is None:
+        found = _TRACERS[id(provider)] = provider.get_tracer("chatmaps_db")
+    return found
+
+
+def _span(found: Any, event: QueryEvent, server: Any) -> None:
+    """The statement as a CLIENT span of the current context (the request's span, say), named and
+    attributed by OpenTelemetry's database conventions; never a parameter value (nor raw SQL)."""
+    from opentelemetry.trace import SpanKind, Status, StatusCode
+
+    end = time_ns()
+    attributes: dict[str, Any] = {
+        "db.system.name": "postgresql",
+        "db.operation.name": event.operation,
+        "db.query.summary": event.summary,
+        "chatmaps_db.call": event.call,
+        "chatmaps_db.node": event.node,
+    }
+    if event.table:
+        attributes["db.collection.name"] = event.table
+    if event.sql is not None:
+        attributes["db.query.text"] = event.sql  # the package's own: placeholders, no values
+    if event.rows is not None:
+        attributes["db.response.returned_rows"] = event.rows
+    if server is not None:
+        attributes["db.namespace"] = server.dbname
+        attributes["server.address"] = server.host
+        attributes["server.port"] = server.port
+    if event.error:
+        attributes["error.type"] = event.error
+    span = found.start_span(
+        event.summary, kind=SpanKind.CLIENT, attributes=attributes, start_time=end - int(event.duration * 1e9)
+    )
+    if event.error:
+        span.set_status(Status(StatusCode.ERROR, event.error))  # the class only: a message may hold values
+    span.end(end_time=end)
 
 
 QUIET = Observer()  # a connection no database configured: reports nothing but what logging asks for
