@@ -33,6 +33,8 @@ largest process):
     /api/health/live (no database I/O) on the same uvicorn.
 13. make seed (bench/seed.py): 10k users + accounts + sessions through the Insert models and
     insert_many vs the same Faker values generated alone.
+15. observability (bench/observe.py): 10k db.users.get without hooks or tracer vs the package
+    of the commit before query events; with an OpenTelemetry tracer provider vs without.
 14. `make generate`, one column added to vs  the same with Atlas built without
     a 500-table schema.hcl (bench/scale.py)    tools/atlas/scale.patch (pg16.patch only);
                                               plus figures: the curve at SCALE_TABLES
@@ -578,9 +580,9 @@ def main() -> None:
             f"{r.mb:7.1f} {r.base_mb:8.1f} {r.mb / r.base_mb:5.2f}x  {r.baseline}"
         )
     print()
-    from bench import access, queries, seed, service
+    from bench import access, observe, queries, seed, service
 
-    lines = figures + access.run() + queries.run() + service.run() + seed.run()
+    lines = figures + access.run() + queries.run() + service.run() + seed.run() + observe.run()
     for line in lines + pool_scenario() + faults_scenario():
         print(line)
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime

@@ -36,7 +36,7 @@ class _Observed:
             return
         duration = perf_counter() - start
         if observer.wants(duration):
-            observer.report(self._event(query, duration, error, getattr(conn, "_node", "primary")), conn.info)
+            observer.report(self._event(query, duration, error, getattr(conn, "_node", "primary")), server(conn))
 
     def _event(self, query: Query, duration: float, error: BaseException | None, node: str) -> QueryEvent:
         rows = None if error is not None or self.rowcount < 0 else self.rowcount  # type: ignore[attr-defined]
@@ -46,6 +46,16 @@ class _Observed:
         op = operation(sql if sql is not None else query)
         failed = None if error is None else type(error).__name__
         return QueryEvent(call, node, op, sql, duration, rows, failed, table)
+
+
+def server(conn: Any) -> dict[str, Any]:
+    """A connection's span attributes for where it is: its database, host and port (read once)."""
+    found: dict[str, Any] | None = getattr(conn, "_server", None)
+    if found is None:
+        info = conn.info
+        found = {"db.namespace": info.dbname, "server.address": info.host, "server.port": info.port}
+        conn._server = found
+    return found
 
 
 def flush(conn: Any) -> None:
@@ -59,7 +69,7 @@ def flush(conn: Any) -> None:
     pending.clear()
     for cur, query, start in items:
         if observer.wants(now - start):
-            observer.report(cur._event(query, now - start, None, conn._node), conn.info)
+            observer.report(cur._event(query, now - start, None, conn._node), server(conn))
 
 
 class Cursor(_Observed, psycopg.Cursor[Any]):

@@ -213,10 +213,11 @@ class AsyncDatabase(AsyncTables):
                 raise LoginRefused(f"{where} refused the login: {reason}: {fix}", cause=reason) from None
             raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
         conn.validate_rows = self.settings.validate_rows
-        # Every statement timed where it runs, and reported (query events: _observe.py).
+        # Every statement timed where it runs, and reported (query events: _observe.py); a connection
+        # handed out while nobody watches gets psycopg's own cursors again (_checkout).
         conn.cursor_factory = _observe.AsyncCursor
         conn.server_cursor_factory = _observe.AsyncServerCursor
-        conn._observer, conn._node, conn._pending = self._observer, node.label, []
+        conn._observer, conn._node, conn._pending, conn._observed = self._observer, node.label, [], True
         conn._setup = "connect"  # what its own statements are reported as, until it is handed out
         try:
             await self._configure(conn, node)
@@ -318,6 +319,11 @@ class AsyncDatabase(AsyncTables):
         On a replica whose lag was read more than LAG_CHECK_EVERY ago, reads it (_Lagging if too far)."""
         node = node or self._primary
         conn = await node.pool.checkout(self.settings.pool_timeout if timeout is None else timeout)
+        observed = self._observer.active()
+        if conn._observed is not observed:  # chatmaps_db's timed cursors only while someone watches
+            conn._observed = observed
+            conn.cursor_factory = _observe.AsyncCursor if observed else psycopg.AsyncCursor
+            conn.server_cursor_factory = _observe.AsyncServerCursor if observed else psycopg.AsyncServerCursor
         try:
             if node is not self._primary and monotonic() - node.lag_checked >= LAG_CHECK_EVERY:
                 lag = await self._read_lag(conn, node)

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 2d6d577116048110); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest f874fb099543cd1b); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -735,7 +735,8 @@ class QueryRunner(Bound):
     ) -> Cursor[Any]:
         if spec.json:
             params = _wrap_json(params, spec.json)
-        cur: Cursor[Any] = RawCursor(conn) if maker is None else RawCursor(conn, row_factory=lambda _: maker)
+        raw = RawCursor if conn._observed else psycopg.RawCursor  # timed only while watched
+        cur: Cursor[Any] = raw(conn) if maker is None else raw(conn, row_factory=lambda _: maker)
         self._execute(cur, spec.sql, params, spec.binary, f"query {spec.name}", spec.call)
         return cur
 

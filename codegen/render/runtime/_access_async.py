@@ -738,9 +738,8 @@ class AsyncQueryRunner(AsyncBound):
     ) -> AsyncCursor[Any]:
         if spec.json:
             params = _wrap_json(params, spec.json)
-        cur: AsyncCursor[Any] = (
-            AsyncRawCursor(conn) if maker is None else AsyncRawCursor(conn, row_factory=lambda _: maker)
-        )
+        raw = AsyncRawCursor if conn._observed else psycopg.AsyncRawCursor  # timed only while watched
+        cur: AsyncCursor[Any] = raw(conn) if maker is None else raw(conn, row_factory=lambda _: maker)
         await self._execute(cur, spec.sql, params, spec.binary, f"query {spec.name}", spec.call)
         return cur
 

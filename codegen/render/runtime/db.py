@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest cb40ea64389bc7a5); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest 46488481421bc1d6); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -210,10 +210,11 @@ class Database(Tables):
                 raise LoginRefused(f"{where} refused the login: {reason}: {fix}", cause=reason) from None
             raise ServerUnavailable(f"cannot connect to {where}: {reason}", cause=reason) from None
         conn.validate_rows = self.settings.validate_rows
-        # Every statement timed where it runs, and reported (query events: _observe.py).
+        # Every statement timed where it runs, and reported (query events: _observe.py); a connection
+        # handed out while nobody watches gets psycopg's own cursors again (_checkout).
         conn.cursor_factory = _observe.Cursor
         conn.server_cursor_factory = _observe.ServerCursor
-        conn._observer, conn._node, conn._pending = self._observer, node.label, []
+        conn._observer, conn._node, conn._pending, conn._observed = self._observer, node.label, [], True
         conn._setup = "connect"  # what its own statements are reported as, until it is handed out
         try:
             self._configure(conn, node)
@@ -313,6 +314,11 @@ class Database(Tables):
         On a replica whose lag was read more than LAG_CHECK_EVERY ago, reads it (_Lagging if too far)."""
         node = node or self._primary
         conn = node.pool.checkout(self.settings.pool_timeout if timeout is None else timeout)
+        observed = self._observer.active()
+        if conn._observed is not observed:  # chatmaps_db's timed cursors only while someone watches
+            conn._observed = observed
+            conn.cursor_factory = _observe.Cursor if observed else psycopg.Cursor
+            conn.server_cursor_factory = _observe.ServerCursor if observed else psycopg.ServerCursor
         try:
             if node is not self._primary and monotonic() - node.lag_checked >= LAG_CHECK_EVERY:
                 lag = self._read_lag(conn, node)

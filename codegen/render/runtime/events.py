@@ -66,13 +66,30 @@ class Observer:
 
         return unsubscribe
 
-    def wants(self, duration: float) -> bool:
-        """Whether a statement that took `duration` is reported at all (the common case: no)."""
-        return bool(self._hooks) or duration >= self.slow or LOG.isEnabledFor(logging.DEBUG) or tracer() is not None
+    def active(self) -> bool:
+        """Whether anyone watches statements now: a hook, a slow threshold, the logger at DEBUG, or
+        an OpenTelemetry tracer provider. Asked at each checkout: a connection handed out while
+        nobody does runs psycopg's own cursors, and its statements cost nothing extra."""
+        return (
+            bool(self._hooks)
+            or self.slow != float("inf")
+            or LOG.isEnabledFor(logging.DEBUG)
+            or ("opentelemetry.trace" in sys.modules and tracer() is not None)
+        )
 
-    def report(self, event: QueryEvent, server: Any = None) -> None:
+    def wants(self, duration: float) -> bool:
+        """Whether a statement that took `duration` is reported at all (the common case: no: then
+        this is all a statement costs, well under a microsecond)."""
+        return (
+            bool(self._hooks)
+            or duration >= self.slow
+            or LOG.isEnabledFor(logging.DEBUG)
+            or ("opentelemetry.trace" in sys.modules and tracer() is not None)
+        )
+
+    def report(self, event: QueryEvent, server: dict[str, Any] | None = None) -> None:
         """Tell the hooks, the logger and (when an OpenTelemetry tracer provider is set) a span;
-        `server`: the connection's psycopg ConnectionInfo, for the span's server.address."""
+        `server`: the connection's db.namespace, server.address and server.port, for the span."""
         found = tracer()
         if found is not None:
             _span(found, event, server)
@@ -111,29 +128,25 @@ def tracer() -> Any:
     return found
 
 
-def _span(found: Any, event: QueryEvent, server: Any) -> None:
+def _span(found: Any, event: QueryEvent, server: dict[str, Any] | None) -> None:
     """The statement as a CLIENT span of the current context (the request's span, say), named and
     attributed by OpenTelemetry's database conventions; never a parameter value (nor raw SQL)."""
     from opentelemetry.trace import SpanKind, Status, StatusCode
 
     end = time_ns()
     attributes: dict[str, Any] = {
+        **(server or {}),
         "db.system.name": "postgresql",
         "db.operation.name": event.operation,
         "db.query.summary": event.summary,
         "chatmaps_db.call": event.call,
-        "chatmaps_db.node": event.node,
     }
+    if event.node != "primary":
+        attributes["chatmaps_db.node"] = event.node  # a replica
     if event.table:
         attributes["db.collection.name"] = event.table
     if event.sql is not None:
         attributes["db.query.text"] = event.sql  # the package's own: placeholders, no values
-    if event.rows is not None:
-        attributes["db.response.returned_rows"] = event.rows
-    if server is not None:
-        attributes["db.namespace"] = server.dbname
-        attributes["server.address"] = server.host
-        attributes["server.port"] = server.port
     if event.error:
         attributes["error.type"] = event.error
     span = found.start_span(

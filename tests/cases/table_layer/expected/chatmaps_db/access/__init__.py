@@ -103,6 +103,8 @@ class AsyncConnection(psycopg.AsyncConnection[TupleRow], AsyncTables):
     _node = "primary"
     _pending: list[Any] | None = None  # a pipeline's statements, reported when it syncs
     _setup = "raw"  # the call its own statements are: "connect" while the database sets it up
+    _server: dict[str, Any] | None = None  # its span attributes for where it is (_observe.server)
+    _observed = False  # whether its cursors are chatmaps_db's timed ones (set at each checkout)
 
     @asynccontextmanager
     async def pipeline(self) -> AsyncIterator[AsyncPipeline]:
@@ -120,6 +122,8 @@ class Connection(psycopg.Connection[TupleRow], Tables):
     _node = "primary"
     _pending: list[Any] | None = None  # a pipeline's statements, reported when it syncs
     _setup = "raw"  # the call its own statements are: "connect" while the database sets it up
+    _server: dict[str, Any] | None = None  # its span attributes for where it is (_observe.server)
+    _observed = False  # whether its cursors are chatmaps_db's timed ones (set at each checkout)
 
     @contextmanager
     def pipeline(self) -> Iterator[Pipeline]:
