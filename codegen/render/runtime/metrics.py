@@ -67,7 +67,7 @@ class PoolCollector(Collector):
             waiting.add_metric([node], stats["waiting"])
             longest.add_metric([node], stats["longest_busy_s"])
             for quantile, key in (("0.5", "wait_p50_ms"), ("0.95", "wait_p95_ms"), ("0.99", "wait_p99_ms")):
-                wait.add_metric([node, quantile], stats[key] / 1000)
+                wait.add_metric([node, quantile], round(stats[key] / 1000, 6))
             for name, family in counters.items():
                 family.add_metric([node], stats[name])
         yield from (connections, limit, waiting, longest, wait, *counters.values())
