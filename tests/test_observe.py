@@ -46,7 +46,7 @@ def test_every_call_is_reported_once_by_name_without_values(migrated_db: str, ca
             db.users.insert(models.UserInsert(name="Ada again", email=EMAIL))
     stop()
     db.users.count()  # after stop(): not reported
-    calls = [(e.call, e.operation, e.rows, e.error) for e in events[first:]]
+    calls = [(e.call, e.operation, e.rows, e.error) for e in events[first:] if e.call != "connect"]
     assert calls == [
         ("users.get", "SELECT", 1, None),
         ("users.get", "SELECT", 1, None),
@@ -74,7 +74,8 @@ def test_slow_statements_are_logged_at_warning(migrated_db: str, caplog: pytest.
     with caplog.at_level(logging.WARNING, logger="chatmaps_db.queries"):
         with db.connection() as conn:
             conn.execute("SELECT pg_sleep(0.05)")  # 50 ms at least: slower than 20
-        slow = [r.getMessage() for r in caplog.records if r.name == "chatmaps_db.queries"]
+        # A new connection's own setup may be slow too on a loaded machine: the raw statement is ours.
+        slow = [r.getMessage() for r in caplog.records if r.getMessage().startswith("slow statement: raw ")]
         assert len(slow) == 1 and slow[0].startswith("slow statement: raw SELECT on primary: "), slow
         assert slow[0].endswith("1 rows (DATABASE_SLOW_QUERY_MS=20)"), slow
     db.close()
