@@ -72,11 +72,13 @@ def flush(conn: Any) -> None:
             observer.report(cur._event(query, now - start, None, conn._node), server(conn))
 
 
-class Cursor(_Observed, psycopg.Cursor[Any]):
+class _Timed(_Observed):
+    """execute and executemany timed, for the sync cursors below (psycopg's own after it in the MRO)."""
+
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         start = perf_counter()
         try:
-            out = super().execute(query, params, **kwargs)
+            out = super().execute(query, params, **kwargs)  # type: ignore[misc]
         except BaseException as exc:
             self._report(query, start, exc)
             raise
@@ -86,18 +88,20 @@ class Cursor(_Observed, psycopg.Cursor[Any]):
     def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
         start = perf_counter()
         try:
-            super().executemany(query, params_seq, **kwargs)
+            super().executemany(query, params_seq, **kwargs)  # type: ignore[misc]
         except BaseException as exc:
             self._report(query, start, exc)
             raise
         self._report(query, start, None)
 
 
-class AsyncCursor(_Observed, psycopg.AsyncCursor[Any]):
+class _AsyncTimed(_Observed):
+    """The same for the async cursors."""
+
     async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         start = perf_counter()
         try:
-            out = await super().execute(query, params, **kwargs)
+            out = await super().execute(query, params, **kwargs)  # type: ignore[misc]
         except BaseException as exc:
             self._report(query, start, exc)
             raise
@@ -107,56 +111,32 @@ class AsyncCursor(_Observed, psycopg.AsyncCursor[Any]):
     async def executemany(self, query: Any, params_seq: Any, **kwargs: Any) -> None:
         start = perf_counter()
         try:
-            await super().executemany(query, params_seq, **kwargs)
+            await super().executemany(query, params_seq, **kwargs)  # type: ignore[misc]
         except BaseException as exc:
             self._report(query, start, exc)
             raise
         self._report(query, start, None)
 
 
-class RawCursor(_Observed, psycopg.RawCursor[Any]):
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        start = perf_counter()
-        try:
-            out = super().execute(query, params, **kwargs)
-        except BaseException as exc:
-            self._report(query, start, exc)
-            raise
-        self._report(query, start, None)
-        return out
+class Cursor(_Timed, psycopg.Cursor[Any]):
+    pass
 
 
-class AsyncRawCursor(_Observed, psycopg.AsyncRawCursor[Any]):
-    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        start = perf_counter()
-        try:
-            out = await super().execute(query, params, **kwargs)
-        except BaseException as exc:
-            self._report(query, start, exc)
-            raise
-        self._report(query, start, None)
-        return out
+class AsyncCursor(_AsyncTimed, psycopg.AsyncCursor[Any]):
+    pass
 
 
-class ServerCursor(_Observed, psycopg.ServerCursor[Any]):
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        start = perf_counter()
-        try:
-            out = super().execute(query, params, **kwargs)
-        except BaseException as exc:
-            self._report(query, start, exc)
-            raise
-        self._report(query, start, None)
-        return out
+class RawCursor(_Timed, psycopg.RawCursor[Any]):
+    pass
 
 
-class AsyncServerCursor(_Observed, psycopg.AsyncServerCursor[Any]):
-    async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        start = perf_counter()
-        try:
-            out = await super().execute(query, params, **kwargs)
-        except BaseException as exc:
-            self._report(query, start, exc)
-            raise
-        self._report(query, start, None)
-        return out
+class AsyncRawCursor(_AsyncTimed, psycopg.AsyncRawCursor[Any]):
+    pass
+
+
+class ServerCursor(_Timed, psycopg.ServerCursor[Any]):
+    pass
+
+
+class AsyncServerCursor(_AsyncTimed, psycopg.AsyncServerCursor[Any]):
+    pass
