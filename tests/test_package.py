@@ -106,3 +106,23 @@ def test_the_asgi_extra_installs_starlette_and_the_probe_runs(tmp_path: Path) ->
     assert (probe.returncode, probe.stdout) == (1, "")
     assert probe.stderr.startswith("chatmaps_db health: DATABASE_URL is not set: export DATABASE_URL=")
     assert probe.stderr.count("\n") == 1
+
+
+def test_the_metrics_and_otel_extras_install_and_cost_nothing_unconfigured(tmp_path: Path) -> None:
+    """`pip install generated[metrics,otel]` in a clean venv: the Prometheus exposition of a
+    database not yet used (no connection made), and with opentelemetry-api alone (no SDK, no
+    provider) no tracer: statements make no span."""
+    python = clean_venv_install(tmp_path, f"{GENERATED}[metrics,otel]")
+    code = (
+        "import opentelemetry.trace\n"
+        "from prometheus_client import generate_latest\n"
+        "from chatmaps_db import Database, events\n"
+        "from chatmaps_db.metrics import registry\n"
+        "db = Database('postgresql://u@localhost/x')\n"
+        "text = generate_latest(registry(db)).decode()\n"
+        "print([l for l in text.splitlines() if l.startswith('chatmaps_db_pool_connects_total')], events.tracer())\n"
+    )
+    proc = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == """['chatmaps_db_pool_connects_total{node="primary"} 0.0'] None"""
+
