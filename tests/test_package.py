@@ -125,4 +125,3 @@ def test_the_metrics_and_otel_extras_install_and_cost_nothing_unconfigured(tmp_p
     proc = subprocess.run([str(python), "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == """['chatmaps_db_pool_connects_total{node="primary"} 0.0'] None"""
-
