@@ -77,13 +77,25 @@ def test_slow_statements_are_logged_at_warning(migrated_db: str, caplog: pytest.
         # A new connection's own setup may be slow too on a loaded machine: the raw statement is ours.
         slow = [r.getMessage() for r in caplog.records if r.getMessage().startswith("slow statement: raw ")]
         assert len(slow) == 1 and slow[0].startswith("slow statement: raw SELECT on primary: "), slow
-        assert slow[0].endswith("1 rows (DATABASE_SLOW_QUERY_MS=20)"), slow
+        assert slow[0].endswith("1 rows (over 20 ms: DATABASE_SLOW_QUERY_MS)"), slow
     db.close()
     with pytest.raises(ConfigError) as info:
         Database.from_env(env={"DATABASE_URL": migrated_db, "DATABASE_SLOW_QUERY_MS": "soon"})
     assert str(info.value) == (
-        "DATABASE_SLOW_QUERY_MS='soon' is not valid for slow_query_ms: expected milliseconds (250; 0 = every statement)"
+        "DATABASE_SLOW_QUERY_MS='soon' is not valid for slow_query_ms: expected milliseconds (250, 250ms, 0.5s; "
+        "0 = every statement)"
     )
+    half = Database.from_env(env={"DATABASE_URL": migrated_db, "DATABASE_SLOW_QUERY_MS": "0.5s"})
+    assert half.settings.slow_query_ms == 500
+    with pytest.raises(ConfigError) as info:
+        Database(migrated_db, slow_query_ms=-1)
+    assert (
+        str(info.value)
+        == "slow_query_ms=-1 is not valid: expected milliseconds, 0 or more (DATABASE_SLOW_QUERY_MS=250)"
+    )
+    with pytest.raises(TypeError) as hook:
+        db.on_query(42)  # type: ignore[arg-type]
+    assert str(hook.value) == "on_query takes a function of a QueryEvent, not int"
 
 
 def test_a_failing_hook_never_fails_the_query(migrated_db: str, caplog: pytest.LogCaptureFixture) -> None:

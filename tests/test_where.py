@@ -155,6 +155,8 @@ def test_values_are_bound_never_spliced(db: Database) -> None:
 
 
 def test_wrong_calls_are_refused_before_any_sql() -> None:
+    from chatmaps_db.access.users import UserLoad, UserWith
+
     # A database nothing listens for: a call that sent SQL would fail with ConnectError instead.
     db = Database("postgresql://nobody@127.0.0.1:9/nowhere", connect_timeout=1)
     s, u = db.sessions.c, db.users.c
@@ -172,6 +174,11 @@ def test_wrong_calls_are_refused_before_any_sql() -> None:
         (lambda: db.users.list(ALL_ROWS), TypeError, r"not AllRows: to write every row, call update_where/delete_where"),
         (lambda: db.users.list(lambda c: "name = 'x'"), TypeError, r"where= takes a condition .* not str"),
         (lambda: db.sessions.update_where(s.token.eq("t1"), models.UserUpdate(name="x")), TypeError, r"public.sessions.update_where takes SessionUpdate, not UserUpdate"),
+        # load= and count= (relations): each names the keyword and the fix.
+        (lambda: UserLoad(count=True), TypeError, r"UserLoad: count= takes a list of to-many relation names \(count=\['sessions'\]\) or a dict of them to True or a condition, not bool"),  # type: ignore[arg-type]
+        (lambda: db.users.list(load=UserLoad(count={"sessions": 5})), TypeError, r"public.users: count=\{'sessions': \.\.\.\} takes True or a function of the related table's columns"),  # type: ignore[dict-item]
+        (lambda: db.users.list(load=UserLoad(sessions=UserLoad())), TypeError, r"public.users: load= gives sessions= a UserLoad: it takes a SessionLoad"),  # type: ignore[arg-type]
+        (lambda: UserWith.model_construct().count_of("nope"), ValueError, r"UserWith.count_of: 'nope' is not one of its to-many relations \(accounts, sessions\)"),  # type: ignore[arg-type]
     ]  # fmt: skip
     for call, error, message in refused:
         with pytest.raises(error, match=message):

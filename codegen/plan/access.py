@@ -481,7 +481,7 @@ def table_access(
     generic = ", ".join(models)
     base = "Relation" if view else "Table"
     classvars = ["_spec = _SPEC", f'_name = "{attribute}"', f"_row = {row}", f"c = {stem}Columns()"] + (
-        [f"_with = {stem}With"] if related else []
+        [f"_with = {stem}With", f"_load_class = {stem}Load"] if related else []
     )
     if not view:
         classvars += [f"_insert_model = {models[1]}", f"_update_model = {models[2]}"]

@@ -93,12 +93,7 @@ def steps(
     found = links(columns)
     out = []
     for name, sub in load.relations.items():
-        link = found.get(name)
-        if link is None:
-            raise ValueError(
-                f"{spec.table}: load= names {name!r}, which is not one of its relations "
-                f"({', '.join(sorted(found)) or 'it has none'})"
-            )
+        link = found[name]  # check() has refused an unknown one
         if name in done or (known is not None and not set(_key_fields(spec, link)) <= set(known)):
             continue
         out.append(_step(spec, name, link, sub, parents, validate))
@@ -110,6 +105,38 @@ def _key_fields(spec: Spec, link: _Link[Any, Any, Any]) -> tuple[str, ...]:
     return tuple(spec.fields[spec.quoted.index(q)] for q in link._owner)
 
 
+def check(spec: Spec, columns: type[Columns], load: Load) -> None:
+    """Refuse, before any SQL, a load= that names a relation the table lacks, gives one a Load of
+    another table, or counts what cannot be counted; all the way down."""
+    known = links(columns)
+    for name, sub in load.relations.items():
+        link = known.get(name)
+        if link is None:
+            raise ValueError(
+                f"{spec.table}: load= names {name!r}, which is not one of its relations "
+                f"({', '.join(sorted(known)) or 'it has none'})"
+            )
+        table = link._columns()
+        wanted = getattr(sys.modules[table.__module__], table.__name__.removesuffix("Columns") + "Load", Load)
+        # Load itself (what True becomes, and generic code's) takes any table's relations, checked below.
+        if type(sub) is not Load and (wanted is Load or not isinstance(sub, wanted)):
+            raise TypeError(f"{spec.table}: load= gives {name}= a {type(sub).__name__}: it takes a {wanted.__name__}")
+        check(table._spec, table, sub)
+    for name, test in load.count.items():
+        link = known.get(name)
+        if link is None or not link._many:
+            many = sorted(n for n, v in known.items() if v._many)
+            raise ValueError(
+                f"{spec.table}: count= names {name!r}, which is not one of its to-many relations "
+                f"({', '.join(many) or 'it has none'})"
+            )
+        if test is not None and not callable(test):
+            raise TypeError(
+                f"{spec.table}: count={{{name!r}: ...}} takes True or a function of the related table's columns "
+                f"(lambda s: s.<column>.<operator>(...)), not {type(test).__name__}"
+            )
+
+
 def counts(spec: Spec, columns: type[Columns], load: Load) -> tuple[str, list[Any]]:
     """count='s columns, `, (SELECT count(*) ...) AS "_c0", ...` after the table's own, correlated
     with the table (unaliased), and their parameters ("" and none without count=)."""
@@ -118,15 +145,8 @@ def counts(spec: Spec, columns: type[Columns], load: Load) -> tuple[str, list[An
     known = links(columns)
     sql: list[str] = []
     params: list[Any] = []
-    for i, (name, test) in enumerate(load.count.items()):
-        link = known.get(name)
-        if link is None or not link._many:
-            many = sorted(n for n, v in known.items() if v._many)
-            raise ValueError(
-                f"{spec.table}: count= names {name!r}, which is not one of its to-many relations "
-                f"({', '.join(many) or 'it has none'})"
-            )
-        counted, values = link._count("count", test)
+    for i, (name, test) in enumerate(load.count.items()):  # check() has refused a wrong one
+        counted, values = known[name]._count("count", test)
         sql.append(f'{counted} AS "{_free(f"_c{i}", spec.columns)}"')
         params.extend(values)
     return ", " + ", ".join(sql), params

@@ -590,8 +590,13 @@ class Load:
             for name, test in count.items():
                 if test is not False and test is not None:
                     self.count[name] = None if test is True else test
-        else:
+        elif isinstance(count, list | tuple | set | frozenset) and all(isinstance(n, str) for n in count):
             self.count = dict.fromkeys(count)
+        else:
+            raise TypeError(
+                f"{type(self).__name__}: count= takes a list of to-many relation names (count=['sessions']) "
+                f"or a dict of them to True or a condition, not {type(count).__name__}"
+            )
         self.relations: dict[str, Load] = {}
         for name, value in relations.items():
             if value is True:
@@ -645,7 +650,11 @@ class Loaded:
                 out[key] = value.model_dump(**options)
         return out
 
-    def _counted(self, name: str) -> int:
+    def _counted(self, name: str, known: tuple[str, ...] = ()) -> int:
+        if known and name not in known:
+            raise ValueError(
+                f"{type(self).__name__}.count_of: {name!r} is not one of its to-many relations ({', '.join(known)})"
+            )
         private = self.__pydantic_private__  # type: ignore[attr-defined]
         counts = None if private is None else private.get(COUNTS)
         if counts is None or name not in counts:

@@ -1,4 +1,4 @@
-# Derived from _access_async.py by codegen/render/async_to_sync.py (digest f874fb099543cd1b); do not edit.
+# Derived from _access_async.py by codegen/render/async_to_sync.py (digest 3fea51fbdc4938dc); do not edit.
 """The table layer and the checked queries (sync): what every generated class of
 chatmaps_db.access and chatmaps_db.queries runs. Derived from _access_async.py; do not edit.
 
@@ -122,6 +122,7 @@ class Relation(Bound, Generic[R]):
     _row: ClassVar[type[Row]]
     c: ClassVar[Columns]  # the table's columns, for where= conditions
     _with: ClassVar[type[Row]]  # its row with relations, what load= returns
+    _load_class: ClassVar[type[Load]]  # what load= takes
     _name: ClassVar[str]  # its attribute (db.users): query events name calls users.list
 
     def __init__(self, source: Database | Connection) -> None:
@@ -144,15 +145,16 @@ class Relation(Bound, Generic[R]):
         return maker
 
     def _loading(self, method: str, load: Any) -> Load:
-        if not isinstance(load, Load):
+        if type(load) is not Load and not isinstance(load, self._load_class):  # Load itself: generic code's
             raise TypeError(
-                f"{self._spec.table}.{method}: load= takes a {self._row.__name__}Load, not {type(load).__name__}"
+                f"{self._spec.table}.{method}: load= takes a {self._load_class.__name__}, not {type(load).__name__}"
             )
         if load.where is not None or load.order_by != () or load.limit is not None:
             raise ValueError(
                 f"{self._spec.table}.{method}: the rows' own where=, order_by= and limit= are {method}()'s arguments, "
                 "not load='s (a relation's Load takes them)"
             )
+        _load.check(self._spec, type(self.c), load)
         return load
 
     def _fetch_loaded(

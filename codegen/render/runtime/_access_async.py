@@ -121,6 +121,7 @@ class AsyncRelation(AsyncBound, Generic[R]):
     _row: ClassVar[type[Row]]
     c: ClassVar[Columns]  # the table's columns, for where= conditions
     _with: ClassVar[type[Row]]  # its row with relations, what load= returns
+    _load_class: ClassVar[type[Load]]  # what load= takes
     _name: ClassVar[str]  # its attribute (db.users): query events name calls users.list
 
     def __init__(self, source: AsyncDatabase | AsyncConnection) -> None:
@@ -143,15 +144,16 @@ class AsyncRelation(AsyncBound, Generic[R]):
         return maker
 
     def _loading(self, method: str, load: Any) -> Load:
-        if not isinstance(load, Load):
+        if type(load) is not Load and not isinstance(load, self._load_class):  # Load itself: generic code's
             raise TypeError(
-                f"{self._spec.table}.{method}: load= takes a {self._row.__name__}Load, not {type(load).__name__}"
+                f"{self._spec.table}.{method}: load= takes a {self._load_class.__name__}, not {type(load).__name__}"
             )
         if load.where is not None or load.order_by != () or load.limit is not None:
             raise ValueError(
                 f"{self._spec.table}.{method}: the rows' own where=, order_by= and limit= are {method}()'s arguments, "
                 "not load='s (a relation's Load takes them)"
             )
+        _load.check(self._spec, type(self.c), load)
         return load
 
     async def _fetch_loaded(

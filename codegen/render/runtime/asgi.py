@@ -156,7 +156,8 @@ def _metrics_route(db: AsyncDatabase, prefix: str) -> Route:
         from chatmaps_db.metrics import registry
     except ImportError:
         raise ConfigError(
-            "routes(db, metrics=True) needs prometheus-client: pip install 'chatmaps-db[metrics]'"
+            "routes(db, metrics=True) needs prometheus-client: install the package's metrics extra "
+            "(pip install './generated[metrics]')"
         ) from None
     found = registry(db)
 

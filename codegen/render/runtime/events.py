@@ -59,6 +59,8 @@ class Observer:
 
     def subscribe(self, hook: Hook) -> Callable[[], None]:
         """Call `hook` with every statement's event; returns the function that stops it."""
+        if not callable(hook):
+            raise TypeError(f"on_query takes a function of a QueryEvent, not {type(hook).__name__}")
         self._hooks = (*self._hooks, hook)
 
         def unsubscribe() -> None:
@@ -101,7 +103,7 @@ class Observer:
                     "a query hook (%s) raised %s: fix the hook", getattr(hook, "__name__", hook), type(exc).__name__
                 )
         if event.duration >= self.slow:
-            LOG.warning("slow statement: %s (DATABASE_SLOW_QUERY_MS=%g)", event, self.slow * 1000)
+            LOG.warning("slow statement: %s (over %g ms: DATABASE_SLOW_QUERY_MS)", event, self.slow * 1000)
         else:
             LOG.debug("%s", event)
 

@@ -48,10 +48,11 @@ def _duration(raw: str) -> float:
 
 
 def _milliseconds(raw: str) -> float:
-    value = float(raw)
-    if not value >= 0:  # NaN too
+    """Milliseconds from '250', '250ms', '0.5s' or '1min' (a bare number is milliseconds)."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(ms|s|min)?\s*", raw)
+    if match is None:
         raise ValueError
-    return value
+    return float(match[1]) * {"ms": 1.0, "s": 1000.0, "min": 60000.0, None: 1.0}[match[2]]
 
 
 def _flag(raw: str) -> bool:
@@ -117,7 +118,9 @@ _OPTIONS: dict[str, _Option] = {
     "validate_rows": _Option("DATABASE_VALIDATE_ROWS", _flag, False, "1 or 0"),
     "replica_urls": _Option("DATABASE_REPLICA_URLS", _replica_urls, (), "postgresql:// URLs separated by commas"),
     "replica_max_lag": _Option("DATABASE_REPLICA_MAX_LAG", _duration, 10.0, _POSITIVE),
-    "slow_query_ms": _Option("DATABASE_SLOW_QUERY_MS", _milliseconds, None, "milliseconds (250; 0 = every statement)"),
+    "slow_query_ms": _Option(
+        "DATABASE_SLOW_QUERY_MS", _milliseconds, None, "milliseconds (250, 250ms, 0.5s; 0 = every statement)"
+    ),
 }
 
 
@@ -347,6 +350,11 @@ class Settings:
         return settings
 
     def _check(self) -> None:
+        if self.slow_query_ms is not None and not self.slow_query_ms >= 0:
+            raise ConfigError(
+                f"slow_query_ms={self.slow_query_ms!r} is not valid: expected milliseconds, 0 or more "
+                "(DATABASE_SLOW_QUERY_MS=250)"
+            )
         if not 0 <= self.min_size <= self.max_size or self.max_size < 1:
             raise ConfigError(
                 f"pool sizes must satisfy 0 <= min_size <= max_size and max_size >= 1 "

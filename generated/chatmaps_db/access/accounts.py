@@ -209,6 +209,7 @@ class AsyncAccountTable(AsyncTable[Account, AccountInsert, AccountUpdate]):
     _row = Account
     c = AccountColumns()
     _with = AccountWith
+    _load_class = AccountLoad
     _insert_model = AccountInsert
     _update_model = AccountUpdate
 
@@ -595,6 +596,7 @@ class AccountTable(Table[Account, AccountInsert, AccountUpdate]):
     _row = Account
     c = AccountColumns()
     _with = AccountWith
+    _load_class = AccountLoad
     _insert_model = AccountInsert
     _update_model = AccountUpdate
 

@@ -137,6 +137,7 @@ class AsyncSessionTable(AsyncTable[Session, SessionInsert, SessionUpdate]):
     _row = Session
     c = SessionColumns()
     _with = SessionWith
+    _load_class = SessionLoad
     _insert_model = SessionInsert
     _update_model = SessionUpdate
 
@@ -417,6 +418,7 @@ class SessionTable(Table[Session, SessionInsert, SessionUpdate]):
     _row = Session
     c = SessionColumns()
     _with = SessionWith
+    _load_class = SessionLoad
     _insert_model = SessionInsert
     _update_model = SessionUpdate
 

@@ -137,7 +137,13 @@ class UserWith(User, _w.Loaded):
 
     def count_of(self, relation: UserToMany) -> int:
         """How many rows of `relation` load=...(count=[...]) counted for this row (RelationNotLoaded if it did not)."""
-        return self._counted(relation)
+        return self._counted(
+            relation,
+            (
+                "accounts",
+                "sessions",
+            ),
+        )
 
 
 class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
@@ -148,6 +154,7 @@ class AsyncUserTable(AsyncTable[User, UserInsert, UserUpdate]):
     _row = User
     c = UserColumns()
     _with = UserWith
+    _load_class = UserLoad
     _insert_model = UserInsert
     _update_model = UserUpdate
 
@@ -416,6 +423,7 @@ class UserTable(Table[User, UserInsert, UserUpdate]):
     _row = User
     c = UserColumns()
     _with = UserWith
+    _load_class = UserLoad
     _insert_model = UserInsert
     _update_model = UserUpdate
 

@@ -117,7 +117,7 @@ class TrackPointWith(TrackPoint, _w.Loaded):
 
     def count_of(self, relation: TrackPointToMany) -> int:
         """How many rows of `relation` load=...(count=[...]) counted for this row (RelationNotLoaded if it did not)."""
-        return self._counted(relation)
+        return self._counted(relation, ("children",))
 
 
 class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUpdate]):
@@ -128,6 +128,7 @@ class AsyncTrackPointTable(AsyncTable[TrackPoint, TrackPointInsert, TrackPointUp
     _row = TrackPoint
     c = TrackPointColumns()
     _with = TrackPointWith
+    _load_class = TrackPointLoad
     _insert_model = TrackPointInsert
     _update_model = TrackPointUpdate
 
@@ -409,6 +410,7 @@ class TrackPointTable(Table[TrackPoint, TrackPointInsert, TrackPointUpdate]):
     _row = TrackPoint
     c = TrackPointColumns()
     _with = TrackPointWith
+    _load_class = TrackPointLoad
     _insert_model = TrackPointInsert
     _update_model = TrackPointUpdate
 

@@ -189,7 +189,17 @@ class PersonWith(Person, _w.Loaded):
 
     def count_of(self, relation: PersonToMany) -> int:
         """How many rows of `relation` load=...(count=[...]) counted for this row (RelationNotLoaded if it did not)."""
-        return self._counted(relation)
+        return self._counted(
+            relation,
+            (
+                "membership",
+                "message_by_recipient",
+                "message_by_sender",
+                "person_by_manager",
+                "senders",
+                "team_via_membership",
+            ),
+        )
 
 
 class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
@@ -200,6 +210,7 @@ class AsyncPersonTable(AsyncTable[Person, PersonInsert, PersonUpdate]):
     _row = Person
     c = PersonColumns()
     _with = PersonWith
+    _load_class = PersonLoad
     _insert_model = PersonInsert
     _update_model = PersonUpdate
 
@@ -421,6 +432,7 @@ class PersonTable(Table[Person, PersonInsert, PersonUpdate]):
     _row = Person
     c = PersonColumns()
     _with = PersonWith
+    _load_class = PersonLoad
     _insert_model = PersonInsert
     _update_model = PersonUpdate
 

@@ -115,7 +115,13 @@ class TeamWith(Team, _w.Loaded):
 
     def count_of(self, relation: TeamToMany) -> int:
         """How many rows of `relation` load=...(count=[...]) counted for this row (RelationNotLoaded if it did not)."""
-        return self._counted(relation)
+        return self._counted(
+            relation,
+            (
+                "membership",
+                "person",
+            ),
+        )
 
 
 class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
@@ -126,6 +132,7 @@ class AsyncTeamTable(AsyncTable[Team, TeamInsert, TeamUpdate]):
     _row = Team
     c = TeamColumns()
     _with = TeamWith
+    _load_class = TeamLoad
     _insert_model = TeamInsert
     _update_model = TeamUpdate
 
@@ -343,6 +350,7 @@ class TeamTable(Table[Team, TeamInsert, TeamUpdate]):
     _row = Team
     c = TeamColumns()
     _with = TeamWith
+    _load_class = TeamLoad
     _insert_model = TeamInsert
     _update_model = TeamUpdate
 

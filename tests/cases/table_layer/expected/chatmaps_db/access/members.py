@@ -100,6 +100,7 @@ class AsyncMemberTable(AsyncTable[Member, MemberInsert, MemberUpdate]):
     _row = Member
     c = MemberColumns()
     _with = MemberWith
+    _load_class = MemberLoad
     _insert_model = MemberInsert
     _update_model = MemberUpdate
 
@@ -321,6 +322,7 @@ class MemberTable(Table[Member, MemberInsert, MemberUpdate]):
     _row = Member
     c = MemberColumns()
     _with = MemberWith
+    _load_class = MemberLoad
     _insert_model = MemberInsert
     _update_model = MemberUpdate
 
