@@ -4,9 +4,15 @@ statement reported once, named by its call, with no parameter value and no secre
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import re
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -14,6 +20,7 @@ import pytest
 from chatmaps_db import AsyncDatabase, ConfigError, Database, QueryEvent, models
 from chatmaps_db.access.users import UserLoad
 from chatmaps_db.errors import UniqueViolation
+from codegen.paths import GENERATED
 
 PASSWORD = "hunter2-pass-" + uuid4().hex  # secrets a test writes, then looks for everywhere
 TOKEN = "tok-" + uuid4().hex
@@ -164,3 +171,27 @@ def test_async_calls_are_reported_the_same(migrated_db: str) -> None:
         ("users.iter", "SELECT"),
         ("queries.list_active_sessions", "SELECT"),
     ]
+
+
+def test_trace_context_reaches_postgresql_and_statements_stay_prepared(migrated_db: str) -> None:
+    """DATABASE_TRACE_COMMENTS (tests/roundtrip/trace_comments.py, its own process): inside a
+    request's span, pg_stat_activity shows its traceparent: as application_name on a connection
+    that prepares statements (which stay prepared, text unchanged), as a sqlcommenter comment on
+    the statement where nothing is prepared; outside a span nothing is added."""
+    script = Path(__file__).resolve().parent / "roundtrip" / "trace_comments.py"
+    env = {**os.environ, "PYTHONPATH": f"{GENERATED}"}
+    ran = subprocess.run(
+        [sys.executable, str(script), migrated_db], env=env, capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    found = json.loads(ran.stdout)
+    request, another = found["request"], found["another"]
+    assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}", request)
+    assert found["direct"] == [request, SHOW]  # the name carries it, the statement's text does not
+    assert 'SELECT count(*) FROM "public"."users"' in found["prepared"]  # still prepared, as written
+    assert found["after"] == [request, SHOW]
+    assert found["pooled"] == ["svc", f"{SHOW} /*traceparent='{another}'*/"]
+    assert found["pooled_after"] == ["svc", SHOW]
+
+
+SHOW = "SELECT application_name, query FROM pg_stat_activity WHERE pid = pg_backend_pid()"

@@ -167,7 +167,7 @@ class AsyncDatabase(AsyncTables):
     ) -> None:
         """Validate the settings now (no I/O). Keywords win over DATABASE_* variables; see settings.py."""
         self.settings = Settings.build(url, env, **options)
-        self._observer = Observer(self.settings.slow_query_ms)
+        self._observer = Observer(self.settings.slow_query_ms, self.settings.trace_comments)
         self._primary = _Node(self.settings, self._connect)
         self._pool = self._primary.pool
         self._replicas = [
@@ -219,6 +219,7 @@ class AsyncDatabase(AsyncTables):
         conn.server_cursor_factory = _observe.AsyncServerCursor
         conn._observer, conn._node, conn._pending, conn._observed = self._observer, node.label, [], True
         conn._setup = "connect"  # what its own statements are reported as, until it is handed out
+        conn._trace_comments = self.settings.trace_comments
         try:
             await self._configure(conn, node)
             conn._setup = "raw"

@@ -120,6 +120,7 @@ _OPTIONS: dict[str, _Option] = {
     "validate_rows": _Option("DATABASE_VALIDATE_ROWS", _flag, False, "1 or 0"),
     "replica_urls": _Option("DATABASE_REPLICA_URLS", _replica_urls, (), "postgresql:// URLs separated by commas"),
     "replica_max_lag": _Option("DATABASE_REPLICA_MAX_LAG", _duration, 10.0, _POSITIVE),
+    "trace_comments": _Option("DATABASE_TRACE_COMMENTS", _flag, False, "1 or 0"),
     "slow_query_ms": _Option(
         "DATABASE_SLOW_QUERY_MS", _milliseconds, None, "milliseconds (250, 250ms, 0.5s; 0 = every statement)"
     ),
@@ -147,6 +148,7 @@ class Options(TypedDict, total=False):
     replica_urls: Sequence[str] | str
     replica_max_lag: float
     slow_query_ms: float
+    trace_comments: bool
 
 
 # The session settings, sent as SET (PgBouncer rejects them as startup `options`).
@@ -282,6 +284,8 @@ class Settings:
     replica_max_lag: float = 10.0
     # Statements slower than this many milliseconds are logged at WARNING (chatmaps_db.queries); None: never.
     slow_query_ms: float | None = None
+    # The OpenTelemetry trace context of the request into PostgreSQL (pg_stat_activity, logs): see _observe.py.
+    trace_comments: bool = False
 
     @property
     def safe_url(self) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from chatmaps_db.events import QUIET, Observer, QueryEvent, operation
+from chatmaps_db.events import QUIET, Observer, QueryEvent, operation, traceparent
 
 if TYPE_CHECKING:
     from psycopg.abc import Query
@@ -70,10 +70,40 @@ def flush(conn: Any) -> None:
             observer.report(cur._event(query, now - start, None, conn._node), server(conn))
 
 
+def _traced(cur: Any, query: Any) -> tuple[Any, str | None]:
+    """DATABASE_TRACE_COMMENTS: the request's traceparent into PostgreSQL, where pg_stat_activity
+    and the server's log show it, without defeating prepared statements. A prepared statement's
+    text is fixed when it is prepared, so a per-request comment in it would make every text new
+    (never prepared again). So: on a connection that prepares statements, the traceparent becomes
+    its application_name (pg_stat_activity.application_name, %a in log_line_prefix), set by one
+    set_config when it changes, and the statement's text stays the same; on one that prepares
+    nothing (behind PgBouncer in transaction mode, where a session setting would also leak to
+    another client), the statement carries a sqlcommenter comment, /*traceparent='...'*/.
+    Returns the query to run and the set_config value to send first (or None)."""
+    conn = cur._conn
+    if not getattr(conn, "_trace_comments", False) or not isinstance(query, str):
+        return query, None
+    parent = traceparent()
+    if parent is None:
+        return query, None
+    if conn.prepare_threshold is None:
+        return f"{query} /*traceparent='{parent}'*/", None
+    if getattr(conn, "_traceparent", None) == parent:
+        return query, None
+    conn._traceparent = parent
+    return query, parent
+
+
+_SET_NAME = "SELECT set_config('application_name', %s, false)"
+
+
 class _Timed(_Observed):
     """execute and executemany timed, for the sync cursors below (psycopg's own after it in the MRO)."""
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        query, name = _traced(self, query)
+        if name is not None:
+            psycopg.Cursor(self._conn).execute(_SET_NAME, [name])  # type: ignore[attr-defined]
         start = perf_counter()
         try:
             out = super().execute(query, params, **kwargs)  # type: ignore[misc]
@@ -97,6 +127,9 @@ class _AsyncTimed(_Observed):
     """The same for the async cursors."""
 
     async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        query, name = _traced(self, query)
+        if name is not None:
+            await psycopg.AsyncCursor(self._conn).execute(_SET_NAME, [name])  # type: ignore[attr-defined]
         start = perf_counter()
         try:
             out = await super().execute(query, params, **kwargs)  # type: ignore[misc]

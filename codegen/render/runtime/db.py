@@ -1,4 +1,4 @@
-# Derived from db_async.py by codegen/render/async_to_sync.py (digest 46488481421bc1d6); do not edit.
+# Derived from db_async.py by codegen/render/async_to_sync.py (digest 4d2722b3064d38d7); do not edit.
 """Connection layer (sync): Database. Derived from db_async.py; do not edit.
 
 Importing this module touches neither the environment nor the network; constructing a
@@ -164,7 +164,7 @@ class Database(Tables):
     ) -> None:
         """Validate the settings now (no I/O). Keywords win over DATABASE_* variables; see settings.py."""
         self.settings = Settings.build(url, env, **options)
-        self._observer = Observer(self.settings.slow_query_ms)
+        self._observer = Observer(self.settings.slow_query_ms, self.settings.trace_comments)
         self._primary = _Node(self.settings, self._connect)
         self._pool = self._primary.pool
         self._replicas = [
@@ -216,6 +216,7 @@ class Database(Tables):
         conn.server_cursor_factory = _observe.ServerCursor
         conn._observer, conn._node, conn._pending, conn._observed = self._observer, node.label, [], True
         conn._setup = "connect"  # what its own statements are reported as, until it is handed out
+        conn._trace_comments = self.settings.trace_comments
         try:
             self._configure(conn, node)
             conn._setup = "raw"

@@ -51,10 +51,11 @@ Hook = Callable[[QueryEvent], object]
 class Observer:
     """A database's hooks and slow-statement threshold; its connections report to it."""
 
-    __slots__ = ("_hooks", "slow")
+    __slots__ = ("_hooks", "slow", "trace_comments")
 
-    def __init__(self, slow_ms: float | None = None) -> None:
+    def __init__(self, slow_ms: float | None = None, trace_comments: bool = False) -> None:
         self._hooks: tuple[Hook, ...] = ()
+        self.trace_comments = trace_comments  # DATABASE_TRACE_COMMENTS: the cursors carry the trace context
         self.slow = float("inf") if slow_ms is None else slow_ms / 1000
 
     def subscribe(self, hook: Hook) -> Callable[[], None]:
@@ -74,6 +75,7 @@ class Observer:
         nobody does runs psycopg's own cursors, and its statements cost nothing extra."""
         return (
             bool(self._hooks)
+            or self.trace_comments
             or self.slow != float("inf")
             or LOG.isEnabledFor(logging.DEBUG)
             or ("opentelemetry.trace" in sys.modules and tracer() is not None)
@@ -128,6 +130,17 @@ def tracer() -> Any:
     if found is None:
         found = _TRACERS[id(provider)] = provider.get_tracer("chatmaps_db")
     return found
+
+
+def traceparent() -> str | None:
+    """The current OpenTelemetry span's W3C traceparent (00-<trace>-<span>-<flags>), or None."""
+    trace = sys.modules.get("opentelemetry.trace")
+    if trace is None:
+        return None
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
 
 
 def _span(found: Any, event: QueryEvent, server: dict[str, Any] | None) -> None:

@@ -105,6 +105,8 @@ class AsyncConnection(psycopg.AsyncConnection[TupleRow], AsyncTables):
     _setup = "raw"  # the call its own statements are: "connect" while the database sets it up
     _server: dict[str, Any] | None = None  # its span attributes for where it is (_observe.server)
     _observed = False  # whether its cursors are chatmaps_db's timed ones (set at each checkout)
+    _trace_comments = False  # DATABASE_TRACE_COMMENTS (_observe._traced)
+    _traceparent: str | None = None  # the one its application_name holds
 
     @asynccontextmanager
     async def pipeline(self) -> AsyncIterator[AsyncPipeline]:
@@ -124,6 +126,8 @@ class Connection(psycopg.Connection[TupleRow], Tables):
     _setup = "raw"  # the call its own statements are: "connect" while the database sets it up
     _server: dict[str, Any] | None = None  # its span attributes for where it is (_observe.server)
     _observed = False  # whether its cursors are chatmaps_db's timed ones (set at each checkout)
+    _trace_comments = False  # DATABASE_TRACE_COMMENTS (_observe._traced)
+    _traceparent: str | None = None  # the one its application_name holds
 
     @contextmanager
     def pipeline(self) -> Iterator[Pipeline]:
