@@ -73,8 +73,16 @@ _LINKS: dict[type[Columns], dict[str, _Link[Any, Any, Any]]] = {}
 def target(link: _Link[Any, Any, Any]) -> tuple[type[Columns], type[Row]]:
     """The related table's columns class and its With model, from the same module."""
     columns = link._columns()
-    with_cls: type[Row] = getattr(sys.modules[columns.__module__], columns.__name__.removesuffix("Columns") + "With")
+    with_cls: type[Row] = _sibling(columns, "With")
     return columns, with_cls
+
+
+def _sibling(columns: type[Columns], suffix: str, default: Any = None) -> Any:
+    """`<Stem><suffix>` (With, Load) beside a table's `<Stem>Columns` in its module."""
+    found = getattr(sys.modules[columns.__module__], columns.__name__.removesuffix("Columns") + suffix, default)
+    if found is None:
+        raise AttributeError(f"{columns.__module__} has no {columns.__name__.removesuffix('Columns')}{suffix}")
+    return found
 
 
 def steps(
@@ -107,7 +115,10 @@ def _key_fields(spec: Spec, link: _Link[Any, Any, Any]) -> tuple[str, ...]:
 
 def check(spec: Spec, columns: type[Columns], load: Load) -> None:
     """Refuse, before any SQL, a load= that names a relation the table lacks, gives one a Load of
-    another table, or counts what cannot be counted; all the way down."""
+    another table, or counts what cannot be counted; all the way down. A Load is checked once per
+    table (they are usually module constants, used on every call)."""
+    if load._checked is columns:
+        return
     known = links(columns)
     for name, sub in load.relations.items():
         link = known.get(name)
@@ -117,7 +128,7 @@ def check(spec: Spec, columns: type[Columns], load: Load) -> None:
                 f"({', '.join(sorted(known)) or 'it has none'})"
             )
         table = link._columns()
-        wanted = getattr(sys.modules[table.__module__], table.__name__.removesuffix("Columns") + "Load", Load)
+        wanted = _sibling(table, "Load", Load)
         # Load itself (what True becomes, and generic code's) takes any table's relations, checked below.
         if type(sub) is not Load and (wanted is Load or not isinstance(sub, wanted)):
             raise TypeError(f"{spec.table}: load= gives {name}= a {type(sub).__name__}: it takes a {wanted.__name__}")
@@ -135,6 +146,7 @@ def check(spec: Spec, columns: type[Columns], load: Load) -> None:
                 f"{spec.table}: count={{{name!r}: ...}} takes True or a function of the related table's columns "
                 f"(lambda s: s.<column>.<operator>(...)), not {type(test).__name__}"
             )
+    load._checked = columns
 
 
 def counts(spec: Spec, columns: type[Columns], load: Load) -> tuple[str, list[Any]]:

@@ -564,7 +564,7 @@ class Load:
     own where=, order_by=, limit= per row, and relations one level down). Generated per table as
     `<Stem>Load`, whose keywords are that table's relations, typed."""
 
-    __slots__ = ("count", "limit", "order_by", "relations", "where")
+    __slots__ = ("_checked", "count", "limit", "order_by", "relations", "where")
 
     def __init__(
         self,
@@ -579,6 +579,7 @@ class Load:
         self.where = where
         self.order_by = order_by
         self.limit = limit
+        self._checked: type[Columns] | None = None  # the table _load.check() found it right for
         # count=: {relation: None (every related row) or a condition on its rows}, in the statement
         # that reads the rows themselves (a correlated count(*) per relation).
         self.count: dict[str, Any] = {}
