@@ -128,7 +128,7 @@ $(CURDIR)/.tools/bin/atlas: tools/atlas/go.mod tools/atlas/go.sum $(wildcard too
 $(WHEELS_STAMP): $(VENV_STAMP) Makefile
 	$(VENV)/bin/pip download --quiet --disable-pip-version-check -d $(WHEELS) \
 	  'pydantic==2.14.3' 'psycopg[binary]==3.3.9' 'psycopg-pool==3.3.3' 'sqlalchemy==2.1.9' 'starlette==1.10.0' 'setuptools>=65' \
-	  'prometheus-client==0.26.0' 'opentelemetry-api==1.45.2'
+	  'prometheus-client==0.26.0' 'opentelemetry-api==1.45.1'
 	$(VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps -d $(WHEELS)/old-postgres 'pgserver==0.1.4'
 	touch $@
 

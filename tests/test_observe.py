@@ -195,3 +195,27 @@ def test_trace_context_reaches_postgresql_and_statements_stay_prepared(migrated_
 
 
 SHOW = "SELECT application_name, query FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+
+
+def test_psycopg_instrumentation_enabled_too_does_not_double_a_span(migrated_db: str) -> None:
+    """opentelemetry-instrumentation-psycopg and chatmaps_db both on (tests/roundtrip/otel_psycopg.py):
+    the package's statements are one span each, chatmaps_db's (its connections set their own
+    cursor classes, replacing the instrumentation's), and a connection the service opens itself
+    keeps the instrumentation's span."""
+    script = Path(__file__).resolve().parent / "roundtrip" / "otel_psycopg.py"
+    env = {**os.environ, "PYTHONPATH": f"{GENERATED}"}
+    ran = subprocess.run(
+        [sys.executable, str(script), migrated_db], env=env, capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    spans = json.loads(ran.stdout)
+    ours = [(s["name"], s["attributes"]["chatmaps_db.call"]) for s in spans if s["scope"] == "chatmaps_db"]
+    theirs = [(s["name"], s["attributes"].get("db.statement")) for s in spans if s["scope"] != "chatmaps_db"]
+    assert ours == [
+        ("SELECT", "connect"),  # the new connection's setup
+        ("INSERT public.users", "users.insert"),
+        ("SELECT public.users", "users.get"),
+        ("SELECT", "raw"),
+    ]
+    assert theirs == [("SELECT", "SELECT 2")]
+    assert {s["scope"] for s in spans} == {"chatmaps_db", "opentelemetry.instrumentation.psycopg"}

@@ -9,6 +9,12 @@ columns (an account's password, a session's token) are left out of the JSON. The
 database routes come from chatmaps_db.asgi: /api/health, /api/health/live, /api/db/test, and
 /api/metrics (Prometheus: the pool per node, statement durations per call).
 /api/users/{id}/overview shows relations: a user with sessions and accounts, loaded by load=.
+
+Watching it: DATABASE_SLOW_QUERY_MS=250 logs each slower statement at WARNING (logger
+chatmaps_db.queries, naming its call); under a tracer provider (`opentelemetry-instrument
+uvicorn examples.service.app:app`, or the SDK set up before this module is imported, as
+tests/roundtrip/otel_service.py does) each request's span gets one child span per statement;
+DATABASE_TRACE_COMMENTS=1 shows the request's traceparent in pg_stat_activity.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ class Observer:
 # opentelemetry-api). Without one, nothing is imported and nothing is made: `tracer()` looks
 # only at whether opentelemetry.trace was imported and its global provider is a real one.
 
-_TRACERS: dict[int, Any] = {}
+_FOUND: list[Any] = [None, None]  # the provider last seen, and its chatmaps_db tracer (or None)
 
 
 def tracer() -> Any:
@@ -124,12 +124,10 @@ def tracer() -> Any:
     if trace is None:
         return None
     provider = trace.get_tracer_provider()
-    if isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider):
-        return None
-    found = _TRACERS.get(id(provider))
-    if found is None:
-        found = _TRACERS[id(provider)] = provider.get_tracer("chatmaps_db")
-    return found
+    if provider is not _FOUND[0]:  # asked at each checkout and statement: the answer is kept
+        real = not isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+        _FOUND[:] = [provider, provider.get_tracer("chatmaps_db") if real else None]
+    return _FOUND[1]
 
 
 def traceparent() -> str | None:
@@ -146,7 +144,7 @@ def traceparent() -> str | None:
 def _span(found: Any, event: QueryEvent, server: dict[str, Any] | None) -> None:
     """The statement as a CLIENT span of the current context (the request's span, say), named and
     attributed by OpenTelemetry's database conventions; never a parameter value (nor raw SQL)."""
-    from opentelemetry.trace import SpanKind, Status, StatusCode
+    from opentelemetry.trace import SpanKind, Status, StatusCode  # imported already: a dict look-up
 
     end = time_ns()
     attributes: dict[str, Any] = {
