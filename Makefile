@@ -35,6 +35,7 @@ endif
 
 NAME ?=
 ALLOW_DESTRUCTIVE ?=
+ALLOW ?=
 FORCE ?=
 SEED ?=
 ROWS ?=
@@ -43,13 +44,13 @@ HOST ?=
 PORT ?=
 CODEGEN := $(PY) -O -m codegen
 
-.PHONY: help generate test check lint typecheck golden bench migrate status push seed studio migrate-hash atlas venv db-start db-stop db-shell db-reset
+.PHONY: help generate test check lint lint-migrations typecheck golden bench migrate status push seed studio migrate-hash atlas venv db-start db-stop db-shell db-reset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> generated/ + docs/SCHEMA.md (NAME=add_x, ALLOW_DESTRUCTIVE=1)
-	$(CODEGEN) update --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive)
+generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> generated/ + docs/SCHEMA.md (NAME=add_x, ALLOW_DESTRUCTIVE=1, ALLOW='rule: why')
+	$(CODEGEN) update --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive) --allow "$(ALLOW)"
 
 test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) $(WHEELS_STAMP) ## ruff, mypy and pytest (real Atlas, real PostgreSQL; PG_BINDIR=... for another version)
 	$(PY) -m pytest
@@ -61,8 +62,11 @@ lint: $(VENV_STAMP) ## ruff check and format check
 typecheck: $(VENV_STAMP) ## mypy --strict on codegen/, generated/, bench/, examples/service/ and the typing tests
 	$(VENV)/bin/mypy codegen generated/chatmaps_db tests/typing bench examples/service
 
-check: $(VENV_STAMP) $(ATLAS_DEP) ## fail if migrations/ or generated/ is stale, or atlas.sum is invalid
+check: $(VENV_STAMP) $(ATLAS_DEP) ## fail if migrations/ or generated/ is stale, atlas.sum is invalid, or a migration fails the lint
 	$(CODEGEN) check
+
+lint-migrations: $(VENV_STAMP) $(ATLAS_DEP) ## lint migrations/ with Atlas's analyzers and squawk (rules: codegen/dev/lint_rules.py)
+	$(CODEGEN) lint-migrations
 
 migrate: $(VENV_STAMP) $(ATLAS_DEP) ## apply pending migrations to DATABASE_URL, or to the local server
 	$(CODEGEN) migrate

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from codegen import output, pipeline, sqlfile
 from codegen.config import Config, load_config
-from codegen.dev import atlas, lock, migrations, pg, twins
+from codegen.dev import atlas, lint, lock, migrations, pg, twins
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA, shown
@@ -46,15 +46,16 @@ def _queries(args: argparse.Namespace) -> sqlfile.Parsed:
 
 
 def _report_diff(result: migrations.DiffResult, args: argparse.Namespace) -> None:
-    """What diff_and_lint did, naming the file where it lands in args.migrations (update stages a copy)."""
+    """What diff_and_lint did, naming the files where they land in args.migrations (update stages a copy)."""
     if result.new_file is None:
         print(f"{shown(args.schema)} unchanged: {shown(args.migrations)}/ already matches it, no new migration")
         return
-    written = args.migrations / result.new_file.name
-    for w in result.warnings:
-        print(f"warning: {shown(written)}:{w.line}: {w.text} ({w.code})", file=sys.stderr)
+    for problem in [*result.report.warnings, *result.report.allowed]:
+        where = f"{shown(args.migrations / problem.path.name)}:{problem.line}"
+        print(f"{'warning' if problem.allowed is None else 'note'}: {problem.describe(where)}", file=sys.stderr)
     note = " (destructive changes allowed by ALLOW_DESTRUCTIVE=1)" if args.allow_destructive else ""
-    print(f"wrote {shown(written)}: linted{note}; review it and commit")
+    for written in result.files or (result.new_file,):
+        print(f"wrote {shown(args.migrations / written.name)}: linted{note}; review it and commit")
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -62,10 +63,37 @@ def cmd_diff(args: argparse.Namespace) -> int:
     migrations.check_order(args.migrations)
     with pg.dev_database() as dev:
         result = migrations.diff_and_lint(
-            args.schema, args.migrations, dev, name=args.name, allow_destructive=args.allow_destructive
+            args.schema,
+            args.migrations,
+            dev,
+            name=args.name,
+            allow_destructive=args.allow_destructive,
+            allow=args.allow,
+            settings=_config(args).migrations,
         )
     _report_diff(result, args)
     return 0
+
+
+def cmd_lint_migrations(args: argparse.Namespace) -> int:
+    """Lint every migration after [tool.codegen.migrations] lint_after (Atlas's analyzers and squawk)."""
+    with pg.dev_database() as dev:
+        report = _lint_all(args, dev)
+    print(f"ok: {shown(args.migrations)}/ passes the migration lint ({len(report.problems)} findings above)")
+    return 0
+
+
+def _lint_all(args: argparse.Namespace, dev: str) -> lint.Report:
+    """The lint report on migrations/ (printed: warnings and opt-outs; errors raise UnsafeMigration)."""
+    settings = _config(args).migrations
+    linted, skipped = lint.files_after(args.migrations, settings.lint_after)
+    report = lint.lint(linted, args.migrations, dev)
+    if skipped:
+        print(f"not linted: {len(skipped)} migrations at or before lint_after {settings.lint_after} (pyproject.toml)")
+    for problem in [*report.warnings, *report.allowed]:
+        print(f"{'warning' if problem.allowed is None else 'note'}: {problem}")
+    report.raise_errors(f"{len(report.errors)} migration lint errors: fix them, or opt out as the README says")
+    return report
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -78,7 +106,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     with pg.dev_server() as server:
         with pg.dev_database(server) as dev:
             migrations.check(args.schema, args.migrations, dev)
-        print(f"ok: {shown(args.migrations)}/ matches {shown(args.schema)} and atlas.sum is valid")
+            print(f"ok: {shown(args.migrations)}/ matches {shown(args.schema)} and atlas.sum is valid")
+            _lint_all(args, dev)
+        print(f"ok: {shown(args.migrations)}/ passes the migration lint")
         out = pipeline.build_from_migrations(args.migrations, _config(args), server, _queries(args))
     files = pipeline.placed(out, GENERATED, DOCS)
     stale = output.diff(files, pipeline.managed(GENERATED), ROOT)
@@ -106,7 +136,13 @@ def cmd_update(args: argparse.Namespace) -> int:
             shutil.copytree(args.migrations, staged)
         with pg.dev_database(server) as dev:
             result = migrations.diff_and_lint(
-                args.schema, staged, dev, name=args.name, allow_destructive=args.allow_destructive
+                args.schema,
+                staged,
+                dev,
+                name=args.name,
+                allow_destructive=args.allow_destructive,
+                allow=args.allow,
+                settings=config.migrations,
             )
         out = pipeline.build_from_migrations(staged, config, server, _queries(args))
         target, files = _package_files(out, args)
@@ -309,6 +345,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "update": cmd_update,
     "diff": cmd_diff,
     "check": cmd_check,
+    "lint-migrations": cmd_lint_migrations,
     "generate": cmd_generate,
     "dump-ir": cmd_dump_ir,
     "migrate": cmd_migrate,
@@ -357,6 +394,10 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--name", default="", help="suffix of the new migration file")
         if name in ("diff", "update", "push"):
             c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")
+        if name in ("diff", "update"):
+            c.add_argument(
+                "--allow", default="", help="accept lint errors: 'rule[, rule]: why it is safe' (written into the file)"
+            )
         if name in ("push", "seed", "studio"):
             c.add_argument("--force", action="store_true", help="use a DATABASE_URL that is not on this machine")
         if name == "seed":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,45 @@ class Config:
     # {"schema.view.column": "schema.table.column"}: a foreign key the database cannot hold (a view's,
     # or one a schema left out), for relations only: nothing is enforced.
     foreign_keys: dict[str, str] = field(default_factory=dict)
+    # [tool.codegen.migrations]: what `make generate` writes into a new migration, and what is linted.
+    migrations: MigrationSettings = field(default_factory=lambda: MigrationSettings())
+
+
+@dataclass(frozen=True)
+class MigrationSettings:
+    """[tool.codegen.migrations] in pyproject.toml."""
+
+    # SET at the top of each new migration: a statement that waits longer for a lock fails (its
+    # file rolls back) instead of queueing every query on the table behind it.
+    lock_timeout: str = "5s"
+    # Migrations at or before this version are not linted (they predate the lint: strong_migrations'
+    # start_after). Empty: all are.
+    lint_after: str = ""
+    # A new migration's CREATE/DROP INDEX on a table that already exists is written CONCURRENTLY,
+    # into a file of its own that Atlas runs outside a transaction (`-- atlas:txmode none`).
+    concurrent_indexes: bool = True
+
+
+_DURATION = re.compile(r"\d+(ms|s|min)")
+
+
+def _migration_settings(section: object, pyproject: Path) -> MigrationSettings:
+    where = f"{pyproject}: [tool.codegen.migrations]"
+    if not isinstance(section, dict):
+        raise CodegenError(f"{where} must be a table")
+    unknown = sorted(set(section) - {"lock_timeout", "lint_after", "concurrent_indexes"})
+    if unknown:
+        raise CodegenError(f"{where} has no setting {unknown[0]!r}: lock_timeout, lint_after and concurrent_indexes")
+    timeout = section.get("lock_timeout", "5s")
+    if not isinstance(timeout, str) or not _DURATION.fullmatch(timeout):
+        raise CodegenError(f'{where} lock_timeout must be a duration PostgreSQL reads, like "5s", "500ms" or "1min"')
+    after = section.get("lint_after", "")
+    if not isinstance(after, str) or not (after == "" or (len(after) == 14 and after.isdigit())):
+        raise CodegenError(f'{where} lint_after must be a migration version (YYYYMMDDHHMMSS), like "20261122215456"')
+    concurrent = section.get("concurrent_indexes", True)
+    if not isinstance(concurrent, bool):
+        raise CodegenError(f"{where} concurrent_indexes must be true or false")
+    return MigrationSettings(timeout, after, concurrent)
 
 
 def load_config(pyproject: Path, *, required: bool = False) -> Config:
@@ -86,7 +126,10 @@ def load_config(pyproject: Path, *, required: bool = False) -> Config:
             f'{pyproject}: [tool.codegen.foreign_keys] maps "schema.view.column" to the column it refers to: '
             '"public.user_stats.user_id" = "public.users.id"'
         )
-    return Config(types, names, tuple(secrets), tuple(server), not_null, _shown(pyproject), dict(relations), dict(keys))
+    settings = _migration_settings(section.get("migrations", {}), pyproject)
+    return Config(
+        types, names, tuple(secrets), tuple(server), not_null, _shown(pyproject), dict(relations), dict(keys), settings
+    )
 
 
 def _shown(path: Path) -> str:

@@ -249,8 +249,9 @@ class Finding:
         return self.code.startswith("DS")
 
 
-def migrate_lint_latest(migrations: Path, dev_url: str) -> list[Finding]:
-    """Lint the newest migration file; returns every diagnostic Atlas reports."""
+def migrate_lint(migrations: Path, dev_url: str, latest: int = 1) -> list[Finding]:
+    """Lint the newest `latest` migration files (each against the schema of the files before it);
+    returns every diagnostic Atlas's analyzers report (their policy is codegen/dev/lint_rules.py's)."""
     proc = run(
         "migrate",
         "lint",
@@ -259,7 +260,7 @@ def migrate_lint_latest(migrations: Path, dev_url: str) -> list[Finding]:
         "--dev-url",
         atlas_url(dev_url),
         "--latest",
-        "1",
+        str(latest),
         "--log",
         "{{ json .Files }}",
         check=False,

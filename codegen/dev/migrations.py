@@ -7,16 +7,18 @@ sure a refused migration leaves nothing behind.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from codegen.dev import atlas, hcl_errors
-from codegen.errors import DestructiveChange, MigrationOrder, OutOfSync
+from codegen.config import MigrationSettings
+from codegen.dev import atlas, hcl_errors, lint
+from codegen.dev.lint import NOLINT_DESTRUCTIVE, TXMODE_NONE
+from codegen.dev.lint_rules import BY_KEY
+from codegen.errors import DestructiveChange, MigrationOrder, OutOfSync, UsageError
 from codegen.paths import shown
 from codegen.signals import scratch_folder
 
-NOLINT_DESTRUCTIVE = "-- atlas:nolint destructive"
 # Atlas names a migration `<UTC time>.sql` in this form; files apply in the order of their names.
 VERSION_FORMAT = "%Y%m%d%H%M%S"
 # How far ahead of this machine's clock a version may be (another machine's clock, or a second
@@ -26,10 +28,12 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class DiffResult:
-    """What `diff_and_lint` did: the new file, if any, and non-blocking lint warnings."""
+    """What `diff_and_lint` did: the new file, if any (and the files it wrote: a second one holds
+    the concurrent index changes), and the lint's report (warnings, honoured opt-outs)."""
 
     new_file: Path | None
-    warnings: tuple[atlas.Finding, ...] = ()
+    report: lint.Report = field(default_factory=lint.Report)
+    files: tuple[Path, ...] = ()
 
 
 def _sql_files(migrations: Path) -> set[Path]:
@@ -84,15 +88,28 @@ def check_order(migrations: Path, now: datetime | None = None) -> None:
 
 
 def diff_and_lint(
-    schema: Path, migrations: Path, dev_url: str, *, name: str = "", allow_destructive: bool = False
+    schema: Path,
+    migrations: Path,
+    dev_url: str,
+    *,
+    name: str = "",
+    allow_destructive: bool = False,
+    allow: str = "",
+    settings: MigrationSettings | None = None,
 ) -> DiffResult:
-    """Diff `schema` into a new migration in `migrations` and lint it.
+    """Diff `schema` into a new migration in `migrations` and lint it (lint.py: Atlas and squawk).
 
-    Without `name`, the file is named after its change (`add_places`, `drop_users_bio`).
-    A destructive change is refused (the new file is removed and atlas.sum restored)
-    unless `allow_destructive`, in which case each flagged statement is marked with
-    `-- atlas:nolint destructive`, so the opt-in is recorded in the file for review.
+    Without `name`, the file is named after its change (`add_places`, `drop_users_bio`). The
+    file starts with SET lock_timeout; index changes on tables that already exist go
+    CONCURRENTLY into a second file that runs outside a transaction (settings.concurrent_indexes).
+    A lint error refuses the migration (the new files are removed and atlas.sum restored) unless
+    it is allowed: a destructive change by `allow_destructive` (each such statement is marked
+    `-- atlas:nolint destructive`), any other rule by `allow` ("rule[, rule]: reason", written
+    above each statement it flags as `-- lint:allow rule: reason`), so the opt-in is in the
+    file for review.
     """
+    settings = settings or MigrationSettings()
+    allowing = _parse_allow(allow)
     hcl_errors.check(schema, shown(schema))
     migrations.mkdir(parents=True, exist_ok=True)
     before = {path: path.read_bytes() for path in _sql_files(migrations)}
@@ -105,29 +122,170 @@ def diff_and_lint(
     if not added:
         return DiffResult(None)
     new_file = _rename(added[-1], set(before), name, migrations)
-    sql = new_file.read_text()
-    escaped = escape_backslashes(sql)
-    if escaped != sql:  # Atlas's own lint cannot read the file it wrote: say the same as E'...'
-        new_file.write_text(escaped)
-        atlas.migrate_hash(migrations)
+    written = [new_file]
     try:
-        findings = atlas.migrate_lint_latest(migrations, dev_url)
+        written = _shape(new_file, settings, name)
+        new_file = written[0]
+        atlas.migrate_hash(migrations)
+        report = lint.lint(written, migrations, dev_url)
+        if (allow_destructive or allowing) and _mark(report, allow_destructive, allowing):
+            atlas.migrate_hash(migrations)
+            report = lint.lint(written, migrations, dev_url)
     except Exception:
-        _discard(new_file, migrations)
+        _discard(written, migrations)
         raise
-    destructive = [f for f in findings if f.destructive]
-    if destructive and not allow_destructive:
-        _discard(new_file, migrations)
+    errors = report.errors
+    destructive = [p for p in errors if p.rule.key == "destructive"]
+    if destructive:
+        _discard(written, migrations)
         first = destructive[0]
+        codes = ", ".join(s.removeprefix("atlas ") for s in first.sources if s.startswith("atlas ")) or "squawk"
+        said = f"{first.detail} ({codes}) in " if first.detail else f"({codes}) "
         raise DestructiveChange(
-            f"{shown(schema)}: the new migration would drop data: {first.text} ({first.code}) in "
-            f"`{first.statement}`; no migration was written. If the loss is intended, run "
+            f"{shown(schema)}: the new migration would drop data: {said}`{first.statement}`; "
+            "no migration was written. If the loss is intended, run "
             f"`make generate {f'NAME={name} ' if name else ''}ALLOW_DESTRUCTIVE=1`"
         )
-    if destructive:
-        _mark_nolint(new_file, {f.line for f in destructive})
-        atlas.migrate_hash(migrations)
-    return DiffResult(new_file, tuple(f for f in findings if not f.destructive))
+    if errors:
+        _discard(written, migrations)
+        keys = sorted({p.rule.key for p in errors})
+        report.raise_errors(
+            by_statement=True,
+            after=f"no migration was written: change {shown(schema)} (the fixes above), or if it is safe here, "
+            f"`make generate ALLOW='{', '.join(keys)}: <why it is safe>'`",
+        )
+    return DiffResult(new_file, report, tuple(written))
+
+
+def _parse_allow(allow: str) -> dict[str, str]:
+    """ALLOW="rule[, rule]: reason" -> {rule: reason}; a rule the table lacks or no reason is refused."""
+    if not allow.strip():
+        return {}
+    rules, _, reason = allow.partition(":")
+    keys = [k.strip() for k in rules.split(",") if k.strip()]
+    if not keys or not reason.strip():
+        raise UsageError(f"ALLOW={allow!r}: say which rules and why, as ALLOW='rule[, rule]: why it is safe here'")
+    for key in keys:
+        if key not in BY_KEY or key == "destructive":
+            hint = "ALLOW_DESTRUCTIVE=1 allows dropping data" if key == "destructive" else "the lint report names rules"
+            raise UsageError(f"ALLOW={allow!r}: {key!r} is not a rule ALLOW takes ({hint})")
+    return dict.fromkeys(keys, reason.strip())
+
+
+def _mark(report: lint.Report, allow_destructive: bool, allowing: dict[str, str]) -> bool:
+    """Write the opt-out above each statement with an error the caller allowed; whether any was."""
+    marks: dict[Path, dict[int, list[str]]] = {}
+    for problem in report.errors:
+        key = problem.rule.key
+        if key == "destructive" and allow_destructive:
+            line = NOLINT_DESTRUCTIVE
+        elif key in allowing:
+            line = f"{lint.ALLOW} {key}: {allowing[key]}"
+        else:
+            continue
+        marks.setdefault(problem.path, {}).setdefault(problem.line, []).append(line)
+    for path, by_line in marks.items():
+        out: list[str] = []
+        for number, text in enumerate(path.read_text().splitlines(keepends=True), start=1):
+            out += [mark + "\n" for mark in by_line.get(number, [])]
+            out.append(text)
+        path.write_text("".join(out))
+    return bool(marks)
+
+
+LOCK_TIMEOUT_NOTE = (
+    "-- A statement that waits longer than this for a lock fails, and the file rolls back, instead of "
+    "queueing every query on its table behind it ([tool.codegen.migrations] lock_timeout in pyproject.toml)."
+)
+CONCURRENT_NOTE = (
+    "-- CONCURRENTLY blocks no reads or writes, but waits for the transactions older than it to end: "
+    "a lock_timeout would cancel that wait and leave an INVALID index, so there is none here."
+)
+
+
+def _shape(new_file: Path, settings: MigrationSettings, name: str) -> list[Path]:
+    """Atlas's new file as `make generate` writes it: backslashes escaped, lock_timeout first, and
+    index changes on existing tables moved CONCURRENTLY into a file of their own (one second later;
+    without `name`, each file named after what it holds). Returns the files, in order."""
+    sql = escape_backslashes(new_file.read_text())
+    moved = split_concurrent(sql) if settings.concurrent_indexes else None
+    if moved is None:
+        new_file.write_text(_locked(sql, settings))
+        return [new_file]
+    rest, concurrent = moved
+    text = f"{TXMODE_NONE}\n\n{CONCURRENT_NOTE}\nSET lock_timeout = 0;\n{concurrent}"
+    if not any(line.strip() and not line.startswith("--") for line in rest.splitlines()):
+        new_file.write_text(text)  # nothing else in it: the file itself runs outside a transaction
+        return [new_file]
+    stamp = version(new_file)
+    when = _parse_version(stamp)
+    assert when is not None  # _rename made it one
+    later = (when + timedelta(seconds=1)).strftime(VERSION_FORMAT)
+    if name:
+        first, second = new_file, new_file.with_name(f"{later}_{name}_concurrently.sql")
+    else:
+        from codegen.dev.migration_name import name_from_sql
+
+        first = new_file.with_name(f"{stamp}_{name_from_sql(rest)}.sql")
+        second = new_file.with_name(f"{later}_{name_from_sql(concurrent)}.sql")
+        new_file.rename(first)
+    first.write_text(_locked(rest, settings))
+    second.write_text(text)
+    return [first, second]
+
+
+def _locked(sql: str, settings: MigrationSettings) -> str:
+    return f"{LOCK_TIMEOUT_NOTE}\nSET lock_timeout = '{settings.lock_timeout}';\n{sql}"
+
+
+def split_concurrent(sql: str) -> tuple[str, str] | None:
+    """`sql` without its CREATE INDEX and DROP INDEX statements on tables it does not create itself,
+    and those statements made CONCURRENTLY (each with the comment lines above it); None when
+    there is none. Statements are found by PostgreSQL's own parser (pglast), CONCURRENTLY placed
+    after the INDEX keyword by its lexer."""
+    # Imported here: pglast's parser costs 0.1 s, and only a new migration needs it.
+    from pglast import ast, parse_sql
+    from pglast.enums import ObjectType
+    from pglast.parser import scan
+
+    statements = parse_sql(sql)
+
+    def table(relation: ast.RangeVar | None) -> tuple[str, str] | None:
+        return None if relation is None else (relation.schemaname or "public", relation.relname or "")
+
+    created = {table(raw.stmt.relation) for raw in statements if isinstance(raw.stmt, ast.CreateStmt)}
+    lines = sql.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    moving: set[int] = set()
+    out: list[str] = []
+    for raw in statements:
+        node = raw.stmt
+        if isinstance(node, ast.IndexStmt):
+            if node.concurrent or table(node.relation) in created:
+                continue
+        elif not (
+            isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_INDEX and not node.concurrent
+        ):
+            continue
+        begin = raw.stmt_location or 0
+        end = begin + (raw.stmt_len or len(sql) - begin)
+        top = max(i for i, s in enumerate(starts[:-1]) if s <= begin)
+        last = max(i for i, s in enumerate(starts[:-1]) if s <= end)
+        if starts[top] != begin or lines[last][end - starts[last] :].strip() != ";":
+            continue  # shares a line with another statement: left where it is (the lint says so)
+        first = top
+        while first > 0 and lines[first - 1].startswith("--") and first - 1 not in moving:
+            first -= 1  # its comment lines (Atlas's "-- Create index ...") go with it
+        text = sql[begin:end]
+        keyword = next(token for token in scan(text) if token.name == "INDEX")
+        comments = "".join(lines[first:top])
+        out.append(f"{comments}{text[: keyword.end + 1]} CONCURRENTLY{text[keyword.end + 1 :]};\n")
+        moving.update(range(first, last + 1))
+    if not moving:
+        return None
+    return "".join(line for i, line in enumerate(lines) if i not in moving), "".join(out)
 
 
 def escape_backslashes(sql: str) -> str:
@@ -173,20 +331,11 @@ def _rename(new_file: Path, existing: set[Path], name: str, migrations: Path) ->
     return named
 
 
-def _discard(new_file: Path, migrations: Path) -> None:
-    """Remove a refused migration and restore atlas.sum: schema.hcl itself is untouched."""
-    new_file.unlink(missing_ok=True)
+def _discard(new_files: list[Path], migrations: Path) -> None:
+    """Remove a refused migration's files and restore atlas.sum: schema.hcl itself is untouched."""
+    for path in new_files:
+        path.unlink(missing_ok=True)
     atlas.migrate_hash(migrations)
-
-
-def _mark_nolint(path: Path, lines: set[int]) -> None:
-    """Put the destructive opt-in directive above each flagged statement."""
-    out: list[str] = []
-    for number, line in enumerate(path.read_text().splitlines(keepends=True), start=1):
-        if number in lines:
-            out.append(NOLINT_DESTRUCTIVE + "\n")
-        out.append(line)
-    path.write_text("".join(out))
 
 
 def pending_sql(schema: Path, migrations: Path, dev_url: str) -> str:
