@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from codegen.dev import atlas, lint
+from codegen.config import MigrationSettings
+from codegen.dev import atlas, lint, migrations, pg
 from codegen.dev.lint_rules import BY_KEY, RULES
+from codegen.errors import AtlasFailed, UsageError
 from codegen.paths import MIGRATIONS, ROOT
 
 LOCKED = "SET lock_timeout = '5s';\n"
@@ -260,3 +262,144 @@ def test_chatmaps_migrations_pass_the_lint(dev_url: str) -> None:
     linted, skipped = lint.files_after(MIGRATIONS, "20261122215456")
     assert [p.name for p in skipped] == ["20261122211719_initial.sql", "20261122215456_drop_index_comment.sql"]
     assert lint.lint(linted, MIGRATIONS, dev_url).errors == []
+
+
+# -- what `make generate` writes -------------------------------------------------------------
+
+
+def edit(schema: Path, old: str, new: str) -> None:
+    text = schema.read_text()
+    assert old in text
+    schema.write_text(text.replace(old, new, 1))
+
+
+USERS_INDEX = '  index "users_email_lower_key" {'
+NAME_INDEX = '  index "users_name_idx" {\n    columns = [column.name]\n  }\n'
+NICKNAME = '  column "nickname" {\n    null = true\n    type = text\n  }\n  index "users_nick_idx" {\n    columns = [column.nickname]\n  }\n'
+
+
+def applied_indexes(url: str) -> dict[str, bool]:
+    """The users table's indexes and whether each is valid, as PostgreSQL says."""
+    with pg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = 'public.users'::regclass"
+        ).fetchall()
+    return {name: valid for name, valid in rows}
+
+
+def test_an_index_on_an_existing_table_is_written_concurrently_in_a_file_of_its_own(
+    project_copy: tuple[Path, Path], dev_url: str, fresh_db: str
+) -> None:
+    schema, folder = project_copy
+    edit(schema, USERS_INDEX, NAME_INDEX + USERS_INDEX)
+    result = migrations.diff_and_lint(schema, folder, dev_url)
+    [only] = result.files
+    assert only.name.endswith("_add_users_name_idx.sql")
+    lines = only.read_text().splitlines()
+    assert lines[0] == "-- atlas:txmode none" and lines[1] == ""
+    assert "SET lock_timeout = 0;" in lines  # a CONCURRENTLY build waits for older transactions by design
+    assert 'CREATE INDEX CONCURRENTLY "users_name_idx" ON "public"."users" ("name");' in lines
+    assert result.report.errors == [] and result.report.warnings == []
+    atlas.migrate_apply(folder, fresh_db)
+    assert applied_indexes(fresh_db)["users_name_idx"] is True
+    migrations.check(schema, folder, dev_url)  # Atlas replays it to the same schema: in sync
+
+
+def test_a_mixed_change_is_two_files_the_locked_one_first(
+    project_copy: tuple[Path, Path], dev_url: str, fresh_db: str
+) -> None:
+    schema, folder = project_copy
+    edit(schema, USERS_INDEX, NICKNAME + USERS_INDEX)
+    result = migrations.diff_and_lint(schema, folder, dev_url)
+    first, second = result.files
+    assert first.name.endswith("_add_users_nickname.sql") and second.name.endswith("_add_users_nick_idx.sql")
+    assert migrations.version(second) > migrations.version(first)
+    assert first.read_text().splitlines()[1:] == [
+        "SET lock_timeout = '5s';",
+        '-- Modify "users" table',
+        'ALTER TABLE "public"."users" ADD COLUMN "nickname" text NULL;',
+    ]
+    assert second.read_text().startswith("-- atlas:txmode none\n\n")
+    assert 'CREATE INDEX CONCURRENTLY "users_nick_idx" ON "public"."users" ("nickname");' in second.read_text()
+    atlas.migrate_apply(folder, fresh_db)
+    assert applied_indexes(fresh_db)["users_nick_idx"] is True
+    migrations.check(schema, folder, dev_url)
+
+
+def test_an_index_on_a_new_table_stays_in_its_transaction(project_copy: tuple[Path, Path], dev_url: str) -> None:
+    schema, folder = project_copy
+    schema.write_text(
+        schema.read_text() + '\ntable "places" {\n  schema = schema.public\n  column "id" {\n    type = bigint\n  }\n'
+        '  column "name" {\n    type = text\n  }\n  primary_key {\n    columns = [column.id]\n  }\n'
+        '  index "places_name_idx" {\n    columns = [column.name]\n  }\n}\n'
+    )
+    result = migrations.diff_and_lint(schema, folder, dev_url)
+    [only] = result.files
+    text = only.read_text()
+    assert "SET lock_timeout = '5s';" in text and "CONCURRENTLY" not in text and "txmode" not in text
+    assert 'CREATE INDEX "places_name_idx" ON "public"."places" ("name");' in text
+
+
+def test_an_unsafe_change_is_refused_whole_or_allowed_by_name(project_copy: tuple[Path, Path], dev_url: str) -> None:
+    schema, folder = project_copy
+    edit(schema, 'column "ip_address" {\n    type    = text', 'column "ip_address" {\n    type    = varchar(64)')
+    before = sorted(p.name for p in folder.iterdir()), (folder / "atlas.sum").read_text()
+    with pytest.raises(lint.UnsafeMigration) as info:
+        migrations.diff_and_lint(schema, folder, dev_url)
+    first, last = str(info.value).splitlines()
+    assert first.startswith('`ALTER TABLE "public"."sessions" ALTER COLUMN "ip_address" TYPE character varying(64)')
+    assert "error changing-column-type (squawk): ALTER COLUMN ... TYPE takes an ACCESS EXCLUSIVE lock" in first
+    assert last.endswith("`make generate ALLOW='changing-column-type: <why it is safe>'`")
+    assert (sorted(p.name for p in folder.iterdir()), (folder / "atlas.sum").read_text()) == before
+    for bad, says in [
+        ("changing-column-type", "say which rules and why"),
+        ("no-such-rule: x", "'no-such-rule' is not a rule ALLOW takes"),
+        ("destructive: x", "ALLOW_DESTRUCTIVE=1 allows dropping data"),
+    ]:
+        with pytest.raises(UsageError, match=says):
+            migrations.diff_and_lint(schema, folder, dev_url, allow=bad)
+    result = migrations.diff_and_lint(schema, folder, dev_url, allow="changing-column-type: no row has one yet")
+    assert result.new_file is not None
+    assert "-- lint:allow changing-column-type: no row has one yet\nALTER TABLE" in result.new_file.read_text()
+    assert [(p.rule.key, p.allowed) for p in result.report.allowed] == [("changing-column-type", "no row has one yet")]
+    migrations.check(schema, folder, dev_url)
+
+
+def test_a_blocked_migration_fails_fast_and_applies_nothing(
+    project_copy: tuple[Path, Path], dev_url: str, fresh_db: str
+) -> None:
+    """lock_timeout against a long transaction: the ALTER gives up instead of queueing every query
+    behind it, Atlas rolls the file back, and the next run applies it once the blocker is gone."""
+    schema, folder = project_copy
+    edit(schema, USERS_INDEX, '  column "nickname" {\n    null = true\n    type = text\n  }\n' + USERS_INDEX)
+    settings = MigrationSettings(lock_timeout="200ms")
+    [new] = migrations.diff_and_lint(schema, folder, dev_url, settings=settings).files
+    assert "SET lock_timeout = '200ms';" in new.read_text()
+    pending = new.with_suffix(".later")
+    new.rename(pending)  # apply everything before it first
+    atlas.migrate_hash(folder)
+    atlas.migrate_apply(folder, fresh_db)
+    pending.rename(new)
+    atlas.migrate_hash(folder)
+    with pg.connect(fresh_db) as blocker:
+        blocker.execute("BEGIN")
+        blocker.execute("SELECT count(*) FROM users")  # a reader's transaction, left open: ACCESS SHARE
+        with pytest.raises(AtlasFailed) as info:
+            atlas.migrate_apply(folder, fresh_db)
+        blocker.execute("ROLLBACK")
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"{new.name}: waited longer than its lock_timeout (200ms) for a lock" in message
+    assert "nothing of it was applied" in message and "pg_stat_activity" in message
+    with pg.connect(fresh_db) as conn:
+        columns = [
+            r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'users'")
+        ]
+        versions = [r[0] for r in conn.execute("SELECT version FROM atlas_schema_revisions.atlas_schema_revisions")]
+    assert "nickname" not in columns and migrations.version(new) not in versions
+    atlas.migrate_apply(folder, fresh_db)  # the blocker gone: it applies
+    with pg.connect(fresh_db) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'"
+        ).fetchone() == (1,)

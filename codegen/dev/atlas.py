@@ -60,6 +60,7 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     if check and proc.returncode != 0:
         folder = _arg(args, "--dir")
         missing_extension(proc.stderr + proc.stdout, folder)
+        lock_timeout(proc.stderr + proc.stdout, folder)
         if "checksum mismatch" in proc.stderr + proc.stdout and folder:
             raise ChecksumMismatch(sum_mismatch(Path(folder.removeprefix("file://"))))
         target = _arg(args, "--to") or ""
@@ -175,6 +176,34 @@ def sum_mismatch(migrations: Path) -> str:
         where = _display(migrations / gone)
         return f"{where} is in atlas.sum but missing (checksum mismatch): restore it (`git checkout -- {where}`)"
     return f"{_display(migrations / 'atlas.sum')} does not match the files (checksum mismatch): {rehash}"
+
+
+_LOCK_TIMEOUT = re.compile(r'executing statement .*? from version "(?P<version>\d+)".*?canceling statement due to lock timeout')
+
+
+def lock_timeout(output: str, migrations: str | None) -> None:
+    """Raise AtlasFailed, saying what happened and what to do, if a migration's statement gave up
+    waiting for a lock (its SET lock_timeout: another transaction held the table)."""
+    match = _LOCK_TIMEOUT.search(output)
+    if match is None or not migrations:
+        return
+    folder = Path(migrations.removeprefix("file://"))
+    found = sorted(folder.glob(f"{match['version']}*.sql"))
+    if not found:
+        return
+    text = found[0].read_text()
+    setting = re.search(r"^SET lock_timeout = '([^']*)';", text, re.MULTILINE)
+    limit = f" ({setting[1]})" if setting else ""
+    applied = (
+        "the statements before it were applied (the file runs outside a transaction): rerun to finish it"
+        if "-- atlas:txmode none" in text.splitlines()[:3]
+        else "nothing of it was applied (its transaction rolled back)"
+    )
+    raise AtlasFailed(
+        f"{_display(found[0])}: waited longer than its lock_timeout{limit} for a lock another transaction holds on "
+        f"a table it changes, and gave up rather than queue every query behind it; {applied}. Find the blocker "
+        "in pg_stat_activity (a long transaction, `idle in transaction`), and apply again once it ends"
+    )
 
 
 def first_error_line(proc: subprocess.CompletedProcess[str]) -> str:
