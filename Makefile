@@ -49,8 +49,8 @@ CODEGEN := $(PY) -O -m codegen
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> generated/ + docs/SCHEMA.md (NAME=add_x, ALLOW_DESTRUCTIVE=1, ALLOW='rule: why')
-	$(CODEGEN) update --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive) --allow "$(ALLOW)"
+generate: $(VENV_STAMP) $(ATLAS_DEP) ## schema.hcl -> new linted migration -> generated/ + docs/SCHEMA.md (NAME=add_x, ALLOW_DESTRUCTIVE=1, ALLOW='rule: why', ROWS=1000)
+	$(CODEGEN) update --name "$(NAME)" $(if $(ALLOW_DESTRUCTIVE),--allow-destructive) --allow "$(ALLOW)" $(if $(ROWS),--rows $(ROWS))
 
 test: lint typecheck $(ATLAS_DEP) $(NODE_STAMP) $(WHEELS_STAMP) ## ruff, mypy and pytest (real Atlas, real PostgreSQL; PG_BINDIR=... for another version)
 	$(PY) -m pytest
@@ -66,7 +66,7 @@ check: $(VENV_STAMP) $(ATLAS_DEP) ## fail if migrations/ or generated/ is stale,
 	$(CODEGEN) check
 
 lint-migrations: $(VENV_STAMP) $(ATLAS_DEP) ## lint migrations/ with Atlas's analyzers and squawk (rules: codegen/dev/lint_rules.py)
-	$(CODEGEN) lint-migrations
+	$(CODEGEN) lint-migrations $(if $(ROWS),--rows $(ROWS))
 
 migrate: $(VENV_STAMP) $(ATLAS_DEP) ## apply pending migrations to DATABASE_URL, or to the local server
 	$(CODEGEN) migrate

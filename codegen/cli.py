@@ -13,7 +13,7 @@ from pathlib import Path
 
 from codegen import output, pipeline, sqlfile
 from codegen.config import Config, load_config
-from codegen.dev import atlas, lint, lock, migrations, pg, twins
+from codegen.dev import atlas, lint, lock, migrations, pg, probe, twins
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA, shown
@@ -45,8 +45,9 @@ def _queries(args: argparse.Namespace) -> sqlfile.Parsed:
     return sqlfile.read(directory, shown(directory))
 
 
-def _report_diff(result: migrations.DiffResult, args: argparse.Namespace) -> None:
-    """What diff_and_lint did, naming the files where they land in args.migrations (update stages a copy)."""
+def _report_diff(result: migrations.DiffResult, args: argparse.Namespace, observed: probe.Probe | None = None) -> None:
+    """What diff_and_lint did, naming the files where they land in args.migrations (update stages
+    a copy), and what the probe saw them do."""
     if result.new_file is None:
         print(f"{shown(args.schema)} unchanged: {shown(args.migrations)}/ already matches it, no new migration")
         return
@@ -56,12 +57,20 @@ def _report_diff(result: migrations.DiffResult, args: argparse.Namespace) -> Non
     note = " (destructive changes allowed by ALLOW_DESTRUCTIVE=1)" if args.allow_destructive else ""
     for written in result.files or (result.new_file,):
         print(f"wrote {shown(args.migrations / written.name)}: linted{note}; review it and commit")
+    if observed is not None:
+        print("\n".join(observed.lines(args.migrations)))
+
+
+def _rows(args: argparse.Namespace) -> int:
+    """Rows per table for the probe: --rows (make generate ROWS=...), else 1,000."""
+    rows = getattr(args, "rows", None)
+    return probe.DEFAULT_ROWS if rows is None else int(rows)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Diff schema.hcl into a new, linted migration (no code generation)."""
     migrations.check_order(args.migrations)
-    with pg.dev_database() as dev:
+    with pg.dev_server() as server, pg.dev_database(server) as dev:
         result = migrations.diff_and_lint(
             args.schema,
             args.migrations,
@@ -71,15 +80,23 @@ def cmd_diff(args: argparse.Namespace) -> int:
             allow=args.allow,
             settings=_config(args).migrations,
         )
-    _report_diff(result, args)
+        observed = None
+        if result.files:
+            observed = probe.probe(result.files, args.migrations, server.url, package=GENERATED, rows=_rows(args))
+    _report_diff(result, args, observed)
     return 0
 
 
 def cmd_lint_migrations(args: argparse.Namespace) -> int:
-    """Lint every migration after [tool.codegen.migrations] lint_after (Atlas's analyzers and squawk)."""
-    with pg.dev_database() as dev:
+    """Lint every migration after [tool.codegen.migrations] lint_after (Atlas's analyzers and
+    squawk), and run them on a copy with rows to show what each statement does."""
+    with pg.dev_server() as server, pg.dev_database(server) as dev:
         report = _lint_all(args, dev)
-    print(f"ok: {shown(args.migrations)}/ passes the migration lint ({len(report.problems)} findings above)")
+        linted, _ = lint.files_after(args.migrations, _config(args).migrations.lint_after)
+        if linted:
+            observed = probe.probe(linted, args.migrations, server.url, package=GENERATED, rows=_rows(args))
+            print("\n".join(observed.lines()))
+    print(f"ok: {shown(args.migrations)}/ passes the migration lint ({len(report.warnings)} warnings)")
     return 0
 
 
@@ -132,9 +149,16 @@ def cmd_update(args: argparse.Namespace) -> int:
         print(f"derived {shown(twin)} from its async source")
     with pg.dev_server() as server, scratch_folder("chatmaps-generate-") as tmp:
         staged = Path(tmp) / "migrations"
+        earlier = Path(tmp) / "earlier"  # what the probe's database is built from, meanwhile
         if args.migrations.exists():
             shutil.copytree(args.migrations, staged)
-        with pg.dev_database(server) as dev:
+            shutil.copytree(args.migrations, earlier)
+        else:
+            earlier.mkdir()
+        with (
+            probe.ahead(server.url, earlier, package=args.out or GENERATED, rows=_rows(args)) as ready,
+            pg.dev_database(server) as dev,
+        ):
             result = migrations.diff_and_lint(
                 args.schema,
                 staged,
@@ -144,11 +168,12 @@ def cmd_update(args: argparse.Namespace) -> int:
                 allow=args.allow,
                 settings=config.migrations,
             )
+            observed = ready.result().run(result.files) if result.files else None
         out = pipeline.build_from_migrations(staged, config, server, _queries(args))
         target, files = _package_files(out, args)
         migration_files = {args.migrations / p.name: p.read_text() for p in sorted(staged.iterdir()) if p.is_file()}
     output.write(migration_files)
-    _report_diff(result, args)
+    _report_diff(result, args, observed)
     _report_generated(out, output.write(files, pipeline.managed(target)), target)
     return 0
 
@@ -394,6 +419,8 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--name", default="", help="suffix of the new migration file")
         if name in ("diff", "update", "push"):
             c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")
+        if name in ("diff", "update", "lint-migrations"):
+            c.add_argument("--rows", type=int, help="rows per table the probe runs the migration on (default: 1000)")
         if name in ("diff", "update"):
             c.add_argument(
                 "--allow", default="", help="accept lint errors: 'rule[, rule]: why it is safe' (written into the file)"

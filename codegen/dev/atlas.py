@@ -178,7 +178,9 @@ def sum_mismatch(migrations: Path) -> str:
     return f"{_display(migrations / 'atlas.sum')} does not match the files (checksum mismatch): {rehash}"
 
 
-_LOCK_TIMEOUT = re.compile(r'executing statement .*? from version "(?P<version>\d+)".*?canceling statement due to lock timeout')
+_LOCK_TIMEOUT = re.compile(
+    r'executing statement .*? from version "(?P<version>\d+)".*?canceling statement due to lock timeout'
+)
 
 
 def lock_timeout(output: str, migrations: str | None) -> None:
@@ -230,9 +232,19 @@ def migrate_validate(migrations: Path, dev_url: str) -> None:
     run("migrate", "validate", "--dir", _dir(migrations), "--dev-url", atlas_url(dev_url))
 
 
-def migrate_apply(migrations: Path, url: str, *, lock_timeout: str = "60s") -> str:
-    """Apply pending migrations to `url` (each file in its own transaction)."""
-    proc = run("migrate", "apply", "--dir", _dir(migrations), "--url", atlas_url(url), "--lock-timeout", lock_timeout)
+def migrate_apply(migrations: Path, url: str, *, lock_timeout: str = "60s", amount: int | None = None) -> str:
+    """Apply pending migrations to `url` (each file in its own transaction); `amount`: only the first so many."""
+    proc = run(
+        "migrate",
+        "apply",
+        "--dir",
+        _dir(migrations),
+        "--url",
+        atlas_url(url),
+        "--lock-timeout",
+        lock_timeout,
+        *([] if amount is None else [str(amount)]),
+    )
     return proc.stdout
 
 

@@ -1,0 +1,345 @@
+"""What a migration does, seen by running it: the statements of new migration files, one at a
+time, on a scratch database that holds the schema before them and rows in every table (the seed
+engine, seed.py), with PostgreSQL itself asked after each statement:
+
+- the locks it took on tables that existed before the migration (pg_locks, while the file's
+  transaction is still open: a lock is held until the file commits);
+- whether it rewrote a table (the table's relfilenode changed);
+- whether it scanned one (rows this transaction read from it: pg_stat_xact_user_tables), as a
+  CHECK, NOT NULL or foreign key validation does;
+- how long it took.
+
+A statement that must run outside a transaction (`-- atlas:txmode none`: CREATE INDEX
+CONCURRENTLY) is run while a second connection holds ROW EXCLUSIVE on those tables (what any
+writer holds), so the statement's own locks can be read while it waits for that writer (and
+only then is the writer let go). ACCESS EXCLUSIVE on a table with rows, and rewrites, are
+flagged. The lint (lint.py) reads the SQL; this runs it, and tests compare the two rule by rule.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter, sleep
+from typing import Any
+
+import psycopg
+
+from codegen.dev import atlas, pg
+from codegen.dev.lint import TXMODE_NONE
+from codegen.paths import shown
+
+# PostgreSQL's table lock modes, weakest first, as pg_locks names them and as SQL does.
+MODES = {
+    "AccessShareLock": "ACCESS SHARE",
+    "RowShareLock": "ROW SHARE",
+    "RowExclusiveLock": "ROW EXCLUSIVE",
+    "ShareUpdateExclusiveLock": "SHARE UPDATE EXCLUSIVE",
+    "ShareLock": "SHARE",
+    "ShareRowExclusiveLock": "SHARE ROW EXCLUSIVE",
+    "ExclusiveLock": "EXCLUSIVE",
+    "AccessExclusiveLock": "ACCESS EXCLUSIVE",
+}
+STRENGTH = {mode: i for i, mode in enumerate(MODES.values())}
+# What each mode keeps other sessions from doing while it is held (PostgreSQL's conflict table).
+BLOCKS = {
+    "ACCESS SHARE": "",
+    "ROW SHARE": "",
+    "ROW EXCLUSIVE": "",
+    "SHARE UPDATE EXCLUSIVE": "schema changes and VACUUM",
+    "SHARE": "writes",
+    "SHARE ROW EXCLUSIVE": "writes",
+    "EXCLUSIVE": "writes and SELECT FOR UPDATE",
+    "ACCESS EXCLUSIVE": "reads and writes",
+}
+
+DEFAULT_ROWS = 1000  # rows per table the probe's database gets unless told (make generate ROWS=...)
+
+
+def _where(path: Path, folder: Path | None) -> str:
+    return shown(folder / path.name if folder is not None else path)
+
+
+_TABLES = """
+SELECT c.oid, format('%I.%I', n.nspname, c.relname), c.relfilenode
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname <> 'atlas_schema_revisions'
+"""
+_LOCKS = "SELECT relation, mode, granted FROM pg_locks WHERE pid = %s AND locktype = 'relation' AND relation = ANY(%s)"
+_READ = "SELECT relid, seq_tup_read FROM pg_stat_xact_user_tables WHERE relid = ANY(%s)"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement, as PostgreSQL saw it run."""
+
+    path: Path
+    line: int
+    statement: str  # its first line
+    locks: tuple[tuple[str, str], ...] = ()  # (table, mode): the strongest it took on each table that existed
+    rewrote: tuple[str, ...] = ()
+    scanned: tuple[tuple[str, int], ...] = ()  # (table, rows read)
+    seconds: float = 0.0
+    error: str | None = None  # the error's class (a NOT NULL column added to a table with rows)
+    rows: dict[str, int] = field(default_factory=dict)  # rows each table had before the migration
+    outside_transaction: bool = False
+
+    def mode_on(self, table: str) -> str | None:
+        return next((mode for name, mode in self.locks if name == table), None)
+
+    @property
+    def flags(self) -> list[str]:
+        """ACCESS EXCLUSIVE on a table with rows, a rewrite, a failure: what to look at."""
+        out = [
+            f"ACCESS EXCLUSIVE on {table} ({self.rows.get(table, 0)} rows) blocks its reads and writes"
+            for table, mode in self.locks
+            if mode == "ACCESS EXCLUSIVE" and self.rows.get(table, 0)
+        ]
+        out += [f"rewrote {table}" for table in self.rewrote]
+        if self.error:
+            out.append(f"failed on the rows: {self.error}")
+        return out
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, folder: Path | None = None) -> str:
+        locks = ", ".join(
+            f"{mode} {table}" + (f" (blocks {BLOCKS[mode]})" if BLOCKS[mode] else "") for table, mode in self.locks
+        )
+        parts = [
+            locks or "no lock on an existing table",
+            "rewrote " + ", ".join(self.rewrote) if self.rewrote else "",
+            "scanned " + ", ".join(f"{t} ({n} rows)" for t, n in self.scanned) if self.scanned else "",
+            f"{self.seconds * 1000:.1f} ms",
+        ]
+        flags = self.flags
+        text = f"{_where(self.path, folder)}:{self.line}: " + "; ".join(p for p in parts if p)
+        return text + (f"  <- {'; '.join(flags)}" if flags else "")
+
+
+@dataclass(frozen=True)
+class Probe:
+    steps: tuple[Step, ...]
+    rows: dict[str, int]  # rows per table before the migration
+    seeded: str  # how the rows got there (or why there are none)
+
+    def lines(self, folder: Path | None = None) -> list[str]:
+        """The report; `folder`: where the files will be (make generate probes a staged copy)."""
+        filled = sum(1 for n in self.rows.values() if n)
+        out = [f"what it did, run on a copy with rows ({self.seeded}; {filled} of {len(self.rows)} tables have rows):"]
+        for path in dict.fromkeys(step.path for step in self.steps):
+            steps = [s for s in self.steps if s.path == path]
+            out += [f"  {step.describe(folder)}" for step in steps]
+            if steps[0].outside_transaction:
+                continue
+            held: dict[str, str] = {}
+            for step in steps:
+                for table, mode in step.locks:
+                    if STRENGTH[mode] > STRENGTH.get(held.get(table, ""), -1):
+                        held[table] = mode
+            if held:
+                locks = ", ".join(f"{mode} {table}" for table, mode in sorted(held.items()))
+                out.append(f"  {_where(path, folder)} holds until it commits: {locks}")
+        return out
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A scratch database with the schema before the migration, and rows."""
+
+    url: str
+    tables: dict[int, tuple[str, int]]  # oid: (schema.table, relfilenode)
+    counts: dict[str, int]
+    seeded: str
+
+    def run(self, paths: Sequence[Path]) -> Probe:
+        """Run the new files on it, in order."""
+        steps: list[Step] = []
+        for path in paths:
+            steps += _run_file(self.url, path, self.tables, self.counts)
+        return Probe(tuple(steps), self.counts, self.seeded)
+
+
+def prepare(
+    url: str, migrations: Path, *, amount: int | None, package: Path | None, rows: int, seed: int = 0
+) -> Prepared:
+    """Apply the first `amount` files of `migrations` (None: all) to the empty database `url`, and
+    fill every table with `rows` fake rows through the generated package in `package`."""
+    if amount is None or amount > 0:
+        atlas.migrate_apply(migrations, url, amount=amount)
+    seeded = _seed(url, package, rows, seed)
+    with pg.connect(url) as conn:
+        tables = {oid: (name, node) for oid, name, node in conn.execute(_TABLES)}
+        counts = {
+            name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
+            for name, _ in tables.values()
+        }
+    return Prepared(url, tables, counts, seeded)
+
+
+@contextmanager
+def ahead(server_url: str, migrations: Path, *, package: Path | None, rows: int) -> Iterator[Future[Prepared]]:
+    """prepare() on a scratch database, in a thread, while the caller goes on (make generate
+    diffs and lints meanwhile): `migrations` must hold the files before the new ones, and not
+    change. The database is dropped when the block ends."""
+    with pg.scratch_database(server_url, "chatmaps_probe") as url, ThreadPoolExecutor(1) as pool:
+        future = pool.submit(prepare, url, migrations, amount=None, package=package, rows=rows)
+        try:
+            yield future
+        finally:
+            wait([future])  # never drop the database under the thread
+
+
+def probe(
+    paths: Sequence[Path], migrations: Path, server_url: str, *, package: Path | None, rows: int, seed: int = 0
+) -> Probe:
+    """Run `paths` (the newest files of `migrations`, in order) on a scratch database on
+    `server_url` that holds every file before them and `rows` fake rows per table (made through
+    the generated package in `package`)."""
+    before = len(list(migrations.glob("*.sql"))) - len(paths)
+    with pg.scratch_database(server_url, "chatmaps_probe") as url:
+        return prepare(url, migrations, amount=before, package=package, rows=rows, seed=seed).run(paths)
+
+
+def _seed(url: str, package: Path | None, rows: int, seed: int) -> str:
+    """Fill the scratch database through the package's table layer; says what it did."""
+    if rows <= 0:
+        return "ROWS=0: no rows"
+    if package is None or not (package / "chatmaps_db" / "__init__.py").is_file():
+        return f"no rows: no generated package at {package} to write them through"
+    from codegen.dev import seed as seeding  # Faker: imported only when rows are wanted
+    from codegen.introspect import catalog as introspect
+
+    sys.path.insert(0, str(package.resolve()))
+    try:
+        from chatmaps_db import Database  # the package of the schema before the migration
+    except ImportError as exc:
+        return f"no rows: cannot import the package in {package} ({type(exc).__name__})"
+    finally:
+        sys.path.remove(str(package.resolve()))
+    catalog = introspect.introspect(url)
+    with Database(url, min_size=0) as db:
+        report = seeding.seed(db, catalog, rows=rows, seed=seed)
+    return f"ROWS={rows} per table, {sum(t.rows for t in report.tables)} rows in all"
+
+
+def _statements(sql: str) -> list[tuple[int, str]]:
+    """(1-based line, text) of each statement in `sql`, split by PostgreSQL's own parser."""
+    from pglast import parse_sql
+
+    out = []
+    for raw in parse_sql(sql):
+        begin = raw.stmt_location or 0
+        end = begin + (raw.stmt_len or len(sql) - begin)
+        out.append((sql.count("\n", 0, begin) + 1, sql[begin:end]))
+    return out
+
+
+def _run_file(url: str, path: Path, tables: dict[int, tuple[str, int]], counts: dict[str, int]) -> list[Step]:
+    """Each statement of `path` in a transaction of its own (so its locks are its own; Atlas holds
+    them all until the file commits, which Probe.lines() adds up), committed: the next statement,
+    and the next file, run on what it made. A failure ends the file."""
+    sql = path.read_text()
+    outside = TXMODE_NONE in sql.splitlines()[:3]
+    oids = list(tables)
+    names = [tables[o][0] for o in oids]
+    steps: list[Step] = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        pid = conn.info.backend_pid
+        for line, text in _statements(sql):
+            first = text.strip().splitlines()[0]
+            if first.upper().startswith(("SET ", "RESET ")):  # a setting (lock_timeout): run, not reported
+                conn.execute(text)
+                continue
+            nodes = _nodes(conn, oids)
+            read: dict[int, int] = {}
+            try:
+                if outside:
+                    seconds, locks = _outside(url, conn, pid, text, oids, names)
+                else:
+                    conn.execute("BEGIN")
+                    read = dict(conn.execute(_READ, [oids]).fetchall())
+                    start = perf_counter()
+                    conn.execute(text)
+                    seconds = perf_counter() - start
+                    locks = conn.execute(_LOCKS, [pid, oids]).fetchall()
+            except psycopg.Error as exc:
+                if not outside:
+                    conn.execute("ROLLBACK")
+                steps.append(
+                    Step(path, line, first, error=type(exc).__name__, rows=counts, outside_transaction=outside)
+                )
+                break
+            taken: dict[str, str] = {}
+            for oid, mode, _granted in locks:
+                name, sql_mode = tables[oid][0], MODES.get(mode, mode)
+                if STRENGTH.get(sql_mode, -1) > STRENGTH.get(taken.get(name, ""), -1):
+                    taken[name] = sql_mode
+            scanned: tuple[tuple[str, int], ...] = ()
+            if not outside:
+                now: dict[int, int] = dict(conn.execute(_READ, [oids]).fetchall())
+                scanned = tuple(
+                    sorted((tables[o][0], n - read.get(o, 0)) for o, n in now.items() if n > read.get(o, 0))
+                )
+                conn.execute("COMMIT")
+            after = _nodes(conn, oids)
+            rewrote = tuple(sorted(tables[o][0] for o in oids if o in after and after[o] != nodes.get(o)))
+            steps.append(
+                Step(path, line, first, tuple(sorted(taken.items())), rewrote, scanned, seconds, None, counts, outside)
+            )
+    return steps
+
+
+def _nodes(conn: psycopg.Connection[Any], oids: list[int]) -> dict[int, int]:
+    """Each table's relfilenode: a new one is a rewritten table."""
+    return dict(conn.execute("SELECT oid, relfilenode FROM pg_class WHERE oid = ANY(%s)", [oids]).fetchall())
+
+
+def _outside(
+    url: str, conn: psycopg.Connection[Any], pid: int, text: str, oids: list[int], names: list[str]
+) -> tuple[float, list[Any]]:
+    """Run a statement that cannot run in a transaction, and read its locks while it waits for a
+    writer (a second connection holding ROW EXCLUSIVE on every existing table), then let the
+    writer go. A statement that waits for nobody is over before it can be watched: no lock then.
+    Its time is counted from when the writer is let go (or from its start, if it never waited)."""
+    failure: list[BaseException] = []
+    done = threading.Event()
+    finished = [0.0]
+
+    def run() -> None:
+        try:
+            conn.execute(text)
+        except BaseException as exc:  # reported by the caller, after the writer is let go
+            failure.append(exc)
+        finally:
+            finished[0] = perf_counter()
+            done.set()
+
+    seen: list[Any] = []
+    with pg.connect(url) as writer, pg.connect(url) as watcher:
+        writer.execute("BEGIN")
+        if names:
+            writer.execute(f"LOCK TABLE {', '.join(names)} IN ROW EXCLUSIVE MODE")
+        start = perf_counter()
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        while not done.is_set() and perf_counter() < start + 30:
+            rows = watcher.execute(_LOCKS, [pid, oids]).fetchall()
+            waiting = watcher.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid]).fetchone()
+            if waiting and waiting[0]:
+                seen = rows
+                start = perf_counter()
+                break
+            sleep(0.001)
+        writer.execute("ROLLBACK")
+        thread.join()
+    if failure:
+        raise failure[0]
+    return finished[0] - start, seen
