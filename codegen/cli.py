@@ -59,6 +59,16 @@ def _report_diff(result: migrations.DiffResult, args: argparse.Namespace, observ
         print(f"wrote {shown(args.migrations / written.name)}: linted{note}; review it and commit")
     if observed is not None:
         print("\n".join(observed.lines(args.migrations)))
+        _print_verdicts(result.report.problems, observed, args.migrations)
+
+
+def _print_verdicts(problems: Sequence[lint.Problem], observed: probe.Probe, folder: Path | None = None) -> None:
+    """Each lint finding that claims a lock, rewrite, scan or failure, beside what the run showed."""
+    verdicts = probe.verdicts(problems, observed, folder)
+    if verdicts:
+        disagree = sum(1 for v in verdicts if v.agree is False)
+        print(f"the lint beside the run ({len(verdicts) - disagree} agree, {disagree} disagree):")
+        print("\n".join(f"  {v}" for v in verdicts))
 
 
 def _rows(args: argparse.Namespace) -> int:
@@ -96,6 +106,7 @@ def cmd_lint_migrations(args: argparse.Namespace) -> int:
         if linted:
             observed = probe.probe(linted, args.migrations, server.url, package=GENERATED, rows=_rows(args))
             print("\n".join(observed.lines()))
+            _print_verdicts(report.problems, observed)
     print(f"ok: {shown(args.migrations)}/ passes the migration lint ({len(report.warnings)} warnings)")
     return 0
 

@@ -4,17 +4,20 @@ write the same change, which does not; opt-outs; and the table kept in step with
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from codegen.config import MigrationSettings
-from codegen.dev import atlas, lint, migrations, pg
+from codegen.dev import atlas, lint, migrations, pg, probe
 from codegen.dev.lint_rules import BY_KEY, RULES
 from codegen.errors import AtlasFailed, UsageError
-from codegen.paths import MIGRATIONS, ROOT
+from codegen.paths import GENERATED, MIGRATIONS, ROOT
 
 LOCKED = "SET lock_timeout = '5s';\n"
 NONE = "-- atlas:txmode none\n\nSET lock_timeout = '5s';\n"
@@ -25,6 +28,8 @@ CREATE UNIQUE INDEX "plain_a_key" ON "public"."plain" ("a");
 CREATE TABLE "public"."events" ("id" bigint NOT NULL, "at" date NOT NULL) PARTITION BY RANGE ("at");
 CREATE TABLE "public"."events_2026" PARTITION OF "public"."events" FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 CREATE TYPE "public"."mood" AS ENUM ('sad', 'ok');
+INSERT INTO "public"."plain" SELECT g, 'b' || g FROM generate_series(1, 300) AS g;
+INSERT INTO "public"."events" SELECT g, date '2026-01-01' + g % 300 FROM generate_series(1, 300) AS g;
 """
 
 # rule: (a migration that trips it, the same change written safely); each file whole.
@@ -108,7 +113,7 @@ CASES: dict[str, tuple[str, str]] = {
         LOCKED + 'ALTER TABLE "public"."sessions" ADD COLUMN "x" text NULL;\n',
     ),
     "require-concurrent-reindex": (
-        NONE + 'REINDEX INDEX "public"."users_email_lower_key";\n',
+        LOCKED + 'REINDEX INDEX "public"."users_email_lower_key";\n',
         NONE + 'REINDEX INDEX CONCURRENTLY "public"."users_email_lower_key";\n',
     ),
     "require-concurrent-partition-detach": (
@@ -403,3 +408,150 @@ def test_a_blocked_migration_fails_fast_and_applies_nothing(
         assert conn.execute(
             "SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'"
         ).fetchone() == (1,)
+
+
+# -- what running it shows (probe.py), and whether the lint says the same --------------------
+
+
+def probe_one(base: Path, tmp_path: Path, sql: str, dev_url: str, server: pg.Server) -> tuple[lint.Report, probe.Probe]:
+    """`sql` as the newest migration after `base`: linted, and run on a copy with 200 rows a table."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(base, folder)
+    path = folder / "20261202000000_case.sql"
+    path.write_text(sql)
+    atlas.migrate_hash(folder)
+    report = lint.lint([path], folder, dev_url)
+    return report, probe.probe([path], folder, server.url, package=GENERATED, rows=200)
+
+
+@pytest.mark.parametrize("key", sorted(k for k in CASES if BY_KEY[k].shows))
+def test_the_lint_and_postgresql_agree_rule_by_rule(
+    key: str, base: Path, tmp_path: Path, dev_url: str, server: pg.Server
+) -> None:
+    """Each rule that claims a lock, a rewrite, a scan or a failure: its unsafe case, run on rows,
+    shows that."""
+    report, observed = probe_one(base, tmp_path, CASES[key][0], dev_url, server)
+    found = [v for v in probe.verdicts(report.problems, observed) if v.rule == key]
+    assert found and all(v.agree for v in found), [str(v) for v in found]
+
+
+def test_reindex_takes_share_on_the_table_yet_every_query_waits(
+    base: Path, tmp_path: Path, dev_url: str, server: pg.Server
+) -> None:
+    """Where the table lock alone would disagree with the lint: squawk says REINDEX blocks reads
+    and writes; pg_locks shows SHARE on the table (which blocks writes only) and ACCESS EXCLUSIVE
+    on the index; and a second session's read waits, because the planner locks every index of the
+    table it plans for. The probe counts the index's lock, so the two agree."""
+    sql = CASES["require-concurrent-reindex"][0]
+    path = tmp_path / "reindex.sql"
+    path.write_text(sql)
+    ran = subprocess.run(
+        [str(lint.squawk_binary()), "--config", str(lint.SQUAWK_CONFIG), "--reporter", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    [said] = [d["message"] for d in json.loads(ran.stdout) if d["rule_name"] == "require-concurrent-reindex"]
+    assert "blocks reads and writes" in said
+    _, observed = probe_one(base, tmp_path, sql, dev_url, server)
+    [step] = observed.steps
+    assert step.locks == (("public.users", "SHARE"),)
+    assert step.index_locks == (("users_email_lower_key", "public.users", "ACCESS EXCLUSIVE"),)
+    assert step.stalls == ["public.users"] and probe.facts(step)[0] == "ACCESS EXCLUSIVE"
+    with pg.scratch_database(server.url, "reindex") as url:
+        atlas.migrate_apply(base, url)
+        with pg.connect(url) as conn:
+            conn.execute("BEGIN")
+            conn.execute('REINDEX INDEX "public"."users_email_lower_key"')
+            assert blocked(url, "SELECT count(*) FROM users")  # a read: it waits, in planning
+            assert blocked(url, "DELETE FROM users WHERE false")
+            conn.execute("ROLLBACK")
+
+
+def blocked(url: str, sql: str) -> bool:
+    """Whether `sql`, from another session, waits for a lock (100 ms) instead of running."""
+    with pg.connect(url) as other:
+        other.execute("SET lock_timeout = '100ms'")
+        try:
+            other.execute("BEGIN")
+            other.execute(sql)
+        except psycopg.errors.LockNotAvailable:
+            return True
+        finally:
+            other.execute("ROLLBACK")
+    return False
+
+
+OBSERVED = [
+    # statement, the table, (locks it shows, rewrote, scanned)
+    ('CREATE INDEX "users_name_idx" ON "public"."users" ("name")', "SHARE", False, True),
+    ('ALTER TABLE "public"."users" ALTER COLUMN "image" SET NOT NULL', "ACCESS EXCLUSIVE", False, True),
+    (
+        'ALTER TABLE "public"."sessions" ALTER COLUMN "ip_address" TYPE inet USING "ip_address"::inet',
+        "ACCESS EXCLUSIVE",
+        True,
+        True,
+    ),
+    (
+        'ALTER TABLE "public"."sessions" ADD CONSTRAINT "s_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users" ("id")',
+        "SHARE ROW EXCLUSIVE",
+        False,
+        True,
+    ),
+    (
+        'ALTER TABLE "public"."sessions" ADD CONSTRAINT "s_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users" ("id") NOT VALID',
+        "SHARE ROW EXCLUSIVE",
+        False,
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("statement", "mode", "rewrites", "scans"), OBSERVED)
+def test_the_probe_reports_what_postgresql_does(
+    statement: str, mode: str, rewrites: bool, scans: bool, base: Path, tmp_path: Path, dev_url: str, server: pg.Server
+) -> None:
+    """The probe's lock, rewrite and scan for each statement; and its 'blocks ...' checked by a
+    second session that tries to read and to write while the statement's transaction is open."""
+    sql = f"{LOCKED}{statement};\n"
+    _, observed = probe_one(base, tmp_path, sql, dev_url, server)
+    [step] = observed.steps
+    assert step.error is None
+    assert {m for _, m in step.locks} == {mode}
+    assert bool(step.rewrote) == rewrites and bool(step.scanned) == scans
+    if scans:
+        assert all(n >= 200 for _, n in step.scanned)  # every row read: 200 a table
+    # What the mode blocks, as another session meets it.
+    with pg.scratch_database(server.url, "blocks") as url:
+        atlas.migrate_apply(base, url)
+        with pg.connect(url) as conn:
+            conn.execute(
+                "INSERT INTO users (name, email, image) SELECT 'u' || g, g || '@x.io', 'i' FROM generate_series(1, 5) g"
+            )
+            conn.execute("BEGIN")
+            conn.execute(statement)
+            for table, _ in step.locks:
+                assert blocked(url, f"SELECT count(*) FROM {table}") == ("reads" in probe.BLOCKS[mode])
+                assert blocked(url, f"DELETE FROM {table} WHERE false") == ("writes" in probe.BLOCKS[mode])
+            conn.execute("ROLLBACK")
+
+
+def test_a_concurrent_index_blocks_no_reads_or_writes(
+    base: Path, tmp_path: Path, dev_url: str, server: pg.Server
+) -> None:
+    sql = NONE + 'CREATE INDEX CONCURRENTLY "users_name_idx" ON "public"."users" ("name");\n'
+    _, observed = probe_one(base, tmp_path, sql, dev_url, server)
+    [step] = observed.steps
+    assert step.outside_transaction and step.locks == (("public.users", "SHARE UPDATE EXCLUSIVE"),)
+    assert probe.BLOCKS["SHARE UPDATE EXCLUSIVE"] == "schema changes and VACUUM" and step.flags == []
+
+
+def test_a_failure_on_the_rows_is_reported_by_class_without_values(
+    base: Path, tmp_path: Path, dev_url: str, server: pg.Server
+) -> None:
+    sql = LOCKED + 'ALTER TABLE "public"."users" ADD COLUMN "age" bigint NOT NULL;\n'
+    _, observed = probe_one(base, tmp_path, sql, dev_url, server)
+    [step] = observed.steps
+    assert step.error == "NotNullViolation"
+    assert "failed on the rows: NotNullViolation" in str(step)
+    assert observed.rows["public.users"] == 200

@@ -25,6 +25,10 @@ class Rule:
     fix: str  # what to write instead
     atlas: tuple[str, ...] = ()  # Atlas CE 0.13.1's diagnostic codes
     squawk: tuple[str, ...] = ()  # squawk's rule names
+    # What running a statement it flags on a table with rows shows (probe.py), as the rule's `why`
+    # claims it: the strongest lock mode taken on an existing table, "rewrite", "scan", "fails".
+    # Empty: its hazard is one a run cannot show (old clients, names, data elsewhere).
+    shows: tuple[str, ...] = ()
 
 
 _CONCURRENT = "use CREATE INDEX CONCURRENTLY in a migration of its own that starts with `-- atlas:txmode none`"
@@ -46,6 +50,7 @@ RULES: tuple[Rule, ...] = (
         _CONCURRENT + " (`make generate` writes it so by itself)",
         atlas=("PG101",),
         squawk=("require-concurrent-index-creation",),
+        shows=("SHARE", "scan"),
     ),
     Rule(
         "require-concurrent-index-deletion",
@@ -54,6 +59,7 @@ RULES: tuple[Rule, ...] = (
         "use DROP INDEX CONCURRENTLY in a migration of its own that starts with `-- atlas:txmode none`",
         atlas=("PG102",),
         squawk=("require-concurrent-index-deletion",),
+        shows=("ACCESS EXCLUSIVE",),
     ),
     Rule(
         "ban-concurrent-index-creation-in-transaction",
@@ -62,6 +68,7 @@ RULES: tuple[Rule, ...] = (
         "start the file with `-- atlas:txmode none` and keep nothing else in it",
         atlas=("PG103",),
         squawk=("ban-concurrent-index-creation-in-transaction",),
+        shows=("fails",),
     ),
     Rule(
         "changing-column-type",
@@ -70,6 +77,7 @@ RULES: tuple[Rule, ...] = (
         "expand and contract (docs/DEPLOY.md): add a column of the new type, backfill it in batches, "
         "switch the services, then drop the old one",
         squawk=("changing-column-type",),
+        shows=("ACCESS EXCLUSIVE", "rewrite"),
     ),
     Rule(
         "prefer-text-field",
@@ -85,6 +93,7 @@ RULES: tuple[Rule, ...] = (
         "give it a non-volatile DEFAULT, or add it nullable, backfill, then set NOT NULL",
         atlas=("MF103",),
         squawk=("adding-required-field",),
+        shows=("fails",),
     ),
     Rule(
         "adding-not-nullable-field",
@@ -94,6 +103,7 @@ RULES: tuple[Rule, ...] = (
         "(PostgreSQL 12+ skips the scan when a valid check proves it)",
         atlas=("MF104",),
         squawk=("adding-not-nullable-field",),
+        shows=("ACCESS EXCLUSIVE", "scan"),
     ),
     Rule(
         "data-dependent",
@@ -109,6 +119,7 @@ RULES: tuple[Rule, ...] = (
         "blocking writes to both",
         "add it NOT VALID, then VALIDATE CONSTRAINT in a later migration (which blocks no writes)",
         squawk=("adding-foreign-key-constraint",),
+        shows=("SHARE ROW EXCLUSIVE", "scan"),
     ),
     Rule(
         "constraint-missing-not-valid",
@@ -116,6 +127,7 @@ RULES: tuple[Rule, ...] = (
         "a new CHECK or foreign key scans the whole table while it blocks writes",
         "add it NOT VALID, then VALIDATE CONSTRAINT in a later migration",
         squawk=("constraint-missing-not-valid",),
+        shows=("scan",),
     ),
     Rule(
         "disallowed-unique-constraint",
@@ -123,6 +135,7 @@ RULES: tuple[Rule, ...] = (
         "ADD CONSTRAINT ... UNIQUE builds its index under an ACCESS EXCLUSIVE lock",
         "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... UNIQUE USING INDEX",
         squawk=("disallowed-unique-constraint",),
+        shows=("ACCESS EXCLUSIVE", "scan"),
     ),
     Rule(
         "adding-field-with-default",
@@ -131,6 +144,7 @@ RULES: tuple[Rule, ...] = (
         "rewrites the table under an ACCESS EXCLUSIVE lock",
         "add the column nullable, backfill it in batches, then set the default",
         squawk=("adding-field-with-default",),
+        shows=("ACCESS EXCLUSIVE", "rewrite"),
     ),
     Rule(
         "adding-serial-primary-key-field",
@@ -138,6 +152,7 @@ RULES: tuple[Rule, ...] = (
         "adding a primary key builds its index under an ACCESS EXCLUSIVE lock",
         "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD PRIMARY KEY USING INDEX",
         squawk=("adding-serial-primary-key-field",),
+        shows=("ACCESS EXCLUSIVE", "scan"),
     ),
     Rule(
         "renaming-column",
@@ -179,9 +194,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "require-concurrent-reindex",
         "error",
-        "REINDEX takes an ACCESS EXCLUSIVE lock",
+        "REINDEX takes SHARE on the table and ACCESS EXCLUSIVE on the index, and the planner locks every "
+        "index of a table it plans a query on: reads and writes wait",
         "REINDEX CONCURRENTLY in a file that starts with `-- atlas:txmode none`",
         squawk=("require-concurrent-reindex",),
+        shows=("ACCESS EXCLUSIVE",),
     ),
     Rule(
         "require-concurrent-partition-detach",
@@ -189,6 +206,7 @@ RULES: tuple[Rule, ...] = (
         "DETACH PARTITION takes an ACCESS EXCLUSIVE lock on the parent",
         "DETACH PARTITION ... CONCURRENTLY in a file that starts with `-- atlas:txmode none`",
         squawk=("require-concurrent-partition-detach",),
+        shows=("ACCESS EXCLUSIVE",),
     ),
     Rule(
         "ban-truncate-cascade",
@@ -196,6 +214,7 @@ RULES: tuple[Rule, ...] = (
         "TRUNCATE ... CASCADE empties every table that refers to this one",
         "truncate the tables you mean by name",
         squawk=("ban-truncate-cascade",),
+        shows=("ACCESS EXCLUSIVE", "rewrite"),
     ),
     Rule(
         "transaction-nesting",

@@ -71,6 +71,9 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname <> 'atlas_schema_revisions'
 """
+_INDEXES = """
+SELECT i.indexrelid, i.indexrelid::regclass::text, i.indrelid FROM pg_index i WHERE i.indrelid = ANY(%s)
+"""
 _LOCKS = "SELECT relation, mode, granted FROM pg_locks WHERE pid = %s AND locktype = 'relation' AND relation = ANY(%s)"
 _READ = "SELECT relid, seq_tup_read FROM pg_stat_xact_user_tables WHERE relid = ANY(%s)"
 
@@ -89,6 +92,14 @@ class Step:
     error: str | None = None  # the error's class (a NOT NULL column added to a table with rows)
     rows: dict[str, int] = field(default_factory=dict)  # rows each table had before the migration
     outside_transaction: bool = False
+    # (index, its table, mode): locks on the indexes of existing tables. The planner locks every
+    # index of a table it plans a query on, so ACCESS EXCLUSIVE on one (REINDEX) stalls them all.
+    index_locks: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def stalls(self) -> list[str]:
+        """Tables whose every query waits, through an ACCESS EXCLUSIVE lock on one of their indexes."""
+        return sorted({table for _, table, mode in self.index_locks if mode == "ACCESS EXCLUSIVE"})
 
     def mode_on(self, table: str) -> str | None:
         return next((mode for name, mode in self.locks if name == table), None)
@@ -100,6 +111,11 @@ class Step:
             f"ACCESS EXCLUSIVE on {table} ({self.rows.get(table, 0)} rows) blocks its reads and writes"
             for table, mode in self.locks
             if mode == "ACCESS EXCLUSIVE" and self.rows.get(table, 0)
+        ]
+        out += [
+            f"ACCESS EXCLUSIVE on an index of {table} ({self.rows.get(table, 0)} rows) stalls every query on it"
+            for table in self.stalls
+            if self.rows.get(table, 0) and self.mode_on(table) != "ACCESS EXCLUSIVE"
         ]
         out += [f"rewrote {table}" for table in self.rewrote]
         if self.error:
@@ -113,8 +129,14 @@ class Step:
         locks = ", ".join(
             f"{mode} {table}" + (f" (blocks {BLOCKS[mode]})" if BLOCKS[mode] else "") for table, mode in self.locks
         )
+        indexes = ", ".join(  # news only where the table's own lock lets queries through
+            f"ACCESS EXCLUSIVE index {index} (every query on {table} waits: the planner locks each index)"
+            for index, table, mode in self.index_locks
+            if mode == "ACCESS EXCLUSIVE" and self.mode_on(table) != "ACCESS EXCLUSIVE"
+        )
         parts = [
             locks or "no lock on an existing table",
+            indexes,
             "rewrote " + ", ".join(self.rewrote) if self.rewrote else "",
             "scanned " + ", ".join(f"{t} ({n} rows)" for t, n in self.scanned) if self.scanned else "",
             f"{self.seconds * 1000:.1f} ms",
@@ -158,12 +180,13 @@ class Prepared:
     tables: dict[int, tuple[str, int]]  # oid: (schema.table, relfilenode)
     counts: dict[str, int]
     seeded: str
+    indexes: dict[int, tuple[str, str]] = field(default_factory=dict)  # oid: (index, its schema.table)
 
     def run(self, paths: Sequence[Path]) -> Probe:
         """Run the new files on it, in order."""
         steps: list[Step] = []
         for path in paths:
-            steps += _run_file(self.url, path, self.tables, self.counts)
+            steps += _run_file(self.url, path, self.tables, self.counts, self.indexes)
         return Probe(tuple(steps), self.counts, self.seeded)
 
 
@@ -177,11 +200,14 @@ def prepare(
     seeded = _seed(url, package, rows, seed)
     with pg.connect(url) as conn:
         tables = {oid: (name, node) for oid, name, node in conn.execute(_TABLES)}
+        indexes = {
+            oid: (name, tables[table][0]) for oid, name, table in conn.execute(_INDEXES, [list(tables)]).fetchall()
+        }
         counts = {
             name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
             for name, _ in tables.values()
         }
-    return Prepared(url, tables, counts, seeded)
+    return Prepared(url, tables, counts, seeded, indexes)
 
 
 @contextmanager
@@ -242,7 +268,13 @@ def _statements(sql: str) -> list[tuple[int, str]]:
     return out
 
 
-def _run_file(url: str, path: Path, tables: dict[int, tuple[str, int]], counts: dict[str, int]) -> list[Step]:
+def _run_file(
+    url: str,
+    path: Path,
+    tables: dict[int, tuple[str, int]],
+    counts: dict[str, int],
+    indexes: dict[int, tuple[str, str]],
+) -> list[Step]:
     """Each statement of `path` in a transaction of its own (so its locks are its own; Atlas holds
     them all until the file commits, which Probe.lines() adds up), committed: the next statement,
     and the next file, run on what it made. A failure ends the file."""
@@ -250,6 +282,7 @@ def _run_file(url: str, path: Path, tables: dict[int, tuple[str, int]], counts: 
     outside = TXMODE_NONE in sql.splitlines()[:3]
     oids = list(tables)
     names = [tables[o][0] for o in oids]
+    watched = oids + list(indexes)  # the relations whose locks are read
     steps: list[Step] = []
     with psycopg.connect(url, autocommit=True) as conn:
         pid = conn.info.backend_pid
@@ -262,14 +295,14 @@ def _run_file(url: str, path: Path, tables: dict[int, tuple[str, int]], counts: 
             read: dict[int, int] = {}
             try:
                 if outside:
-                    seconds, locks = _outside(url, conn, pid, text, oids, names)
+                    seconds, locks = _outside(url, conn, pid, text, watched, names)
                 else:
                     conn.execute("BEGIN")
                     read = dict(conn.execute(_READ, [oids]).fetchall())
                     start = perf_counter()
                     conn.execute(text)
                     seconds = perf_counter() - start
-                    locks = conn.execute(_LOCKS, [pid, oids]).fetchall()
+                    locks = conn.execute(_LOCKS, [pid, watched]).fetchall()
             except psycopg.Error as exc:
                 if not outside:
                     conn.execute("ROLLBACK")
@@ -278,8 +311,14 @@ def _run_file(url: str, path: Path, tables: dict[int, tuple[str, int]], counts: 
                 )
                 break
             taken: dict[str, str] = {}
+            on_index: dict[tuple[str, str], str] = {}
             for oid, mode, _granted in locks:
-                name, sql_mode = tables[oid][0], MODES.get(mode, mode)
+                sql_mode = MODES.get(mode, mode)
+                if oid in indexes:
+                    if STRENGTH.get(sql_mode, -1) > STRENGTH.get(on_index.get(indexes[oid], ""), -1):
+                        on_index[indexes[oid]] = sql_mode
+                    continue
+                name = tables[oid][0]
                 if STRENGTH.get(sql_mode, -1) > STRENGTH.get(taken.get(name, ""), -1):
                     taken[name] = sql_mode
             scanned: tuple[tuple[str, int], ...] = ()
@@ -291,8 +330,21 @@ def _run_file(url: str, path: Path, tables: dict[int, tuple[str, int]], counts: 
                 conn.execute("COMMIT")
             after = _nodes(conn, oids)
             rewrote = tuple(sorted(tables[o][0] for o in oids if o in after and after[o] != nodes.get(o)))
+            index_locks = tuple(sorted((index, table, mode) for (index, table), mode in on_index.items()))
             steps.append(
-                Step(path, line, first, tuple(sorted(taken.items())), rewrote, scanned, seconds, None, counts, outside)
+                Step(
+                    path,
+                    line,
+                    first,
+                    tuple(sorted(taken.items())),
+                    rewrote,
+                    scanned,
+                    seconds,
+                    None,
+                    counts,
+                    outside,
+                    index_locks,
+                )
             )
     return steps
 
@@ -343,3 +395,58 @@ def _outside(
     if failure:
         raise failure[0]
     return finished[0] - start, seen
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A lint finding beside what running its statement showed: do they agree?"""
+
+    where: str  # file:line
+    rule: str
+    claimed: tuple[str, ...]  # the rule's `shows`
+    saw: tuple[str, ...]  # the same facts, as the run showed them
+    agree: bool | None  # None: the statement did not run (an earlier one failed)
+
+    def __str__(self) -> str:
+        claimed, saw = ", ".join(self.claimed), ", ".join(self.saw) or "nothing of that"
+        if self.agree is None:
+            return f"{self.where}: {self.rule} says {claimed}; not run (a statement before it failed)"
+        verdict = "agree" if self.agree else "DISAGREE"
+        return f"{self.where}: {verdict}: {self.rule} says {claimed}; PostgreSQL showed {saw}"
+
+
+def facts(step: Step) -> tuple[str, ...]:
+    """What a step showed, in the words of Rule.shows: its strongest lock, rewrite, scan, fails."""
+    modes = [mode for _, mode in step.locks] + ["ACCESS EXCLUSIVE" for _ in step.stalls]  # what queries meet
+    strongest = max(modes, key=STRENGTH.__getitem__, default=None)
+    out = [strongest] if strongest else []
+    out += ["rewrite"] if step.rewrote else []
+    out += ["scan"] if step.scanned else []
+    out += ["fails"] if step.error else []
+    return tuple(out)
+
+
+def verdicts(problems: Sequence[Any], observed: Probe, folder: Path | None = None) -> list[Verdict]:
+    """Each lint Problem whose rule says what a run shows, against the step at its file and line."""
+    steps = {(step.path.name, step.line): step for step in observed.steps}
+    failed = {step.path.name: step.line for step in observed.steps if step.error}
+    out: list[Verdict] = []
+    for problem in problems:
+        claimed: tuple[str, ...] = problem.rule.shows
+        if not claimed:
+            continue
+        where = f"{_where(problem.path, folder)}:{problem.line}"
+        step = steps.get((problem.path.name, problem.line))
+        if step is None:
+            if problem.line > failed.get(problem.path.name, problem.line):
+                out.append(Verdict(where, problem.rule.key, claimed, (), None))
+            continue  # else a line no statement starts on (Atlas dates some findings to the file)
+        saw = facts(step)
+        lock = _lock(claimed)
+        agree = {f for f in claimed if f not in STRENGTH} <= set(saw) and lock in (None, _lock(saw))
+        out.append(Verdict(where, problem.rule.key, claimed, saw, agree))
+    return out
+
+
+def _lock(facts: tuple[str, ...]) -> str | None:
+    return next((fact for fact in facts if fact in STRENGTH), None)
