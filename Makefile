@@ -44,7 +44,7 @@ HOST ?=
 PORT ?=
 CODEGEN := $(PY) -O -m codegen
 
-.PHONY: help generate test check lint lint-migrations typecheck golden bench migrate status push seed studio migrate-hash atlas venv db-start db-stop db-shell db-reset
+.PHONY: help generate test check lint lint-migrations typecheck golden bench migrate migrate-down status push seed studio migrate-hash atlas venv db-start db-stop db-shell db-reset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ lint-migrations: $(VENV_STAMP) $(ATLAS_DEP) ## lint migrations/ with Atlas's ana
 
 migrate: $(VENV_STAMP) $(ATLAS_DEP) ## apply pending migrations to DATABASE_URL, or to the local server
 	$(CODEGEN) migrate
+
+migrate-down: $(VENV_STAMP) $(ATLAS_DEP) ## take DATABASE_URL or the local server back by its newest migration (its down script; ALLOW_DESTRUCTIVE=1, FORCE=1)
+	$(CODEGEN) migrate-down $(if $(ALLOW_DESTRUCTIVE),--allow-destructive) $(if $(FORCE),--force)
 
 status: $(VENV_STAMP) $(ATLAS_DEP) ## show applied and pending migrations on DATABASE_URL or the local server
 	$(CODEGEN) status

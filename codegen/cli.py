@@ -13,7 +13,7 @@ from pathlib import Path
 
 from codegen import output, pipeline, sqlfile
 from codegen.config import Config, load_config
-from codegen.dev import atlas, lint, lock, migrations, pg, probe, twins
+from codegen.dev import atlas, downs, lint, lock, migrations, pg, probe, twins
 from codegen.errors import CodegenError, InvalidSetting, OutOfSync, UsageError
 from codegen.introspect import catalog as introspect
 from codegen.paths import DOCS, GENERATED, LOCAL_DATA, MIGRATIONS, ROOT, SCHEMA, shown
@@ -135,6 +135,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         with pg.dev_database(server) as dev:
             migrations.check(args.schema, args.migrations, dev)
             print(f"ok: {shown(args.migrations)}/ matches {shown(args.schema)} and atlas.sum is valid")
+            lacking = downs.missing(args.migrations)
+            if lacking:
+                raise OutOfSync(
+                    f"{shown(downs.down_path(lacking[0]))} is missing (the down script of {lacking[0].name}"
+                    f"{f' and {len(lacking) - 1} more' if len(lacking) > 1 else ''}): run `make generate` and commit"
+                )
             _lint_all(args, dev)
         print(f"ok: {shown(args.migrations)}/ passes the migration lint")
         out = pipeline.build_from_migrations(args.migrations, _config(args), server, _queries(args))
@@ -180,11 +186,21 @@ def cmd_update(args: argparse.Namespace) -> int:
                 settings=config.migrations,
             )
             observed = ready.result().run(result.files) if result.files else None
+            # The down scripts of the new files, and of any migration without one yet.
+            wanted = sorted({*result.files, *downs.missing(staged)})
+            down_scripts = downs.compute(staged, wanted, server.url, dev)
+            for path, text in down_scripts.items():
+                path.parent.mkdir(exist_ok=True)
+                path.write_text(text)
         out = pipeline.build_from_migrations(staged, config, server, _queries(args))
         target, files = _package_files(out, args)
-        migration_files = {args.migrations / p.name: p.read_text() for p in sorted(staged.iterdir()) if p.is_file()}
+        migration_files = {
+            args.migrations / p.relative_to(staged): p.read_text() for p in sorted(staged.rglob("*")) if p.is_file()
+        }
     output.write(migration_files)
     _report_diff(result, args, observed)
+    for path in down_scripts:
+        print(f"wrote {shown(args.migrations / path.relative_to(staged))}: a down script (make migrate-down); review it")
     _report_generated(out, output.write(files, pipeline.managed(target)), target)
     return 0
 
@@ -248,6 +264,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply pending migrations to DATABASE_URL or the local dev server."""
     url = _target_url(args)
     print(redact(atlas.migrate_apply(args.migrations, url)).rstrip())
+    return 0
+
+
+def cmd_migrate_down(args: argparse.Namespace) -> int:
+    """Take DATABASE_URL (or the local server) back by its newest applied migration (its down script)."""
+    url = _local_target(args, "migrate-down takes migrations back")
+    done = downs.migrate_down(args.migrations, url, allow_destructive=args.allow_destructive)
+    print(
+        f"took {redact(url)} back from {done.version}: ran {shown(done.script)} ({done.statements} statements) "
+        "and removed its revision; `make migrate` applies it again"
+    )
     return 0
 
 
@@ -382,6 +409,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "diff": cmd_diff,
     "check": cmd_check,
     "lint-migrations": cmd_lint_migrations,
+    "migrate-down": cmd_migrate_down,
     "generate": cmd_generate,
     "dump-ir": cmd_dump_ir,
     "migrate": cmd_migrate,
@@ -424,11 +452,22 @@ def parser() -> argparse.ArgumentParser:
                 type=Path,
                 help="the file with [tool.codegen] (default: pyproject.toml; with --from-url: none)",
             )
-        if name in ("migrate", "status", "push", "seed", "studio", "db-start", "db-stop", "db-reset", "db-shell"):
+        if name in (
+            "migrate",
+            "migrate-down",
+            "status",
+            "push",
+            "seed",
+            "studio",
+            "db-start",
+            "db-stop",
+            "db-reset",
+            "db-shell",
+        ):
             c.add_argument("--data-dir", type=Path, default=LOCAL_DATA, help="the local server's data (.data/postgres)")
         if name in ("diff", "update"):
             c.add_argument("--name", default="", help="suffix of the new migration file")
-        if name in ("diff", "update", "push"):
+        if name in ("diff", "update", "push", "migrate-down"):
             c.add_argument("--allow-destructive", action="store_true", help="accept changes that drop data")
         if name in ("diff", "update", "lint-migrations"):
             c.add_argument("--rows", type=int, help="rows per table the probe runs the migration on (default: 1000)")
@@ -436,7 +475,7 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument(
                 "--allow", default="", help="accept lint errors: 'rule[, rule]: why it is safe' (written into the file)"
             )
-        if name in ("push", "seed", "studio"):
+        if name in ("push", "seed", "studio", "migrate-down"):
             c.add_argument("--force", action="store_true", help="use a DATABASE_URL that is not on this machine")
         if name == "seed":
             c.add_argument("--rows", type=int, help="rows per table (default: 100)")

@@ -1,0 +1,159 @@
+"""Down migrations: for each migration, the SQL that takes the schema back to the one before it.
+
+Atlas computes it (`atlas schema diff` from a database at the migration's state to one at the
+state before it), `make generate` writes it to migrations/down/<the migration's file name>
+for review, and lints it: a statement that drops data (the down of an added column drops the
+column, and what was written to it since) is marked `-- atlas:nolint destructive` and listed
+in the file's header, and `make migrate-down` refuses it unless ALLOW_DESTRUCTIVE=1. Atlas's
+migration directory is the top level of migrations/ only: down/ is not a migration to it.
+
+`make migrate-down` applies the newest applied migration's down script and removes that
+migration's row from Atlas's revision table, in one transaction (a file Atlas runs outside a
+transaction, `-- atlas:txmode none`, statement by statement and then the row), so `make
+migrate` applies it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+
+from codegen.dev import atlas, lint, pg
+from codegen.dev import migrations as migrations_module
+from codegen.dev.lint import NOLINT_DESTRUCTIVE, TXMODE_NONE
+from codegen.errors import CodegenError
+from codegen.paths import shown
+
+FOLDER = "down"
+DESTRUCTIVE_NOTE = "-- destructive: "
+REVISIONS = "atlas_schema_revisions.atlas_schema_revisions"
+
+
+class DownRefused(CodegenError):
+    """make migrate-down cannot, or must not, take the database back."""
+
+
+def down_path(migration: Path) -> Path:
+    return migration.parent / FOLDER / migration.name
+
+
+def missing(migrations: Path) -> list[Path]:
+    """The migrations of `migrations` that have no down script."""
+    return [p for p in sorted(migrations.glob("*.sql")) if not down_path(p).is_file()]
+
+
+def compute(migrations: Path, files: Sequence[Path], server_url: str, dev_url: str) -> dict[Path, str]:
+    """{down script path: its text} for `files` (migrations of `migrations`, in order): each is
+    Atlas's diff from the schema after the file to the schema before it, linted for data loss."""
+    ordered = sorted(migrations.glob("*.sql"))
+    out: dict[Path, str] = {}
+    with (
+        pg.scratch_database(server_url, "chatmaps_down") as before,
+        pg.scratch_database(server_url, "chatmaps_up") as after,
+    ):
+        applied = {before: 0, after: 0}  # files applied to each, from the first
+
+        def bring(url: str, count: int) -> None:
+            if count > applied[url]:
+                atlas.migrate_apply(migrations, url, amount=count - applied[url])
+                applied[url] = count
+
+        for path in files:
+            index = ordered.index(path)
+            bring(before, index)
+            bring(after, index + 1)
+            sql = atlas.schema_diff(pg.atlas_url(after), pg.atlas_url(before), dev_url)
+            out[down_path(path)] = _reviewed(path, sql, migrations, dev_url)
+    return out
+
+
+def _reviewed(path: Path, sql: str, migrations: Path, dev_url: str) -> str:
+    """The down script's file: a header, and each statement that drops data marked and listed."""
+    body = "\n".join(line for line in sql.splitlines() if line.strip()) + ("\n" if sql.strip() else "")
+    dropped = _destructive(path, body, migrations, dev_url) if body else []
+    lines = body.splitlines(keepends=True)
+    marked: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if number in dropped:
+            marked.append(NOLINT_DESTRUCTIVE + "\n")
+        marked.append(line)
+    head = [
+        f"-- Down of {path.name}: takes the schema back to the one before it (Atlas's schema diff; review it).",
+        "-- `make migrate-down` applies it to the newest applied migration and removes its revision.",
+    ]
+    head += [f"{DESTRUCTIVE_NOTE}{lines[n - 1].strip()} (its data is lost)" for n in dropped]
+    if not body:
+        head.append("-- Nothing to undo in the schema.")
+    return "\n".join(head) + "\n" + "".join(marked)
+
+
+def _destructive(path: Path, body: str, migrations: Path, dev_url: str) -> list[int]:
+    """Lines of `body` (run after `path`) that drop data, as the lint says (Atlas DS, squawk ban-drop-*)."""
+    from codegen.signals import scratch_folder
+
+    with scratch_folder("chatmaps-down-lint-") as tmp:
+        folder = Path(tmp) / "migrations"
+        folder.mkdir()
+        for earlier in sorted(migrations.glob("*.sql")):
+            if earlier.name <= path.name:
+                (folder / earlier.name).write_text(earlier.read_text())
+        when = migrations_module._parse_version(migrations_module.version(path))
+        later = (when + timedelta(seconds=1)).strftime(migrations_module.VERSION_FORMAT) if when else "99999999999999"
+        trial = folder / f"{later}_down.sql"  # right after `path`, where it would run
+        trial.write_text(body)
+        atlas.migrate_hash(folder)
+        report = lint.lint([trial], folder, dev_url)
+    return sorted({p.line for p in report.problems if p.rule.key == "destructive"})
+
+
+@dataclass(frozen=True)
+class Applied:
+    version: str
+    script: Path
+    statements: int
+
+
+def migrate_down(migrations: Path, url: str, *, allow_destructive: bool) -> Applied:
+    """Apply the newest applied migration's down script to `url` and remove its revision."""
+    with pg.connect(url) as conn:
+        try:
+            row = conn.execute(f"SELECT version FROM {REVISIONS} ORDER BY version DESC LIMIT 1").fetchone()
+        except psycopg.errors.UndefinedTable:
+            row = None
+    if row is None:
+        raise DownRefused("no migration is applied there: nothing to take back")
+    version = str(row[0])
+    found = [
+        p for p in sorted(migrations.glob(f"{version}*.sql")) if p.name.split("_", 1)[0].removesuffix(".sql") == version
+    ]
+    if not found:
+        raise DownRefused(
+            f"migration {version} is applied there but not in {shown(migrations)}/: check out the branch that has it"
+        )
+    script = down_path(found[0])
+    if not script.is_file():
+        raise DownRefused(
+            f"{shown(script)} does not exist: run `make generate` (it writes the down script of every migration)"
+        )
+    text = script.read_text()
+    losses = [line.removeprefix(DESTRUCTIVE_NOTE) for line in text.splitlines() if line.startswith(DESTRUCTIVE_NOTE)]
+    if losses and not allow_destructive:
+        raise DownRefused(
+            f"{shown(script)} drops data ({losses[0]}{' and more' if len(losses) > 1 else ''}): "
+            "if that is meant, run `make migrate-down ALLOW_DESTRUCTIVE=1`"
+        )
+    from codegen.dev.probe import _statements
+
+    statements = [statement for _, statement in _statements(text)] if text.strip() else []
+    outside = TXMODE_NONE in text.splitlines()[:3]
+    with psycopg.connect(url, autocommit=outside) as conn:
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute(f"DELETE FROM {REVISIONS} WHERE version = %s", [version])
+        if not outside:
+            conn.commit()
+    return Applied(version, script, len(statements))
