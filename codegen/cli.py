@@ -200,7 +200,9 @@ def cmd_update(args: argparse.Namespace) -> int:
     output.write(migration_files)
     _report_diff(result, args, observed)
     for path in down_scripts:
-        print(f"wrote {shown(args.migrations / path.relative_to(staged))}: a down script (make migrate-down); review it")
+        print(
+            f"wrote {shown(args.migrations / path.relative_to(staged))}: a down script (make migrate-down); review it"
+        )
     _report_generated(out, output.write(files, pipeline.managed(target)), target)
     return 0
 
