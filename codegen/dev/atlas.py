@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codegen.dev import hcl_errors
-from codegen.dev.pg import atlas_url, installation, without_password
+from codegen.dev.pg import atlas_url, connect, installation, without_password
 from codegen.errors import AtlasFailed, ChecksumMismatch, MissingExtension, SchemaError, ToolMissing
 from codegen.paths import ATLAS_DEFAULT, ROOT, shown
 from codegen.redact import redact
@@ -216,8 +216,33 @@ def first_error_line(proc: subprocess.CompletedProcess[str]) -> str:
     return redact(line.removeprefix("Error: "))
 
 
+_SCHEMAS = "SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'"
+_USED = """
+SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public')
+    OR EXISTS (SELECT FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public')
+    OR EXISTS (SELECT FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public')
+    OR EXISTS (SELECT FROM pg_extension WHERE extname <> 'plpgsql')
+"""
+
+
+def emptied(dev_url: str) -> str:
+    """`dev_url` with everything in it dropped, as Atlas expects its dev database. Atlas CE cleans
+    up after itself only the objects it knows (tables, indexes, enums): a hand-written migration's
+    function or trigger would stay, and the next replay of that file fail ("function ... already
+    exists"). Every command below that replays migrations on the dev database empties it first."""
+    with connect(dev_url) as conn:
+        schemas = [row[0] for row in conn.execute(_SCHEMAS).fetchall()]
+        used = conn.execute(_USED).fetchone()
+        if schemas != ["public"] or (used is not None and used[0]):
+            for schema in schemas:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            conn.execute("CREATE SCHEMA public")
+    return dev_url
+
+
 def migrate_diff(name: str, schema: Path, migrations: Path, dev_url: str) -> None:
     """Write a new migration file if `schema` differs from what `migrations` build."""
+    dev_url = emptied(dev_url)
     args = ["migrate", "diff"] + ([name] if name else [])
     run(*args, "--dir", _dir(migrations), "--to", f"file://{schema.resolve()}", "--dev-url", atlas_url(dev_url))
 
@@ -229,7 +254,7 @@ def migrate_hash(migrations: Path) -> None:
 
 def migrate_validate(migrations: Path, dev_url: str) -> None:
     """Check atlas.sum and that every file replays on an empty database."""
-    run("migrate", "validate", "--dir", _dir(migrations), "--dev-url", atlas_url(dev_url))
+    run("migrate", "validate", "--dir", _dir(migrations), "--dev-url", atlas_url(emptied(dev_url)))
 
 
 def migrate_apply(migrations: Path, url: str, *, lock_timeout: str = "60s", amount: int | None = None) -> str:
@@ -293,6 +318,7 @@ class Finding:
 def migrate_lint(migrations: Path, dev_url: str, latest: int = 1) -> list[Finding]:
     """Lint the newest `latest` migration files (each against the schema of the files before it);
     returns every diagnostic Atlas's analyzers report (their policy is codegen/dev/lint_rules.py's)."""
+    dev_url = emptied(dev_url)
     proc = run(
         "migrate",
         "lint",
