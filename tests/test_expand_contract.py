@@ -16,11 +16,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 
 from codegen.dev import atlas, lint, migrations, pg
 from codegen.paths import ROOT
+from tests.faults.test_service import Service
 
 DOC = ROOT / "docs" / "DEPLOY.md"
 _SQL = re.compile(r"<!-- expand-contract: (?P<name>[a-z-]+) -->\s*```sql\n(?P<body>.*?)```", re.S)
@@ -33,9 +35,10 @@ def block(name: str) -> str:
 
 class Version(threading.Thread):
     """One version of a service: reads and writes in a loop until stopped; `op(conn, i)` does one
-    round and raises AssertionError if it reads back something other than what it wrote."""
+    round and raises AssertionError if it reads back something other than what it wrote. `url`: a
+    database (the version's own SQL) or, `http://...`, a running example service it calls."""
 
-    def __init__(self, url: str, op: Callable[[psycopg.Connection[Any], int], None]) -> None:
+    def __init__(self, url: str, op: Callable[[Any, int], None]) -> None:
         super().__init__(daemon=True)
         self.url, self.op = url, op
         self.rounds = 0
@@ -43,11 +46,14 @@ class Version(threading.Thread):
         self.halt = threading.Event()
 
     def run(self) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
+        http = self.url.startswith("http://")
+        with (
+            httpx.Client(base_url=self.url, timeout=30) if http else psycopg.connect(self.url, autocommit=True) as conn
+        ):
             while not self.halt.is_set():
                 try:
                     self.op(conn, self.rounds)
-                except (psycopg.Error, AssertionError) as exc:
+                except (psycopg.Error, httpx.HTTPError, AssertionError) as exc:
                     self.errors.append(f"round {self.rounds}: {type(exc).__name__}: {exc}")
                 self.rounds += 1
                 time.sleep(0.002)
@@ -86,6 +92,25 @@ def column_writer(
     return op
 
 
+def service_writer(i: int) -> Callable[[httpx.Client, int], None]:
+    """The example service as it is (the package in generated/, which knows `image`), over HTTP:
+    create a user with an image, change the image, read the user back."""
+
+    def op(client: httpx.Client, i: int) -> None:
+        made = client.post(
+            "/api/users",
+            json={"name": f"s{i}", "email": f"{uuid.uuid4().hex}@example.com", "image": f"https://svc/{i}"},
+        )
+        assert made.status_code == 201, f"POST {made.status_code}"
+        user = made.json()["id"]
+        changed = client.patch(f"/api/users/{user}", json={"image": f"https://svc/{i}/2"})
+        assert changed.status_code == 200, f"PATCH {changed.status_code}"
+        back = client.get(f"/api/users/{user}")
+        assert back.status_code == 200 and back.json()["image"] == f"https://svc/{i}/2", f"GET {back.status_code}"
+
+    return op
+
+
 def next_file(folder: Path, name: str, sql: str) -> Path:
     """A hand-written migration, dated after every file in `folder`, recorded in atlas.sum."""
     stamps = [migrations._parse_version(migrations.version(p)) for p in folder.glob("*.sql")]
@@ -119,7 +144,11 @@ def user(i: int) -> dict[str, Any]:
     return {"name": f"u{i}", "email": f"{uuid.uuid4().hex}@example.com"}
 
 
-def test_rename_a_column_while_both_versions_run(project_copy: tuple[Path, Path], dev_url: str, fresh_db: str) -> None:
+def test_rename_a_column_while_both_versions_run(
+    project_copy: tuple[Path, Path], dev_url: str, fresh_db: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The old version is the example service itself, served by uvicorn over HTTP on the package
+    in generated/ (which knows `image` only); the new one writes `avatar_url` with its own SQL."""
     schema, folder = project_copy
     atlas.migrate_apply(folder, fresh_db)
     with pg.connect(fresh_db) as conn:
@@ -127,7 +156,9 @@ def test_rename_a_column_while_both_versions_run(project_copy: tuple[Path, Path]
             "INSERT INTO users (name, email, image) SELECT 'seed' || g, 'seed' || g || '@x.io', 'https://i/' || g "
             "FROM generate_series(1, 500) g"
         )
-    old = Version(fresh_db, column_writer("users", "image", lambda i: f"https://old/{i}", user))
+    service = Service(fresh_db, tmp_path / "service.log")
+    request.addfinalizer(service.close)  # a failure below must not leave uvicorn running
+    old = Version(f"http://127.0.0.1:{service.port}", service_writer(0))
     old.start()
     old.at_least(20)
     # 1. expand
@@ -146,9 +177,10 @@ def test_rename_a_column_while_both_versions_run(project_copy: tuple[Path, Path]
     old.at_least(30)
     with pg.connect(fresh_db) as conn:  # each sees what the other wrote
         assert conn.execute("SELECT count(*) FROM users WHERE avatar_url IS DISTINCT FROM image").fetchone() == (0,)
-        seen = conn.execute("SELECT count(*) FROM users WHERE avatar_url LIKE 'https://old/%'").fetchone()
+        seen = conn.execute("SELECT count(*) FROM users WHERE avatar_url LIKE 'https://svc/%'").fetchone()
         assert seen is not None and seen[0] > 0
     old.stop()
+    service.close()
     # 4. contract
     apply(folder, fresh_db, dev_url, [next_file(folder, "drop_users_avatar_url_sync", block("rename-contract"))])
     edit(schema, IMAGE, "")
