@@ -35,6 +35,8 @@ largest process):
     insert_many vs the same Faker values generated alone.
 15. observability (bench/observe.py): 10k db.users.get without hooks or tracer vs the package
     of the commit before query events; with an OpenTelemetry tracer provider vs without.
+16. migration safety (bench/migrate_safety.py): `codegen update` for one change (a column and its
+    index: lint, probe on 1,000 rows a table, down scripts) vs the commit before them.
 14. `make generate`, one column added to vs  the same with Atlas built without
     a 500-table schema.hcl (bench/scale.py)    tools/atlas/scale.patch (pg16.patch only);
                                               plus figures: the curve at SCALE_TABLES
@@ -580,9 +582,10 @@ def main() -> None:
             f"{r.mb:7.1f} {r.base_mb:8.1f} {r.mb / r.base_mb:5.2f}x  {r.baseline}"
         )
     print()
-    from bench import access, observe, queries, seed, service
+    from bench import access, migrate_safety, observe, queries, seed, service
 
     lines = figures + access.run() + queries.run() + service.run() + seed.run() + observe.run()
+    lines += migrate_safety.run()
     for line in lines + pool_scenario() + faults_scenario():
         print(line)
     cpu = resource.getrusage(resource.RUSAGE_SELF).ru_utime

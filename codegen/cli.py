@@ -9,6 +9,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from codegen import output, pipeline, sqlfile
@@ -175,6 +176,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         with (
             probe.ahead(server.url, earlier, package=args.out or GENERATED, rows=_rows(args)) as ready,
             pg.dev_database(server) as dev,
+            ThreadPoolExecutor(1) as pool,  # shut down (its thread done) before `dev` is dropped
         ):
             result = migrations.diff_and_lint(
                 args.schema,
@@ -185,14 +187,17 @@ def cmd_update(args: argparse.Namespace) -> int:
                 allow=args.allow,
                 settings=config.migrations,
             )
-            observed = ready.result().run(result.files) if result.files else None
-            # The down scripts of the new files, and of any migration without one yet.
+            # The down scripts of the new files, and of any migration without one yet: in a thread
+            # (Atlas's and PostgreSQL's work, mostly) while this one generates the package and probes.
             wanted = sorted({*result.files, *downs.missing(staged)})
-            down_scripts = downs.compute(staged, wanted, server.url, dev)
-            for path, text in down_scripts.items():
-                path.parent.mkdir(exist_ok=True)
-                path.write_text(text)
-        out = pipeline.build_from_migrations(staged, config, server, _queries(args))
+            reversing = pool.submit(downs.compute, staged, wanted, server.url, dev)  # `dev`: free from here
+            out = pipeline.build_from_migrations(staged, config, server, _queries(args))
+            # Its database has been seeded meanwhile (prepare() started before the diff).
+            observed = ready.result().run(result.files) if result.files else None
+            down_scripts = reversing.result()
+        for path, text in down_scripts.items():
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text)
         target, files = _package_files(out, args)
         migration_files = {
             args.migrations / p.relative_to(staged): p.read_text() for p in sorted(staged.rglob("*")) if p.is_file()

@@ -169,7 +169,15 @@ def test_make_check_fails_when_a_migration_breaks_a_query(tmp_path: Path, projec
     shutil.copytree(QUERIES, folder)
     schema.write_text(schema.read_text().replace('column "image" {', 'column "avatar" {', 1))
     version = datetime.now(UTC).strftime("%Y%m%d%H%M%S")  # after every other migration, and not in the future
-    (migrations / f"{version}_rename_image.sql").write_text('ALTER TABLE "users" RENAME COLUMN "image" TO "avatar";\n')
+    (migrations / f"{version}_rename_image.sql").write_text(
+        "SET lock_timeout = '5s';\n-- lint:allow renaming-column: this test breaks the query on purpose\n"
+        'ALTER TABLE "users" RENAME COLUMN "image" TO "avatar";\n'
+    )
+    (migrations / "down" / f"{version}_rename_image.sql").write_text(
+        'ALTER TABLE "users" RENAME COLUMN "avatar" TO "image";\n'
+    )
+    # The project's lint_after: its first two migrations predate the lint.
+    (migrations.parent / "pyproject.toml").write_text('[tool.codegen.migrations]\nlint_after = "20261122215456"\n')
     base = [sys.executable, "-m", "codegen"]
     hashed = subprocess.run(
         [*base, "hash", "--migrations", str(migrations)], capture_output=True, text=True, check=False

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 
 from codegen.dev import atlas, lint, pg
-from codegen.dev import migrations as migrations_module
 from codegen.dev.lint import NOLINT_DESTRUCTIVE, TXMODE_NONE
 from codegen.errors import CodegenError
 from codegen.paths import shown
@@ -58,23 +56,36 @@ def compute(migrations: Path, files: Sequence[Path], server_url: str, dev_url: s
         applied = {before: 0, after: 0}  # files applied to each, from the first
 
         def bring(url: str, count: int) -> None:
-            if count > applied[url]:
-                atlas.migrate_apply(migrations, url, amount=count - applied[url])
-                applied[url] = count
+            for path in ordered[applied[url] : count]:
+                replay(url, path)
+            applied[url] = max(applied[url], count)
 
         for path in files:
             index = ordered.index(path)
             bring(before, index)
             bring(after, index + 1)
             sql = atlas.schema_diff(pg.atlas_url(after), pg.atlas_url(before), dev_url)
-            out[down_path(path)] = _reviewed(path, sql, migrations, dev_url)
+            out[down_path(path)] = _reviewed(path, sql)
     return out
 
 
-def _reviewed(path: Path, sql: str, migrations: Path, dev_url: str) -> str:
+def replay(url: str, path: Path) -> None:
+    """Run a migration file on `url` as Atlas would (one transaction, or statement by statement
+    for `-- atlas:txmode none`), without Atlas's revision table: a scratch state for a diff.
+    In this process: an Atlas apply per file costs a process and its bookkeeping each time."""
+    from codegen.dev.probe import _statements
+
+    text = path.read_text()
+    outside = TXMODE_NONE in text.splitlines()[:3]
+    with psycopg.connect(url, autocommit=outside) as conn:
+        for _, statement in _statements(text) if text.strip() else []:
+            conn.execute(statement)
+
+
+def _reviewed(path: Path, sql: str) -> str:
     """The down script's file: a header, and each statement that drops data marked and listed."""
     body = "\n".join(line for line in sql.splitlines() if line.strip()) + ("\n" if sql.strip() else "")
-    dropped = _destructive(path, body, migrations, dev_url) if body else []
+    dropped = _destructive(path, body) if body else []
     lines = body.splitlines(keepends=True)
     marked: list[str] = []
     for number, line in enumerate(lines, 1):
@@ -91,23 +102,29 @@ def _reviewed(path: Path, sql: str, migrations: Path, dev_url: str) -> str:
     return "\n".join(head) + "\n" + "".join(marked)
 
 
-def _destructive(path: Path, body: str, migrations: Path, dev_url: str) -> list[int]:
-    """Lines of `body` (run after `path`) that drop data, as the lint says (Atlas DS, squawk ban-drop-*)."""
+def _destructive(path: Path, body: str) -> list[int]:
+    """Lines of `body` that drop data: the lint's destructive rule as squawk reads it (ban-drop-column,
+    -table, -database), and DROP SCHEMA, which squawk has no rule for (PostgreSQL's parser, pglast).
+    Atlas's own analyzer would replay every migration first: for a script Atlas itself wrote from
+    a diff, whose statements are plain DROPs, squawk's reading is the same answer, in milliseconds."""
+    from pglast import ast, parse_sql
+    from pglast.enums import ObjectType
+
+    from codegen.dev.lint_rules import BY_CODE
     from codegen.signals import scratch_folder
 
     with scratch_folder("chatmaps-down-lint-") as tmp:
-        folder = Path(tmp) / "migrations"
-        folder.mkdir()
-        for earlier in sorted(migrations.glob("*.sql")):
-            if earlier.name <= path.name:
-                (folder / earlier.name).write_text(earlier.read_text())
-        when = migrations_module._parse_version(migrations_module.version(path))
-        later = (when + timedelta(seconds=1)).strftime(migrations_module.VERSION_FORMAT) if when else "99999999999999"
-        trial = folder / f"{later}_down.sql"  # right after `path`, where it would run
+        trial = Path(tmp) / path.name
         trial.write_text(body)
-        atlas.migrate_hash(folder)
-        report = lint.lint([trial], folder, dev_url)
-    return sorted({p.line for p in report.problems if p.rule.key == "destructive"})
+        lines = {
+            line
+            for _, line, name in lint._squawk([trial], True)
+            if getattr(BY_CODE.get(name), "key", "") == "destructive"
+        }
+    for raw in parse_sql(body):
+        if isinstance(raw.stmt, ast.DropStmt) and raw.stmt.removeType == ObjectType.OBJECT_SCHEMA:
+            lines.add(body.count("\n", 0, raw.stmt_location or 0) + 1)
+    return sorted(lines)
 
 
 @dataclass(frozen=True)

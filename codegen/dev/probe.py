@@ -18,10 +18,12 @@ flagged. The lint (lint.py) reads the SQL; this runs it, and tests compare the t
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,12 +217,22 @@ def ahead(server_url: str, migrations: Path, *, package: Path | None, rows: int)
     """prepare() on a scratch database, in a thread, while the caller goes on (make generate
     diffs and lints meanwhile): `migrations` must hold the files before the new ones, and not
     change. The database is dropped when the block ends."""
-    with pg.scratch_database(server_url, "chatmaps_probe") as url, ThreadPoolExecutor(1) as pool:
-        future = pool.submit(prepare, url, migrations, amount=None, package=package, rows=rows)
+    name = f"chatmaps_probe_{uuid.uuid4().hex[:12]}"
+    # In a process of its own: seeding is Python work (Faker, pydantic) that would otherwise take
+    # turns on the GIL with the caller's own (generating the package).
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(_build, server_url, name, migrations, package, rows)
         try:
             yield future
         finally:
             wait([future])  # never drop the database under the thread
+            pg.drop_database(server_url, name)
+
+
+def _build(server_url: str, name: str, migrations: Path, package: Path | None, rows: int) -> Prepared:
+    """ahead()'s work, in its process: create the database, then prepare() it."""
+    url = pg.create_database(server_url, name)
+    return prepare(url, migrations, amount=None, package=package, rows=rows)
 
 
 def probe(
