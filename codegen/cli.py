@@ -101,6 +101,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_lint_migrations(args: argparse.Namespace) -> int:
     """Lint every migration after [tool.codegen.migrations] lint_after (Atlas's analyzers and
     squawk), and run them on a copy with rows to show what each statement does."""
+    if not args.migrations.is_dir():
+        raise UsageError(f"{shown(args.migrations)}: no such folder: name the migrations folder (--migrations)")
     with pg.dev_server() as server, pg.dev_database(server) as dev:
         report = _lint_all(args, dev)
         linted, _ = lint.files_after(args.migrations, _config(args).migrations.lint_after)

@@ -131,3 +131,46 @@ def test_make_generate_writes_the_down_script_of_a_new_migration(tmp_path: Path)
 def test_migrate_down_with_nothing_applied_says_so(fresh_db: str) -> None:
     with pytest.raises(downs.DownRefused, match="no migration is applied there"):
         downs.migrate_down(MIGRATIONS, fresh_db, allow_destructive=True)
+
+
+SYNC = (
+    'CREATE FUNCTION "public"."touch"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n'
+    'CREATE TRIGGER "touch" BEFORE UPDATE ON "public"."users" FOR EACH ROW EXECUTE FUNCTION "public"."touch"();\n'
+)
+
+
+def test_a_down_script_atlas_cannot_complete_says_so_and_is_refused_until_finished(
+    project_copy: tuple[Path, Path], dev_url: str, fresh_db: str, server: pg.Server
+) -> None:
+    """A migration with a function and a trigger (Atlas's diff sees neither): its down script says
+    so on a TODO line, and migrate-down refuses it rather than report an undo that did nothing."""
+    _, folder = project_copy
+    path = folder / "20261201000000_touch.sql"
+    path.write_text(SYNC)
+    atlas.migrate_hash(folder)
+    [(down, text)] = downs.compute(folder, [path], server.url, dev_url).items()
+    assert "-- TODO: 20261201000000_touch.sql also makes function, trigger, which Atlas's diff cannot see" in text
+    down.write_text(text)
+    atlas.migrate_apply(folder, fresh_db)
+    with pytest.raises(downs.DownRefused, match=r"is not finished: 20261201000000_touch\.sql also makes function"):
+        downs.migrate_down(folder, fresh_db, allow_destructive=True)
+    assert versions(fresh_db)[-1] == "20261201000000"
+    finished = text.replace(next(line for line in text.splitlines() if line.startswith("-- TODO")), "")
+    down.write_text(finished + 'DROP TRIGGER "touch" ON "public"."users";\nDROP FUNCTION "public"."touch"();\n')
+    downs.migrate_down(folder, fresh_db, allow_destructive=True)
+    with pg.connect(fresh_db) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'touch'").fetchone() == (0,)
+
+
+def test_a_down_statement_that_fails_is_one_line_and_changes_nothing(
+    project_copy: tuple[Path, Path], fresh_db: str
+) -> None:
+    _, folder = project_copy
+    atlas.migrate_apply(folder, fresh_db)
+    with pg.connect(fresh_db) as conn:  # the database drifted: the comment's index is gone
+        conn.execute('DROP INDEX "users_email_lower_key"')
+    with pytest.raises(downs.DownRefused) as info:
+        downs.migrate_down(folder, fresh_db, allow_destructive=True)
+    message = str(info.value)
+    assert "\n" not in message and "failed (UndefinedTable)" in message and "nothing of it was applied" in message
+    assert versions(fresh_db) == [migrations.version(p) for p in ORDERED]

@@ -194,7 +194,8 @@ def test_make_generate_is_all_or_nothing_and_names_the_migration(
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     new = sorted(set(snapshot(migrations)) - set(before[0]))
-    assert len(new) == 1 and new[0].endswith("_add_users_location.sql"), new
+    assert len(new) == 2 and new[0].endswith("_add_users_location.sql"), new
+    assert new[1] == f"down/{new[0]}"  # and its down script
     assert proc.stdout.splitlines()[0] == f"wrote {migrations / new[0]}: linted; review it and commit"
     assert "    location: str | None = Field(repr=False, exclude=True)\n" in models_source(out)
     for written in (migrations / new[0], migrations / "atlas.sum", out / "chatmaps_db" / "models" / "users.py"):

@@ -555,3 +555,104 @@ def test_a_failure_on_the_rows_is_reported_by_class_without_values(
     assert step.error == "NotNullViolation"
     assert "failed on the rows: NotNullViolation" in str(step)
     assert observed.rows["public.users"] == 200
+
+
+# -- what a trial by hand found (odd but legal migrations) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        'CREATE INDEX CONCURRENTLY "users_lower_name" ON "public"."users" ((lower("name")));',
+        'CREATE INDEX CONCURRENTLY "users_verified_name" ON "public"."users" ("name") WHERE "email_verified";',
+        'CREATE UNIQUE INDEX CONCURRENTLY "users_name_u" ON "public"."users" ((lower("name")));',
+    ],
+)
+def test_a_concurrent_expression_or_partial_index_is_not_called_blocking(
+    index: str, base: Path, tmp_path: Path, dev_url: str
+) -> None:
+    """Atlas 0.13's PG101 loses CONCURRENTLY on an expression or partial index: not reported."""
+    report = lint_one(base, tmp_path, f"{NONE}{index}\n", dev_url)
+    assert "require-concurrent-index-creation" not in {p.rule.key for p in report.problems}
+
+
+def test_opt_outs_are_read_where_they_are_and_only_there(base: Path, tmp_path: Path, dev_url: str) -> None:
+    """`--lint:allow` without a space; a multi-line statement (squawk names its clause's line);
+    `-- lint:allow` text inside a function body is the body's, not an opt-out."""
+    sql = (
+        LOCKED + "--lint:allow changing-column-type: no rows yet\n"
+        'ALTER TABLE "public"."sessions"\n'
+        '  ALTER COLUMN "ip_address" TYPE inet USING "ip_address"::inet;\n'
+        'CREATE FUNCTION "public"."f"() RETURNS int LANGUAGE sql AS $$\n'
+        "-- lint:allow renaming-column: not an opt-out\n"
+        "SELECT 1\n$$;\n"
+    )
+    report = lint_one(base, tmp_path, sql, dev_url)
+    assert report.errors == []
+    assert [(p.rule.key, p.line) for p in report.allowed] == [("changing-column-type", 3)]
+
+
+@pytest.mark.parametrize(
+    ("directive", "says"),
+    [
+        ("-- lint:allow renaming-column", "an opt-out needs a rule and a reason"),
+        ("-- lint:allow no-such-rule: x", "no lint rule is called 'no-such-rule'"),
+    ],
+)
+def test_a_malformed_opt_out_is_refused_even_above_a_clean_statement(
+    directive: str, says: str, base: Path, tmp_path: Path, dev_url: str
+) -> None:
+    sql = f'{LOCKED}{directive}\nALTER TABLE "public"."plain" ADD COLUMN "c" text NULL;\n'
+    with pytest.raises(lint.UnsafeMigration, match=says):
+        lint_one(base, tmp_path, sql, dev_url)
+
+
+def test_the_txmode_directive_is_read_anywhere_in_the_opening_comments() -> None:
+    assert lint.txmode_none("-- one\n-- two\n-- three\n-- atlas:txmode none\n\nCREATE INDEX CONCURRENTLY x ON t (a);\n")
+    assert not lint.txmode_none("SELECT 1;\n-- atlas:txmode none\n")
+
+
+def test_an_index_with_a_comment_moves_with_its_comment(
+    project_copy: tuple[Path, Path], dev_url: str, fresh_db: str
+) -> None:
+    schema, folder = project_copy
+    edit(
+        schema,
+        USERS_INDEX,
+        '  index "users_name_idx" {\n    columns = [column.name]\n    comment = "By name."\n  }\n' + USERS_INDEX,
+    )
+    [only] = migrations.diff_and_lint(schema, folder, dev_url).files
+    text = only.read_text()
+    assert text.startswith("-- atlas:txmode none\n")
+    assert text.index("CREATE INDEX CONCURRENTLY") < text.index('COMMENT ON INDEX "users_name_idx"')
+    atlas.migrate_apply(folder, fresh_db)
+    migrations.check(schema, folder, dev_url)
+
+
+def test_an_index_that_cannot_be_built_concurrently_stays_and_is_reported(
+    project_copy: tuple[Path, Path], dev_url: str
+) -> None:
+    """A partitioned table's index cannot be built CONCURRENTLY: the migration is left as Atlas
+    wrote it, and the lint says what it costs (a refusal naming the statement, not a crash)."""
+    schema, folder = project_copy
+    schema.write_text(
+        schema.read_text() + '\ntable "events" {\n  schema = schema.public\n  column "id" {\n    type = bigint\n  }\n'
+        '  column "at" {\n    type = date\n  }\n  partition {\n    type    = RANGE\n    columns = [column.at]\n  }\n}\n'
+    )
+    migrations.diff_and_lint(schema, folder, dev_url, name="add_events")
+    edit(
+        schema,
+        "    columns = [column.at]\n  }\n}\n",
+        '    columns = [column.at]\n  }\n  index "events_at_idx" {\n    columns = [column.at]\n  }\n}\n',
+    )
+    with pytest.raises(lint.UnsafeMigration) as info:
+        migrations.diff_and_lint(schema, folder, dev_url)
+    assert 'CREATE INDEX "events_at_idx"' in str(info.value) and "require-concurrent-index-creation" in str(info.value)
+
+
+def test_a_name_or_an_allow_that_would_break_the_file_is_refused(project_copy: tuple[Path, Path], dev_url: str) -> None:
+    schema, folder = project_copy
+    with pytest.raises(UsageError, match="letters, digits and _"):
+        migrations.diff_and_lint(schema, folder, dev_url, name="../escape")
+    with pytest.raises(UsageError, match="without line breaks"):
+        migrations.diff_and_lint(schema, folder, dev_url, allow="changing-column-type: one\nSELECT 1")

@@ -198,7 +198,7 @@ def lock_timeout(output: str, migrations: str | None) -> None:
     limit = f" ({setting[1]})" if setting else ""
     applied = (
         "the statements before it were applied (the file runs outside a transaction): rerun to finish it"
-        if "-- atlas:txmode none" in text.splitlines()[:3]
+        if any(line.strip() == "-- atlas:txmode none" for line in text.splitlines()[:10])
         else "nothing of it was applied (its transaction rolled back)"
     )
     raise AtlasFailed(

@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 
 from codegen.dev import atlas, lint, pg
-from codegen.dev.lint import NOLINT_DESTRUCTIVE, TXMODE_NONE
+from codegen.dev.lint import NOLINT_DESTRUCTIVE, txmode_none
 from codegen.errors import CodegenError
 from codegen.paths import shown
 
@@ -65,7 +65,7 @@ def compute(migrations: Path, files: Sequence[Path], server_url: str, dev_url: s
             bring(before, index)
             bring(after, index + 1)
             sql = atlas.schema_diff(pg.atlas_url(after), pg.atlas_url(before), dev_url)
-            out[down_path(path)] = _reviewed(path, sql)
+            out[down_path(path)] = _reviewed(path, sql, _unseen(path.read_text()))
     return out
 
 
@@ -76,14 +76,49 @@ def replay(url: str, path: Path) -> None:
     from codegen.dev.probe import _statements
 
     text = path.read_text()
-    outside = TXMODE_NONE in text.splitlines()[:3]
+    outside = txmode_none(text)
     with psycopg.connect(url, autocommit=outside) as conn:
         for _, statement in _statements(text) if text.strip() else []:
             conn.execute(statement)
 
 
-def _reviewed(path: Path, sql: str) -> str:
-    """The down script's file: a header, and each statement that drops data marked and listed."""
+TODO = "-- TODO: "
+# What Atlas CE's schema diff cannot see, so a down script computed from it leaves undone.
+_UNSEEN = {
+    "CreateFunctionStmt": "function",
+    "CreateTrigStmt": "trigger",
+    "ViewStmt": "view",
+    "CreateSeqStmt": "sequence",
+    "CreateDomainStmt": "domain",
+    "CreateExtensionStmt": "extension",
+    "CreatePolicyStmt": "policy",
+    "RuleStmt": "rule",
+    "DoStmt": "DO block",
+    "GrantStmt": "grant",
+    "InsertStmt": "data (INSERT)",
+    "UpdateStmt": "data (UPDATE)",
+    "DeleteStmt": "data (DELETE)",
+}
+
+
+def _unseen(text: str) -> list[str]:
+    """The kinds of thing a migration makes that Atlas's diff does not see (functions, triggers,
+    views, data), each once, in order."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        statements = parse_sql(text)
+    except ParseError:
+        return []
+    return list(
+        dict.fromkeys(_UNSEEN[type(raw.stmt).__name__] for raw in statements if type(raw.stmt).__name__ in _UNSEEN)
+    )
+
+
+def _reviewed(path: Path, sql: str, unseen: Sequence[str] = ()) -> str:
+    """The down script's file: a header, and each statement that drops data marked and listed; a
+    TODO line when the migration makes what Atlas cannot see (migrate-down refuses it until then)."""
     body = "\n".join(line for line in sql.splitlines() if line.strip()) + ("\n" if sql.strip() else "")
     dropped = _destructive(path, body) if body else []
     lines = body.splitlines(keepends=True)
@@ -97,6 +132,11 @@ def _reviewed(path: Path, sql: str) -> str:
         "-- `make migrate-down` applies it to the newest applied migration and removes its revision.",
     ]
     head += [f"{DESTRUCTIVE_NOTE}{lines[n - 1].strip()} (its data is lost)" for n in dropped]
+    if unseen:
+        head.append(
+            f"{TODO}{path.name} also makes {', '.join(unseen)}, which Atlas's diff cannot see: write their "
+            "undo below, then delete this line (make migrate-down refuses the script until then)."
+        )
     if not body:
         head.append("-- Nothing to undo in the schema.")
     return "\n".join(head) + "\n" + "".join(marked)
@@ -157,6 +197,9 @@ def migrate_down(migrations: Path, url: str, *, allow_destructive: bool) -> Appl
             f"{shown(script)} does not exist: run `make generate` (it writes the down script of every migration)"
         )
     text = script.read_text()
+    todo = next((line for line in text.splitlines() if line.startswith(TODO)), None)
+    if todo is not None:
+        raise DownRefused(f"{shown(script)} is not finished: {todo.removeprefix(TODO)}")
     losses = [line.removeprefix(DESTRUCTIVE_NOTE) for line in text.splitlines() if line.startswith(DESTRUCTIVE_NOTE)]
     if losses and not allow_destructive:
         raise DownRefused(
@@ -166,10 +209,18 @@ def migrate_down(migrations: Path, url: str, *, allow_destructive: bool) -> Appl
     from codegen.dev.probe import _statements
 
     statements = [statement for _, statement in _statements(text)] if text.strip() else []
-    outside = TXMODE_NONE in text.splitlines()[:3]
+    outside = txmode_none(text)
     with psycopg.connect(url, autocommit=outside) as conn:
         for statement in statements:
-            conn.execute(statement)
+            try:
+                conn.execute(statement)
+            except psycopg.Error as exc:
+                first = statement.strip().splitlines()[0]
+                kept = "the statements before it stay applied" if outside else "nothing of it was applied"
+                raise DownRefused(
+                    f"{shown(script)}: `{first}` failed ({type(exc).__name__}); {kept}, and migration {version} "
+                    "is still recorded: fix the script (or the database) and run it again"
+                ) from None
         conn.execute(f"DELETE FROM {REVISIONS} WHERE version = %s", [version])
         if not outside:
             conn.commit()

@@ -124,34 +124,88 @@ def _squawk(paths: Sequence[Path], in_transaction: bool) -> list[tuple[Path, int
     return [(by_name.get(d["file"], Path(d["file"])), int(d["line"]) + 1, d["rule_name"]) for d in found]
 
 
+def txmode_none(text: str) -> bool:
+    """Whether a migration runs outside a transaction: `-- atlas:txmode none` among the comment
+    lines that open the file (Atlas's file directives), wherever in that block."""
+    for line in text.lstrip("\ufeff").splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            return False
+        if stripped == TXMODE_NONE:
+            return True
+    return False
+
+
 def _txmode_none(path: Path) -> bool:
-    return any(line.strip() == TXMODE_NONE for line in path.read_text().splitlines()[:5])
+    return txmode_none(path.read_text())
 
 
-def _opt_outs(lines: list[str], line: int, path: Path) -> dict[str, tuple[str, int]]:
-    """The opt-outs on the comment lines right above line `line` (1-based): {rule key: (reason, its line)}."""
+def spans(text: str) -> list[tuple[int, int]]:
+    """(first line, last line) of each statement, 1-based, by PostgreSQL's own parser (pglast);
+    [] when it cannot parse the file (Atlas and squawk then say why)."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        statements = parse_sql(text)
+    except ParseError:
+        return []
+    out = []
+    for raw in statements:
+        begin = raw.stmt_location or 0
+        end = begin + (raw.stmt_len or len(text) - begin)
+        out.append((text.count("\n", 0, begin) + 1, text.count("\n", 0, max(begin, end - 1)) + 1))
+    return out
+
+
+def _start(line: int, statement_spans: list[tuple[int, int]]) -> int:
+    """The first line of the statement `line` is in (squawk names a clause's line), else `line`."""
+    return next((first for first, last in statement_spans if first <= line <= last), line)
+
+
+_DIRECTIVE = re.compile(r"--\s*lint:allow\b")
+
+
+def _opt_outs(lines: list[str], line: int) -> dict[str, tuple[str, int]]:
+    """The opt-outs on the comment lines right above line `line` (1-based): {rule key: (reason, its
+    line)}. Their form was checked by _directives()."""
     found: dict[str, tuple[str, int]] = {}
     index = line - 2
     while index >= 0 and lines[index].lstrip().startswith("--"):
         text = lines[index].strip()
         if text == NOLINT_DESTRUCTIVE:
             found["destructive"] = ("ALLOW_DESTRUCTIVE=1 (-- atlas:nolint destructive)", index + 1)
-        elif text.startswith(ALLOW):
-            match = _ALLOW_FORM.match(text)
-            if match is None:
-                raise UnsafeMigration(
-                    f"{shown(path)}:{index + 1}: an opt-out needs a rule and a reason: "
-                    f"`{ALLOW} <rule>: <why it is safe here>`"
-                )
+        match = _ALLOW_FORM.match(text)
+        if match is not None:
             for key in (k.strip() for k in match["rules"].split(",")):
-                if key not in BY_KEY:
-                    raise UnsafeMigration(
-                        f"{shown(path)}:{index + 1}: no lint rule is called {key!r}: the report names the rule to allow "
-                        f"(codegen/dev/lint_rules.py lists them)"
-                    )
                 found[key] = (match["reason"], index + 1)
         index -= 1
     return found
+
+
+def _directives(path: Path, lines: list[str], statement_spans: list[tuple[int, int]]) -> list[tuple[int, list[str]]]:
+    """Every `-- lint:allow` comment outside the statements (one inside a function's body is the
+    function's text), each checked: a known rule and a reason, or UnsafeMigration by file:line."""
+    inside = {n for first, last in statement_spans for n in range(first + 1, last + 1)}
+    out: list[tuple[int, list[str]]] = []
+    for number, text in enumerate(lines, 1):
+        stripped = text.strip()
+        if number in inside or not _DIRECTIVE.match(stripped):
+            continue
+        match = _ALLOW_FORM.match(stripped)
+        if match is None:
+            raise UnsafeMigration(
+                f"{shown(path)}:{number}: an opt-out needs a rule and a reason: `{ALLOW} <rule>: <why it is safe here>`"
+            )
+        keys = [k.strip() for k in match["rules"].split(",")]
+        for key in keys:
+            if key not in BY_KEY:
+                raise UnsafeMigration(
+                    f"{shown(path)}:{number}: no lint rule is called {key!r}: the report names the rule to allow "
+                    f"(codegen/dev/lint_rules.py lists them)"
+                )
+        out.append((number, keys))
+    return out
 
 
 def lint(paths: Sequence[Path], migrations: Path, dev_url: str) -> Report:
@@ -172,19 +226,24 @@ def lint(paths: Sequence[Path], migrations: Path, dev_url: str) -> Report:
             details.setdefault((path, line, rule.key), detail)
 
     by_name = {p.name: p for p in paths}
-    texts = {p: p.read_text().splitlines() for p in paths}
+    raw_texts = {p: p.read_text() for p in paths}
+    texts = {p: text.splitlines() for p, text in raw_texts.items()}
+    statement_spans = {p: spans(text) for p, text in raw_texts.items()}
+    directives = {p: _directives(p, texts[p], statement_spans[p]) for p in paths}
     for finding in atlas.migrate_lint(migrations, dev_url, latest=len(paths)):
         if finding.file not in by_name:
             continue
-        words = finding.statement.upper().split()
+        words = finding.statement.upper().replace("(", " ").split()
         if finding.code == "PG102" and (words[:2] != ["DROP", "INDEX"] or "CONCURRENTLY" in words[2:3]):
             # Atlas 0.13 says it of a dropped column's own index (dropped with it: the column drop's
             # rules cover that) and of DROP INDEX CONCURRENTLY too (its parser drops the word).
             continue
+        if finding.code == "PG101" and "CONCURRENTLY" in words[2:4]:
+            continue  # and of CREATE [UNIQUE] INDEX CONCURRENTLY on an expression or with WHERE
         add(by_name[finding.file], finding.line, finding.code, f"atlas {finding.code}", finding.text)
     plain = [p for p in paths if not _txmode_none(p)]
     for path, line, name in [*_squawk(plain, True), *_squawk([p for p in paths if p not in plain], False)]:
-        add(path, line, name, "squawk")
+        add(path, _start(line, statement_spans.get(path, [])), name, "squawk")
     # What Atlas left out itself: statements under `-- atlas:nolint destructive`.
     for path, lines in texts.items():
         for number, text in enumerate(lines, 1):
@@ -195,25 +254,22 @@ def lint(paths: Sequence[Path], migrations: Path, dev_url: str) -> Report:
     problems: list[Problem] = []
     used: set[tuple[Path, int, str]] = set()
     for (path, line, key), sources in sorted(merged.items(), key=lambda item: (item[0][0].name, item[0][1])):
-        allowed = _opt_outs(texts[path], line, path).get(key)
+        allowed = _opt_outs(texts[path], line).get(key)
         if allowed is not None:
             used.add((path, allowed[1], key))
         reason = None if allowed is None else allowed[0]
         statement = texts[path][line - 1].strip() if 0 < line <= len(texts[path]) else ""
         detail = details.get((path, line, key), "")
         problems.append(Problem(path, line, BY_KEY[key], tuple(sources), reason, statement, detail))
-    _unused(texts, used)
+    _unused(directives, used)
     return Report(tuple(problems))
 
 
-def _unused(texts: dict[Path, list[str]], used: set[tuple[Path, int, str]]) -> None:
+def _unused(directives: dict[Path, list[tuple[int, list[str]]]], used: set[tuple[Path, int, str]]) -> None:
     """Refuse a `-- lint:allow` that allows nothing: a stale opt-out would hide the next problem."""
-    for path, lines in texts.items():
-        for number, text in enumerate(lines, 1):
-            match = _ALLOW_FORM.match(text.strip())
-            if match is None:
-                continue
-            for key in (k.strip() for k in match["rules"].split(",")):
+    for path, found in directives.items():
+        for number, keys in found:
+            for key in keys:
                 if (path, number, key) not in used:
                     raise UnsafeMigration(
                         f"{shown(path)}:{number}: `{ALLOW} {key}` allows nothing (no {key} finding on the statement "

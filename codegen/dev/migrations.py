@@ -6,8 +6,9 @@ sure a refused migration leaves nothing behind.
 
 from __future__ import annotations
 
+import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from codegen.config import MigrationSettings
 from codegen.dev import atlas, hcl_errors, lint
 from codegen.dev.lint import NOLINT_DESTRUCTIVE, TXMODE_NONE
 from codegen.dev.lint_rules import BY_KEY
-from codegen.errors import DestructiveChange, MigrationOrder, OutOfSync, UsageError
+from codegen.errors import AtlasFailed, DestructiveChange, MigrationOrder, OutOfSync, UsageError
 from codegen.paths import shown
 from codegen.signals import scratch_folder
 
@@ -110,6 +111,8 @@ def diff_and_lint(
     """
     settings = settings or MigrationSettings()
     allowing = _parse_allow(allow)
+    if name and not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise UsageError(f"NAME={name!r}: a migration's name is letters, digits and _ (add_users_bio)")
     hcl_errors.check(schema, shown(schema))
     migrations.mkdir(parents=True, exist_ok=True)
     before = {path: path.read_bytes() for path in _sql_files(migrations)}
@@ -123,11 +126,25 @@ def diff_and_lint(
         return DiffResult(None)
     new_file = _rename(added[-1], set(before), name, migrations)
     written = [new_file]
+    atlas_sql = new_file.read_text()
     try:
         written = _shape(new_file, settings, name)
-        new_file = written[0]
         atlas.migrate_hash(migrations)
-        report = lint.lint(written, migrations, dev_url)
+        try:
+            report = lint.lint(written, migrations, dev_url)
+        except AtlasFailed:
+            if written == [new_file] and lint.txmode_none(new_file.read_text()) is False:
+                raise  # nothing was moved: the failure is the migration's own
+            # The moved index is needed where it was (a foreign key on a new unique index), or
+            # cannot be built CONCURRENTLY (a partitioned table): as Atlas wrote it, then; the lint
+            # says what that costs.
+            for path in written:
+                path.unlink()
+            new_file.write_text(atlas_sql)
+            written = _shape(new_file, replace(settings, concurrent_indexes=False), name)
+            atlas.migrate_hash(migrations)
+            report = lint.lint(written, migrations, dev_url)
+        new_file = written[0]
         if (allow_destructive or allowing) and _mark(report, allow_destructive, allowing):
             atlas.migrate_hash(migrations)
             report = lint.lint(written, migrations, dev_url)
@@ -161,6 +178,8 @@ def _parse_allow(allow: str) -> dict[str, str]:
     """ALLOW="rule[, rule]: reason" -> {rule: reason}; a rule the table lacks or no reason is refused."""
     if not allow.strip():
         return {}
+    if "\n" in allow or "\r" in allow:
+        raise UsageError("ALLOW=...: the reason goes on one comment line: write it without line breaks")
     rules, _, reason = allow.partition(":")
     keys = [k.strip() for k in rules.split(",") if k.strip()]
     if not keys or not reason.strip():
@@ -260,11 +279,19 @@ def split_concurrent(sql: str) -> tuple[str, str] | None:
         starts.append(starts[-1] + len(line))
     moving: set[int] = set()
     out: list[str] = []
+    moved: set[str] = set()  # the indexes moved: their COMMENT ON INDEX, which Atlas writes after, goes too
     for raw in statements:
         node = raw.stmt
+        comment = None
         if isinstance(node, ast.IndexStmt):
             if node.concurrent or table(node.relation) in created:
                 continue
+        elif isinstance(node, ast.CommentStmt) and node.objtype == ObjectType.OBJECT_INDEX:
+            parts = node.object if isinstance(node.object, tuple) else getattr(node.object, "items", None) or ()
+            names = [getattr(part, "sval", "") for part in parts]
+            if not names or names[-1] not in moved:
+                continue
+            comment = names[-1]
         elif not (
             isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_INDEX and not node.concurrent
         ):
@@ -279,9 +306,13 @@ def split_concurrent(sql: str) -> tuple[str, str] | None:
         while first > 0 and lines[first - 1].startswith("--") and first - 1 not in moving:
             first -= 1  # its comment lines (Atlas's "-- Create index ...") go with it
         text = sql[begin:end]
-        keyword = next(token for token in scan(text) if token.name == "INDEX")
         comments = "".join(lines[first:top])
-        out.append(f"{comments}{text[: keyword.end + 1]} CONCURRENTLY{text[keyword.end + 1 :]};\n")
+        if comment is None:
+            keyword = next(token for token in scan(text) if token.name == "INDEX")
+            text = f"{text[: keyword.end + 1]} CONCURRENTLY{text[keyword.end + 1 :]}"
+            if isinstance(node, ast.IndexStmt) and node.idxname:
+                moved.add(node.idxname)
+        out.append(f"{comments}{text};\n")
         moving.update(range(first, last + 1))
     if not moving:
         return None

@@ -18,12 +18,11 @@ flagged. The lint (lint.py) reads the SQL; this runs it, and tests compare the t
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 import psycopg
 
 from codegen.dev import atlas, pg
-from codegen.dev.lint import TXMODE_NONE
+from codegen.dev.lint import txmode_none
 from codegen.paths import shown
 
 # PostgreSQL's table lock modes, weakest first, as pg_locks names them and as SQL does.
@@ -218,9 +217,9 @@ def ahead(server_url: str, migrations: Path, *, package: Path | None, rows: int)
     diffs and lints meanwhile): `migrations` must hold the files before the new ones, and not
     change. The database is dropped when the block ends."""
     name = f"chatmaps_probe_{uuid.uuid4().hex[:12]}"
-    # In a process of its own: seeding is Python work (Faker, pydantic) that would otherwise take
-    # turns on the GIL with the caller's own (generating the package).
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # A thread, not a process: a process of its own would spare the GIL, but Ctrl-C reaches every
+    # process of the terminal's group, and a child caught starting up prints a traceback.
+    with ThreadPoolExecutor(1) as pool:
         future = pool.submit(_build, server_url, name, migrations, package, rows)
         try:
             yield future
@@ -291,7 +290,7 @@ def _run_file(
     them all until the file commits, which Probe.lines() adds up), committed: the next statement,
     and the next file, run on what it made. A failure ends the file."""
     sql = path.read_text()
-    outside = TXMODE_NONE in sql.splitlines()[:3]
+    outside = txmode_none(sql)
     oids = list(tables)
     names = [tables[o][0] for o in oids]
     watched = oids + list(indexes)  # the relations whose locks are read
