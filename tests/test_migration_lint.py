@@ -656,3 +656,23 @@ def test_a_name_or_an_allow_that_would_break_the_file_is_refused(project_copy: t
         migrations.diff_and_lint(schema, folder, dev_url, name="../escape")
     with pytest.raises(UsageError, match="without line breaks"):
         migrations.diff_and_lint(schema, folder, dev_url, allow="changing-column-type: one\nSELECT 1")
+
+
+def test_each_file_is_probed_against_the_tables_before_it(
+    base: Path, tmp_path: Path, dev_url: str, server: pg.Server
+) -> None:
+    """Two new files, the second indexing a table the first made: its lock is seen, and an empty
+    table's missing scan is not called a disagreement."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(base, folder)
+    first = folder / "20261202000000_places.sql"
+    first.write_text(LOCKED + 'CREATE TABLE "public"."places" ("id" bigint NOT NULL, "name" text NULL);\n')
+    second = folder / "20261202000001_places_name.sql"
+    second.write_text(LOCKED + 'CREATE INDEX "places_name_idx" ON "public"."places" ("name");\n')
+    atlas.migrate_hash(folder)
+    report = lint.lint([first, second], folder, dev_url)
+    observed = probe.probe([first, second], folder, server.url, package=GENERATED, rows=20)
+    [step] = [s for s in observed.steps if s.path == second]
+    assert step.locks == (("public.places", "SHARE"),)
+    verdicts = [v for v in probe.verdicts(report.problems, observed) if v.rule == "require-concurrent-index-creation"]
+    assert verdicts and all(v.agree for v in verdicts), [str(v) for v in verdicts]

@@ -184,11 +184,31 @@ class Prepared:
     indexes: dict[int, tuple[str, str]] = field(default_factory=dict)  # oid: (index, its schema.table)
 
     def run(self, paths: Sequence[Path]) -> Probe:
-        """Run the new files on it, in order."""
+        """Run the new files on it, in order: each against the tables that exist before it (an
+        earlier file may have made one)."""
         steps: list[Step] = []
-        for path in paths:
-            steps += _run_file(self.url, path, self.tables, self.counts, self.indexes)
+        tables, counts, indexes = self.tables, self.counts, self.indexes
+        for number, path in enumerate(paths):
+            if number:
+                tables, counts, indexes = _catalog(self.url)
+            steps += _run_file(self.url, path, tables, counts, indexes)
         return Probe(tuple(steps), self.counts, self.seeded)
+
+
+def _catalog(
+    url: str,
+) -> tuple[dict[int, tuple[str, int]], dict[str, int], dict[int, tuple[str, str]]]:
+    """The database's tables (oid: name, relfilenode), their rows, and their indexes (oid: index, table)."""
+    with pg.connect(url) as conn:
+        tables = {oid: (name, node) for oid, name, node in conn.execute(_TABLES)}
+        indexes = {
+            oid: (name, tables[table][0]) for oid, name, table in conn.execute(_INDEXES, [list(tables)]).fetchall()
+        }
+        counts = {
+            name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
+            for name, _ in tables.values()
+        }
+    return tables, counts, indexes
 
 
 def prepare(
@@ -199,15 +219,7 @@ def prepare(
     if amount is None or amount > 0:
         atlas.migrate_apply(migrations, url, amount=amount)
     seeded = _seed(url, package, rows, seed)
-    with pg.connect(url) as conn:
-        tables = {oid: (name, node) for oid, name, node in conn.execute(_TABLES)}
-        indexes = {
-            oid: (name, tables[table][0]) for oid, name, table in conn.execute(_INDEXES, [list(tables)]).fetchall()
-        }
-        counts = {
-            name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # type: ignore[index]
-            for name, _ in tables.values()
-        }
+    tables, counts, indexes = _catalog(url)
     return Prepared(url, tables, counts, seeded, indexes)
 
 
@@ -453,6 +465,8 @@ def verdicts(problems: Sequence[Any], observed: Probe, folder: Path | None = Non
                 out.append(Verdict(where, problem.rule.key, claimed, (), None))
             continue  # else a line no statement starts on (Atlas dates some findings to the file)
         saw = facts(step)
+        if not any(step.rows.get(table, 0) for table, _ in step.locks):
+            claimed = tuple(f for f in claimed if f != "scan")  # nothing to scan: not a disagreement
         lock = _lock(claimed)
         agree = {f for f in claimed if f not in STRENGTH} <= set(saw) and lock in (None, _lock(saw))
         out.append(Verdict(where, problem.rule.key, claimed, saw, agree))
