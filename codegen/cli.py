@@ -78,19 +78,24 @@ def _rows(args: argparse.Namespace) -> int:
     return probe.DEFAULT_ROWS if rows is None else int(rows)
 
 
+def _diff_and_lint(args: argparse.Namespace, folder: Path, dev: str, config: Config) -> migrations.DiffResult:
+    """diff_and_lint with what the command line says (NAME, ALLOW_DESTRUCTIVE, ALLOW) and the config."""
+    return migrations.diff_and_lint(
+        args.schema,
+        folder,
+        dev,
+        name=args.name,
+        allow_destructive=args.allow_destructive,
+        allow=args.allow,
+        settings=config.migrations,
+    )
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """Diff schema.hcl into a new, linted migration (no code generation)."""
     migrations.check_order(args.migrations)
     with pg.dev_server() as server, pg.dev_database(server) as dev:
-        result = migrations.diff_and_lint(
-            args.schema,
-            args.migrations,
-            dev,
-            name=args.name,
-            allow_destructive=args.allow_destructive,
-            allow=args.allow,
-            settings=_config(args).migrations,
-        )
+        result = _diff_and_lint(args, args.migrations, dev, _config(args))
         observed = None
         if result.files:
             observed = probe.probe(result.files, args.migrations, server.url, package=GENERATED, rows=_rows(args))
@@ -180,15 +185,7 @@ def cmd_update(args: argparse.Namespace) -> int:
             pg.dev_database(server) as dev,
             ThreadPoolExecutor(1) as pool,  # shut down (its thread done) before `dev` is dropped
         ):
-            result = migrations.diff_and_lint(
-                args.schema,
-                staged,
-                dev,
-                name=args.name,
-                allow_destructive=args.allow_destructive,
-                allow=args.allow,
-                settings=config.migrations,
-            )
+            result = _diff_and_lint(args, staged, dev, config)
             # The down scripts of the new files, and of any migration without one yet: in a thread
             # (Atlas's and PostgreSQL's work, mostly) while this one generates the package and probes.
             wanted = sorted({*result.files, *downs.missing(staged)})

@@ -23,6 +23,7 @@ import pytest
 from codegen.dev import atlas, lint, migrations, pg
 from codegen.paths import ROOT
 from tests.faults.test_service import Service
+from tests.test_migration_lint import edit
 
 DOC = ROOT / "docs" / "DEPLOY.md"
 _SQL = re.compile(r"<!-- expand-contract: (?P<name>[a-z-]+) -->\s*```sql\n(?P<body>.*?)```", re.S)
@@ -126,12 +127,6 @@ def apply(folder: Path, url: str, dev_url: str, new: list[Path]) -> None:
     report = lint.lint(new, folder, dev_url)
     assert report.errors == [], [str(p) for p in report.errors]
     atlas.migrate_apply(folder, url)
-
-
-def edit(schema: Path, old: str, new: str) -> None:
-    text = schema.read_text()
-    assert old in text
-    schema.write_text(text.replace(old, new, 1))
 
 
 IMAGE = '  column "image" {\n    type    = text\n    null    = true\n    comment = "URL of the profile picture, if any."\n  }\n'
