@@ -109,8 +109,7 @@ def cmd_lint_migrations(args: argparse.Namespace) -> int:
     if not args.migrations.is_dir():
         raise UsageError(f"{shown(args.migrations)}: no such folder: name the migrations folder (--migrations)")
     with pg.dev_server() as server, pg.dev_database(server) as dev:
-        report = _lint_all(args, dev)
-        linted, _ = lint.files_after(args.migrations, _config(args).migrations.lint_after)
+        report, linted = _lint_all(args, dev)
         if linted:
             observed = probe.probe(linted, args.migrations, server.url, package=GENERATED, rows=_rows(args))
             print("\n".join(observed.lines()))
@@ -119,8 +118,9 @@ def cmd_lint_migrations(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lint_all(args: argparse.Namespace, dev: str) -> lint.Report:
-    """The lint report on migrations/ (printed: warnings and opt-outs; errors raise UnsafeMigration)."""
+def _lint_all(args: argparse.Namespace, dev: str) -> tuple[lint.Report, list[Path]]:
+    """The lint report on migrations/ (printed: warnings and opt-outs; errors raise UnsafeMigration),
+    and the files it read."""
     settings = _config(args).migrations
     linted, skipped = lint.files_after(args.migrations, settings.lint_after)
     report = lint.lint(linted, args.migrations, dev)
@@ -129,7 +129,7 @@ def _lint_all(args: argparse.Namespace, dev: str) -> lint.Report:
     for problem in [*report.warnings, *report.allowed]:
         print(f"{'warning' if problem.allowed is None else 'note'}: {problem}")
     report.raise_errors(f"{len(report.errors)} migration lint errors: fix them, or opt out as the README says")
-    return report
+    return report, linted
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 
 from codegen.dev import atlas, lint, pg
-from codegen.dev.lint import NOLINT_DESTRUCTIVE, txmode_none
+from codegen.dev.lint import NOLINT_DESTRUCTIVE, statements, txmode_none
 from codegen.errors import CodegenError
 from codegen.paths import shown
 
@@ -73,13 +73,10 @@ def replay(url: str, path: Path) -> None:
     """Run a migration file on `url` as Atlas would (one transaction, or statement by statement
     for `-- atlas:txmode none`), without Atlas's revision table: a scratch state for a diff.
     In this process: an Atlas apply per file costs a process and its bookkeeping each time."""
-    from codegen.dev.probe import _statements
-
     text = path.read_text()
-    outside = txmode_none(text)
-    with psycopg.connect(url, autocommit=outside) as conn:
-        for _, statement in _statements(text) if text.strip() else []:
-            conn.execute(statement)
+    with psycopg.connect(url, autocommit=txmode_none(text)) as conn:
+        for statement in statements(text):
+            conn.execute(statement.text)
 
 
 TODO = "-- TODO: "
@@ -206,12 +203,10 @@ def migrate_down(migrations: Path, url: str, *, allow_destructive: bool) -> Appl
             f"{shown(script)} drops data ({losses[0]}{' and more' if len(losses) > 1 else ''}): "
             "if that is meant, run `make migrate-down ALLOW_DESTRUCTIVE=1`"
         )
-    from codegen.dev.probe import _statements
-
-    statements = [statement for _, statement in _statements(text)] if text.strip() else []
+    undo = [statement.text for statement in statements(text)]
     outside = txmode_none(text)
     with psycopg.connect(url, autocommit=outside) as conn:
-        for statement in statements:
+        for statement in undo:
             try:
                 conn.execute(statement)
             except psycopg.Error as exc:
@@ -224,4 +219,4 @@ def migrate_down(migrations: Path, url: str, *, allow_destructive: bool) -> Appl
         conn.execute(f"DELETE FROM {REVISIONS} WHERE version = %s", [version])
         if not outside:
             conn.commit()
-    return Applied(version, script, len(statements))
+    return Applied(version, script, len(undo))

@@ -136,26 +136,36 @@ def txmode_none(text: str) -> bool:
     return False
 
 
-def _txmode_none(path: Path) -> bool:
-    return txmode_none(path.read_text())
+@dataclass(frozen=True)
+class Statement:
+    first: int  # its first line, 1-based
+    last: int  # its last line
+    text: str  # without the comments above it or its semicolon
+
+
+def statements(text: str) -> list[Statement]:
+    """The statements of a migration file, split by PostgreSQL's own parser (pglast); raises
+    pglast's ParseError on text PostgreSQL would refuse."""
+    from pglast import parse_sql
+
+    out = []
+    for raw in parse_sql(text):
+        begin = raw.stmt_location or 0
+        end = begin + (raw.stmt_len or len(text) - begin)
+        first, last = text.count("\n", 0, begin) + 1, text.count("\n", 0, max(begin, end - 1)) + 1
+        out.append(Statement(first, last, text[begin:end]))
+    return out
 
 
 def spans(text: str) -> list[tuple[int, int]]:
-    """(first line, last line) of each statement, 1-based, by PostgreSQL's own parser (pglast);
-    [] when it cannot parse the file (Atlas and squawk then say why)."""
-    from pglast import parse_sql
+    """(first line, last line) of each statement; [] when it cannot parse the file (Atlas and
+    squawk then say why)."""
     from pglast.parser import ParseError
 
     try:
-        statements = parse_sql(text)
+        return [(s.first, s.last) for s in statements(text)]
     except ParseError:
         return []
-    out = []
-    for raw in statements:
-        begin = raw.stmt_location or 0
-        end = begin + (raw.stmt_len or len(text) - begin)
-        out.append((text.count("\n", 0, begin) + 1, text.count("\n", 0, max(begin, end - 1)) + 1))
-    return out
 
 
 def _start(line: int, statement_spans: list[tuple[int, int]]) -> int:
@@ -241,7 +251,7 @@ def lint(paths: Sequence[Path], migrations: Path, dev_url: str) -> Report:
         if finding.code == "PG101" and "CONCURRENTLY" in words[2:4]:
             continue  # and of CREATE [UNIQUE] INDEX CONCURRENTLY on an expression or with WHERE
         add(by_name[finding.file], finding.line, finding.code, f"atlas {finding.code}", finding.text)
-    plain = [p for p in paths if not _txmode_none(p)]
+    plain = [p for p in paths if not txmode_none(raw_texts[p])]
     for path, line, name in [*_squawk(plain, True), *_squawk([p for p in paths if p not in plain], False)]:
         add(path, _start(line, statement_spans.get(path, [])), name, "squawk")
     # What Atlas left out itself: statements under `-- atlas:nolint destructive`.

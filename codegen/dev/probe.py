@@ -32,7 +32,7 @@ from typing import Any
 import psycopg
 
 from codegen.dev import atlas, pg
-from codegen.dev.lint import txmode_none
+from codegen.dev.lint import statements, txmode_none
 from codegen.paths import shown
 
 # PostgreSQL's table lock modes, weakest first, as pg_locks names them and as SQL does.
@@ -279,18 +279,6 @@ def _seed(url: str, package: Path | None, rows: int, seed: int) -> str:
     return f"ROWS={rows} per table, {sum(t.rows for t in report.tables)} rows in all"
 
 
-def _statements(sql: str) -> list[tuple[int, str]]:
-    """(1-based line, text) of each statement in `sql`, split by PostgreSQL's own parser."""
-    from pglast import parse_sql
-
-    out = []
-    for raw in parse_sql(sql):
-        begin = raw.stmt_location or 0
-        end = begin + (raw.stmt_len or len(sql) - begin)
-        out.append((sql.count("\n", 0, begin) + 1, sql[begin:end]))
-    return out
-
-
 def _run_file(
     url: str,
     path: Path,
@@ -309,7 +297,7 @@ def _run_file(
     steps: list[Step] = []
     with psycopg.connect(url, autocommit=True) as conn:
         pid = conn.info.backend_pid
-        for line, text in _statements(sql):
+        for line, text in ((s.first, s.text) for s in statements(sql)):
             first = text.strip().splitlines()[0]
             if first.upper().startswith(("SET ", "RESET ")):  # a setting (lock_timeout): run, not reported
                 conn.execute(text)
